@@ -1,0 +1,14 @@
+"""pyarrow schemas: the single source of truth for every column Thresher writes."""
+from schemas.tables import (  # noqa: F401
+    ANNOTATED,
+    CLUSTERS,
+    DOCUMENTS,
+    ERRORS,
+    MANIFEST_INDEX,
+    REJECTED,
+    SCHEMA_VERSION,
+    SPAN,
+    conform,
+    schema_by_name,
+    validate_table,
+)

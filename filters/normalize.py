@@ -1,0 +1,75 @@
+"""Text normalization applied at ingest: text in, (clean text, list of what changed) out.
+
+- Unicode NFC.
+- Line breaks: CRLF, CR, U+2028/U+2029, NEL, VT and FF become LF; trailing spaces on each line are
+  dropped; runs of more than one blank line collapse to one; the text is stripped.
+- Control characters (C0 and C1 except TAB and LF) become a space (they stand where a separator
+  was lost). Lone surrogates, noncharacters and the invisible characters ZWSP (U+200B), word joiner (U+2060), BOM/ZWNBSP (U+FEFF), soft hyphen
+  (U+00AD) and bidi embedding controls are removed. ZWNJ and ZWJ (U+200C/U+200D) are kept: they
+  are spelling in Persian, Indic scripts and emoji sequences.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Callable, Optional
+
+Counter = Optional[Callable[..., None]]
+
+_LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029\u0085\x0b\x0c]")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]+")  # C0 (not TAB/LF/VT/FF/CR) and C1
+_REMOVED = re.compile(
+    "[\u00ad\u200b\u2060-\u2064\ufeff"           # soft hyphen, ZWSP, word joiner & invisible operators, BOM
+    "\u202a-\u202e\u2066-\u2069"                # bidi embeddings and isolates
+    "\ud800-\udfff"                             # lone surrogates (from JSON \\ud800 escapes)
+    "\ufdd0-\ufdef\ufffe\uffff]"                # noncharacters
+)
+_TRAILING_SPACE = re.compile(r"[ \t\u00a0\u3000]+\n")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def normalize_text(text: str, count: Counter = None) -> tuple[str, list[str]]:
+    """Return the normalized text and the notes naming each kind of change made."""
+    notes = []
+    if not text.isascii() or "\r" in text or "\x0b" in text or "\x0c" in text:
+        text, n = _LINE_BREAKS.subn("\n", text)
+        if n:
+            notes.append("line_breaks")
+    text, n_controls = _CONTROLS.subn(" ", text)
+    text, n = _REMOVED.subn("", text)
+    if n or n_controls:
+        notes.append("control_chars")
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+        notes.append("nfc")
+    text = _TRAILING_SPACE.sub("\n", text)
+    text = _BLANK_RUNS.sub("\n\n", text).strip()
+    if count:
+        for note in notes:
+            count(f"normalized_{note}")
+    return text, notes
+
+
+def truncate_text(text: str, max_chars: int) -> str:
+    """Cut ``text`` to at most ``max_chars``, at the last line break (else space) in the final 10%."""
+    if len(text) <= max_chars:
+        return text
+    window_start = max_chars - max(1, max_chars // 10)
+    cut = text.rfind("\n", window_start, max_chars)
+    if cut <= 0:
+        cut = text.rfind(" ", window_start, max_chars)
+    if cut <= 0:
+        cut = max_chars
+    return text[:cut].rstrip()
+
+
+def split_text(text: str, max_chars: int) -> list[str]:
+    """Split ``text`` into consecutive parts of at most ``max_chars`` each, at line breaks where possible."""
+    parts = []
+    while len(text) > max_chars:
+        head = truncate_text(text, max_chars)
+        parts.append(head)
+        text = text[len(head):].lstrip()
+    if text:
+        parts.append(text)
+    return parts

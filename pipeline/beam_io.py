@@ -1,0 +1,188 @@
+"""Beam building blocks shared by every stage: Parquet shard writing, stats JSON, table reading.
+
+Shards are written by key: rows are keyed by a hash of their id into ``num_shards`` groups, each
+group is sorted by id and written as ``part-SSSSS-of-NNNNN.parquet`` (rolling over to ``-kKKK``
+files past the byte cap), so the same input gives byte-identical shards on any runner and a retry
+overwrites rather than duplicates. Files go through Beam's FileSystems (local, gs://, s3://...).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+import xxhash
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+
+from schemas import SCHEMA_VERSION, conform
+
+ROWS_PER_GROUP = 2_000
+
+
+def shard_of(key: str, num_shards: int) -> int:
+    """Stable shard index of a row id."""
+    return xxhash.xxh64_intdigest(key.encode("utf-8")) % num_shards
+
+
+def shard_path(directory: str, shard: int, num_shards: int, part: int = 0) -> str:
+    suffix = f"-k{part:03d}" if part else ""
+    return FileSystems.join(directory, f"part-{shard:05d}-of-{num_shards:05d}{suffix}.parquet")
+
+
+def write_parquet(path: str, rows: list[dict], schema: pa.Schema, metadata: dict[str, str] | None = None) -> int:
+    """Write rows (dicts) to one zstd Parquet file at any FileSystems path; returns bytes of text."""
+    meta = dict(schema.metadata or {})
+    meta.update({k.encode(): v.encode() for k, v in (metadata or {}).items()})
+    schema = schema.with_metadata(meta)
+    with FileSystems.create(path) as f:
+        with pq.ParquetWriter(f, schema, compression="zstd") as writer:
+            for i in range(0, max(len(rows), 1), ROWS_PER_GROUP):
+                writer.write_table(conform(rows[i:i + ROWS_PER_GROUP], schema))
+    return 0
+
+
+class _WriteShard(beam.DoFn):
+    """(shard, rows) -> rows sorted by sort key, written to one or more files; emits stats events."""
+
+    def __init__(self, directory, num_shards, schema, sort_key, max_bytes, metadata, unique_ids, table):
+        self.directory, self.num_shards, self.schema = directory, num_shards, schema
+        self.sort_key, self.max_bytes, self.metadata = sort_key, max_bytes, metadata
+        self.unique_ids, self.table = unique_ids, table
+        self.renamed = Metrics.counter("write", f"{table}_duplicate_ids_renamed")
+
+    def process(self, element):
+        shard, rows = element
+        rows = [dict(r) for r in rows if r is not None]
+        rows.sort(key=self.sort_key)
+        renamed = self._rename_duplicates(rows) if self.unique_ids else 0
+        parts, current, size = [], [], 0
+        for row in rows:
+            n = len(row.get("text") or "") + 64
+            if current and size + n > self.max_bytes:
+                parts.append(current)
+                current, size = [], 0
+            current.append(row)
+            size += n
+        parts.append(current)
+        for k, part_rows in enumerate(parts):
+            write_parquet(shard_path(self.directory, shard, self.num_shards, k), part_rows, self.schema, self.metadata)
+        if renamed:
+            self.renamed.inc(renamed)
+            yield (f"{self.table}_duplicate_ids_renamed", renamed)
+
+    @staticmethod
+    def _rename_duplicates(rows: list[dict]) -> int:
+        """Rows sharing an id (sorted together) keep it once; later ones get ``~1``, ``~2``..."""
+        renamed, prev, k = 0, None, 0
+        for row in rows:
+            if row["id"] == prev:
+                k += 1
+                row["id"] = f"{prev}~{k}"
+                notes = list(row.get("notes") or [])
+                row["notes"] = notes + ["duplicate_id"]
+                renamed += 1
+            else:
+                prev, k = row["id"], 0
+        return renamed
+
+
+class WriteTable(beam.PTransform):
+    """PCollection[dict] -> Parquet shards under ``directory``; output: PCollection of (stat, n).
+
+    At least shard 0 is always written (empty if need be) so every table directory is readable.
+    """
+
+    def __init__(self, directory: str, schema: pa.Schema, num_shards: int, *, table: str,
+                 key_field: str = "id", max_shard_bytes: int = 512 << 20, metadata: dict | None = None,
+                 unique_ids: bool = False):
+        super().__init__()
+        self.directory, self.schema, self.num_shards = directory, schema, max(1, num_shards)
+        self.key_field, self.max_shard_bytes, self.metadata = key_field, max_shard_bytes, metadata or {}
+        self.unique_ids, self.table = unique_ids, table
+
+    def expand(self, rows):
+        key_field, n = self.key_field, self.num_shards
+
+        def keyed(row):
+            key = row.get(key_field)
+            if key is None:
+                key = f"{row.get('source_file')}:{row.get('position')}:{row.get('reason')}"
+            return shard_of(str(key), n), row
+
+        def sort_key(row):
+            return (str(row.get(key_field) or ""), str(row.get("source_file") or ""), row.get("position") or 0,
+                    str(row.get("reason") or ""), row.get("part") or 0)
+
+        keyed_rows = rows | "KeyByShard" >> beam.Map(keyed)
+        always = rows.pipeline | "ShardZero" >> beam.Create([(0, None)])
+        return ((keyed_rows, always) | "WithShardZero" >> beam.Flatten()
+                | "GroupByShard" >> beam.GroupByKey()
+                | "WriteShards" >> beam.ParDo(_WriteShard(self.directory, n, self.schema, sort_key,
+                                                          self.max_shard_bytes, self.metadata, self.unique_ids,
+                                                          self.table)))
+
+
+def merge_counts(dicts: Iterable[dict]) -> dict:
+    """Sum nested count dicts (ints at the leaves)."""
+    out: dict = {}
+    for d in dicts:
+        _merge_into(out, d)
+    return out
+
+
+def _merge_into(out: dict, d: dict) -> None:
+    for k, v in d.items():
+        if isinstance(v, dict):
+            _merge_into(out.setdefault(k, {}), v)
+        else:
+            out[k] = out.get(k, 0) + v
+
+
+class MergeCounts(beam.CombineFn):
+    """CombineFn over nested count dicts (small: per reason and per file)."""
+
+    def create_accumulator(self):
+        return {}
+
+    def add_input(self, acc, d):
+        _merge_into(acc, d)
+        return acc
+
+    def merge_accumulators(self, accs):
+        return merge_counts(accs)
+
+    def extract_output(self, acc):
+        return acc
+
+
+class WriteStats(beam.PTransform):
+    """PCollection of nested count dicts -> one JSON file at ``path`` (summed, plus ``extra``)."""
+
+    def __init__(self, path: str, finalize, extra: dict[str, Any] | None = None):
+        super().__init__()
+        self.path, self.finalize, self.extra = path, finalize, extra or {}
+
+    def expand(self, counts):
+        path, finalize, extra = self.path, self.finalize, self.extra
+
+        def write(acc):
+            stats = finalize(acc)
+            stats.update(extra)
+            with FileSystems.create(path) as f:
+                f.write(json.dumps(stats, indent=1, sort_keys=True, default=str).encode())
+            return stats
+
+        return (counts | "SumCounts" >> beam.CombineGlobally(MergeCounts())
+                | "WriteStatsJson" >> beam.Map(write))
+
+
+def read_json(path: str) -> Any:
+    with FileSystems.open(path) as f:
+        return json.loads(f.read().decode("utf-8"))
+
+
+def table_metadata(stage: str, config_hash: str) -> dict[str, str]:
+    return {"thresher.stage": stage, "thresher.config_hash": config_hash, "thresher.schema_version": SCHEMA_VERSION}

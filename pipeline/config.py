@@ -1,0 +1,169 @@
+"""Curation settings: YAML -> frozen, self-validating dataclasses, with a stable config hash.
+
+Runner flags never live here (they pass through to Beam untouched). Each stage owns one section;
+unknown keys are an error so a typo never silently falls back to a default. String values may
+use ``${VAR}`` or ``${VAR:-default}`` to read environment variables (e.g. a data root).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+INPUT_FORMATS = ("auto", "jsonl", "parquet", "wet", "warc", "txt")
+
+
+class ConfigError(ValueError):
+    """A configuration file or value is invalid; the message names the key."""
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    """How raw files become documents."""
+    format: str = "auto"                      # auto: from the file extension (and content for .txt)
+    text_field: str = "text"                  # JSONL/Parquet field names; dotted paths reach into objects
+    id_field: str = "id"
+    url_fields: tuple[str, ...] = ("url", "metadata.url")
+    date_fields: tuple[str, ...] = ("date", "created", "timestamp", "metadata.date")
+    source_field: str = "source"
+    txt_mode: str = "file"                    # .txt: one document per file | per line | per blank-line block
+    html_main_content: bool = True            # WARC HTML: keep main content only (drop navigation)
+    max_doc_chars: int = 1_000_000            # cap on one document's characters
+    oversize: str = "truncate"                # truncate | split (parts get ids <id>#<k>)
+    min_chars: int = 1                        # shorter normalized texts are rejected as empty_text
+    shard_target_mb: int = 128                # text megabytes per output shard (sets the shard count)
+    excerpt_chars: int = 200                  # bytes of raw input kept with each error
+
+    def __post_init__(self):
+        _choice("ingest.format", self.format, INPUT_FORMATS)
+        _choice("ingest.txt_mode", self.txt_mode, ("file", "line", "blank_line"))
+        _choice("ingest.oversize", self.oversize, ("truncate", "split"))
+        _positive("ingest.max_doc_chars", self.max_doc_chars)
+        _positive("ingest.min_chars", self.min_chars)
+        _positive("ingest.shard_target_mb", self.shard_target_mb)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole curation configuration; one section per stage."""
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def hash(self) -> str:
+        """Stable 16-hex digest of every setting (recorded in every output)."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _choice(key: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{key} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def _positive(key: str, value: int) -> None:
+    if value <= 0:
+        raise ConfigError(f"{key} must be positive; got {value!r}")
+
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def _expand(value: str) -> str:
+    def sub(m):
+        name, default = m.group(1), m.group(2)
+        if name in os.environ:
+            return os.environ[name]
+        if default is None:
+            raise ConfigError(f"environment variable {name} is not set (use ${{{name}:-default}})")
+        return default
+    return _ENV.sub(sub, value)
+
+
+def _build(cls, data: Any, path: str):
+    """Instantiate dataclass ``cls`` from a mapping, checking keys and scalar types."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path or 'config'} must be a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(f"unknown key(s) in {path or 'config'}: {', '.join(unknown)}; "
+                          f"allowed: {', '.join(sorted(fields))}")
+    kwargs = {}
+    for name, value in data.items():
+        key = f"{path}.{name}" if path else name
+        kwargs[name] = _coerce(hints[name], value, key)
+    try:
+        return cls(**kwargs)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path or 'config'}: {exc}") from exc
+
+
+def _coerce(tp, value, key):
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, key)
+    if origin is typing.Union:
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _coerce(inner[0], value, key)
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{key} must be a list, got {value!r}")
+        return tuple(_coerce(args[0], v, f"{key}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key} must be a mapping, got {value!r}")
+        return {str(k): _coerce(args[1], v, f"{key}.{k}") for k, v in value.items()}
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key} must be true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key} must be an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key} must be a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key} must be a string, got {value!r}")
+        return _expand(value)
+    return value
+
+
+def config_from_dict(data: dict | None) -> Config:
+    """Build and validate a Config from a plain mapping."""
+    return _build(Config, data or {}, "")
+
+
+def load_config(path: str | os.PathLike | None) -> Config:
+    """Load a YAML config file; ``None`` gives the defaults."""
+    if path is None:
+        return Config()
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"config file {p} does not exist")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p} is not valid YAML: {exc}") from exc
+    return config_from_dict(data)

@@ -1,0 +1,150 @@
+"""Ingest job: raw files (JSONL(.gz/.zst), Parquet, WET, WARC, text) -> Parquet document shards.
+
+Outputs under OUTPUT: docs/ (schemas.DOCUMENTS), rejected/, errors/ (dead letter),
+stats/ingest.json with ``records == docs + rejected + errors`` overall and per file.
+"""
+from __future__ import annotations
+
+import math
+import traceback
+from collections import Counter
+from typing import Iterator
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.metrics import Metrics
+
+from pipeline.beam_io import WriteStats, WriteTable, table_metadata
+from pipeline.config import Config
+from pipeline.readers import STAGE, Source, detect_format, error_row, id_prefix_for, read_records
+from pipeline.runner import InputFile, clear_dir, fingerprint, match_inputs, run_stage
+from schemas import DOCUMENTS, ERRORS, REJECTED
+
+# Rough text yield per input byte, to size shards before reading anything.
+_TEXT_PER_BYTE = {"warc": 0.08, "parquet": 2.0}
+_COMPRESSED_RATIO = 3.5
+
+
+class ReadFile(beam.DoFn):
+    """InputFile -> documents (main), ``rejected`` and ``errors`` rows, and one ``stats`` dict per file.
+
+    Nothing escapes: an unexpected exception inside a reader becomes an error row for the file
+    (records already emitted stay), so a bad file never fails the job.
+    """
+
+    def __init__(self, config: Config, fmt: str | None):
+        self.cfg, self.fmt = config.ingest, fmt
+        self.counters = {}
+
+    def _count(self, name: str, n: int = 1):
+        c = self.counters.get(name)
+        if c is None:
+            c = self.counters[name] = Metrics.counter(STAGE, name)
+        c.inc(n)
+
+    def process(self, f: InputFile) -> Iterator:
+        fmt, codec = detect_format(f.path)
+        if self.fmt and self.fmt != "auto":
+            fmt = self.fmt
+        source = Source(f.path, id_prefix_for(f.path, f.base), fmt, codec)
+        counts = Counter()
+        reasons = {"rejected": Counter(), "errors": Counter(), "ignored": Counter(), "notes": Counter()}
+        try:
+            with FileSystems.open(f.path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
+                for kind, row in read_records(stream, source, self.cfg):
+                    if kind == "doc":
+                        if not row.get("part"):
+                            counts["docs"] += 1
+                            counts["records"] += 1
+                        counts["doc_rows"] += 1
+                        for note in row.get("notes") or ():
+                            reasons["notes"][note.split(":", 1)[0]] += 1
+                        row.pop("part", None)
+                        yield row
+                    elif kind == "rejected":
+                        counts["rejected"] += 1
+                        counts["records"] += 1
+                        reasons["rejected"][row["reason"]] += 1
+                        yield beam.pvalue.TaggedOutput("rejected", row)
+                    elif kind == "error":
+                        counts["errors"] += 1
+                        counts["records"] += 1
+                        reasons["errors"][row["reason"]] += 1
+                        yield beam.pvalue.TaggedOutput("errors", row)
+                    else:
+                        reasons["ignored"][row["reason"]] += 1
+        except Exception as exc:  # a reader bug or an unreadable file: one error, never a crash
+            row = error_row(source, -1, "unreadable_file", f"{type(exc).__name__}: {exc}\n"
+                            f"{traceback.format_exc(limit=3)}", b"", self.cfg.excerpt_chars)
+            counts["errors"] += 1
+            counts["records"] += 1
+            reasons["errors"]["unreadable_file"] += 1
+            yield beam.pvalue.TaggedOutput("errors", row)
+        for key in ("records", "docs", "rejected", "errors"):
+            self._count(key, counts[key])
+        for group, counter in reasons.items():
+            for reason, n in counter.items():
+                self._count(f"{group}_{reason}", n)
+        stats = {k: counts[k] for k in ("records", "docs", "doc_rows", "rejected", "errors")}
+        stats.update({f"{g}_by_reason": dict(c) for g, c in reasons.items()})
+        stats["files"] = 1
+        stats["by_file"] = {f.path: {k: counts[k] for k in ("records", "docs", "rejected", "errors")}}
+        stats["by_format"] = {fmt: 1}
+        yield beam.pvalue.TaggedOutput("stats", stats)
+
+
+def estimate_shards(files: list[InputFile], target_mb: int) -> int:
+    """Shard count from input sizes only (metadata), aiming at ``target_mb`` of text per shard."""
+    text_bytes = 0.0
+    for f in files:
+        fmt, codec = detect_format(f.path)
+        text_bytes += f.size * (_COMPRESSED_RATIO if codec else 1.0) * _TEXT_PER_BYTE.get(fmt, 1.0)
+    return max(1, math.ceil(text_bytes / (target_mb << 20)))
+
+
+def finalize_ingest_stats(acc: dict) -> dict:
+    stats = {k: acc.get(k, 0) for k in ("records", "docs", "doc_rows", "rejected", "errors", "files")}
+    for k, v in acc.items():
+        if k not in stats:
+            stats[k] = v
+    stats["balanced"] = stats["records"] == stats["docs"] + stats["rejected"] + stats["errors"]
+    return stats
+
+
+def build_ingest(pipeline: beam.Pipeline, files: list[InputFile], output: str, config: Config,
+                 fmt: str | None = None) -> None:
+    """Add the ingest steps to ``pipeline``."""
+    meta = table_metadata(STAGE, config.hash())
+    shards = estimate_shards(files, config.ingest.shard_target_mb)
+    max_bytes = 4 * (config.ingest.shard_target_mb << 20)
+    outputs = (pipeline
+               | "ListInputFiles" >> beam.Create(files)
+               | "SpreadFiles" >> beam.Reshuffle()
+               | "ReadFiles" >> beam.ParDo(ReadFile(config, fmt)).with_outputs("rejected", "errors", "stats",
+                                                                                main="docs"))
+    dup_stats = outputs.docs | "WriteDocs" >> WriteTable(FileSystems.join(output, "docs"), DOCUMENTS, shards,
+                                                          table="docs", max_shard_bytes=max_bytes, metadata=meta,
+                                                          unique_ids=True)
+    small = max(1, shards // 8)
+    outputs.rejected | "WriteRejected" >> WriteTable(FileSystems.join(output, "rejected"), REJECTED, small,
+                                                      table="rejected", metadata=meta)
+    outputs.errors | "WriteErrors" >> WriteTable(FileSystems.join(output, "errors"), ERRORS, small,
+                                                  table="errors", key_field="source_file", metadata=meta)
+    dup_counts = dup_stats | "DuplicateIdStats" >> beam.Map(lambda kv: {kv[0]: kv[1]})
+    ((outputs.stats, dup_counts) | "AllIngestStats" >> beam.Flatten()
+     | "IngestStats" >> WriteStats(FileSystems.join(output, "stats", "ingest.json"), finalize_ingest_stats,
+                                   extra={"stage": STAGE, "config_hash": config.hash(), "shards": shards}))
+
+
+def run_ingest(inputs: list[str], output: str, config: Config, options, fmt: str | None = None) -> dict:
+    """Run the ingest job and return its stats (read back from stats/ingest.json)."""
+    from pipeline.beam_io import read_json
+
+    files = match_inputs(inputs)
+    for sub in ("docs", "rejected", "errors", "stats"):
+        clear_dir(FileSystems.join(output, sub))
+    marker = {"config_hash": config.hash(), "input_fingerprint": fingerprint(files, fmt or ""),
+              "inputs": list(inputs)}
+    run_stage(STAGE, lambda p: build_ingest(p, files, output, config, fmt), options, output, marker)
+    return read_json(FileSystems.join(output, "stats", "ingest.json"))

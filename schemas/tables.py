@@ -1,0 +1,120 @@
+"""Table schemas for every stage output.
+
+Spans (paragraphs, sentences, PII, ...) share one layout: a list of structs with ``start`` and
+``end`` (Python str code point offsets into ``text``, end exclusive) plus typed score fields.
+Every file written carries ``thresher.schema_version`` and ``thresher.table`` in its metadata.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+import pyarrow as pa
+
+SCHEMA_VERSION = "1.0"
+
+SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32())])
+
+
+def _schema(name: str, fields: list[pa.Field]) -> pa.Schema:
+    return pa.schema(fields, metadata={"thresher.table": name, "thresher.schema_version": SCHEMA_VERSION})
+
+
+# Ingested documents: one row per kept input record (or per part of a split oversized record).
+DOCUMENTS = _schema("documents", [
+    pa.field("id", pa.string(), nullable=False),
+    pa.field("text", pa.string(), nullable=False),
+    pa.field("url", pa.string()),
+    pa.field("source", pa.string()),
+    pa.field("date", pa.timestamp("ms", tz="UTC")),
+    pa.field("source_file", pa.string(), nullable=False),
+    pa.field("position", pa.int64(), nullable=False),   # record index inside source_file
+    pa.field("format", pa.string(), nullable=False),    # jsonl | parquet | wet | warc | txt
+    pa.field("notes", pa.list_(pa.string())),           # what ingest changed: invalid_utf8, truncated:N, ...
+])
+
+# Rejected rows of any stage: the record was valid input but a rule removed it.
+REJECTED = _schema("rejected", [
+    pa.field("id", pa.string()),
+    pa.field("stage", pa.string(), nullable=False),
+    pa.field("reason", pa.string(), nullable=False),
+    pa.field("detail", pa.string()),
+    pa.field("source_file", pa.string()),
+    pa.field("position", pa.int64()),
+])
+
+# Dead letter: input that could not be read or parsed.
+ERRORS = _schema("errors", [
+    pa.field("stage", pa.string(), nullable=False),
+    pa.field("source_file", pa.string(), nullable=False),
+    pa.field("position", pa.int64()),                   # record index, or -1 for the whole file
+    pa.field("reason", pa.string(), nullable=False),
+    pa.field("detail", pa.string()),
+    pa.field("excerpt", pa.string()),                   # first bytes of the raw record, replaced-decoded
+])
+
+LANG_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("lang", pa.string()), ("score", pa.float32())])
+SCORED_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("score", pa.float32()),
+                         ("flags", pa.list_(pa.string()))])
+PII_SPAN = pa.struct([("type", pa.string()), ("start", pa.int32()), ("end", pa.int32())])
+
+# Annotated documents: every ingested document, with its signals. Stage-specific signal columns
+# (quality signals, safety) are appended by their scorers; the base columns below always exist.
+ANNOTATED = _schema("annotated", list(DOCUMENTS) + [
+    pa.field("lang", pa.string()),
+    pa.field("lang_score", pa.float32()),
+    pa.field("lang_script", pa.string()),
+    pa.field("lang_mix", pa.map_(pa.string(), pa.float32())),
+    pa.field("paragraphs", pa.list_(LANG_SPAN)),
+])
+
+# Dedup clusters: one row per document; singletons have cluster_size 1.
+CLUSTERS = _schema("clusters", [
+    pa.field("id", pa.string(), nullable=False),
+    pa.field("cluster_id", pa.string(), nullable=False),
+    pa.field("cluster_size", pa.int64(), nullable=False),
+    pa.field("is_representative", pa.bool_(), nullable=False),
+    pa.field("match", pa.string()),                     # exact | near | none
+])
+
+# Manifest index: one row per selected document.
+MANIFEST_INDEX = _schema("manifest_index", [
+    pa.field("id", pa.string(), nullable=False),
+    pa.field("shard", pa.string(), nullable=False),
+    pa.field("row", pa.int64(), nullable=False),
+    pa.field("bucket", pa.string(), nullable=False),
+    pa.field("weight", pa.float64(), nullable=False),
+    pa.field("repeats", pa.float64(), nullable=False),
+    pa.field("tokens", pa.int64(), nullable=False),
+])
+
+_BY_NAME = {s.metadata[b"thresher.table"].decode(): s for s in
+            (DOCUMENTS, REJECTED, ERRORS, ANNOTATED, CLUSTERS, MANIFEST_INDEX)}
+
+
+def schema_by_name(name: str) -> pa.Schema:
+    """Return the schema registered under ``name`` (documents, rejected, errors, ...)."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown table {name!r}; known: {sorted(_BY_NAME)}") from None
+
+
+def conform(rows: Iterable[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:
+    """Build a table from row dicts, taking exactly the schema's columns (missing keys -> null)."""
+    rows = list(rows)
+    columns = {f.name: [r.get(f.name) for r in rows] for f in schema}
+    return pa.Table.from_pydict(columns, schema=schema)
+
+
+def validate_table(table: pa.Table, schema: pa.Schema) -> None:
+    """Raise ValueError naming every column that is missing or of the wrong type."""
+    problems = []
+    for field in schema:
+        if field.name not in table.column_names:
+            problems.append(f"missing column {field.name!r}")
+        elif not table.schema.field(field.name).type.equals(field.type):
+            problems.append(f"column {field.name!r} is {table.schema.field(field.name).type}, expected {field.type}")
+        elif not field.nullable and table.column(field.name).null_count:
+            problems.append(f"column {field.name!r} has nulls")
+    if problems:
+        raise ValueError("; ".join(problems))
