@@ -24,26 +24,33 @@ _REMOVED = re.compile(
     "\ud800-\udfff"                             # lone surrogates (from JSON \\ud800 escapes)
     "\ufdd0-\ufdef\ufffe\uffff]"                # noncharacters
 )
-_TRAILING_SPACE = re.compile(r"[ \t\u00a0\u3000]+\n")
+_TRAILING = " \t\u00a0\u3000"
 _BLANK_RUNS = re.compile(r"\n{3,}")
+# one scan that finds any character the slower substitutions below would touch
+_NEEDS_WORK = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b\u2060-\u2064\ufeff\u202a-\u202e\u2066-\u2069"
+    "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\u2028\u2029]")
 
 
 def normalize_text(text: str, count: Counter = None) -> tuple[str, list[str]]:
     """Return the normalized text and the notes naming each kind of change made."""
     notes = []
-    if not text.isascii() or "\r" in text or "\x0b" in text or "\x0c" in text:
+    if _NEEDS_WORK.search(text):
         text, n = _LINE_BREAKS.subn("\n", text)
         if n:
             notes.append("line_breaks")
-    text, n_controls = _CONTROLS.subn(" ", text)
-    text, n = _REMOVED.subn("", text)
-    if n or n_controls:
-        notes.append("control_chars")
+        text, n_controls = _CONTROLS.subn(" ", text)
+        text, n = _REMOVED.subn("", text)
+        if n or n_controls:
+            notes.append("control_chars")
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
         notes.append("nfc")
-    text = _TRAILING_SPACE.sub("\n", text)
-    text = _BLANK_RUNS.sub("\n\n", text).strip()
+    if " \n" in text or "\t\n" in text or not text.isascii():
+        text = "\n".join(line.rstrip(_TRAILING) for line in text.split("\n"))
+    if "\n\n\n" in text:
+        text = _BLANK_RUNS.sub("\n\n", text)
+    text = text.strip()
     if count:
         for note in notes:
             count(f"normalized_{note}")

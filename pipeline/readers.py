@@ -196,6 +196,11 @@ def parse_date(value: Any) -> datetime | None:
         return None
 
 
+def epoch_ms(dt: datetime | None) -> int | None:
+    """Milliseconds since the epoch (rows carry ints: cheap to shuffle, exact in Parquet)."""
+    return None if dt is None else int(dt.timestamp()) * 1000
+
+
 def _excerpt(data: bytes | str, n: int) -> str:
     if isinstance(data, bytes):
         return data[:n].decode("utf-8", errors="replace")
@@ -227,7 +232,7 @@ def make_documents(source: Source, position: int, doc_id: str | None, text: str,
     if date_value not in (None, "") and date is None:
         notes.append("date_unparsed")
     base = {"url": url if isinstance(url, str) and url else None, "source": src or source.format,
-            "date": date, "source_file": source.path, "position": position, "format": source.format}
+            "date": epoch_ms(date), "source_file": source.path, "position": position, "format": source.format}
     if len(text) <= cfg.max_doc_chars:
         yield "doc", {**base, "id": doc_id, "text": text, "notes": notes}
     elif cfg.oversize == "truncate":

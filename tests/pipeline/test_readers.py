@@ -3,6 +3,7 @@ import gzip
 import io
 import json
 import zlib
+from datetime import datetime, timezone
 from collections import Counter
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def test_wet_record_becomes_document(shared_data):
     assert doc["id"] == "urn:uuid:ba729a40-ff84-4085-8d48-0a5b2ee0c42d"
     assert doc["url"] == "https://an.wikipedia.org/wiki/Escopete"
     assert doc["text"].startswith("Escopete - Biquipedia")
-    assert doc["date"].isoformat() == "2024-05-18T01:58:10+00:00"
+    assert doc["date"] == int(datetime(2024, 5, 18, 1, 58, 10, tzinfo=timezone.utc).timestamp()) * 1000
     assert doc["format"] == "wet"
 
 
