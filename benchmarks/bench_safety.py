@@ -1,0 +1,339 @@
+"""Benchmark of the pure safety filters (word blocklists, PII, URL blocklists) on make_corpus output.
+
+Usage: .venv/bin/python benchmarks/bench_safety.py [--corpus DIR] [--docs 3000] [--seed 1]
+
+Without --corpus it builds one with ../shared/bench/make_corpus.py under benchmarks/out/.
+Writes benchmarks/results/safety.md and benchmarks/out/pii_unplanted_<seed>.tsv (unplanted PII
+detections, masked, for review).
+
+Truth handling: exact duplicates inherit the planted items of their original; near duplicates of
+a document with planted items are left out (their copies of the items may be edited). Bad-word
+documents: those with planted ``badwords``; "other documents" are the remaining ones whose first
+language has an LDNOOBW list. Each document is scanned with the list of its (gold) language(s),
+all 28 lists being loaded; a document is flagged when two or more different entries are found
+(``BlocklistResult.flagged()``).
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime
+import glob
+import io
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from filters.blocklist import WordBlocklist  # noqa: E402
+from filters.pii import find_pii, redact  # noqa: E402
+from filters.urlfilter import UrlBlocklist  # noqa: E402
+
+SHARED = Path(os.environ.get("THRESHER_SHARED", REPO.parent / "shared")).resolve()
+
+
+def machine() -> str:
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal"))
+        ram = f"{mem / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration):
+        ram = "unknown"
+    return f"nproc={os.cpu_count()}, CPU {cpu}, RAM {ram}, Python {platform.python_version()}"
+
+
+def build(out: Path, docs: int, seed: int) -> Path:
+    if not (out / "summary.json").exists():
+        subprocess.run([sys.executable, str(SHARED / "bench" / "make_corpus.py"), "--data", str(SHARED / "data"),
+                        "--out", str(out), "--docs", str(docs), "--seed", str(seed), "--shards", "4",
+                        "--format", "jsonl.zst"], check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+def load(corpus: Path):
+    import zstandard
+
+    docs = {}
+    for p in sorted(glob.glob(str(corpus / "raw" / "*"))):
+        if p.endswith(".zst"):
+            fh = io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(open(p, "rb")), encoding="utf-8")
+        elif p.endswith(".gz"):
+            import gzip
+            fh = gzip.open(p, "rt", encoding="utf-8")
+        else:
+            fh = open(p, encoding="utf-8")
+        with fh:
+            for line in fh:
+                d = json.loads(line)
+                docs[d["id"]] = d
+    truth = {}
+    with open(corpus / "truth.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            t = json.loads(line)
+            truth[t["id"]] = t
+    return docs, truth
+
+
+def effective(t: dict, truth: dict) -> tuple[dict, bool]:
+    """(truth record carrying the planted items for this doc, usable)."""
+    if t.get("dup_of"):
+        orig = truth[t["dup_of"]]
+        if t["kind"] == "exact_dup":
+            return orig, True
+        return orig, not (orig.get("pii") or orig.get("badwords"))
+    return t, True
+
+
+def mask(value: str) -> str:
+    if len(value) <= 4:
+        return "*" * len(value)
+    return value[:2] + "*" * (len(value) - 4) + value[-2:]
+
+
+def _cold_offensive_automaton():
+    """Aho-Corasick automaton of the COLD comments labelled offensive (label 1), as make_corpus uses them."""
+    import ahocorasick
+    import csv
+    import lzma
+
+    auto = ahocorasick.Automaton()
+    d = SHARED / "data" / "safety"
+    for p in (d / "cold_train.csv.xz", d / "cold_dev.csv"):
+        opener = lzma.open if p.suffix == ".xz" else open
+        with opener(p, "rt", encoding="utf-8-sig") as fh:
+            for row in csv.DictReader(fh):
+                t = (row.get("TEXT") or "").strip()
+                if row.get("label") == "1" and len(t) >= 15:
+                    auto.add_word(t, 1)
+    auto.make_automaton()
+    return auto
+
+
+def bench_blocklist(docs, truth, ldnoobw: Path) -> dict:
+    t0 = time.perf_counter()
+    wb = WordBlocklist.from_ldnoobw_dir(ldnoobw)
+    build_s = time.perf_counter() - t0
+    langs = set(wb.langs)
+    res = {"entries": len(wb), "dropped_short": len(wb.dropped), "build_s": build_s}
+    pos = tp = neg = fp = 0
+    fp_any = 0
+    fp_by_kind = collections.Counter()
+    fp_terms = collections.Counter()
+    misses = []
+    fp_ids = []
+    scan_time, scan_chars = 0.0, 0
+    for i, t in truth.items():
+        lang = t["langs"][0]
+        if lang not in langs:
+            continue
+        eff, usable = effective(t, truth)
+        if not usable:
+            continue
+        text = docs[i]["text"]
+        t1 = time.perf_counter()
+        r = wb.scan(text, lang=t["langs"] if len(t["langs"]) > 1 else lang)
+        scan_time += time.perf_counter() - t1
+        scan_chars += len(text)
+        if eff.get("badwords"):
+            pos += 1
+            if r.flagged():
+                tp += 1
+            else:
+                misses.append((lang, eff["badwords"]))
+        else:
+            neg += 1
+            fp_any += r.hits > 0
+            if r.flagged():
+                fp += 1
+                fp_ids.append(i)
+                fp_by_kind[t["kind"]] += 1
+                for s in r.spans:
+                    fp_terms[(lang, text[s["start"]:s["end"]].lower())] += 1
+    cold = _cold_offensive_automaton()
+    res["fp_cold_offensive"] = sum(1 for i in fp_ids if next(cold.iter(docs[i]["text"]), None) is not None)
+    res.update(pos=pos, tp=tp, neg=neg, fp=fp, fp_any=fp_any, recall=tp / max(1, pos), fpr=fp / max(1, neg),
+               fpr_any=fp_any / max(1, neg), fp_by_kind=dict(fp_by_kind), fp_terms=fp_terms.most_common(15),
+               misses=misses, mb_s=scan_chars / 1e6 / max(scan_time, 1e-9))
+    # every list applied to every document (no language given)
+    fp_all = sum(1 for i, t in truth.items() if t["langs"][0] in langs and effective(t, truth)[1]
+                 and not effective(t, truth)[0].get("badwords") and wb.scan(docs[i]["text"]).flagged())
+    res["fpr_no_lang"] = fp_all / max(1, neg)
+    # zh_konsheng categories: share of zh non-planted docs with a hit, per category
+    kons = SHARED / "data" / "safety" / "zh_konsheng"
+    zh_docs = [docs[i]["text"] for i, t in truth.items() if t["langs"][0] == "zh" and effective(t, truth)[1]
+               and not effective(t, truth)[0].get("badwords")]
+    per_cat = {}
+    for cat in sorted({re.sub(r"\d+$", "", p.name.split("__")[0]) for p in kons.glob("*__*.txt")} - {"illegal_urls"}):
+        cb = WordBlocklist.from_category_dir(kons, categories=[cat])
+        per_cat[cat] = (len(cb), sum(1 for d in zh_docs if cb.scan(d, lang="zh").hits) / max(1, len(zh_docs)))
+    res["konsheng_zh_hit_rate"] = per_cat
+    res["zh_docs"] = len(zh_docs)
+    return res
+
+
+def bench_pii(docs, truth, seed: int, out_dir: Path) -> dict:
+    planted = collections.Counter()
+    exact = collections.Counter()
+    overlap = collections.Counter()
+    detected = collections.Counter()
+    matched = collections.Counter()
+    unplanted = []
+    misses = []
+    t_total, chars = 0.0, 0
+    for i, t in truth.items():
+        eff, usable = effective(t, truth)
+        if not usable:
+            continue
+        text = docs[i]["text"]
+        t0 = time.perf_counter()
+        spans = find_pii(text)
+        t_total += time.perf_counter() - t0
+        chars += len(text)
+        locs = set()
+        for typ, val in eff.get("pii") or []:
+            planted[typ] += 1
+            k = text.find(val)
+            if k < 0:
+                misses.append((typ, "value not in text"))
+                continue
+            locs.add((typ, k, k + len(val)))
+            if any(s["type"] == typ and s["start"] == k and s["end"] == k + len(val) for s in spans):
+                exact[typ] += 1
+            if any(s["type"] == typ and s["start"] < k + len(val) and k < s["end"] for s in spans):
+                overlap[typ] += 1
+            else:
+                misses.append((typ, mask(val)))
+        for s in spans:
+            detected[s["type"]] += 1
+            if any(s["type"] == typ and s["start"] < e and b < s["end"] for typ, b, e in locs):
+                matched[s["type"]] += 1
+            else:
+                ctx = text[max(0, s["start"] - 25):s["start"]] + "[" + mask(text[s["start"]:s["end"]]) + "]" + \
+                    text[s["end"]:s["end"] + 25]
+                unplanted.append((s["type"], t["kind"], ctx.replace("\n", " ").replace("\t", " ")))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / f"pii_unplanted_{seed}.tsv", "w", encoding="utf-8") as fh:
+        for row in unplanted:
+            fh.write("\t".join(row) + "\n")
+    # redaction round trip on every planted document
+    red_ok = red_n = 0
+    for i, t in truth.items():
+        eff, usable = effective(t, truth)
+        if usable and eff.get("pii"):
+            text = docs[i]["text"]
+            new, recs = redact(text, find_pii(text))
+            red_n += 1
+            red_ok += all(v not in new for _, v in eff["pii"])
+    return {"planted": dict(planted), "exact": dict(exact), "overlap": dict(overlap), "detected": dict(detected),
+            "matched": dict(matched), "unplanted": collections.Counter(u[0] for u in unplanted),
+            "misses": misses, "mb_s": chars / 1e6 / max(t_total, 1e-9), "docs_s": len(truth) / max(t_total, 1e-9),
+            "redacted_docs": red_n, "redacted_ok": red_ok}
+
+
+def bench_urls(docs, truth) -> dict:
+    d = SHARED / "data" / "safety"
+    t0 = time.perf_counter()
+    ub = UrlBlocklist.from_ut1_dir(d / "ut1")
+    ub.add_host_file("illegal_urls", next((d / "zh_konsheng").glob("illegal_urls__*.txt")))
+    build_s = time.perf_counter() - t0
+    urls = [docs[i]["url"] for i in truth]
+    t0 = time.perf_counter()
+    cats = [ub.category(u) for u in urls]
+    el = time.perf_counter() - t0
+    # every listed domain, as a sub-domain URL, must be found (parent-domain matching)
+    probe = []
+    for f in sorted((d / "ut1").glob("*__domains.txt")):
+        cat = f.name.split("__")[0]
+        with open(f, encoding="utf-8") as fh:
+            hosts = [h.strip() for h in fh if h.strip()][:200]
+        probe += [(cat, f"https://www.sub.{h}/page?x=1") for h in hosts if not h.replace(".", "").isdigit()]
+    ok = 0
+    for cat, u in probe:
+        m = ub.match(u)
+        ok += m is not None and (m.category == cat or m.allowed == (cat in ub.allow))
+    return {"rules": len(ub), "build_s": build_s, "urls": len(urls), "urls_s": len(urls) / max(el, 1e-9),
+            "blocked": collections.Counter(c for c in cats if c), "probe": len(probe), "probe_ok": ok}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus")
+    ap.add_argument("--docs", type=int, default=3000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--results", default=str(REPO / "benchmarks" / "results" / "safety.md"))
+    args = ap.parse_args()
+    out_dir = REPO / "benchmarks" / "out"
+    corpus = Path(args.corpus) if args.corpus else build(out_dir / f"corpus_{args.docs}_s{args.seed}", args.docs, args.seed)
+    docs, truth = load(corpus)
+    bl = bench_blocklist(docs, truth, SHARED / "data" / "safety" / "ldnoobw")
+    pii = bench_pii(docs, truth, args.seed, out_dir)
+    urls = bench_urls(docs, truth)
+
+    cmd = "cd /work/main && .venv/bin/python benchmarks/bench_safety.py " + " ".join(sys.argv[1:])
+    L = [f"## Safety filters (issue 6) — corpus {corpus.name}", "",
+         f"- Command: `{cmd.strip()}`",
+         f"- Machine: {machine()}", f"- Date: {datetime.datetime.now().isoformat(timespec='seconds')}",
+         f"- Corpus: {len(docs)} docs from make_corpus.py ({corpus}). Timings are single-process on a shared "
+         "2-core machine where other jobs ran at the same time: treat them as noisy lower bounds.", "",
+         "### Word blocklists (LDNOOBW, all 28 lists loaded, each doc scanned with its gold language)", "",
+         "| figure | value | target |", "|---|---|---|",
+         f"| docs with planted bad words flagged (>= 2 different entries) | {bl['tp']}/{bl['pos']} = {bl['recall']:.1%} | >= 99% |",
+         f"| other docs of LDNOOBW languages flagged | {bl['fp']}/{bl['neg']} = {bl['fpr']:.2%} | < 2% |",
+         f"| ... of which contain a COLD comment labelled offensive (genuinely offensive text) | {bl['fp_cold_offensive']} | — |",
+         f"| other docs flagged, not counting those | {bl['fp'] - bl['fp_cold_offensive']}/{bl['neg']} = {(bl['fp'] - bl['fp_cold_offensive']) / max(1, bl['neg']):.2%} | < 2% |",
+         f"| other docs with at least one hit (not the flag rule) | {bl['fp_any']}/{bl['neg']} = {bl['fpr_any']:.1%} | — |",
+         f"| other docs flagged when no language is given (every list applies) | {bl['fpr_no_lang']:.1%} | — |",
+         f"| entries / single-character unspaced entries dropped | {bl['entries']} / {bl['dropped_short']} | — |",
+         f"| scan speed | {bl['mb_s']:.1f} M chars/s (build {bl['build_s']:.2f} s) | — |", "",
+         f"Flagged other docs by kind: {bl['fp_by_kind']}. Most frequent entries in them: "
+         + ", ".join(f"{l}:{w} ({n})" for (l, w), n in bl["fp_terms"]) + ".", "",
+         f"Missed planted docs: {bl['misses'] or 'none'}.", "",
+         f"zh_konsheng categories — share of the {bl['zh_docs']} non-planted zh docs with at least one hit "
+         "(the entries, then the rate):", "",
+         "| category | entries | zh docs hit |", "|---|---|---|"]
+    for cat, (n, rate) in bl["konsheng_zh_hit_rate"].items():
+        L.append(f"| {cat} | {n} | {rate:.1%} |")
+    L += ["", "### PII (per type, against planted items)", "",
+          "| type | planted | recall (exact span) | recall (overlap) | detections | matched planted | unplanted | precision lower bound |",
+          "|---|---|---|---|---|---|---|---|"]
+    for typ in ("email", "phone", "ip", "credit_card", "cn_id"):
+        p = pii["planted"].get(typ, 0)
+        det = pii["detected"].get(typ, 0)
+        L.append(f"| {typ} | {p} | {pii['exact'].get(typ, 0) / max(1, p):.3f} | {pii['overlap'].get(typ, 0) / max(1, p):.3f} | "
+                 f"{det} | {pii['matched'].get(typ, 0)} | {pii['unplanted'].get(typ, 0)} | "
+                 f"{pii['matched'].get(typ, 0) / max(1, det):.3f} |")
+    L += ["", f"Misses (masked): {pii['misses'] or 'none'}.", "",
+          f"Speed: {pii['mb_s']:.1f} M chars/s, {pii['docs_s']:.0f} docs/s. Redaction removed every planted value "
+          f"in {pii['redacted_ok']}/{pii['redacted_docs']} planted documents.", "",
+          f"Precision method: detections that do not overlap a planted item are written (masked, with context) to "
+          f"`benchmarks/out/pii_unplanted_{args.seed}.tsv` and reviewed by hand; the corpus's real pages contain real "
+          "addresses, phone numbers and IPs. The 'precision lower bound' column counts every unplanted detection "
+          "as false; see the review note below for the judged precision.", "",
+          "### URL blocklists (UT1 + zh_konsheng illegal_urls as a domains category)", "",
+          f"- rules: {urls['rules']} (built in {urls['build_s']:.2f} s); corpus URLs checked: {urls['urls']} at "
+          f"{urls['urls_s']:.0f} URLs/s; blocked: {dict(urls['blocked']) or 'none'}",
+          f"- parent-domain probe (`https://www.sub.<listed domain>/page`, first 200 of each domains file): "
+          f"{urls['probe_ok']}/{urls['probe']} matched their category (allow-list ones as allowed)", ""]
+    text = "\n".join(L) + "\n"
+    Path(args.results).parent.mkdir(parents=True, exist_ok=True)
+    marker = f"<!-- bench_safety seed={args.seed} -->"
+    old = Path(args.results).read_text(encoding="utf-8") if Path(args.results).exists() else "# Safety filter benchmarks\n"
+    parts = old.split("<!-- bench_safety ")
+    keep = [parts[0]] + ["<!-- bench_safety " + p for p in parts[1:] if not p.startswith(f"seed={args.seed} -->")]
+    Path(args.results).write_text("".join(keep).rstrip("\n") + "\n\n" + marker + "\n" + text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

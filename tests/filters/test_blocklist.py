@@ -1,0 +1,122 @@
+"""Tests of filters.blocklist on the real LDNOOBW / zh_konsheng lists and small fixtures."""
+from __future__ import annotations
+
+import pytest
+
+from filters.blocklist import WordBlocklist, normalize_text
+
+
+@pytest.fixture(scope="module")
+def ldnoobw(shared_data):
+    return WordBlocklist.from_ldnoobw_dir(shared_data / "safety" / "ldnoobw")
+
+
+def test_loads_all_languages(ldnoobw):
+    assert {"en", "de", "zh", "ja", "th", "fr"} <= set(ldnoobw.langs)
+    assert len(ldnoobw) > 2000
+    # single-character Han/hangul entries are dropped (they fire inside ordinary words)
+    assert "性" in ldnoobw.dropped and all(len(t) == 1 for t in ldnoobw.dropped)
+
+
+def test_word_boundaries_for_spaced_scripts(ldnoobw):
+    assert ldnoobw.scan("The class assembled in the assembly hall.", lang="en").hits == 0
+    r = ldnoobw.scan("What an ass, really.", lang="en")
+    assert r.hits == 1 and r.spans[0]["start"] == 8 and r.spans[0]["end"] == 11
+    assert r.categories == ["ldnoobw"]
+
+
+def test_case_insensitive_and_fullwidth(ldnoobw):
+    text = "PORN and Ｐｏｒｎ"
+    r = ldnoobw.scan(text, lang="en")
+    assert r.hits == 2
+    assert [text[s["start"]:s["end"]] for s in r.spans] == ["PORN", "Ｐｏｒｎ"]
+
+
+def test_multiword_entry(ldnoobw):
+    r = ldnoobw.scan("they watched 2 girls 1 cup yesterday", lang="en")
+    assert r.hits == 1 and r.spans[0]["end"] - r.spans[0]["start"] == len("2 girls 1 cup")
+
+
+def test_cjk_substring_and_ratio_per_char(ldnoobw):
+    text = "今天他说三级片不好看"
+    r = ldnoobw.scan(text, lang="zh")
+    assert r.hits == 1
+    s = r.spans[0]
+    assert text[s["start"]:s["end"]] == "三级片"
+    assert r.hit_ratio == pytest.approx(1 / len(text))
+
+
+def test_ratio_per_word_for_spaced(ldnoobw):
+    r = ldnoobw.scan("one two three four shit", lang="en")
+    assert r.hit_ratio == pytest.approx(1 / 5)
+
+
+def test_language_filter(ldnoobw):
+    # "con" is in the French list, not in English: it must not fire for an English doc
+    assert ldnoobw.scan("pros and con", lang="en").hits == 0
+    assert ldnoobw.scan("pros and con", lang="fr").hits == 1
+    assert ldnoobw.scan("pros and con", lang=["en", "fr"]).hits == 1
+    assert ldnoobw.scan("pros and con").hits >= 1  # no language: every list
+
+
+def test_overlapping_entries_leftmost_longest_and_flag():
+    wb = WordBlocklist([("他妈", "zh", "x"), ("他妈的", "zh", "x"), ("垃圾", "zh", "y")])
+    r = wb.scan("你他妈的真是", lang="zh")
+    assert r.hits == 1 and r.spans[0]["end"] - r.spans[0]["start"] == 3
+    assert r.distinct == 1 and not r.flagged()
+    r2 = wb.scan("他妈的垃圾他妈", lang="zh")
+    assert r2.hits == 3 and r2.distinct == 2 and r2.flagged() and r2.categories == ["x", "y"]
+
+
+def test_offsets_survive_length_changing_normalisation():
+    wb = WordBlocklist([("bad", "en", "c")])
+    text = "ﬁne ﬁne bad"  # the ligature expands to two characters under NFKC
+    norm, index = normalize_text(text)
+    assert index is not None and len(norm) > len(text)
+    r = wb.scan(text, lang="en")
+    assert r.hits == 1 and text[r.spans[0]["start"]:r.spans[0]["end"]] == "bad"
+
+
+def test_category_dir_political_opt_in(shared_data):
+    d = shared_data / "safety" / "zh_konsheng"
+    default = WordBlocklist.from_category_dir(d)
+    assert "political" not in default.categories and "political_reactionary" not in default.categories
+    assert "porn" in default.categories and "porn2" not in default.categories
+    assert "illegal_urls" not in default.categories
+    pol = WordBlocklist.from_category_dir(d, categories=["political"])
+    assert pol.categories == ["political"]
+    assert pol.scan("有人在讨论习近平的讲话", lang="zh").hits >= 1
+    assert default.scan("有人在讨论习近平的讲话", lang="zh").categories == []
+
+
+def test_merge_and_counter(shared_data, ldnoobw):
+    guns = WordBlocklist.from_category_dir(shared_data / "safety" / "zh_konsheng", categories=["guns_explosives"])
+    both = ldnoobw.merge(guns)
+    assert len(both) >= len(ldnoobw)
+    counts = {}
+    r = both.scan("出售雷管和三级片", lang="zh", count=lambda n, k=1: counts.__setitem__(n, counts.get(n, 0) + k))
+    assert r.categories == ["guns_explosives", "ldnoobw"]
+    assert counts == {"blocklist_hits": 2, "blocklist_docs_flagged": 1}
+
+
+def test_planted_badwords_in_corpus(corpus_small, ldnoobw):
+    import io
+    import json
+
+    import zstandard
+
+    truth = {}
+    for line in open(corpus_small / "truth.jsonl", encoding="utf-8"):
+        t = json.loads(line)
+        truth[t["id"]] = t
+    docs = {}
+    for p in sorted((corpus_small / "raw").glob("*.zst")):
+        with open(p, "rb") as fh:
+            for line in io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(fh), encoding="utf-8"):
+                d = json.loads(line)
+                docs[d["id"]] = d["text"]
+    planted = [i for i, t in truth.items() if t.get("badwords")]
+    assert planted
+    for i in planted:
+        r = ldnoobw.scan(docs[i], lang=truth[i]["langs"])
+        assert r.flagged(), (truth[i]["badwords"], r.spans)

@@ -1,0 +1,129 @@
+"""Tests of filters.pii: checksums, formats, precision cases, overlaps, redaction, planted corpus items."""
+from __future__ import annotations
+
+import datetime
+import io
+import json
+
+import pytest
+
+from filters.pii import cn_id_valid, credit_card_valid, find_pii, luhn_valid, redact
+
+
+def found(text):
+    return [(s["type"], text[s["start"]:s["end"]]) for s in find_pii(text)]
+
+
+def make_cn_id(body17: str) -> str:
+    w = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body17 + "10X98765432"[sum(int(c) * k for c, k in zip(body17, w)) % 11]
+
+
+def test_luhn_and_cards():
+    assert luhn_valid("4111111111111111") and not luhn_valid("4111111111111112")
+    assert credit_card_valid("4111 1111 1111 1111")
+    assert credit_card_valid("3782-822463-10005")  # Amex 15 digits, 4-6-5
+    assert not credit_card_valid("4111 1111 1111 1112")  # Luhn fails
+    assert not credit_card_valid("9783161484100")  # ISBN-13: no card prefix
+    assert not credit_card_valid("0000000000000000")
+    assert found("pay with 4111 1111 1111 1111 today") == [("credit_card", "4111 1111 1111 1111")]
+    assert found("pay with 4111-1111-1111-1111.") == [("credit_card", "4111-1111-1111-1111")]
+    assert found("card 5500005555555559 ok") == [("credit_card", "5500005555555559")]
+    assert found("bad 4111 1111 1111 1112 and 1234 5678 9012 3456") == []
+    # a card after a year and before a time; a card inside a decimal fraction is not one
+    assert found("19. august 2010 4111 1111 1111 1111 12:46") == [("credit_card", "4111 1111 1111 1111")]
+    assert found("value 1.4111111111111111 here") == []
+
+
+def test_cn_id():
+    good = make_cn_id("11010519491231002")
+    assert cn_id_valid(good)
+    bad_check = good[:17] + ("0" if good[17] != "0" else "1")
+    assert not cn_id_valid(bad_check)
+    assert not cn_id_valid(make_cn_id("11010519490231002"))  # 31 Feb... month 02 day 31
+    assert not cn_id_valid(make_cn_id("11010518000101002"))  # born 1800
+    assert not cn_id_valid(make_cn_id("99010519491231002"))  # no such region
+    future = make_cn_id(f"110105{datetime.date.today().year + 1}0101002")
+    assert not cn_id_valid(future)
+    assert found(f"身份证号{good}，请核对") == [("cn_id", good)]
+    assert found(f"id {bad_check} end") == []
+    # an ID glued to one more digit in unspaced text is still found, and is not a phone
+    assert found(f"比如16+{good}8减肥法") == [("cn_id", good)]
+
+
+def test_phones():
+    assert found("Call +1 (555) 234-5678 now") == [("phone", "+1 (555) 234-5678")]
+    assert found("Tel. +49 30 1234567 2024 geöffnet") == [("phone", "+49 30 1234567")]
+    assert found("电话13812345678联系") == [("phone", "13812345678")]
+    assert found("手机 138 1234 5678。") == [("phone", "138 1234 5678")]
+    assert found("office (555) 234-5678 or 555-234-5678") == [("phone", "(555) 234-5678"), ("phone", "555-234-5678")]
+    assert found("+33 1 23 45 67 89 Paris") == [("phone", "+33 1 23 45 67 89")]
+
+
+def test_emails():
+    assert found("write to li.wei12@mail.example.org.") == [("email", "li.wei12@mail.example.org")]
+    assert found("这是何k.mueller69@gmail.com猷君") == [("email", "k.mueller69@gmail.com")]
+    assert found("logo@2x.png and icon@3x.webp") == []
+
+
+def test_ips():
+    assert found("from 192.168.1.10, ok") == [("ip", "192.168.1.10")]
+    assert found("破坏112.58.156.241了") == [("ip", "112.58.156.241")]
+    for v6 in ("2001:db8::1", "fe80::1ff:fe23:4567:890a", "2001:0db8:85a3:0000:0000:8a2e:0370:7334",
+               "::ffff:192.0.2.128"):
+        assert found(f"addr {v6} end") == [("ip", v6)], v6
+    assert found("std::cout at 12:30:45 and ::1.") == []
+    assert found("version 10.0.0.1, v1.2.3.4 and section 4.1.1.3") == []
+    assert found("256.1.1.1 and 1.2.3.4.5") == []
+
+
+def test_precision_negatives():
+    text = ("Price $1,234.56 on 2024-01-15, ISBN 978-3-16-148410-0, version 1.2.3, build 20240115123456, "
+            "order 13800000000000, ts 1700000000, 2.5.1-beta, 3.14159265358979, tel 12345")
+    assert find_pii(text) == []
+
+
+def test_overlaps_are_resolved():
+    cid = make_cn_id("44030519900101123")
+    text = f"{cid} 13912345678@163.com 4111111111111111"
+    got = found(text)
+    assert got == [("cn_id", cid), ("email", "13912345678@163.com"), ("credit_card", "4111111111111111")]
+    spans = find_pii(text)
+    assert all(a["end"] <= b["start"] for a, b in zip(spans, spans[1:]))
+
+
+def test_redact_and_counter():
+    text = "Mail a.b@example.com or call +49 30 1234567."
+    counts = {}
+    spans = find_pii(text, count=lambda n, k=1: counts.__setitem__(n, counts.get(n, 0) + k))
+    assert counts == {"pii_email": 1, "pii_phone": 1}
+    new, recs = redact(text, spans)
+    assert new == "Mail <EMAIL> or call <PHONE>."
+    assert [r["type"] for r in recs] == ["email", "phone"]
+    assert all(new[r["new_start"]:r["new_end"]] == r["replacement"] for r in recs)
+    masked, _ = redact(text, spans, policy={"email": "mask", "phone": "keep"})
+    assert masked == "Mail " + "*" * len("a.b@example.com") + " or call +49 30 1234567."
+    custom, _ = redact(text, spans, placeholder_fmt="[{type}]")
+    assert custom == "Mail [email] or call [phone]."
+    with pytest.raises(ValueError):
+        redact(text, spans, policy={"email": "shred"})
+
+
+def test_planted_pii_in_corpus(corpus_small):
+    import zstandard
+
+    docs = {}
+    for p in sorted((corpus_small / "raw").glob("*.zst")):
+        with open(p, "rb") as fh:
+            for line in io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(fh), encoding="utf-8"):
+                d = json.loads(line)
+                docs[d["id"]] = d["text"]
+    n = hit = 0
+    for line in open(corpus_small / "truth.jsonl", encoding="utf-8"):
+        t = json.loads(line)
+        for typ, val in t.get("pii") or []:
+            text = docs[t["id"]]
+            k = text.find(val)
+            n += 1
+            hit += any(s["type"] == typ and s["start"] < k + len(val) and k < s["end"] for s in find_pii(text))
+    assert n >= 20 and hit == n
