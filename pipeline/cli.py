@@ -34,6 +34,34 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--format", choices=["auto", "jsonl", "parquet", "wet", "warc", "txt"],
                         help="override the format taken from file extensions")
 
+    annotate = sub.add_parser("annotate", allow_abbrev=False,
+                              help="add language, quality and safety signals to every document")
+    _common(annotate, many_inputs=False)
+    annotate.add_argument("--toxicity-model", metavar="MODEL", help="score toxicity with this model")
+    annotate.add_argument("--quality-model", metavar="MODEL", help="add this classifier to quality_score")
+
+    dedup = sub.add_parser("dedup", allow_abbrev=False,
+                           help="exact, repetition and MinHash near-duplicate clusters")
+    _common(dedup, many_inputs=False)
+
+    train = sub.add_parser("train", allow_abbrev=False, help="train a fastText classifier for annotate")
+    kinds = train.add_subparsers(dest="kind", required=True, metavar="KIND")
+    tox = kinds.add_parser("toxicity", allow_abbrev=False, help="offensive-language classifier")
+    tox.add_argument("--train", required=True, help="CSV or JSONL with text and label columns")
+    tox.add_argument("--dev", help="labelled file to report accuracy/F1 on (not used for tuning)")
+    tox.add_argument("--output", required=True, metavar="MODEL")
+    tox.add_argument("--text-col", default="TEXT")
+    tox.add_argument("--label-col", default="label")
+    tox.add_argument("--positive-label", default="1")
+    tox.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                     help="fastText training parameter, e.g. bucket=200000 (repeatable)")
+    qual = kinds.add_parser("quality", allow_abbrev=False, help="good-vs-bad document classifier")
+    qual.add_argument("--positive", action="append", required=True, help="good examples (repeatable)")
+    qual.add_argument("--negative", action="append", required=True, help="bad examples (repeatable)")
+    qual.add_argument("--output", required=True, metavar="MODEL")
+    qual.add_argument("--text-col", default="text")
+    qual.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+
     run = sub.add_parser("run", allow_abbrev=False, help="chain every stage, each under OUTPUT/<stage>/")
     _common(run, many_inputs=True)
     run.add_argument("--format", choices=["auto", "jsonl", "parquet", "wet", "warc", "txt"])
@@ -51,20 +79,50 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             from pipeline.demo import run_demo
             return run_demo(args.output, args.docs, beam_args)
+        if args.command == "train":
+            from pipeline import train
+            if args.kind == "toxicity":
+                metrics = train.train_toxicity(args.train, args.dev, args.output, args.text_col, args.label_col,
+                                               args.positive_label, train.parse_params(args.param))
+            else:
+                metrics = train.train_quality(args.positive, args.negative, args.output, args.text_col,
+                                              params=train.parse_params(args.param))
+            train.print_metrics(metrics)
+            return 0
         config = load_config(args.config)
+        config = with_model_overrides(config, getattr(args, "toxicity_model", None),
+                                      getattr(args, "quality_model", None))
         options = beam_options(beam_args, args.command)
         if args.command == "ingest":
             from pipeline.ingest import run_ingest
             stats = run_ingest(args.input, args.output, config, options, fmt=args.format)
             print(json.dumps(summary(stats), indent=1))
+        elif args.command == "annotate":
+            from pipeline.annotate import run_annotate
+            print(json.dumps(summary(run_annotate(args.input, args.output, config, options)), indent=1))
+        elif args.command == "dedup":
+            from pipeline.dedup import run_dedup
+            print(json.dumps(summary(run_dedup(args.input, args.output, config, options)), indent=1))
         elif args.command == "run":
             from pipeline.chain import run_all
             report = run_all(args.input, args.output, config, options, fmt=args.format)
             print(json.dumps(report, indent=1))
-    except (ConfigError, InputError) as exc:
+    except (ConfigError, InputError, ValueError, FileNotFoundError) as exc:
         print(f"thresher {args.command}: error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def with_model_overrides(config, toxicity_model, quality_model):
+    """Apply --toxicity-model / --quality-model on top of the config file."""
+    import dataclasses
+    annotate = config.annotate
+    if toxicity_model:
+        annotate = dataclasses.replace(annotate, safety=dataclasses.replace(annotate.safety,
+                                                                            toxicity_model=toxicity_model))
+    if quality_model and hasattr(annotate, "quality_model"):
+        annotate = dataclasses.replace(annotate, quality_model=quality_model)
+    return dataclasses.replace(config, annotate=annotate)
 
 
 def summary(stats: dict) -> dict:

@@ -14,9 +14,13 @@ import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import yaml
+
+from filters.dedup_text import TextDedupConfig
+from filters.langid import LidConfig
+from filters.minhash import MinHashConfig
 
 INPUT_FORMATS = ("auto", "jsonl", "parquet", "wet", "warc", "txt")
 
@@ -52,9 +56,56 @@ class IngestConfig:
 
 
 @dataclass(frozen=True)
+class SafetyConfig:
+    """Word lists, URL lists, PII and toxicity: signals only; the policy lives in selection."""
+    ldnoobw_dirs: tuple[str, ...] = ()        # folders of <lang>.txt word lists (LDNOOBW layout)
+    category_dirs: tuple[str, ...] = ()       # folders of <category>__<name>.txt lists (zh_konsheng)
+    categories: Optional[tuple[str, ...]] = None   # categories to load from category_dirs (None: all ...)
+    exclude_categories: tuple[str, ...] = ("political", "political_reactionary")  # ... but these
+    url_dir: Optional[str] = None             # UT1 layout: <cat>__domains.txt, __urls.txt, __expressions.txt
+    url_categories: Optional[tuple[str, ...]] = None
+    url_allow_categories: tuple[str, ...] = ("sexual_education",)
+    url_host_files: dict[str, str] = field(default_factory=dict)   # category -> host list file
+    pii: bool = True
+    toxicity_model: Optional[str] = None      # fastText model from `thresher train toxicity`
+    toxicity_paragraphs: bool = True         # also score each paragraph
+
+    def __hash__(self):
+        return hash(json.dumps(dataclasses.asdict(self), sort_keys=True))
+
+
+@dataclass(frozen=True)
+class AnnotateConfig:
+    """Signals computed for every document (nothing is dropped at annotate time)."""
+    lid: LidConfig = field(default_factory=LidConfig)
+    safety: SafetyConfig = field(default_factory=SafetyConfig)
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    """Exact, repetition and near-duplicate settings."""
+    minhash: MinHashConfig = field(default_factory=MinHashConfig)
+    text: TextDedupConfig = field(default_factory=TextDedupConfig)
+    max_bucket_size: int = 2000               # LSH bucket members linked at most (the rest counted)
+    max_cc_rounds: int = 20                   # connected-components rounds unrolled in the graph
+    representative: tuple[str, ...] = ("quality", "newest")   # then smallest id
+    repetition: bool = True                   # count paragraph/sentence repetition across documents
+    min_repeat_docs: int = 2                  # a unit in this many documents is marked repeated
+
+    def __post_init__(self):
+        _positive("dedup.max_bucket_size", self.max_bucket_size)
+        _positive("dedup.max_cc_rounds", self.max_cc_rounds)
+        _positive("dedup.min_repeat_docs", self.min_repeat_docs)
+        for rule in self.representative:
+            _choice("dedup.representative[]", rule, ("quality", "newest", "oldest"))
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole curation configuration; one section per stage."""
     ingest: IngestConfig = field(default_factory=IngestConfig)
+    annotate: AnnotateConfig = field(default_factory=AnnotateConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -6,6 +6,8 @@ from schemas.tables import (  # noqa: F401
     ERRORS,
     MANIFEST_INDEX,
     REJECTED,
+    REPEATS,
+    SIGNATURES,
     SCHEMA_VERSION,
     SPAN,
     conform,

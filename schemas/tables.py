@@ -52,7 +52,9 @@ ERRORS = _schema("errors", [
     pa.field("excerpt", pa.string()),                   # first bytes of the raw record, replaced-decoded
 ])
 
-LANG_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("lang", pa.string()), ("score", pa.float32())])
+PARAGRAPH_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("lang", pa.string()),
+                            ("lang_score", pa.float32()), ("toxicity", pa.float32())])
+CATEGORY_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("category", pa.string())])
 SCORED_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("score", pa.float32()),
                          ("flags", pa.list_(pa.string()))])
 PII_SPAN = pa.struct([("type", pa.string()), ("start", pa.int32()), ("end", pa.int32())])
@@ -63,8 +65,19 @@ ANNOTATED = _schema("annotated", list(DOCUMENTS) + [
     pa.field("lang", pa.string()),
     pa.field("lang_score", pa.float32()),
     pa.field("lang_script", pa.string()),
+    pa.field("lang_detector", pa.string()),             # script | fasttext | lingua | langdetect | none
     pa.field("lang_mix", pa.map_(pa.string(), pa.float32())),
-    pa.field("paragraphs", pa.list_(LANG_SPAN)),
+    pa.field("paragraphs", pa.list_(PARAGRAPH_SPAN)),
+    # safety
+    pa.field("pii", pa.list_(PII_SPAN)),                # email | phone | ip | credit_card | cn_id
+    pa.field("badword_count", pa.int32()),
+    pa.field("badword_distinct", pa.int32()),           # different list entries found
+    pa.field("badword_ratio", pa.float32()),            # hits per word (per character for CJK)
+    pa.field("badword_categories", pa.list_(pa.string())),
+    pa.field("badword_spans", pa.list_(CATEGORY_SPAN)),
+    pa.field("url_category", pa.string()),              # null when no URL list blocks the URL
+    pa.field("toxicity_score", pa.float32()),           # null when no toxicity model is configured
+    pa.field("annotate_notes", pa.list_(pa.string())),  # failed:<annotator> when a scorer failed on the doc
 ])
 
 # Dedup clusters: one row per document; singletons have cluster_size 1.
@@ -74,6 +87,21 @@ CLUSTERS = _schema("clusters", [
     pa.field("cluster_size", pa.int64(), nullable=False),
     pa.field("is_representative", pa.bool_(), nullable=False),
     pa.field("match", pa.string()),                     # exact | near | none
+])
+
+# Repetition: documents holding paragraphs/sentences that also occur in other documents;
+# ``count`` is the number of distinct documents holding the normalized unit.
+COUNTED_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("count", pa.int64())])
+REPEATS = _schema("repeats", [
+    pa.field("id", pa.string(), nullable=False),
+    pa.field("paragraphs", pa.list_(COUNTED_SPAN)),
+    pa.field("sentences", pa.list_(COUNTED_SPAN)),
+])
+
+# MinHash signatures (datasketch-compatible hash values), kept to dedup a later crawl against.
+SIGNATURES = _schema("signatures", [
+    pa.field("id", pa.string(), nullable=False),
+    pa.field("signature", pa.list_(pa.uint32())),
 ])
 
 # Manifest index: one row per selected document.
@@ -88,7 +116,7 @@ MANIFEST_INDEX = _schema("manifest_index", [
 ])
 
 _BY_NAME = {s.metadata[b"thresher.table"].decode(): s for s in
-            (DOCUMENTS, REJECTED, ERRORS, ANNOTATED, CLUSTERS, MANIFEST_INDEX)}
+            (DOCUMENTS, REJECTED, ERRORS, ANNOTATED, CLUSTERS, REPEATS, SIGNATURES, MANIFEST_INDEX)}
 
 
 def schema_by_name(name: str) -> pa.Schema:

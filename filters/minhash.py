@@ -1,0 +1,624 @@
+"""MinHash signatures and LSH band keys for near-duplicate detection.
+
+Text in, numpy signatures and bucket keys out. No Beam import; the dedup job wraps these.
+
+Tokens and shingles
+-------------------
+Text is normalized with NFKC and ``str.casefold``. Every code point then falls in one class:
+
+* separator: whitespace, punctuation (``P*``), symbols (``S*``), controls, surrogates, U+200B;
+  they only delimit tokens, so shingles ignore punctuation and spacing edits;
+* ignored: format characters (``Cf``: soft hyphen, ZWJ/ZWNJ, BOM, ...) and variation selectors,
+  deleted before tokenizing so they neither split nor change a token;
+* unspaced: characters of scripts written without spaces between words (Han, Hiragana,
+  Katakana, Bopomofo, Thai, Lao, Khmer, Myanmar), each of which is one token;
+* word: everything else (letters, digits, marks of spaced scripts); a run of them is one token.
+
+So ``"本网站使用cookie来改善"`` first gives ``本 网 站 使 用 cookie 来 改 善``. The shingle mode is chosen
+PER DOCUMENT from that content, not from a language label (labels may be wrong or the text
+mixed): when unspaced-script characters are at least half of these tokens the document is in
+'char' mode, every remaining character is a token (``c o o k i e`` too, so an edit inside a
+Latin word or URL of a Chinese page costs what an edit of a Han character costs) and shingles
+are ``ngram_char``-grams; else it is in 'word' mode and shingles are ``ngram_word``-grams of the
+tokens above (a stray CJK character in an English text stays a one-character token).
+A document with fewer tokens than n has one shingle made of all its tokens; a document with no
+token has no shingle, an all-``0xFFFFFFFF`` signature (datasketch's empty value) and no
+band keys.
+
+Hashes and datasketch compatibility
+-----------------------------------
+Each shingle gets a 32-bit hash, :func:`shingle_hash32` (a polynomial hash mod 2**64 over the
+code points of each token, mixed with the MurmurHash3 64-bit finalizer, combined over the
+n-gram and reduced to its top 32 bits). :class:`MinHasher` computes the same hashes with numpy
+over a whole batch of documents, then applies datasketch 2.x's default ``"affine32"`` scheme:
+the 32-bit hash is pre-mixed with the MurmurHash3 32-bit finalizer and permuted by
+``a * h + b mod 2**32`` with ``(a, b)`` drawn from ``numpy.random.RandomState(seed)``. The result
+equals ``datasketch.MinHash(num_perm, seed, hashfunc=shingle_hash32)`` updated with
+:func:`shingles` of the text (and ``LeanMinHash`` of it), bit for bit.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import xxhash
+
+Counter = Callable[..., None]
+
+
+def _no_count(name: str, n: int = 1) -> None:
+    return None
+
+
+# Character classes (values of the lookup table).
+SEP, WORD, UNSPACED, IGNORE = 0, 1, 2, 3
+
+_M64 = (1 << 64) - 1
+_TOKEN_BASE = 0x100000001B3  # odd multiplier of the per-token polynomial hash (FNV-1 64 prime)
+_TOKEN_BASE_INV = pow(_TOKEN_BASE, -1, 1 << 64)
+_TOKEN_LEN_MIX = 0x9E3779B97F4A7C15
+_SHINGLE_BASE = 0xD6E8FEB86659FD93  # odd multiplier combining token hashes into a shingle hash
+_SHINGLE_LEN_MIX = 0xC2B2AE3D27D4EB4F
+_EMPTY = np.uint32(0xFFFFFFFF)
+
+# Blocks of scripts written without spaces between words: one character = one token.
+_UNSPACED_RANGES = (
+    (0x0E00, 0x0E7F),  # Thai
+    (0x0E80, 0x0EFF),  # Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0x19E0, 0x19FF),  # Khmer symbols
+    (0x3005, 0x3007),  # 々 〆 〇
+    (0x3021, 0x3029),  # Hangzhou numerals
+    (0x3031, 0x3035),  # kana repeat marks
+    (0x303B, 0x303C),
+    (0x3040, 0x309F),  # Hiragana
+    (0x30A0, 0x30FF),  # Katakana
+    (0x3100, 0x312F),  # Bopomofo
+    (0x31A0, 0x31BF),  # Bopomofo extended
+    (0x31F0, 0x31FF),  # Katakana phonetic extensions
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xA9E0, 0xA9FF),  # Myanmar extended B
+    (0xAA60, 0xAA7F),  # Myanmar extended A
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFF66, 0xFF9F),  # halfwidth Katakana (NFKC maps these, kept for raw lookups)
+    (0x1B000, 0x1B16F),  # Kana supplement / extended
+    (0x20000, 0x323AF),  # CJK extensions B..H and compatibility supplement
+)
+
+
+@functools.lru_cache(maxsize=1)
+def char_classes() -> np.ndarray:
+    """Read-only uint8 table of the class (SEP, WORD, UNSPACED, IGNORE) of every code point.
+
+    Built once per process on first use (about 0.1 s), never at import time.
+    """
+    table = np.full(0x110000, WORD, dtype=np.uint8)
+    for cp in range(0x30000):
+        cat = unicodedata.category(chr(cp))
+        c0 = cat[0]
+        if c0 in "PSZ" or cat in ("Cc", "Cs"):
+            table[cp] = SEP
+        elif cat == "Cf":
+            table[cp] = IGNORE
+    for lo, hi in _UNSPACED_RANGES:
+        block = table[lo:hi + 1]
+        block[block == WORD] = UNSPACED
+    table[0xE0000:0xE1000] = IGNORE  # tags (Cf) and variation selectors supplement
+    for cp in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x85, 0x200B):
+        table[cp] = SEP
+    table[0xFE00:0xFE10] = IGNORE  # variation selectors (Mn) must not split or alter tokens
+    table[0x180B:0x1810] = IGNORE
+    table.setflags(write=False)
+    return table
+
+
+@functools.lru_cache(maxsize=1)
+def _nfkc_tables():
+    """(single, length, offset, flat): per code point, its NFKC mapping when taken alone.
+
+    ``single[cp]`` is the one-character mapping (or cp itself), ``length[cp]`` the mapping's
+    length, and multi-character mappings sit in ``flat[offset[cp]:offset[cp] + length[cp]]``.
+    Only planes 0-2 have compatibility mappings. Built once on first use (about 0.2 s).
+    """
+    size = 0x110000
+    single = np.arange(size, dtype=np.uint32)
+    length = np.ones(size, dtype=np.uint8)
+    offset = np.zeros(size, dtype=np.int64)
+    flat: list[int] = []
+    for cp in range(0x30000):
+        if 0xD800 <= cp < 0xE000:
+            continue
+        mapped = unicodedata.normalize("NFKC", chr(cp))
+        if len(mapped) == 1:
+            single[cp] = ord(mapped)
+        elif len(mapped) > 1:
+            length[cp] = len(mapped)
+            offset[cp] = len(flat)
+            flat.extend(ord(c) for c in mapped)
+    tables = (single, length, offset, np.array(flat, dtype=np.uint32))
+    for t in tables:
+        t.setflags(write=False)
+    return tables
+
+
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, faster on long non-normalized texts.
+
+    CPython's NFKC is slow on CJK text with full-width punctuation (~0.1 us per character).
+    Each character is first replaced by its own NFKC mapping with numpy: that keeps the NFKD of
+    the text, hence its NFKC; when the result passes the NFKC quick check it IS the NFKC form,
+    otherwise (combining sequences to compose) ``unicodedata.normalize`` finishes the job.
+    """
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text
+    single, length, offset, flat = _nfkc_tables()
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lens = length[cps]
+    out = single[cps]
+    multi = lens > 1
+    if multi.any():
+        rep = np.repeat(np.arange(len(cps)), lens)
+        within = np.arange(len(rep)) - np.repeat(np.cumsum(lens, dtype=np.int64) - lens, lens)
+        out = out[rep]
+        sel = multi[rep]
+        out[sel] = flat[offset[cps[rep[sel]]] + within[sel]]
+    mapped = out.tobytes().decode("utf-32-le", "surrogatepass")
+    if unicodedata.is_normalized("NFKC", mapped):
+        return mapped
+    return unicodedata.normalize("NFKC", mapped)
+
+
+@functools.lru_cache(maxsize=1)
+def _casefold_needed():
+    """Regex matching the characters that ``str.lower`` leaves but ``str.casefold`` changes."""
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000
+             and chr(c).lower() == chr(c) and chr(c).casefold() != chr(c)]
+    return re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
+
+
+def normalize(text: str) -> str:
+    """NFKC then casefold: the text that tokens are cut from.
+
+    Same result as ``unicodedata.normalize("NFKC", text).casefold()``, with fast paths: ASCII
+    text is already NFKC, NFKC goes through :func:`nfkc`, and ``casefold`` (slow) only runs
+    when ``lower`` left a character that folds further (ß, ς, ...).
+    """
+    if text.isascii():
+        return text.lower()
+    low = nfkc(text).lower()
+    return low.casefold() if _casefold_needed().search(low) else low
+
+
+def tokenize(text: str) -> list[str]:
+    """Reference tokenizer (pure Python): the tokens of ``normalize(text)``, see module doc."""
+    table = char_classes()
+    out: list[str] = []
+    word: list[str] = []
+    for ch in normalize(text):
+        c = table[ord(ch)]
+        if c == IGNORE:
+            continue
+        if c == WORD:
+            word.append(ch)
+            continue
+        if word:
+            out.append("".join(word))
+            word = []
+        if c == UNSPACED:
+            out.append(ch)
+    if word:
+        out.append("".join(word))
+    return out
+
+
+def _is_unspaced_token(tok: str) -> bool:
+    return len(tok) == 1 and char_classes()[ord(tok)] == UNSPACED
+
+
+@dataclass(frozen=True)
+class MinHashConfig:
+    """MinHash / LSH settings, validated on construction.
+
+    num_perm: permutations (signature length). threshold and weights=(fp_weight, fn_weight) are
+    passed to datasketch's ``_optimal_param`` to derive ``bands`` x ``rows`` when both are None;
+    give both to override. The defaults (threshold 0.7, weights (0.1, 0.9), 128 perms) give
+    20 bands x 6 rows: P(candidate) = 1 - (1 - J**6)**20 is 0.998 at J=0.8 and 0.27 at J=0.5,
+    and candidates are then checked with ``verify_threshold`` (estimated Jaccard; None = no
+    check), placed halfway between J=0.5 (must not merge) and J=0.8 (must merge).
+    ngram_word / ngram_char: n-gram sizes for documents in spaced / unspaced scripts.
+    seed: permutation seed, as datasketch's ``seed`` (0 <= seed < 2**32).
+    """
+
+    num_perm: int = 128
+    threshold: float = 0.7
+    weights: tuple[float, float] = (0.1, 0.9)
+    bands: int | None = None
+    rows: int | None = None
+    ngram_word: int = 5
+    ngram_char: int = 5
+    seed: int = 1
+    verify_threshold: float | None = 0.65
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.num_perm, int) or not 1 <= self.num_perm <= 4096:
+            raise ValueError(f"num_perm must be an int in [1, 4096], got {self.num_perm!r}")
+        if not 0.0 < float(self.threshold) < 1.0:
+            raise ValueError(f"threshold must be in (0, 1), got {self.threshold!r}")
+        w = tuple(float(x) for x in self.weights)
+        if len(w) != 2 or min(w) < 0 or abs(sum(w) - 1.0) > 1e-6:
+            raise ValueError(f"weights must be two non-negative floats summing to 1, got {self.weights!r}")
+        object.__setattr__(self, "weights", w)
+        if (self.bands is None) != (self.rows is None):
+            raise ValueError("give both bands and rows, or neither (derived from threshold)")
+        if self.bands is None:
+            b, r = _optimal_param(float(self.threshold), self.num_perm, w[0], w[1])
+            object.__setattr__(self, "bands", b)
+            object.__setattr__(self, "rows", r)
+        if not (isinstance(self.bands, int) and isinstance(self.rows, int) and self.bands >= 1 and self.rows >= 1):
+            raise ValueError(f"bands and rows must be positive ints, got {self.bands!r}, {self.rows!r}")
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(f"bands*rows = {self.bands * self.rows} exceeds num_perm = {self.num_perm}")
+        if self.bands >= 1 << 16:
+            raise ValueError("at most 65535 bands")
+        for name in ("ngram_word", "ngram_char"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or not 1 <= v <= 32:
+                raise ValueError(f"{name} must be an int in [1, 32], got {v!r}")
+        if not isinstance(self.seed, int) or not 0 <= self.seed < 1 << 32:
+            raise ValueError(f"seed must be an int in [0, 2**32), got {self.seed!r}")
+        if self.verify_threshold is not None and not 0.0 <= float(self.verify_threshold) <= 1.0:
+            raise ValueError(f"verify_threshold must be in [0, 1] or None, got {self.verify_threshold!r}")
+
+    def candidate_probability(self, jaccard: float) -> float:
+        """Probability that two documents with this Jaccard share at least one band."""
+        return 1.0 - (1.0 - jaccard ** self.rows) ** self.bands
+
+
+@functools.lru_cache(maxsize=64)
+def _optimal_param(threshold: float, num_perm: int, fp_weight: float, fn_weight: float) -> tuple[int, int]:
+    from datasketch.lsh import _optimal_param as ds_optimal_param  # imports scipy: keep it lazy
+
+    b, r = ds_optimal_param(threshold, num_perm, fp_weight, fn_weight)
+    return int(b), int(r)
+
+
+def _fmix64_int(h: int) -> int:
+    h ^= h >> 33
+    h = (h * 0xFF51AFD7ED558CCD) & _M64
+    h ^= h >> 33
+    h = (h * 0xC4CEB9FE1A85EC53) & _M64
+    return h ^ (h >> 33)
+
+
+def token_hash64(token: str) -> int:
+    """64-bit hash of one token: fmix64(sum(ord(c_i) * B**i) + len * K) mod 2**64."""
+    h, p = 0, 1
+    for ch in token:
+        h = (h + ord(ch) * p) & _M64
+        p = (p * _TOKEN_BASE) & _M64
+    return _fmix64_int((h + len(token) * _TOKEN_LEN_MIX) & _M64)
+
+
+def shingle_hash32(shingle: Sequence[str]) -> int:
+    """32-bit hash of a shingle (a sequence of tokens): usable as datasketch ``hashfunc``."""
+    acc, p = 0, 1
+    for tok in shingle:
+        acc = (acc + token_hash64(tok) * p) & _M64
+        p = (p * _SHINGLE_BASE) & _M64
+    return _fmix64_int((acc + len(shingle) * _SHINGLE_LEN_MIX) & _M64) >> 32
+
+
+def script_mode(tokens: Sequence[str]) -> str:
+    """'char' when unspaced-script characters are at least half of the (mixed) tokens of
+    :func:`tokenize`, else 'word'."""
+    n_uns = sum(1 for t in tokens if _is_unspaced_token(t))
+    return "char" if n_uns and 2 * n_uns >= len(tokens) else "word"
+
+
+def shingle_tokens(text: str) -> tuple[str, list[str]]:
+    """(mode, tokens) that shingles are made of: in 'char' mode every character of every token
+    is a token (so Latin words, URLs and digits inside Chinese text are split into characters),
+    in 'word' mode the tokens of :func:`tokenize`."""
+    toks = tokenize(text)
+    mode = script_mode(toks)
+    if mode == "char":
+        toks = [ch for tok in toks for ch in tok]
+    return mode, toks
+
+
+def shingles(text: str, config: MinHashConfig | None = None) -> list[tuple[str, ...]]:
+    """Reference shingles (pure Python): token n-grams in order, n chosen by ``script_mode``."""
+    config = config or MinHashConfig()
+    mode, toks = shingle_tokens(text)
+    if not toks:
+        return []
+    n = config.ngram_char if mode == "char" else config.ngram_word
+    if len(toks) <= n:
+        return [tuple(toks)]
+    return [tuple(toks[i:i + n]) for i in range(len(toks) - n + 1)]
+
+
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch 2.x "affine32" permutation parameters (a odd, b), uint32 arrays."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def _powers(base: int, n: int) -> np.ndarray:
+    out = np.full(n, base, dtype=np.uint64)
+    out[0] = 1
+    return np.cumprod(out, dtype=np.uint64)  # wraps mod 2**64
+
+
+class MinHasher:
+    """Computes MinHash signatures for batches of documents with numpy.
+
+    ``MinHasher(config).signatures(texts)`` -> uint32 array (len(texts), num_perm); row i equals
+    datasketch's hashvalues for ``shingles(texts[i])`` hashed with ``shingle_hash32``.
+    Holds only read-only arrays after construction; safe to share across threads.
+
+    Work is vectorized over the documents of one call: pass batches (16-256 documents; one
+    document per call costs about twice as much per document). Transient memory is about 50
+    bytes per character of a batch; documents longer than ``max_doc_chars`` are shingled on
+    their first ``max_doc_chars`` characters only (counter ``minhash_truncated_docs``), which
+    bounds memory on pathological multi-megabyte records (None: no limit).
+    """
+
+    def __init__(self, config: MinHashConfig | None = None, *, max_chars_per_batch: int = 1 << 16,
+                 max_shingles_per_block: int = 1 << 13, max_doc_chars: int | None = 2_000_000) -> None:
+        if max_doc_chars is not None and max_doc_chars < 1:
+            raise ValueError("max_doc_chars must be positive or None")
+        self.config = config or MinHashConfig()
+        self.max_doc_chars = max_doc_chars
+        self.a, self.b = permutations(self.config.num_perm, self.config.seed)
+        self._table = char_classes()
+        self._max_chars = max_chars_per_batch
+        self._block = max_shingles_per_block
+        n_max = max(self.config.ngram_word, self.config.ngram_char)
+        self._shingle_pow = _powers(_SHINGLE_BASE, n_max)
+        n_pow = 2 * max_chars_per_batch + 2  # NFKC may lengthen a batch a little
+        self._pow = _powers(_TOKEN_BASE, n_pow)
+        self._inv_pow = _powers(_TOKEN_BASE_INV, n_pow)
+
+    def _position_powers(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """B**k and B**-k mod 2**64 for k < n (a batch longer than the tables: one long doc)."""
+        if n > len(self._pow):
+            return _powers(_TOKEN_BASE, n), _powers(_TOKEN_BASE_INV, n)
+        return self._pow, self._inv_pow
+
+    def signature(self, text: str) -> np.ndarray:
+        """Signature of one document: uint32 array (num_perm,)."""
+        return self.signatures([text])[0]
+
+    def signatures(self, texts: Sequence[str], count: Counter = _no_count) -> np.ndarray:
+        """Signatures of many documents: uint32 array (len(texts), num_perm).
+
+        Counters: minhash_docs, minhash_empty_docs (no token), minhash_char_mode_docs,
+        minhash_shingles.
+        """
+        out = np.full((len(texts), self.config.num_perm), _EMPTY, dtype=np.uint32)
+        cap = self.max_doc_chars
+        if cap is not None and any(len(t) > cap for t in texts):
+            count("minhash_truncated_docs", sum(1 for t in texts if len(t) > cap))
+            texts = [t[:cap] for t in texts]
+        lo = 0
+        while lo < len(texts):
+            hi, chars = lo, 0
+            while hi < len(texts) and (hi == lo or chars + len(texts[hi]) <= self._max_chars):
+                chars += len(texts[hi]) + 1
+                hi += 1
+            self._signatures_into(texts[lo:hi], out[lo:hi], count)
+            lo = hi
+        return out
+
+    def shingle_hashes(self, text: str) -> np.ndarray:
+        """The uint32 shingle hashes of one document, in shingle order (equal to
+        ``[shingle_hash32(s) for s in shingles(text)]``)."""
+        sh, _, _, _ = self._shingle_hashes_batch([text])
+        return sh
+
+    def _shingle_hashes_batch(self, texts: Sequence[str]):
+        """Return (shingle hashes uint32, doc index per shingle, char-mode flags, token counts)."""
+        n_docs = len(texts)
+        norm = [normalize(t) for t in texts]
+        lengths = np.fromiter((len(s) for s in norm), dtype=np.int64, count=n_docs)
+        doc_start = np.zeros(n_docs, dtype=np.int64)
+        if n_docs > 1:
+            doc_start[1:] = np.cumsum(lengths[:-1] + 1)
+        # every document is followed by a separator (NUL), so doc_start is strictly increasing
+        # and below len(cps): segment sums with reduceat are then per document
+        cps = np.frombuffer(("\x00".join(norm) + "\x00").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        cls = self._table[cps]
+        ignore = cls == IGNORE
+        if ignore.any():
+            keep = ~ignore
+            cum = np.concatenate(([0], np.cumsum(keep)))
+            doc_start = cum[doc_start]
+            cps, cls = cps[keep], cls[keep]
+        is_word = cls == WORD
+        is_uns = cls == UNSPACED
+        prev_word = np.zeros_like(is_word)
+        prev_word[1:] = is_word[:-1]
+        next_word = np.zeros_like(is_word)
+        next_word[:-1] = is_word[1:]
+        word_start = is_word & ~prev_word
+        word_end = is_word & ~next_word
+        # script mode per document, from the mixed tokenization (words + unspaced characters)
+        n_words = np.add.reduceat(word_start, doc_start, dtype=np.int64)
+        n_uns = np.add.reduceat(is_uns, doc_start, dtype=np.int64)
+        char_mode = (n_uns > 0) & (n_uns >= n_words)
+        if char_mode.any():  # character n-grams: every letter of these documents is a token
+            doc_len = np.diff(np.append(doc_start, len(cps)))
+            every_char = np.repeat(char_mode, doc_len) & is_word
+            word_start |= every_char
+            word_end |= every_char
+        start_mask = is_uns | word_start
+        starts = np.flatnonzero(start_mask)
+        ends = np.flatnonzero(is_uns | word_end) + 1
+        n_tok = len(starts)
+        n_tokens = np.add.reduceat(start_mask, doc_start, dtype=np.int64)
+        if n_tok == 0:
+            return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64), char_mode, n_tokens
+        # Token polynomial hash from prefix sums over absolute positions:
+        # sum_{s<=j<e} c_j B**(j-s) = (P[e] - P[s]) * B**-s with P[k] = sum_{j<k} c_j B**j (mod 2**64).
+        pw, inv = self._position_powers(len(cps) + 1)
+        prefix = np.zeros(len(cps) + 1, dtype=np.uint64)
+        np.cumsum(cps.astype(np.uint64) * pw[:len(cps)], out=prefix[1:])
+        poly = (prefix[ends] - prefix[starts]) * inv[starts]
+        tok_len = (ends - starts).astype(np.uint64)
+        tok_hash = _fmix64(poly + tok_len * np.uint64(_TOKEN_LEN_MIX))
+
+        tok_doc = np.repeat(np.arange(n_docs), n_tokens)
+        tok_first = np.cumsum(n_tokens) - n_tokens
+        doc_n = np.where(char_mode, self.config.ngram_char, self.config.ngram_word)
+        sizes = np.unique(doc_n[n_tokens > 0])
+        if len(sizes) == 1:
+            acc, sel = self._combine_one_size(tok_hash, tok_doc, tok_first, n_tokens, int(sizes[0]))
+        else:
+            acc, sel = self._combine_any_size(tok_hash, tok_doc, tok_first, n_tokens, doc_n)
+        sh = (_fmix64(acc) >> np.uint64(32)).astype(np.uint32)
+        return sh, tok_doc[sel], char_mode, n_tokens
+
+    def _combine_one_size(self, tok_hash, tok_doc, tok_first, n_tokens, n):
+        """(sum_k h[i+k] B**k + len * K, start token of each shingle) when every document uses
+        n-grams of the same n: sliding windows over contiguous slices; documents with fewer than
+        n tokens get one shorter shingle."""
+        n_tok = len(tok_hash)
+        pows = self._shingle_pow
+        width = n_tok - n + 1
+        mask = np.zeros(n_tok, dtype=bool)
+        if width > 0:
+            mask[:width] = tok_doc[:width] == tok_doc[n - 1:]
+            acc_w = tok_hash[:width] * pows[0]
+            for k in range(1, n):
+                acc_w += tok_hash[k:k + width] * pows[k]
+        short = np.flatnonzero((n_tokens > 0) & (n_tokens < n))
+        if len(short) == 0:
+            sel = np.flatnonzero(mask)
+            acc = acc_w[sel]
+            acc += np.uint64((n * _SHINGLE_LEN_MIX) & _M64)
+            return acc, sel
+        short_pos = tok_first[short]
+        mask[short_pos] = True
+        sel = np.flatnonzero(mask)
+        is_short = np.zeros(n_tok, dtype=bool)
+        is_short[short_pos] = True
+        is_short = is_short[sel]
+        acc = np.zeros(len(sel), dtype=np.uint64)
+        if width > 0:
+            acc[~is_short] = acc_w[sel[~is_short]]
+        short_len = n_tokens[short]
+        acc_s = np.zeros(len(short), dtype=np.uint64)
+        for k in range(n - 1):
+            m = short_len > k
+            acc_s[m] += tok_hash[short_pos[m] + k] * pows[k]
+        acc[is_short] = acc_s
+        shingle_len = np.full(len(sel), n, dtype=np.uint64)
+        shingle_len[is_short] = short_len
+        return acc + shingle_len * np.uint64(_SHINGLE_LEN_MIX), sel
+
+    def _combine_any_size(self, tok_hash, tok_doc, tok_first, n_tokens, doc_n):
+        """General case (documents of one batch use different n): gathers with masks."""
+        n_tok = len(tok_hash)
+        idx = np.arange(n_tok)
+        nd = doc_n[tok_doc]
+        rem = (tok_first + n_tokens)[tok_doc] - idx
+        valid = (rem >= nd) | (idx == tok_first[tok_doc])
+        sel = np.flatnonzero(valid)
+        shingle_len = np.minimum(nd[sel], rem[sel]).astype(np.uint64)
+        acc = np.zeros(len(sel), dtype=np.uint64)
+        last = n_tok - 1
+        for k in range(int(nd.max())):
+            contrib = tok_hash[np.minimum(sel + k, last)] * self._shingle_pow[k]
+            acc += np.where(shingle_len > k, contrib, np.uint64(0))
+        return acc + shingle_len * np.uint64(_SHINGLE_LEN_MIX), sel
+
+    def _signatures_into(self, texts: Sequence[str], out: np.ndarray, count: Counter) -> None:
+        sh, sh_doc, char_mode, n_tokens = self._shingle_hashes_batch(texts)
+        count("minhash_docs", len(texts))
+        n_empty = int((n_tokens == 0).sum())
+        if n_empty:
+            count("minhash_empty_docs", n_empty)
+        n_char = int(char_mode.sum())
+        if n_char:
+            count("minhash_char_mode_docs", n_char)
+        if len(sh):
+            count("minhash_shingles", int(len(sh)))
+        hv = _fmix32(sh)
+        a, b = self.a[:, None], self.b[:, None]
+        # (num_perm, shingles) layout: reduceat then runs over contiguous rows (much faster).
+        for lo in range(0, len(hv), self._block):
+            hi = min(lo + self._block, len(hv))
+            phv = a * hv[None, lo:hi]
+            phv += b  # uint32 wraparound is the mod 2**32 of the affine permutation
+            docs = sh_doc[lo:hi]
+            seg = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+            mins = np.minimum.reduceat(phv, seg, axis=1)
+            d = docs[seg]
+            out[d] = np.minimum(out[d], mins.T)
+
+
+def is_empty_signature(signature: np.ndarray) -> bool:
+    """True for the signature of a document without tokens (every value 0xFFFFFFFF)."""
+    return bool(np.all(np.asarray(signature) == _EMPTY))
+
+
+def band_keys(signature: np.ndarray, config: MinHashConfig) -> list[bytes]:
+    """LSH bucket keys, one per band: 2-byte big-endian band index + 8-byte xxh3_64 digest of
+    the band's ``rows`` values (little-endian uint32). Empty signatures get no keys, so empty
+    documents are never bucketed together."""
+    sig = np.asarray(signature, dtype="<u4")
+    if len(sig) != config.num_perm:
+        raise ValueError(f"signature has {len(sig)} values, config.num_perm is {config.num_perm}")
+    if is_empty_signature(sig):
+        return []
+    r = config.rows
+    raw = sig[: config.bands * r].tobytes()
+    step = 4 * r
+    return [i.to_bytes(2, "big") + xxhash.xxh3_64_digest(raw[i * step:(i + 1) * step])
+            for i in range(config.bands)]
+
+
+def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
+    """Estimated Jaccard similarity: the fraction of equal signature values (as datasketch)."""
+    a, b = np.asarray(sig_a), np.asarray(sig_b)
+    if a.shape != b.shape:
+        raise ValueError(f"signature shapes differ: {a.shape} vs {b.shape}")
+    return float(np.count_nonzero(a == b)) / float(len(a))
+
+
+def exact_jaccard(text_a: str, text_b: str, config: MinHashConfig | None = None) -> float:
+    """Exact Jaccard similarity of the two documents' shingle sets (reference, for evaluation)."""
+    sa, sb = set(shingles(text_a, config)), set(shingles(text_b, config))
+    if not sa and not sb:
+        return 1.0
+    return len(sa & sb) / len(sa | sb)
+
+
+def signatures(texts: Iterable[str], config: MinHashConfig | None = None) -> np.ndarray:
+    """Convenience: ``MinHasher(config).signatures(list(texts))``."""
+    return MinHasher(config).signatures(list(texts))

@@ -1,0 +1,221 @@
+"""Segmentation of document text into spans.
+
+Spans are ``(start, end)`` pairs of Python str (code point) offsets into the document text,
+``start`` inclusive and ``end`` exclusive, the one span format used for every granularity.
+
+- ``paragraph_spans``: non-blank lines, trimmed.
+- ``sentence_spans``: sentences inside paragraphs (never crossing a paragraph boundary), trimmed.
+  Spaced scripts split after ``. ! ?`` (and the terminals of Arabic, Indic, Armenian, Ethiopic,
+  Khmer, Myanmar, ...) followed by white space, but not after abbreviations ("Dr.", "e.g.",
+  "U.S.", "z.B."), initials ("J. Smith"), ordinals in languages that write them with a dot
+  ("am 3. Oktober"), before a lower-case word, inside numbers ("3.14"), URLs or e-mail addresses,
+  or at ellipses (unless an upper-case word follows). Chinese and Japanese split after
+  ``。！？；`` and their full-width / half-width forms with no space needed; closing quotes and
+  brackets stay with the sentence they close. Thai and Lao, which write no sentence punctuation,
+  split at the spaces between two Thai/Lao characters.
+"""
+from __future__ import annotations
+
+import re
+
+_NON_BLANK_LINE = re.compile(r"[^\n]*\S[^\n]*")
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """Paragraphs are the non-blank lines of ``text``, trimmed of surrounding whitespace.
+
+    Web extractors (WET, HTML main text) emit one block element per line, so a line is the unit
+    that boilerplate, navigation and language switches follow.
+    """
+    spans = []
+    for m in _NON_BLANK_LINE.finditer(text):
+        start, end = m.start(), m.end()
+        while text[start].isspace():
+            start += 1
+        while text[end - 1].isspace():
+            end -= 1
+        spans.append((start, end))
+    return spans
+
+
+# Languages written without spaces between words: counts and n-grams are character based.
+UNSPACED_LANGS = frozenset({"zh", "ja", "th", "lo", "km", "my", "bo", "yue", "wuu", "gan", "hak", "nan", "lzh"})
+
+# Closing quotes and brackets that belong to the sentence they end.
+_CLOSERS = "\"'”’»›)\\]}）】」』〉》〕〗〙〛］｝〞〟＂＇"
+# Terminals that end a sentence wherever they stand (CJK and full-width forms, no space needed).
+_CJK_TERMINALS = "。！？；｡．‼⁇⁈⁉︒﹒﹖﹗"
+# Terminals of spaced scripts, a sentence end when white space (or the paragraph end) follows.
+_SPACED_TERMINALS = "!?؟।॥۔።፧፨᙮᠃᠉։܀܁܂჻၊။។៕꓿꘎꛳꛷;"  # ";": Greek question mark (U+037E, NFC folds it to ";"), used for lang "el" only
+
+_CJK_SET = frozenset(_CJK_TERMINALS)
+_ALL_TERMINALS = _CJK_TERMINALS + _SPACED_TERMINALS + ".…"
+# One character class first, so the regex engine scans for candidates quickly; _split
+# decides from the matched cluster which rule applies.
+_BOUNDARY = re.compile("[" + re.escape(_ALL_TERMINALS) + "][" + re.escape(_ALL_TERMINALS) + "]*"
+                       "[" + re.escape(_CLOSERS) + "]*")
+
+# Abbreviations (lower case, without the final dot) after which a dot does not end a sentence.
+_ABBREVIATIONS = frozenset("""
+mr mrs ms mx dr prof sr jr st mt ft messrs mme mlle mm hr hrn fr frl dipl ing mag univ
+etc vs viz cf al approx appr ca esp incl excl est dept univ assn bros co corp inc ltd llc plc gmbh
+jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
+no nos nr nro núm vol vols fig figs p pp pg ch chap sec sect art para abs ed eds rev repr trans
+gen col capt lt sgt cmdr adm gov sen rep pres supt insp
+bzw vgl usw ggf evtl inkl zzgl bspw sog ca tel str bd hrsg jh jhd mio mrd
+env cf av apr ex éd
+sra srta ud uds vd vds dña pág págs aprox
+sig dott dott.ssa sig.ra pag
+sr sra prof.ª dra
+т.е т.к т.д т.п г гг ул им др см стр рис тыс млн млрд руб коп проф акад
+""".split())
+
+# Languages that write ordinal numbers with a dot ("3. Oktober").
+_ORDINAL_DOT_LANGS = frozenset({"de", "da", "no", "nb", "nn", "fi", "cs", "sk", "pl", "hu", "hr", "sl", "sr",
+                                "bs", "et", "lv", "lt", "is", "tr", "fo", "lb"})
+
+_DOTTED_ACRONYM = re.compile(r"^(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}$")
+_THAI_LAO_SPACE = re.compile(r"(?<=[\u0E00-\u0EFF])[ \t\u00a0]+(?=[\u0E00-\u0EFF])")
+_THAI_MIN_CHARS = 12                # Thai/Lao space-separated pieces shorter than this are merged
+_THAI_LAO_CHAR = re.compile(r"[\u0E00-\u0EFF]")
+
+
+def _is_cjk_char(ch: str) -> bool:
+    """Han, kana, CJK punctuation and full-width forms: text where a sentence may end with no space.
+    (Thai and Lao are unspaced too but their sentences are separated by spaces.)"""
+    o = ord(ch)
+    return 0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF or 0x20000 <= o <= 0x3FFFF
+
+
+def _dot_is_boundary(text: str, s_start: int, dot: int, nxt: int, lang: str | None) -> bool:
+    """Decide whether the dot at ``dot`` (next non-space character at ``nxt``) ends a sentence
+    that began at ``s_start``."""
+    # the token before the dot: back to white space, a CJK character or the sentence start
+    lo = max(s_start, dot - 24)
+    i = max(text.rfind(" ", lo, dot), text.rfind("\t", lo, dot), text.rfind("\u00a0", lo, dot)) + 1 or lo
+    if not text.isascii() and not text[i:dot].isascii():
+        j = dot
+        while j > i and not text[j - 1].isspace() and not _is_cjk_char(text[j - 1]):
+            j -= 1
+        i = j
+    tok = text[i:dot].lstrip("\"'“‘«(([")
+    if not tok:
+        return True
+    if tok.isdigit():
+        j = i
+        while j > s_start and text[j - 1].isspace():
+            j -= 1
+        if j == s_start or text[nxt].isdigit():
+            return False                          # list numbering "1. Introduction", dates "10. 10. 2013"
+    low = tok.lower()
+    if low in _ABBREVIATIONS:
+        return False
+    if len(tok) == 1 and tok.isalpha():
+        return False                              # initials: "J. R. R. Tolkien"
+    if "." in tok and _DOTTED_ACRONYM.match(tok):
+        return False                              # e.g. i.e. U.S. z.B. т.е.
+    ch = text[nxt]
+    if ch.islower():
+        return False                              # "approx. five", "etc. and so on"
+    if tok.isdigit() and len(tok) <= 2 and lang in _ORDINAL_DOT_LANGS and ch.isalpha():
+        return False                              # "am 3. Oktober"
+    return True
+
+
+def _split(text: str, paragraphs, lang: str | None, out: list) -> None:
+    """Append the sentences of every paragraph to ``out`` (one regex pass over the text)."""
+    n_par = len(paragraphs)
+    if not n_par:
+        return
+    pi = 0
+    ps, pe = paragraphs[0]
+    start, first = ps, len(out)
+    for m in _BOUNDARY.finditer(text, ps, paragraphs[-1][1]):
+        ms = m.start()
+        if ms >= pe:
+            while ms >= pe:                       # close the paragraphs before this match
+                _add(text, start, pe, out, first)
+                pi += 1
+                ps, pe = paragraphs[pi]
+                start, first = ps, len(out)
+        if ms < ps:
+            continue                              # between paragraphs
+        end = m.end()
+        if end >= pe:
+            continue                              # the paragraph end closes the sentence anyway
+        core = m.group().rstrip(_CLOSERS)
+        if _CJK_SET.isdisjoint(core):
+            nxt_ch = text[end]
+            if not nxt_ch.isspace() and not _is_cjk_char(nxt_ch):
+                continue                          # "3.14", "example.com", "a.b@c.de", "Yahoo!Inc"
+            if core[0] in ".…" and not core.strip(".…"):
+                nxt = end
+                while nxt < pe and text[nxt].isspace():
+                    nxt += 1
+                if nxt >= pe:
+                    continue
+                if len(core) > 1 or core == "…":  # an ellipsis: a boundary only before an upper-case word
+                    if not text[nxt].isupper():
+                        continue
+                elif not _dot_is_boundary(text, start, ms, nxt, lang):
+                    continue
+            elif core[0] == ";" and lang != "el":
+                continue                          # ";" (U+037E) folds to ";" in NFC: Greek only
+        if len(out) > first or _ALNUM.search(text, start, end) is not None:
+            _add(text, start, end, out, first)    # punctuation or emoji alone joins the sentence before,
+            start = end                           # or the one after at the start of a paragraph
+    _add(text, start, pe, out, first)
+    for ps, pe in paragraphs[pi + 1:]:
+        _add(text, ps, pe, out, len(out))
+
+
+def _add(text: str, s: int, e: int, out: list, first: int) -> None:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    if e <= s:
+        return
+    if len(out) > first and not _has_alnum(text, s, e):
+        out[-1] = (out[-1][0], e)                 # trailing punctuation or emoji joins the sentence before
+    else:
+        out.append((s, e))
+
+
+_ALNUM = re.compile(r"[^\W_]")
+
+
+def _has_alnum(text: str, s: int, e: int) -> bool:
+    return _ALNUM.search(text, s, e) is not None
+
+
+def sentence_spans(text: str, lang: str | None = None,
+                   paragraphs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Sentence spans of ``text``, in order, each inside one paragraph span (default:
+    ``paragraph_spans(text)``; given ones must be sorted and disjoint), trimmed of white space. ``lang`` (ISO code, optional) enables the
+    language-specific rules (dotted ordinals; Thai/Lao space splitting is also used whenever a
+    paragraph contains Thai/Lao characters)."""
+    if paragraphs is None:
+        paragraphs = paragraph_spans(text)
+    out: list[tuple[int, int]] = []
+    thai_doc = lang in ("th", "lo") or (lang is None and _THAI_LAO_CHAR.search(text) is not None)
+    if not thai_doc:
+        _split(text, paragraphs, lang, out)
+        return out
+    pieces: list[tuple[int, int]] = []
+    _split(text, paragraphs, lang, pieces)
+    for s, e in pieces:
+        start = s
+        parts = []
+        for m in _THAI_LAO_SPACE.finditer(text, s, e):
+            parts.append((start, m.start()))
+            start = m.end()
+        parts.append((start, e))
+        merged: list[tuple[int, int]] = []
+        for a, b in parts:                        # fragments (numbers, single words) join a neighbour
+            if merged and (b - a < _THAI_MIN_CHARS or merged[-1][1] - merged[-1][0] < _THAI_MIN_CHARS):
+                merged[-1] = (merged[-1][0], b)
+            else:
+                merged.append((a, b))
+        out.extend(merged)
+    return out

@@ -1,0 +1,104 @@
+"""Adapters from pure scorers in ``filters/`` to annotate-stage columns.
+
+An annotator has a ``name``, ``setup()`` (load models: called once per worker in DoFn.setup) and
+``annotate(rows, count)``, which adds its columns to each row dict of a batch in place.
+"""
+from __future__ import annotations
+
+from pipeline.config import Config
+
+
+class LidAnnotator:
+    """lang, lang_score, lang_script, lang_mix, lang_detector and paragraph language spans."""
+    name = "lid"
+
+    def __init__(self, config):
+        self.config = config
+        self.identifier = None
+
+    def setup(self):
+        from filters.langid import LanguageIdentifier
+        self.identifier = LanguageIdentifier(self.config)
+
+    def annotate(self, rows, count):
+        from filters.segment import paragraph_spans
+        texts = [r["text"] for r in rows]
+        spans = [paragraph_spans(t) for t in texts]
+        for row, para, result in zip(rows, spans, self.identifier.annotate_batch(texts, spans, count=count)):
+            row["lang"] = result.lang
+            row["lang_score"] = float(result.lang_score)
+            row["lang_script"] = result.lang_script
+            row["lang_detector"] = result.detector
+            row["lang_mix"] = sorted(result.lang_mix.items())
+            row["paragraphs"] = [{"start": p["start"], "end": p["end"], "lang": p["lang"],
+                                  "lang_score": float(p["score"])} for p in result.paragraphs]
+
+
+
+
+class SafetyAnnotator:
+    """pii, badword_*, url_category, toxicity_score (and paragraph toxicity)."""
+    name = "safety"
+
+    def __init__(self, config):
+        self.config = config
+        self.words = self.urls = self.toxicity = None
+
+    def setup(self):
+        from filters.blocklist import WordBlocklist
+        from filters.urlfilter import UrlBlocklist
+        c = self.config
+        words = None
+        for d in c.ldnoobw_dirs:
+            part = WordBlocklist.from_ldnoobw_dir(d)
+            words = part if words is None else words.merge(part)
+        for d in c.category_dirs:
+            part = WordBlocklist.from_category_dir(d, categories=list(c.categories) if c.categories else None,
+                                                   exclude=tuple(c.exclude_categories))
+            words = part if words is None else words.merge(part)
+        self.words = words
+        urls = None
+        if c.url_dir:
+            urls = UrlBlocklist.from_ut1_dir(c.url_dir, categories=c.url_categories, allow=c.url_allow_categories)
+        if c.url_host_files:
+            urls = urls or UrlBlocklist(allow=c.url_allow_categories)
+            for category, path in sorted(c.url_host_files.items()):
+                urls.add_host_file(category, path)
+        self.urls = urls
+        if c.toxicity_model:
+            from filters.toxicity import ToxicityScorer
+            self.toxicity = ToxicityScorer(c.toxicity_model)
+
+    def annotate(self, rows, count):
+        from filters.pii import find_pii
+        for row in rows:
+            text = row["text"]
+            row["pii"] = find_pii(text, count=count) if self.config.pii else []
+            if self.words is not None:
+                langs = [lang for lang, _ in row.get("lang_mix") or []] or [row.get("lang") or "und"]
+                found = self.words.scan(text, langs, count=count)
+                row.update(badword_count=found.hits, badword_distinct=found.distinct,
+                           badword_ratio=float(found.hit_ratio), badword_categories=list(found.categories),
+                           badword_spans=[{"start": s["start"], "end": s["end"], "category": s["category"]}
+                                          for s in found.spans])
+            else:
+                row.update(badword_count=0, badword_distinct=0, badword_ratio=0.0, badword_categories=[],
+                           badword_spans=[])
+            row["url_category"] = self.urls.category(row["url"], count=count) if self.urls and row.get("url") else None
+        if self.toxicity is not None:
+            scores = self.toxicity.score_batch([r["text"] for r in rows], count=count)
+            for row, score in zip(rows, scores):
+                row["toxicity_score"] = float(score)
+            if self.config.toxicity_paragraphs:
+                texts, where = [], []
+                for row in rows:
+                    for p in row.get("paragraphs") or []:
+                        texts.append(row["text"][p["start"]:p["end"]])
+                        where.append(p)
+                for p, score in zip(where, self.toxicity.score_batch(texts) if texts else []):
+                    p["toxicity"] = float(score)
+
+
+def build_annotators(config: Config) -> list:
+    """The annotators the config enables, in dependency order (language first)."""
+    return [LidAnnotator(config.annotate.lid), SafetyAnnotator(config.annotate.safety)]

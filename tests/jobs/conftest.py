@@ -1,0 +1,29 @@
+"""Stage outputs shared by the job tests: ingest -> annotate -> dedup on the 3000-document corpus."""
+import json
+
+import pytest
+
+from pipeline.cli import main
+
+
+def run_cli(*args) -> dict:
+    assert main(list(map(str, args))) == 0
+
+
+@pytest.fixture(scope="session")
+def stages_3000(corpus_3000, tmp_path_factory):
+    """{'ingest': dir, 'annotate': dir, 'dedup': dir} after running each stage through the CLI."""
+    root = tmp_path_factory.mktemp("stages3000")
+    dirs = {name: root / name for name in ("ingest", "annotate", "dedup")}
+    run_cli("ingest", "--input", corpus_3000 / "raw", "--output", dirs["ingest"])
+    run_cli("annotate", "--input", dirs["ingest"], "--output", dirs["annotate"])
+    run_cli("dedup", "--input", dirs["annotate"], "--output", dirs["dedup"])
+    return dirs
+
+
+def load_stats(directory, stage):
+    return json.loads((directory / "stats" / f"{stage}.json").read_text())
+
+
+def load_truth(corpus):
+    return {t["id"]: t for t in map(json.loads, (corpus / "truth.jsonl").read_text().splitlines())}
