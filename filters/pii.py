@@ -160,23 +160,49 @@ def _intl_phone(text: str, m: re.Match) -> tuple[int, int] | None:
     return m.start(), m.start() + end
 
 
+# Every digit-based PII form (ids, cards, IPv4, phones) lies inside a run of digits and separators;
+# the detailed patterns only run on such runs (plus a margin for their boundary checks).
+_NUMERIC_RUN = re.compile(r"[+(]?\d[\d\s().:/+-]{5,}[\dxX]")
+_ANY_DIGIT = re.compile(r"\d")
+
+
+def _numeric_windows(text: str) -> list[tuple[int, int]]:
+    """Merged (start, end) windows around digit runs long enough to hold a PII item."""
+    windows: list[tuple[int, int]] = []
+    for m in _NUMERIC_RUN.finditer(text):
+        start, end = max(0, m.start() - 1), min(len(text), m.end() + 2)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], end))
+        else:
+            windows.append((start, end))
+    return windows
+
+
 def _candidates(text: str) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     if "@" in text:
         for m in _EMAIL.finditer(text):
             if m.group(1).lower() not in _FILE_EXT:
                 out.append(("email", m.start(), m.end()))
-    if not any(c.isdigit() for c in text):
-        if ":" in text:
-            out.extend(_ipv6(text))
+    if ":" in text:
+        out.extend(_ipv6(text))
+    if not _ANY_DIGIT.search(text):
         return out
-    for m in _CN_ID.finditer(text):
+    for start, end in _numeric_windows(text):
+        out.extend(_digit_candidates(text, start, end))
+    return out
+
+
+def _digit_candidates(text: str, lo: int, hi: int) -> list[tuple[str, int, int]]:
+    """Digit-based candidates whose match starts in [lo, hi) (patterns see text[:hi])."""
+    out: list[tuple[str, int, int]] = []
+    for m in _CN_ID.finditer(text, lo, hi):
         if cn_id_valid(m.group(0)):
             out.append(("cn_id", m.start(), m.end()))
     for rx in (_CARD, _CARD16):
-        pos = 0
+        pos = lo
         while True:  # overlapping search: "2010 4307 4188 7473 0951" holds a card after a year
-            m = rx.search(text, pos)
+            m = rx.search(text, pos, hi)
             if m is None:
                 break
             if credit_card_valid(m.group(0)):
@@ -184,27 +210,38 @@ def _candidates(text: str) -> list[tuple[str, int, int]]:
                 pos = m.end()
             else:
                 pos = m.start() + 1
-    for m in _DIGIT_RUN.finditer(text):
+    for m in _DIGIT_RUN.finditer(text, lo, hi):
         run = m.group(0)
         for k in range(len(run) - 17):
             if cn_id_valid(run[k:k + 18]):
                 out.append(("cn_id", m.start() + k, m.start() + k + 18))
-    for m in _IPV4.finditer(text):
+    for m in _IPV4.finditer(text, lo, hi):
         if _VERSION_BEFORE.search(text[max(0, m.start() - 12):m.start()]):
             continue
         if m.end() - m.start() == 7:  # all four parts single digits: a section or version number
             continue
         out.append(("ip", m.start(), m.end()))
-    if ":" in text:
-        out.extend(_ipv6(text))
-    if "+" in text:
-        for m in _INTL.finditer(text):
+    if "+" in text[lo:hi]:
+        for m in _INTL.finditer(text, lo, hi):
             span = _intl_phone(text, m)
             if span:
                 out.append(("phone", *span))
     for rx in (_NANP, _CN_MOBILE, _CN_LANDLINE):
-        for m in rx.finditer(text):
+        for m in rx.finditer(text, lo, hi):
             out.append(("phone", m.start(), m.end()))
+    return out
+
+
+def _candidates_full_scan(text: str) -> list[tuple[str, int, int]]:
+    """Reference: the same candidates from whole-text scans (tests compare the two)."""
+    out: list[tuple[str, int, int]] = []
+    if "@" in text:
+        for m in _EMAIL.finditer(text):
+            if m.group(1).lower() not in _FILE_EXT:
+                out.append(("email", m.start(), m.end()))
+    if ":" in text:
+        out.extend(_ipv6(text))
+    out.extend(_digit_candidates(text, 0, len(text)))
     return out
 
 

@@ -66,11 +66,15 @@ class AnnotateRowGroup(beam.DoFn):
             a.setup()
 
     def _count(self, name: str, n: int = 1) -> None:
-        c = self._counters.get(name)
-        if c is None:
-            c = self._counters[name] = Metrics.counter(STAGE, name)
-        c.inc(n)
         self._stats[name] += n
+
+    def _flush_counters(self) -> None:
+        """Beam counters get one increment per name per row group (cheap), not one per call."""
+        for name, n in self._stats.items():
+            c = self._counters.get(name)
+            if c is None:
+                c = self._counters[name] = Metrics.counter(STAGE, name)
+            c.inc(n)
 
     def process(self, item: RowGroup):
         self._stats = Counter()
@@ -83,8 +87,8 @@ class AnnotateRowGroup(beam.DoFn):
             start = time.perf_counter()
             prefix = annotator.name + "."
 
-            def count(name, n=1, _prefix=prefix):
-                self._count(_prefix + name, n)
+            def count(name, n=1, _prefix=prefix, _stats=self._stats):
+                _stats[_prefix + name] += n
 
             try:
                 annotator.annotate(rows, count)
@@ -103,6 +107,7 @@ class AnnotateRowGroup(beam.DoFn):
             timings[annotator.name] = time.perf_counter() - start
         write_parquet(FileSystems.join(self.out_dir, item.out_name), rows, ANNOTATED, self.metadata)
         self._count("docs", len(rows))
+        self._flush_counters()
         stats = {"by_annotator": _nest(self._stats)}
         stats["docs"] = stats["by_annotator"].pop("docs", 0)
         stats["seconds_by_annotator"] = timings

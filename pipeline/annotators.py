@@ -36,6 +36,42 @@ class LidAnnotator:
 
 
 
+class QualityAnnotator:
+    """quality_score, quality_tier, quality_failed_rules, quality_signals, sentence spans and
+    paragraph scores (after LID: uses each document's language and paragraph spans)."""
+    name = "quality"
+
+    def __init__(self, config, model_path=None):
+        self.config, self.model_path = config, model_path
+        self.scorer = self.model = None
+
+    def setup(self):
+        from filters.quality import QualityScorer
+        self.scorer = QualityScorer(self.config)
+        if self.model_path:
+            from filters.classifier import TextClassifier
+            self.model = TextClassifier(self.model_path)
+
+    def annotate(self, rows, count):
+        model_scores = [None] * len(rows)
+        if self.model is not None:
+            model_scores = self.model.predict_proba([r["text"] for r in rows], "hq", count=count)
+        for row, model_score in zip(rows, model_scores):
+            paragraphs = row.get("paragraphs")
+            spans = [(p["start"], p["end"]) for p in paragraphs] if paragraphs is not None else None
+            q = self.scorer.score(row["text"], row.get("lang"), spans, model_score=model_score, count=count)
+            row["quality_score"] = float(q.quality_score)
+            row["quality_tier"] = q.quality_tier
+            row["quality_failed_rules"] = list(q.failed_rules)
+            row["quality_signals"] = q.signals
+            row["sentences"] = q.sentences
+            if paragraphs is None:
+                row["paragraphs"] = [dict(p) for p in q.paragraphs]
+            else:
+                for p, scored in zip(paragraphs, q.paragraphs):
+                    p["score"], p["flags"] = scored["score"], scored["flags"]
+
+
 class SafetyAnnotator:
     """pii, badword_*, url_category, toxicity_score (and paragraph toxicity)."""
     name = "safety"
@@ -101,4 +137,5 @@ class SafetyAnnotator:
 
 def build_annotators(config: Config) -> list:
     """The annotators the config enables, in dependency order (language first)."""
-    return [LidAnnotator(config.annotate.lid), SafetyAnnotator(config.annotate.safety)]
+    a = config.annotate
+    return [LidAnnotator(a.lid), QualityAnnotator(a.quality, a.quality_model), SafetyAnnotator(a.safety)]

@@ -120,7 +120,7 @@ def with_model_overrides(config, toxicity_model, quality_model):
     if toxicity_model:
         annotate = dataclasses.replace(annotate, safety=dataclasses.replace(annotate.safety,
                                                                             toxicity_model=toxicity_model))
-    if quality_model and hasattr(annotate, "quality_model"):
+    if quality_model:
         annotate = dataclasses.replace(annotate, quality_model=quality_model)
     return dataclasses.replace(config, annotate=annotate)
 

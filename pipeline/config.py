@@ -20,6 +20,7 @@ import yaml
 
 from filters.dedup_text import TextDedupConfig
 from filters.langid import LidConfig
+from filters.quality import QualityConfig
 from filters.minhash import MinHashConfig
 
 INPUT_FORMATS = ("auto", "jsonl", "parquet", "wet", "warc", "txt")
@@ -78,6 +79,8 @@ class SafetyConfig:
 class AnnotateConfig:
     """Signals computed for every document (nothing is dropped at annotate time)."""
     lid: LidConfig = field(default_factory=LidConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
+    quality_model: Optional[str] = None       # fastText model from `thresher train quality` (label hq)
     safety: SafetyConfig = field(default_factory=SafetyConfig)
 
 
@@ -177,7 +180,11 @@ def _coerce(tp, value, key):
     if origin is tuple:
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{key} must be a list, got {value!r}")
-        return tuple(_coerce(args[0], v, f"{key}[{i}]") for i, v in enumerate(value))
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_coerce(args[0], v, f"{key}[{i}]") for i, v in enumerate(value))
+        if len(value) != len(args):
+            raise ConfigError(f"{key} must have {len(args)} items, got {value!r}")
+        return tuple(_coerce(a, v, f"{key}[{i}]") for i, (a, v) in enumerate(zip(args, value)))
     if origin is dict:
         if not isinstance(value, dict):
             raise ConfigError(f"{key} must be a mapping, got {value!r}")

@@ -10,6 +10,8 @@ from typing import Any, Iterable, Mapping
 
 import pyarrow as pa
 
+from filters.quality import SIGNAL_TYPES
+
 SCHEMA_VERSION = "1.0"
 
 SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32())])
@@ -53,10 +55,13 @@ ERRORS = _schema("errors", [
 ])
 
 PARAGRAPH_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("lang", pa.string()),
-                            ("lang_score", pa.float32()), ("toxicity", pa.float32())])
+                            ("lang_score", pa.float32()), ("score", pa.float32()), ("flags", pa.list_(pa.string())),
+                            ("toxicity", pa.float32())])
 CATEGORY_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("category", pa.string())])
 SCORED_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("score", pa.float32()),
                          ("flags", pa.list_(pa.string()))])
+_ARROW_TYPES = {int: pa.int32(), float: pa.float32(), bool: pa.bool_(), str: pa.string()}
+QUALITY_SIGNALS = pa.struct([(name, _ARROW_TYPES[tp]) for name, tp in SIGNAL_TYPES.items()])
 PII_SPAN = pa.struct([("type", pa.string()), ("start", pa.int32()), ("end", pa.int32())])
 
 # Annotated documents: every ingested document, with its signals. Stage-specific signal columns
@@ -68,6 +73,12 @@ ANNOTATED = _schema("annotated", list(DOCUMENTS) + [
     pa.field("lang_detector", pa.string()),             # script | fasttext | lingua | langdetect | none
     pa.field("lang_mix", pa.map_(pa.string(), pa.float32())),
     pa.field("paragraphs", pa.list_(PARAGRAPH_SPAN)),
+    # quality (filters/quality.py documents every signal; spans carry score and flags)
+    pa.field("quality_score", pa.float32()),
+    pa.field("quality_tier", pa.string()),             # high | medium | low
+    pa.field("quality_failed_rules", pa.list_(pa.string())),
+    pa.field("quality_signals", QUALITY_SIGNALS),
+    pa.field("sentences", pa.list_(SCORED_SPAN)),
     # safety
     pa.field("pii", pa.list_(PII_SPAN)),                # email | phone | ip | credit_card | cn_id
     pa.field("badword_count", pa.int32()),

@@ -82,3 +82,23 @@ def test_safety_signals_and_toxicity_model(corpus_small, shared_data, tmp_path, 
     assert planted_bad and all(r["badword_distinct"] >= 2 for r in rows if r["id"] in planted_bad)
     stats = json.loads((annotate_dir / "stats" / "annotate.json").read_text())
     assert stats["balanced"] and stats["by_annotator"]["safety"]["toxicity_texts"] >= len(rows)
+
+
+def test_quality_signals_at_three_granularities(stages_3000, corpus_3000):
+    from filters.quality import SIGNAL_NAMES
+
+    truth = load_truth(corpus_3000)
+    rows = pq.read_table(stages_3000["annotate"] / "docs",
+                         columns=["id", "text", "quality_score", "quality_tier", "quality_signals", "sentences",
+                                  "paragraphs"]).to_pylist()
+    assert set(rows[0]["quality_signals"]) == set(SIGNAL_NAMES)
+    good = [r["quality_score"] for r in rows if truth[r["id"]]["kind"] in ("page", "composed")]
+    bad = [r["quality_score"] for r in rows if truth[r["id"]]["kind"] in ("spam", "short")]
+    # a random good document outranks a random bad one in nearly every pair (ROC AUC)
+    wins = sum((g > b) + 0.5 * (g == b) for g in good[:400] for b in bad)
+    assert wins / (len(good[:400]) * len(bad)) >= 0.95
+    for r in rows:
+        assert 0.0 <= r["quality_score"] <= 1.0 and r["quality_tier"] in ("high", "medium", "low")
+        assert all(0.0 <= p["score"] <= 1.0 for p in r["paragraphs"])
+        for s in r["sentences"]:
+            assert 0 <= s["start"] < s["end"] <= len(r["text"]) and 0.0 <= s["score"] <= 1.0

@@ -1,0 +1,1141 @@
+"""Pure quality scorers at three granularities: document, paragraph (line) and sentence.
+
+Text and a language code in; a ``DocQuality`` out with every signal, the rules that failed, an
+overall ``quality_score`` in [0, 1] with its ``quality_tier``, and scored paragraph and sentence
+spans. Nothing is dropped here: selection decides later which scores to cut on.
+
+Document signals (flat dict, the same keys and types for every document, see ``SIGNAL_TYPES``):
+
+- Gopher quality (Rae et al. 2021): word count, mean word length, symbol-to-word ratio, bullet and
+  ellipsis line fractions, alphabetic-word fraction, stop-word count (list from ``stopwordsiso``).
+- Gopher repetition: duplicate line / paragraph fractions by count and by characters, the
+  character fraction of the most frequent 2-, 3-, 4-gram and the character fraction covered by
+  duplicated 5..10-grams.
+- C4 (Raffel et al. 2020): lines ending in terminal punctuation, lines with at least 3 words, lines
+  naming javascript or a policy, "lorem ipsum", curly brackets, at least 5 sentences left.
+- FineWeb: line punctuation ratio, short-line ratio, characters in duplicated lines, new lines per
+  word (list-ness).
+- Own signals: URL and e-mail density, boilerplate cues, navigation lines, character classes,
+  repeated characters, sentence and paragraph score summaries.
+
+Unspaced scripts (zh, ja, th, ... see ``segment.UNSPACED_LANGS``): "words" are word units = the
+number of CJK/Thai characters plus the white-space tokens of other scripts, n-grams are character
+n-grams (n doubled, a Chinese word is about two characters), short lines are counted in
+characters, the mean word length rule does not apply, and the stop words of zh / ja are
+character-level function words. The thresholds are the published ones for spaced scripts and
+per-language overrides in ``QualityConfig.overrides`` (frozen) for the others.
+
+quality_score = soft × Π_failed (1 − rule_weight), then, when ``model_score`` is given,
+(1 − model_weight) × that + model_weight × model_score, where
+soft = content × (size_floor + (1 − size_floor) × size) × sentences,
+content = character-weighted mean paragraph score, size = log1p(words) / log1p(full_words)
+capped at 1, sentences = min(1, 0.4 + 0.2 × n_sentences). Failed rules are soft penalties
+(weights in ``QualityConfig.rule_weights``), so one marginal rule never zeroes a document while
+several failures (repetition, no stop words, no punctuation, ...) multiply down.
+
+A paragraph (line) score is the character-weighted mean score of its sentences times its line
+factors: navigation (many short items between separators such as "|"), C4 line rules (no
+terminal punctuation, fewer than 3 words, javascript, policy, lorem ipsum, curly brackets), URL
+lines, boilerplate cue weight of the whole line, duplication inside the document, and the global
+repetition count from dedup when given. A sentence score is a product of piecewise-linear
+factors (see ``_factor_coefs``) for length, letters / digits / symbols / upper case, repeated
+characters, terminal punctuation, separators, stop words, URL share and boilerplate cues
+(``quality_patterns.CUES``, weights scaled down for long spans). Tiers cut ``quality_score`` at
+``tier_high`` / ``tier_medium``; ``sentence_cut`` / ``paragraph_cut`` are the default cuts that
+selection may use (the scorer only counts what falls below them).
+
+``timings`` accumulates thread CPU seconds per group of ``TIMING_GROUPS``.
+"""
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Callable, Optional
+
+import numpy as np
+
+from filters.quality_patterns import C4_POLICY, CUES, LOREM
+from filters.segment import UNSPACED_LANGS, paragraph_spans, sentence_spans
+from filters.stopwords import StopWords
+
+Counter = Optional[Callable[..., None]]
+
+# ---------------------------------------------------------------------------------------------
+# configuration
+
+
+@dataclass(frozen=True)
+class LangRules:
+    """Thresholds of the rule sets for one language (published defaults for spaced scripts)."""
+    unspaced: bool = False
+    # Gopher quality
+    min_words: int = 50
+    max_words: int = 100_000
+    min_mean_word_len: float = 3.0
+    max_mean_word_len: float = 10.0
+    max_symbol_word_ratio: float = 0.1
+    max_bullet_lines: float = 0.9
+    max_ellipsis_lines: float = 0.3
+    min_alpha_words: float = 0.8
+    min_stop_words: int = 2
+    # Gopher repetition
+    max_dup_line_frac: float = 0.3
+    max_dup_para_frac: float = 0.3
+    max_dup_line_char_frac: float = 0.2
+    max_dup_para_char_frac: float = 0.2
+    top_ngram_max: tuple[float, float, float] = (0.20, 0.18, 0.16)        # n = 2, 3, 4
+    dup_ngram_max: tuple[float, ...] = (0.15, 0.14, 0.13, 0.12, 0.11, 0.10)  # n = 5..10
+    ngram_scale: int = 1             # n-gram size multiplier (2 for character n-grams)
+    # C4
+    c4_min_line_words: int = 3
+    c4_min_sentences: int = 5
+    # FineWeb
+    fw_min_line_punct: float = 0.12
+    fw_short_line_chars: int = 30
+    fw_max_short_lines: float = 0.67
+    fw_max_dup_line_chars: float = 0.01
+    fw_max_newline_ratio: float = 0.3
+    # soft scores
+    full_words: int = 80             # words at which the size factor reaches 1
+    sentence_full_words: int = 6     # words at which the sentence length factor reaches 1
+
+
+_UNSPACED_RULES = LangRules(
+    unspaced=True, min_words=100, max_words=200_000, min_mean_word_len=0.0, max_mean_word_len=1e9,
+    min_stop_words=3, c4_min_line_words=5, fw_short_line_chars=12, full_words=160, sentence_full_words=8,
+    ngram_scale=2, top_ngram_max=(0.20, 0.18, 0.16), dup_ngram_max=(0.15, 0.14, 0.13, 0.12, 0.11, 0.10),
+)
+
+_DEFAULT_RULE_WEIGHTS = (
+    ("gopher_word_count", 0.45), ("gopher_mean_word_length", 0.25), ("gopher_symbol_ratio", 0.25),
+    ("gopher_bullet_lines", 0.25), ("gopher_ellipsis_lines", 0.25), ("gopher_alpha_words", 0.25),
+    ("gopher_stop_words", 0.45),
+    ("gopher_dup_line_frac", 0.25), ("gopher_dup_para_frac", 0.25), ("gopher_dup_line_chars", 0.2),
+    ("gopher_dup_para_chars", 0.2), ("gopher_top_ngram", 0.3), ("gopher_dup_ngram", 0.3),
+    ("c4_min_sentences", 0.15), ("c4_lorem_ipsum", 0.6), ("c4_curly_bracket", 0.1),
+    ("fineweb_line_punct", 0.2), ("fineweb_short_lines", 0.15), ("fineweb_dup_line_chars", 0.1),
+    ("fineweb_newline_ratio", 0.15),
+    ("url_heavy", 0.4), ("boilerplate_heavy", 0.3),
+)
+RULE_NAMES = tuple(name for name, _ in _DEFAULT_RULE_WEIGHTS)
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    """Everything tunable, frozen and hashable.
+
+    ``rules`` are the thresholds for spaced languages, ``overrides`` per-language replacements
+    (code, LangRules) consulted first; ``unspaced_rules`` apply to the languages of
+    ``segment.UNSPACED_LANGS`` without an override. ``rule_weights`` are (rule, penalty) pairs.
+    """
+    rules: LangRules = LangRules()
+    unspaced_rules: LangRules = _UNSPACED_RULES
+    overrides: tuple[tuple[str, LangRules], ...] = ()
+    rule_weights: tuple[tuple[str, float], ...] = _DEFAULT_RULE_WEIGHTS
+    size_floor: float = 0.3
+    model_weight: float = 0.5
+    tier_high: float = 0.6
+    tier_medium: float = 0.3
+    sentence_cut: float = 0.4        # default cut for sentence scores (selection may choose another)
+    paragraph_cut: float = 0.4       # default cut for paragraph scores
+    repeat_min_count: int = 3        # global repetition count from which a paragraph is penalised
+    url_heavy_frac: float = 0.3      # URL characters / characters above which 'url_heavy' fails
+    boilerplate_heavy_frac: float = 0.5  # characters in boilerplate paragraphs / characters
+    boilerplate_ref_words: int = 25  # cue weights are scaled by min(1, ref / words of the span)
+
+    def rules_for(self, lang: str | None) -> LangRules:
+        lang = (lang or "und").lower()
+        for code, r in self.overrides:
+            if code == lang:
+                return r
+        base = lang.split("-")[0].split("_")[0]
+        return self.unspaced_rules if base in UNSPACED_LANGS else self.rules
+
+
+DEFAULT = QualityConfig()
+
+# ---------------------------------------------------------------------------------------------
+# results
+
+SIGNAL_TYPES: dict[str, type] = {
+    "n_chars": int, "n_words": int, "n_lines": int, "n_blocks": int, "n_sentences": int, "unspaced": bool,
+    "letter_frac": float, "digit_frac": float, "upper_frac": float, "symbol_frac": float, "punct_frac": float,
+    "repeated_char_frac": float,
+    "gq_mean_word_len": float, "gq_symbol_word_ratio": float, "gq_bullet_line_frac": float,
+    "gq_ellipsis_line_frac": float, "gq_alpha_word_frac": float, "stopword_count": int, "stopword_frac": float,
+    "has_stopword_list": bool,
+    "gr_dup_line_frac": float, "gr_dup_line_char_frac": float, "gr_dup_para_frac": float,
+    "gr_dup_para_char_frac": float, "gr_top2gram_char_frac": float, "gr_top3gram_char_frac": float,
+    "gr_top4gram_char_frac": float, "gr_dup5gram_char_frac": float, "gr_dup6gram_char_frac": float,
+    "gr_dup7gram_char_frac": float, "gr_dup8gram_char_frac": float, "gr_dup9gram_char_frac": float,
+    "gr_dup10gram_char_frac": float,
+    "c4_terminal_line_frac": float, "c4_kept_line_frac": float, "c4_kept_sentences": int,
+    "c4_javascript_lines": int, "c4_policy_lines": int, "c4_lorem_ipsum": bool, "c4_curly_bracket": bool,
+    "fw_line_punct_frac": float, "fw_short_line_frac": float, "fw_dup_line_char_frac": float,
+    "fw_newline_word_ratio": float,
+    "url_count": int, "url_char_frac": float, "email_count": int, "boilerplate_cues": int,
+    "boilerplate_char_frac": float, "nav_line_frac": float, "global_repeat_char_frac": float,
+    "sentence_score_mean": float, "sentence_below_cut_frac": float, "paragraph_score_mean": float,
+    "paragraph_below_cut_frac": float, "content_score": float, "size_factor": float,
+    "heuristic_score": float, "model_score": float, "n_failed_rules": int,
+}
+SIGNAL_NAMES = tuple(SIGNAL_TYPES)
+TIMING_GROUPS = ("segment", "char_classes", "sentences", "paragraphs", "gopher_quality", "gopher_repetition",
+                 "c4", "fineweb", "combine")
+
+
+@dataclass
+class DocQuality:
+    """Scores of one document. ``paragraphs`` / ``sentences`` are lists of
+    ``{'start', 'end', 'score', 'flags'}`` (the SCORED_SPAN layout); ``signals`` has the keys of
+    ``SIGNAL_NAMES`` with the types of ``SIGNAL_TYPES`` (``model_score`` is NaN when absent)."""
+    signals: dict
+    quality_score: float
+    quality_tier: str
+    failed_rules: list
+    paragraphs: list = field(default_factory=list)
+    sentences: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"quality_score": self.quality_score, "quality_tier": self.quality_tier,
+                "failed_rules": list(self.failed_rules), "paragraphs": self.paragraphs,
+                "sentences": self.sentences, **self.signals}
+
+
+# ---------------------------------------------------------------------------------------------
+# character classes
+
+LETTER, UPPER, DIGIT, SPACE, PUNCT, SYMBOL, UNSPACED, SEP = 1, 2, 4, 8, 16, 32, 64, 128
+_SEPARATORS = "|¦·•»›∙◦▪‣→►▸◆■□●○★☆"   # navigation / list separators (" / " is counted apart)
+# rows of the cumulated count matrix: the 8 class bits, then derived marks
+R_LETTER, R_UPPER, R_DIGIT, R_SPACE, R_PUNCT, R_SYMBOL, R_UNSPACED, R_SEP = range(8)
+R_WSTART, R_RUN, R_FUNC, R_TOK, R_STOP = range(8, 13)
+_N_ROWS = 13
+_TERMINALS = frozenset(".!?…。！？；｡．؟।॥۔።‼⁇⁈⁉")
+_CLOSERS = "\"'”’»›)]）】」』〉》〕〗］｝〞"
+_BULLETS = ("•", "-", "*", "·", "‣", "◦", "▪", "●", "►", "▸", "–", "—", "→", "✓", "✔", "☐", "■", "□", "◆")
+_URL_SCHEME = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'）)\]]+", re.I)
+_TLD = re.compile(r"\.(?:com|org|net|edu|gov|info|biz|io|co|de|uk|cn|ru|jp|fr|example)(?![\w-])(?:/[^\s<>\"']*)?",
+                  re.I)
+_DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
+_EMAIL_LOCAL = re.compile(r"[\w.+-]{1,64}$")
+_EMAIL_DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)+")
+
+
+def _find_emails(text: str) -> list[tuple[int, int]]:
+    """Spans of e-mail addresses, found from each "@" outwards (no scan of the whole text)."""
+    out = []
+    i = text.find("@")
+    while i >= 0:
+        left = _EMAIL_LOCAL.search(text, max(0, i - 64), i)
+        right = _EMAIL_DOMAIN.match(text, i + 1)
+        if left and right:
+            out.append((left.start(), right.end()))
+            i = text.find("@", right.end())
+        else:
+            i = text.find("@", i + 1)
+    return out
+_BLOCK_SPLIT = re.compile(r"\n[ \t\r\f\v\u00a0\u3000]*\n\s*")
+_REPEAT_RUN = 4           # a character repeated this many times in a row counts as a repeated run
+
+
+def _find_urls(text: str) -> list[tuple[int, int]]:
+    """Spans of URLs: with a scheme or www., or bare host names with a common TLD."""
+    spans = [(m.start(), m.end()) for m in _URL_SCHEME.finditer(text)] if ("://" in text or "www." in text) else []
+    n = len(text)
+    last = -1
+    for m in _TLD.finditer(text):
+        a = m.start()
+        if a < last or (spans and any(x <= a < y for x, y in spans)):
+            continue
+        i = a
+        while i > 0 and text[i - 1] in _DOMAIN_CHARS:
+            i -= 1
+        if i < a and text[i] not in ".-" and (i == 0 or not text[i - 1].isalnum()) and text[i:a].strip(".-"):
+            j = m.end()
+            while j < n and text[j] in _DOMAIN_CHARS:
+                j += 1
+            if j < n and text[j] == "/":
+                while j < n and not text[j].isspace():
+                    j += 1
+            while j > a and text[j - 1] in ".,;:!?)":
+                j -= 1
+            spans.append((i, j))
+            last = j
+    spans.sort()
+    return spans
+
+
+def _is_unspaced_cp(o: int) -> bool:
+    return (0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x0E00 <= o <= 0x0EFF or 0x1000 <= o <= 0x109F
+            or 0x1780 <= o <= 0x17FF or 0x3000 <= o <= 0x30FF or 0xFF66 <= o <= 0xFF9F)
+
+
+@lru_cache(maxsize=1)
+def _class_table() -> np.ndarray:
+    """uint8 class bits for every BMP code point (built once, read-only)."""
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for o in range(0x10000):
+        ch = chr(o)
+        cat = unicodedata.category(ch)
+        c0 = cat[0]
+        bits = 0
+        if c0 == "L" or c0 == "M":
+            bits = LETTER
+            if cat == "Lu" or cat == "Lt":
+                bits |= UPPER
+            if c0 == "L" and _is_unspaced_cp(o):
+                bits |= UNSPACED
+        elif c0 == "N":
+            bits = DIGIT
+        elif ch.isspace():
+            bits = SPACE
+        elif c0 == "P":
+            bits = PUNCT
+        elif c0 == "S":
+            bits = SYMBOL
+        if ch.isspace():
+            bits = SPACE
+        if ch in _SEPARATORS:
+            bits |= SEP
+        table[o] = bits
+    table.setflags(write=False)
+    return table
+
+
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _classes(cp: np.ndarray) -> np.ndarray:
+    table = _class_table()
+    if cp.size and int(cp.max()) > 0xFFFF:
+        cls = table[np.minimum(cp, 0xFFFF)]
+        astral = cp > 0xFFFF
+        emoji = astral & (cp >= 0x1F000) & (cp <= 0x1FAFF)
+        han = astral & (cp >= 0x20000) & (cp <= 0x3FFFF)
+        cls = np.where(emoji, SYMBOL, np.where(han, LETTER | UNSPACED, np.where(astral, LETTER, cls))).astype(np.uint8)
+        return cls
+    return table[cp]
+
+
+# ---------------------------------------------------------------------------------------------
+# boilerplate cue matcher
+
+
+class _CueMatcher:
+    """Finds boilerplate cues. Cues made of words of spaced scripts are matched on the
+    normalised tokens (lower case, punctuation as spaces) through a first-token index; cues in
+    unspaced scripts by one regex (run only on text that has such characters); the few other
+    cues (``*`` prefixes such as "datenschutz*", symbols such as "©") by substring search."""
+
+    def __init__(self, cues: dict[str, list[tuple[str, float]]]):
+        merged: dict[str, tuple[float, bool]] = {}
+        for items in cues.values():
+            for phrase, w in items:
+                star = phrase.startswith("*") or phrase.endswith("*")
+                key = phrase.strip("*").lower()
+                if key in merged:
+                    w = max(w, merged[key][0])
+                    star = star or merged[key][1]
+                merged[key] = (w, star)
+        self._index: dict[str, list[tuple[tuple[str, ...], float]]] = {}
+        cjk: dict[str, float] = {}
+        self._other: dict[str, float] = {}
+        for key, (w, star) in merged.items():
+            words = _normalise_words(key)
+            plain = all(ch.isalnum() or ch.isspace() or ch in "-'’.&" for ch in key)
+            if any(_is_unspaced_cp(ord(ch)) for ch in key):
+                cjk[key] = w
+            elif star or not plain or not words:
+                self._other[key] = w
+            else:
+                self._index.setdefault(words[0], []).append((tuple(words), w))
+        for v in self._index.values():
+            v.sort(key=lambda x: -len(x[0]))
+        # hashed index: first-token hash -> [(token hashes of the phrase, weight)]
+        self._hindex: dict[int, list[tuple[tuple[int, ...], float]]] = {}
+        for first, phrases in self._index.items():
+            self._hindex[_str_hash(first)] = [(tuple(_str_hash(w) for w in words), w8) for words, w8 in phrases]
+        self._first_hashes = np.array(sorted(self._hindex), dtype=np.uint64)
+        self._cjk = cjk
+        self._cjk_rx = re.compile("|".join(re.escape(k) for k in sorted(cjk, key=len, reverse=True)))
+
+    def hits(self, lower: str, tokh: np.ndarray, tok_pos: np.ndarray, tok_end: np.ndarray,
+             has_unspaced: bool) -> list[tuple[int, int, float]]:
+        """(start, end, weight) of every cue found in ``lower`` (the lower-cased text) whose
+        normalised tokens have hashes ``tokh`` (see ``_token_hashes``) and spans tok_pos..tok_end."""
+        out = []
+        nt = tokh.size
+        if nt:
+            F = self._first_hashes
+            j = np.minimum(np.searchsorted(F, tokh), F.size - 1)
+            cand = (F[j] == tokh).nonzero()[0]
+            if cand.size:
+                hindex = self._hindex
+                th = tokh.tolist()
+                for i in cand.tolist():
+                    for words, w in hindex[th[i]]:
+                        k = len(words)
+                        if k == 1 or (i + k <= nt and tuple(th[i:i + k]) == words):
+                            out.append((int(tok_pos[i]), int(tok_end[i + k - 1]), w))
+                            break
+        for key, w in self._other.items():
+            if key in lower:
+                i = lower.find(key)
+                while i >= 0:
+                    if i == 0 or not (lower[i - 1].isalnum() and key[0].isalnum()):
+                        out.append((i, i + len(key), w))
+                    i = lower.find(key, i + len(key))
+        if has_unspaced:
+            cjk = self._cjk
+            for m in self._cjk_rx.finditer(lower):
+                out.append((m.start(), m.end(), cjk[m.group()]))
+        return out
+
+
+def _normalise_words(s: str) -> list[str]:
+    """Lower case, every character that is not a letter, digit or mark becomes a space, split."""
+    return "".join(ch if (unicodedata.category(ch)[0] in "LMN") else " " for ch in s.lower()).split()
+
+
+# Chinese function characters: the grammatical particles, pronouns, auxiliaries and conjunctions
+# among the package's single-character zh stop words (numerals, time and content words left out).
+_ZH_FUNCTION = frozenset("的了是在和与及也就都而且或着过被把从对向以之其这那我你他她它们不没很还又吗呢吧啊所但如因为于将该此些么"
+                         "什怎谁哪个等由给让并即则若虽却已还更最")
+
+
+class QualityScorer:
+    """Holds the resources (stop words, boilerplate cue matcher, per-language tables, filled lazily);
+    ``score`` is a pure function of its arguments. Picklable; build one per worker (Beam ``setup``)."""
+
+    def __init__(self, config: QualityConfig = DEFAULT):
+        self.config = config
+        self.stop = StopWords()
+        self.cues = _CueMatcher(CUES)
+        self._weights = dict(config.rule_weights)
+        self._func_tables: dict[str, np.ndarray | None] = {}
+        self._thai_re: dict[str, re.Pattern | None] = {}
+        self._stop_h: dict[str, np.ndarray] = {}
+        _class_table()
+
+    # -- language resources -------------------------------------------------------------------
+    def _func_table(self, lang: str) -> np.ndarray | None:
+        code = self.stop.canonical(lang)
+        if code not in self._func_tables:
+            chars = self.stop.chars(code)
+            if chars is None:
+                self._func_tables[code] = None
+            else:
+                if code == "zh":
+                    chars = frozenset(c for c in chars if c in _ZH_FUNCTION)
+                t = np.zeros(0x10000, dtype=bool)
+                for c in chars:
+                    if ord(c) < 0x10000:
+                        t[ord(c)] = True
+                t.setflags(write=False)
+                self._func_tables[code] = t
+        return self._func_tables[code]
+
+    def _stop_hashes(self, lang: str) -> np.ndarray:
+        """Sorted token hashes of the language's stop words."""
+        code = self.stop.canonical(lang)
+        if code not in self._stop_h:
+            words = self.stop.words(code) or ()
+            arr = np.array(sorted({_str_hash(w) for w in words} or {0}), dtype=np.uint64)
+            arr.setflags(write=False)
+            self._stop_h[code] = arr
+        return self._stop_h[code]
+
+    def _stop_floor(self, lang: str, mode: str | None) -> float:
+        """Floor of the sentence stop-word factor: 0.5 with a list of 100 words or more (their
+        absence from a long sentence is telling), 0.8 with a shorter list, 0.5 for function characters."""
+        if mode == "words":
+            return 0.5 if self._stop_hashes(lang).size >= 100 else 0.8
+        return 0.5 if mode else 1.0
+
+    def _substring_re(self, lang: str) -> re.Pattern | None:
+        code = self.stop.canonical(lang)
+        if code not in self._thai_re:
+            words = self.stop.words(code)
+            self._thai_re[code] = (re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+                                   if words else None)
+        return self._thai_re[code]
+
+    # -- main entry -----------------------------------------------------------------------------
+    def score(self, text: str, lang: str | None, paragraphs: list[tuple[int, int]] | None = None, *,
+              repeat_counts: dict[int, int] | None = None, model_score: float | None = None,
+              count: Counter = None, timings: dict | None = None) -> DocQuality:
+        """Score ``text`` in language ``lang``. ``paragraphs`` (sorted, disjoint (start, end) pairs
+        or dicts with start / end) default to ``paragraph_spans(text)``;
+        ``repeat_counts`` maps a paragraph index to the number of documents of the corpus that
+        hold that paragraph (from dedup); ``model_score`` in [0, 1] enters with ``model_weight``.
+        ``count(name, n)`` receives counters; ``timings`` (a dict) accumulates seconds per
+        group of ``TIMING_GROUPS``."""
+        cfg = self.config
+        clock = time.thread_time if timings is not None else None
+        t0 = clock() if clock else 0.0
+
+        def lap(group: str) -> None:
+            nonlocal t0
+            if clock:
+                t1 = clock()
+                timings[group] = timings.get(group, 0.0) + (t1 - t0)
+                t0 = t1
+
+        lang = lang or "und"
+        rules = cfg.rules_for(lang)
+        unspaced = rules.unspaced
+        if paragraphs is None:
+            paras = paragraph_spans(text)
+        else:
+            paras = [(p["start"], p["end"]) if isinstance(p, dict) else (int(p[0]), int(p[1])) for p in paragraphs]
+        sents = sentence_spans(text, lang, paras) if paras else []
+        lap("segment")
+        if not sents:
+            return self._empty(text, unspaced, model_score, count, timings)
+
+        # ---- character classes, cumulated (one row per class / mark, columns = positions) ----
+        cp = _codepoints(text)
+        n = cp.size
+        lower = text.lower()
+        if len(lower) != n:                         # only U+0130 lower-cases to two code points
+            lower = text.replace("\u0130", "i").lower()
+        cls = _classes(cp)
+        M = np.zeros((_N_ROWS, n), dtype=np.uint8)
+        M[:8] = np.take(_BITS_T, cls, axis=1)
+        Mb = M.view(bool)
+        nonspace = ~Mb[R_SPACE]
+        Mb[R_WSTART, 0] = nonspace[0]
+        np.greater(nonspace[1:], nonspace[:-1], out=Mb[R_WSTART, 1:])
+        if n > 3:                                   # 4th and later characters of a run of one character
+            eq = cp[1:] == cp[:-1]
+            np.logical_and(eq[:-2] & eq[1:-1], eq[2:], out=Mb[R_RUN, 3:])
+            Mb[R_RUN] &= nonspace
+        inword = (cls & _BREAK_BITS) == 0
+        Mb[R_TOK, 0] = inword[0]
+        np.greater(inword[1:], inword[:-1], out=Mb[R_TOK, 1:])
+        tok_pos = Mb[R_TOK].nonzero()[0]
+        tok_end = np.greater(inword, np.concatenate((inword[1:], _FALSE1))).nonzero()[0] + 1
+        # normalised tokens (lower case, punctuation and symbols as breaks), hashed
+        tokh = _token_hashes(_codepoints(lower), tok_pos, tok_end)
+        mode = self.stop.mode(lang)
+        if mode == "words":
+            sh = self._stop_hashes(lang)
+            j = np.minimum(np.searchsorted(sh, tokh), sh.size - 1)
+            M[R_STOP, tok_pos[sh[j] == tokh]] = 1
+        elif mode == "chars":
+            ftab = self._func_table(lang)
+            M[R_FUNC] = ftab[np.minimum(cp, 0xFFFF)]
+        C = np.zeros((_N_ROWS, n + 1), dtype=np.int32)
+        np.cumsum(M, axis=1, dtype=np.int32, out=C[:, 1:])
+        total = C[:, n]
+        lap("char_classes")
+
+        # ---- sentences ----------------------------------------------------------------------
+        k, m = len(sents), len(paras)
+        s_arr = np.array(sents, dtype=np.int64)
+        p_arr = np.array(paras, dtype=np.int64)
+        G = C[:, np.concatenate((s_arr, p_arr))]       # (rows, k + m, 2)
+        counts = (G[:, :, 1] - G[:, :, 0]).astype(np.float64)
+        sc, pc = counts[:, :k], counts[:, k:]
+        ss, se = s_arr[:, 0], s_arr[:, 1]
+        ps, pe = p_arr[:, 0], p_arr[:, 1]
+        s_len = (se - ss).astype(np.float64)
+        p_len = (pe - ps).astype(np.float64)
+        s_par = np.searchsorted(ps, ss, side="right") - 1
+        s_words = _units(sc, unspaced)
+        if mode == "words":
+            sw_counts, tok_counts = sc[R_STOP], sc[R_TOK]
+        elif mode == "chars":
+            sw_counts, tok_counts = sc[R_FUNC], sc[R_UNSPACED]
+        elif mode == "substrings":
+            rx = self._substring_re(lang)
+            sw_counts = np.zeros(k)
+            if rx is not None:
+                for i, (x, y) in enumerate(sents):
+                    sw_counts[i] = len(rx.findall(lower, x, y))
+            tok_counts = np.maximum(s_words, 1.0)
+        else:
+            sw_counts, tok_counts = np.zeros(k), sc[R_TOK]
+        url_spans = _find_urls(text) if "." in text else []
+        email_spans = _find_emails(text) if "@" in text else []
+        link_spans = sorted(url_spans + email_spans) if email_spans else url_spans
+        s_url = _bucket(link_spans, ss, se) if link_spans else np.zeros(k)
+        hits = self.cues.hits(lower, tokh, tok_pos, tok_end, bool(total[R_UNSPACED]))
+        s_bp = _bucket_weights(hits, ss, se) if hits else np.zeros(k)
+        s_terminal = _terminal_at(cp, se)
+        s_score, s_code = self._sentence_scores(sc, s_len, s_words, sw_counts, tok_counts, mode, s_url, s_bp,
+                                                s_terminal, rules, self._stop_floor(lang, mode))
+        lap("sentences")
+
+        # ---- paragraphs ---------------------------------------------------------------------
+        p_words = _units(pc, unspaced)
+        weighted = np.bincount(s_par, weights=s_score * s_len, minlength=m)
+        covered = np.bincount(s_par, weights=s_len, minlength=m)
+        p_base = weighted / np.maximum(covered, 1.0)
+        p_texts = [text[x:y] for x, y in paras]
+        line_counts: dict[str, int] = {}
+        occ = [0] * m
+        dup_lines = dup_line_chars = 0
+        for i, t in enumerate(p_texts):
+            c = line_counts.get(t, 0)
+            if c:
+                occ[i] = c
+                dup_lines += 1
+                dup_line_chars += len(t)
+            line_counts[t] = c + 1
+        p_terminal = _terminal_at(cp, pe)
+        has_curly = "{" in text
+        lorem_doc = any(x in lower for x in LOREM)
+        has_js = "javascript" in lower
+        policy_any = any(x in lower for x in C4_POLICY)
+        seps = pc[R_SEP]
+        if " / " in text:
+            seps = seps + np.array([t.count(" / ") for t in p_texts])
+        nav = (seps >= 2) & (p_words <= 4.0 * (seps + 1))
+        p_short = p_words < rules.c4_min_line_words
+        p_urlish = (_bucket(url_spans, ps, pe) > 0.5 * p_len) if url_spans else np.zeros(m, dtype=bool)
+        p_c4_keep = p_terminal & ~p_short
+        # boilerplate cue weight of the whole line, scaled by its length as for sentences
+        p_bp_eff = np.bincount(s_par, weights=s_bp, minlength=m) * np.minimum(
+            cfg.boilerplate_ref_words / np.maximum(p_words, 1.0), 1.0)
+        p_bp = (p_bp_eff >= 0.5) | (np.bincount(s_par, weights=(s_bp > 0) * s_len, minlength=m) > 0.5 * p_len)
+        fac = (1.0 - 0.75 * nav) * (1.0 - 0.15 * ~p_terminal) * (1.0 - 0.3 * p_short) * (1.0 - 0.5 * p_urlish) \
+            * np.maximum(1.0 - p_bp_eff, 0.05)
+        p_code = nav * 1 + (~p_terminal) * 2 + p_short * 4 + p_urlish * 8 + p_bp * 16
+        js_lines = pol_lines = 0
+        rep = repeat_counts or {}
+        rep_chars = 0.0
+        if has_js or policy_any or lorem_doc or has_curly or dup_lines or rep:
+            extra = [0] * m
+            for i, t in enumerate(p_texts):
+                f = 1.0
+                e = 0
+                if has_js or policy_any or lorem_doc:
+                    low = lower[paras[i][0]:paras[i][1]]
+                    if has_js and "javascript" in low:
+                        f *= 0.3
+                        e |= 32
+                        js_lines += 1
+                        p_c4_keep[i] = False
+                    if policy_any and any(x in low for x in C4_POLICY):
+                        f *= 0.5
+                        e |= 64
+                        pol_lines += 1
+                        p_c4_keep[i] = False
+                    if lorem_doc and any(x in low for x in LOREM):
+                        f *= 0.1
+                        e |= 128
+                if has_curly and "{" in t:
+                    f *= 0.6
+                    e |= 256
+                if occ[i]:
+                    f *= 0.3
+                    e |= 512
+                c = rep.get(i, 0)
+                if c >= cfg.repeat_min_count:
+                    f *= max(0.1, 1.0 / (1.0 + 0.5 * math.log2(c / max(1, cfg.repeat_min_count - 1))))
+                    e |= 1024
+                    rep_chars += p_len[i]
+                if e:
+                    fac[i] *= f
+                    extra[i] = e
+            p_code = p_code + np.array(extra)
+        p_score = np.minimum(p_base * fac, 1.0)
+        lap("paragraphs")
+
+        # ---- document: Gopher quality --------------------------------------------------------
+        nonspace_chars = max(1, n - int(total[R_SPACE]))
+        units = int(round(float(_units(total[:, None].astype(np.float64), unspaced)[0])))
+        n_tokens = int(total[R_WSTART])
+        n_norm = tokh.size
+        mean_word_len = (n - int(total[R_SPACE] + total[R_PUNCT] + total[R_SYMBOL])) / n_norm if n_norm else 0.0
+        if n_tokens:
+            wst = Mb[R_WSTART].nonzero()[0]
+            wen = np.greater(nonspace, np.concatenate((nonspace[1:], _FALSE1))).nonzero()[0] + 1
+            alpha_frac = int(np.count_nonzero(C[R_LETTER, wen] > C[R_LETTER, wst])) / n_tokens
+        else:
+            alpha_frac = 0.0
+        sym_ratio = (text.count("#") + text.count("...") + text.count("…")) / max(1, units)
+        bullet_frac = sum(1 for t in p_texts if t.startswith(_BULLETS)) / m
+        ell_frac = sum(1 for t in p_texts if t.endswith(("...", "…"))) / m
+        sw_total = int(sw_counts.sum())
+        sw_frac = sw_total / max(1.0, float(tok_counts.sum())) if mode else 0.0
+        failed = []
+        if units < rules.min_words or units > rules.max_words:
+            failed.append("gopher_word_count")
+        if not unspaced and not (rules.min_mean_word_len <= mean_word_len <= rules.max_mean_word_len):
+            failed.append("gopher_mean_word_length")
+        if sym_ratio > rules.max_symbol_word_ratio:
+            failed.append("gopher_symbol_ratio")
+        if bullet_frac > rules.max_bullet_lines:
+            failed.append("gopher_bullet_lines")
+        if ell_frac > rules.max_ellipsis_lines:
+            failed.append("gopher_ellipsis_lines")
+        if alpha_frac < rules.min_alpha_words:
+            failed.append("gopher_alpha_words")
+        if mode is not None and sw_total < rules.min_stop_words:
+            failed.append("gopher_stop_words")
+        lap("gopher_quality")
+
+        # ---- document: Gopher repetition ----------------------------------------------------
+        line_chars = max(1, int(p_len.sum()))
+        if "\n\n" in text or "\n " in text or "\n\t" in text:
+            blocks = [b.strip() for b in _BLOCK_SPLIT.split(text)]
+            blocks = [b for b in blocks if b]
+        else:
+            blocks = [text.strip()]
+        dup_blocks = dup_block_chars = 0
+        if len(blocks) > 1:
+            block_seen: set[str] = set()
+            for b in blocks:
+                if b in block_seen:
+                    dup_blocks += 1
+                    dup_block_chars += len(b)
+                block_seen.add(b)
+        block_chars = max(1, sum(map(len, blocks)))
+        if unspaced:
+            ids = cp[inword].astype(np.uint64)
+            lens = np.ones(ids.size, dtype=np.int64)
+        else:
+            ids = tokh
+            lens = tok_end - tok_pos
+        top, dupf = _ngram_fractions(ids, lens, rules.ngram_scale)
+        dup_line_frac = dup_lines / m
+        dup_line_char_frac = dup_line_chars / line_chars
+        dup_para_frac = dup_blocks / len(blocks) if blocks else 0.0
+        dup_para_char_frac = dup_block_chars / block_chars
+        if dup_line_frac > rules.max_dup_line_frac:
+            failed.append("gopher_dup_line_frac")
+        if dup_para_frac > rules.max_dup_para_frac:
+            failed.append("gopher_dup_para_frac")
+        if dup_line_char_frac > rules.max_dup_line_char_frac:
+            failed.append("gopher_dup_line_chars")
+        if dup_para_char_frac > rules.max_dup_para_char_frac:
+            failed.append("gopher_dup_para_chars")
+        if any(v > lim for v, lim in zip(top, rules.top_ngram_max)):
+            failed.append("gopher_top_ngram")
+        if any(v > lim for v, lim in zip(dupf, rules.dup_ngram_max)):
+            failed.append("gopher_dup_ngram")
+        lap("gopher_repetition")
+
+        # ---- document: C4 -------------------------------------------------------------------
+        s_kept = int(np.count_nonzero(p_c4_keep[s_par]))
+        terminal_frac = int(np.count_nonzero(p_terminal)) / m
+        if s_kept < rules.c4_min_sentences:
+            failed.append("c4_min_sentences")
+        if lorem_doc:
+            failed.append("c4_lorem_ipsum")
+        if has_curly:
+            failed.append("c4_curly_bracket")
+        lap("c4")
+
+        # ---- document: FineWeb --------------------------------------------------------------
+        short_lines = int(np.count_nonzero(p_len <= rules.fw_short_line_chars)) / m
+        fw_dup = dup_line_chars / max(1, n)
+        nl_ratio = text.count("\n") / max(1, units)
+        if terminal_frac <= rules.fw_min_line_punct:
+            failed.append("fineweb_line_punct")
+        if short_lines >= rules.fw_max_short_lines:
+            failed.append("fineweb_short_lines")
+        if fw_dup >= rules.fw_max_dup_line_chars:
+            failed.append("fineweb_dup_line_chars")
+        if nl_ratio > rules.fw_max_newline_ratio:
+            failed.append("fineweb_newline_ratio")
+        lap("fineweb")
+
+        # ---- combine ------------------------------------------------------------------------
+        url_frac = sum(y - x for x, y in url_spans) / max(1, n)
+        bp_frac = float(p_len[p_bp].sum()) / line_chars
+        if url_frac > cfg.url_heavy_frac:
+            failed.append("url_heavy")
+        if bp_frac > cfg.boilerplate_heavy_frac:
+            failed.append("boilerplate_heavy")
+        s_below = s_score < cfg.sentence_cut
+        p_below = p_score < cfg.paragraph_cut
+        s_total_len = max(1.0, float(s_len.sum()))
+        content = float(p_score @ p_len) / line_chars
+        size = min(1.0, math.log1p(units) / math.log1p(rules.full_words))
+        sent_f = min(1.0, 0.4 + 0.2 * k)
+        soft = content * (cfg.size_floor + (1 - cfg.size_floor) * size) * sent_f
+        penalty = 1.0
+        for r in failed:
+            penalty *= 1.0 - self._weights.get(r, 0.0)
+        heuristic = soft * penalty
+        score = heuristic
+        if model_score is not None:
+            score = (1 - cfg.model_weight) * heuristic + cfg.model_weight * float(model_score)
+        score = min(1.0, max(0.0, score))
+        tier = "high" if score >= cfg.tier_high else "medium" if score >= cfg.tier_medium else "low"
+        n_s_below = int(np.count_nonzero(s_below))
+        n_p_below = int(np.count_nonzero(p_below))
+        signals = {
+            "n_chars": n, "n_words": units, "n_lines": m, "n_blocks": len(blocks), "n_sentences": k,
+            "unspaced": unspaced,
+            "letter_frac": float(total[R_LETTER]) / nonspace_chars, "digit_frac": float(total[R_DIGIT]) / nonspace_chars,
+            "upper_frac": float(total[R_UPPER]) / max(1, int(total[R_LETTER])),
+            "symbol_frac": float(total[R_SYMBOL]) / nonspace_chars, "punct_frac": float(total[R_PUNCT]) / nonspace_chars,
+            "repeated_char_frac": float(total[R_RUN]) / nonspace_chars,
+            "gq_mean_word_len": float(mean_word_len), "gq_symbol_word_ratio": float(sym_ratio),
+            "gq_bullet_line_frac": float(bullet_frac), "gq_ellipsis_line_frac": float(ell_frac),
+            "gq_alpha_word_frac": float(alpha_frac), "stopword_count": sw_total, "stopword_frac": float(sw_frac),
+            "has_stopword_list": mode is not None,
+            "gr_dup_line_frac": float(dup_line_frac), "gr_dup_line_char_frac": float(dup_line_char_frac),
+            "gr_dup_para_frac": float(dup_para_frac), "gr_dup_para_char_frac": float(dup_para_char_frac),
+            "gr_top2gram_char_frac": top[0], "gr_top3gram_char_frac": top[1], "gr_top4gram_char_frac": top[2],
+            "gr_dup5gram_char_frac": dupf[0], "gr_dup6gram_char_frac": dupf[1], "gr_dup7gram_char_frac": dupf[2],
+            "gr_dup8gram_char_frac": dupf[3], "gr_dup9gram_char_frac": dupf[4], "gr_dup10gram_char_frac": dupf[5],
+            "c4_terminal_line_frac": float(terminal_frac), "c4_kept_line_frac": int(np.count_nonzero(p_c4_keep)) / m,
+            "c4_kept_sentences": s_kept, "c4_javascript_lines": js_lines, "c4_policy_lines": pol_lines,
+            "c4_lorem_ipsum": lorem_doc, "c4_curly_bracket": has_curly,
+            "fw_line_punct_frac": float(terminal_frac), "fw_short_line_frac": float(short_lines),
+            "fw_dup_line_char_frac": float(fw_dup), "fw_newline_word_ratio": float(nl_ratio),
+            "url_count": len(url_spans), "url_char_frac": float(url_frac), "email_count": len(email_spans),
+            "boilerplate_cues": len(hits), "boilerplate_char_frac": float(bp_frac),
+            "nav_line_frac": int(np.count_nonzero(nav)) / m, "global_repeat_char_frac": float(rep_chars) / line_chars,
+            "sentence_score_mean": float(s_score @ s_len) / s_total_len,
+            "sentence_below_cut_frac": float(s_len[s_below].sum()) / s_total_len if n_s_below else 0.0,
+            "paragraph_score_mean": content,
+            "paragraph_below_cut_frac": float(p_len[p_below].sum()) / line_chars if n_p_below else 0.0,
+            "content_score": content, "size_factor": float(size), "heuristic_score": float(heuristic),
+            "model_score": float("nan") if model_score is None else float(model_score),
+            "n_failed_rules": len(failed),
+        }
+        s_flags = _S_FLAG_SETS
+        sent_out = [{"start": x, "end": y, "score": v, "flags": list(s_flags[c])}
+                    for (x, y), v, c in zip(sents, s_score.tolist(), s_code.tolist())]
+        p_flag_sets = _P_FLAG_SETS
+        para_out = [{"start": x, "end": y, "score": v, "flags": list(p_flag_sets[c])}
+                    for (x, y), v, c in zip(paras, p_score.tolist(), p_code.tolist())]
+        if count is not None:
+            count("quality.docs")
+            count(f"quality.tier.{tier}")
+            count("quality.sentences", k)
+            count("quality.paragraphs", m)
+            count("quality.sentences_below_cut", n_s_below)
+            count("quality.paragraphs_below_cut", n_p_below)
+            for r in failed:
+                count(f"quality.rule.{r}")
+        lap("combine")
+        return DocQuality(signals, score, tier, failed, para_out, sent_out)
+
+    def _sentence_scores(self, sc, s_len, s_words, sw_counts, tok_counts, mode, s_url, s_bp, terminal, rules,
+                         stop_floor):
+        """Sentence scores and flag codes (bits of ``SENTENCE_FLAGS``). Every factor is
+        f = clip(A x + B, LO, 1) of one row x of a stacked matrix, see ``_factor_coefs``."""
+        k = s_len.size
+        X = np.empty((11, k))
+        np.divide(sc[_FRAC_ROWS], np.maximum(s_len - sc[R_SPACE], 1.0), out=X[:4])
+        X[4] = s_words
+        np.divide(sc[R_UPPER], np.maximum(sc[R_LETTER], 12.0), out=X[5])
+        X[6] = terminal
+        X[7] = sc[R_SEP]
+        if mode is None:
+            X[8] = 1.0
+        else:
+            np.divide(sw_counts + (0.4 if mode == "chars" else 0.25), np.maximum(tok_counts, 1.0), out=X[8])
+        np.divide(s_url, s_len, out=X[9])
+        np.multiply(s_bp, np.minimum(self.config.boilerplate_ref_words / np.maximum(s_words, 1.0), 1.0), out=X[10])
+        A, B, LO = _factor_coefs(max(2, rules.sentence_full_words), stop_floor)
+        F = np.minimum(np.maximum(X * A + B, LO), 1.0)
+        score = F.prod(axis=0)
+        code = _FLAG_WEIGHTS @ (F < 1.0)
+        return score, code
+
+    def _empty(self, text, unspaced, model_score, count, timings) -> DocQuality:
+        signals = {k: t() for k, t in SIGNAL_TYPES.items()}
+        signals.update(n_chars=len(text), unspaced=unspaced, n_failed_rules=2,
+                       model_score=float("nan") if model_score is None else float(model_score))
+        score = 0.0 if model_score is None else self.config.model_weight * float(model_score)
+        tier = "high" if score >= self.config.tier_high else "medium" if score >= self.config.tier_medium else "low"
+        if count is not None:
+            count("quality.docs")
+            count("quality.empty")
+            count(f"quality.tier.{tier}")
+        return DocQuality(signals, score, tier, ["gopher_word_count", "c4_min_sentences"], [], [])
+
+
+def _units(counts: np.ndarray, unspaced: bool) -> np.ndarray:
+    """Word units per span (float rows in, float array out): white-space tokens, or (unspaced)
+    CJK/Thai characters plus the other tokens (approximated as tokens minus one when a span
+    holds CJK/Thai characters)."""
+    w = counts[R_WSTART]
+    if not unspaced:
+        return w
+    u = counts[R_UNSPACED]
+    return np.where(u > 0, u + np.maximum(w - 1.0, 0.0), w)
+
+
+def _bucket(spans: list[tuple[int, int]], starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Characters of ``spans`` that fall in each of the (sorted, disjoint) target spans."""
+    out = np.zeros(len(starts), dtype=np.float64)
+    st = starts.tolist()
+    en = ends.tolist()
+    nt = len(st)
+    for a, b in spans:
+        i = max(0, bisect_right(st, a) - 1)
+        while i < nt and st[i] < b:
+            lo, hi = max(a, st[i]), min(b, en[i])
+            if hi > lo:
+                out[i] += hi - lo
+            i += 1
+    return out
+
+
+def _bucket_weights(hits: list[tuple[int, int, float]], starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Sum of hit weights per target span (by hit start)."""
+    out = np.zeros(len(starts), dtype=np.float64)
+    st = starts.tolist()
+    en = ends.tolist()
+    for a, _, w in hits:
+        i = bisect_right(st, a) - 1
+        if i >= 0 and a < en[i]:
+            out[i] += w
+    return out
+
+
+SENTENCE_FLAGS = ("short", "no_terminal", "few_letters", "digits", "symbols", "caps", "repeated_chars",
+                  "separators", "no_stopwords", "url", "boilerplate")
+PARAGRAPH_FLAGS = ("nav", "no_terminal", "short", "url", "boilerplate", "javascript", "policy", "lorem", "curly",
+                   "dup", "repeat")
+_S_FLAG_SETS = [tuple(f for j, f in enumerate(SENTENCE_FLAGS) if c >> j & 1) for c in range(1 << len(SENTENCE_FLAGS))]
+_P_FLAG_SETS = [tuple(f for j, f in enumerate(PARAGRAPH_FLAGS) if c >> j & 1) for c in range(1 << len(PARAGRAPH_FLAGS))]
+_BITS_T = np.array([[(v >> b) & 1 for v in range(256)] for b in range(8)], dtype=np.uint8)
+_BREAK_BITS = SPACE | PUNCT | SYMBOL
+_FALSE1 = np.zeros(1, dtype=bool)
+_FRAC_ROWS = [R_LETTER, R_DIGIT, R_SYMBOL, R_RUN]
+
+
+_FLAG_WEIGHTS = np.array([4, 8, 16, 64, 1, 32, 2, 128, 256, 512, 1024], dtype=np.int64)  # factor row -> flag bit
+
+
+@lru_cache(maxsize=64)
+def _factor_coefs(full: int, stop_floor: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sentence factors f = clip(A x + B, LO, 1), one per row x:
+
+    letters / non-space chars (full at 0.6, floor 0.15); digits (falls past 0.25, floor 0.3);
+    symbols (past 0.1, floor 0.3); characters repeating a run (past 0.25, floor 0.5); word units
+    (0.4 at one word, 1 at ``full``); upper case / max(letters, 12) (past 0.6, floor 0.6);
+    terminal punctuation (0.85 without); separators such as "|" (0.5 from two); stop-word share
+    with a pseudo-count, (stop + 0.25) / tokens (``stop_floor`` at none, 1 from 5%); URL share of
+    the characters (floor 0.2 at half); boilerplate cue weight scaled by min(1, 25 / words)
+    (1 - weight, floor 0.05)."""
+    slope = 0.6 / (full - 1)
+    stop_slope = (1.0 - stop_floor) / 0.05
+    A = np.array([1 / 0.6, -2.0, -3.0, -2.0, slope, -4.0, 0.15, -0.5, stop_slope, -1.6, -1.0])[:, None]
+    B = np.array([0.0, 1.5, 1.3, 1.5, 0.4 - slope, 3.4, 0.85, 1.5, stop_floor, 1.0, 1.0])[:, None]
+    LO = np.array([0.15, 0.3, 0.3, 0.5, 0.4, 0.6, 0.85, 0.5, stop_floor, 0.2, 0.05])[:, None]
+    return A, B, LO
+
+
+@lru_cache(maxsize=1)
+def _terminal_tables() -> tuple[np.ndarray, np.ndarray]:
+    closer = np.zeros(0x10000, dtype=bool)
+    closer[[ord(c) for c in _CLOSERS]] = True
+    term = np.zeros(0x10000, dtype=bool)
+    term[[ord(c) for c in _TERMINALS]] = True
+    closer.setflags(write=False)
+    term.setflags(write=False)
+    return closer, term
+
+
+def _terminal_at(cp: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Whether the span ending at each of ``ends`` (trimmed spans) ends with terminal punctuation,
+    allowing up to two closing quotes or brackets after it."""
+    closer, term = _terminal_tables()
+    c = np.minimum(cp, 0xFFFF)
+    i = ends - 1
+    for _ in range(2):
+        i = i - closer[c[i]]
+        np.maximum(i, 0, out=i)
+    return term[c[i]]
+
+
+_PRIME = np.uint64(1099511628211)
+_PRIME_INT = 1099511628211
+_INV_PRIME_INT = pow(_PRIME_INT, -1, 1 << 64)
+_MASK64 = (1 << 64) - 1
+
+
+def _str_hash(s: str) -> int:
+    """The token hash of ``_token_hashes`` for one string: sum of code point x P^i mod 2^64."""
+    h = 0
+    p = 1
+    for ch in s:
+        h = (h + ord(ch) * p) & _MASK64
+        p = (p * _PRIME_INT) & _MASK64
+    return h
+
+
+def _powers(base: int, n: int) -> np.ndarray:
+    """base^0 .. base^n modulo 2^64 (uint64)."""
+    if n < _POW_TABLE_SIZE:
+        return _pow_table(base)[: n + 1]
+    out = np.empty(n + 1, dtype=np.uint64)
+    out[0] = 1
+    out[1:] = np.full(n, base, dtype=np.uint64).cumprod()
+    return out
+
+
+_POW_TABLE_SIZE = 1 << 15
+
+
+@lru_cache(maxsize=2)
+def _pow_table(base: int) -> np.ndarray:
+    out = np.empty(_POW_TABLE_SIZE + 1, dtype=np.uint64)
+    out[0] = 1
+    out[1:] = np.full(_POW_TABLE_SIZE, base, dtype=np.uint64).cumprod()
+    out.setflags(write=False)
+    return out
+
+
+def _token_hashes(lcp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """64-bit polynomial hashes of the tokens lcp[starts[i]:ends[i]], independent of position:
+    prefix sums of cp[j] P^j, differenced and shifted back by P^-start (P odd, so invertible
+    modulo 2^64). Equal to ``_str_hash`` of the token string."""
+    n = lcp.size
+    if starts.size == 0:
+        return np.zeros(0, dtype=np.uint64)
+    H = np.zeros(n + 1, dtype=np.uint64)
+    np.cumsum(lcp * _powers(_PRIME_INT, n)[:n], out=H[1:])
+    return (H[ends] - H[starts]) * _powers(_INV_PRIME_INT, int(starts[-1]))[starts]
+
+
+def _ngram_fractions(ids: np.ndarray, lens: np.ndarray, scale: int) -> tuple[list[float], list[float]]:
+    """Gopher repetition over token ids: character fraction of the most frequent n-gram
+    (n = 2, 3, 4) and character fraction covered by duplicated n-grams (n = 5..10); n is
+    multiplied by ``scale``. N-grams are polynomial 64-bit hashes of the token ids.
+
+    An n-gram can repeat only where the shorter n-grams it contains repeat, so each size looks
+    only at the repeated positions of the size before (exact, and cheap on text that repeats
+    little: small sets go through plain Python); the sizes stop once nothing repeats."""
+    top = [0.0, 0.0, 0.0]
+    dupf = [0.0] * 6
+    T = ids.size
+    total = float(lens.sum())
+    if T < 2 * scale or total <= 0:
+        return top, dupf
+    csum = np.concatenate(([0], np.cumsum(lens)))
+    with np.errstate(over="ignore"):
+        step = _ngram_hashes(ids, scale)            # hashes of the scale-grams
+        cur = _ngram_hashes(ids, 2 * scale)
+        order = cur.argsort(kind="stable")
+        sv = cur[order]
+        same = sv[1:] == sv[:-1]
+        if not same.any():
+            return top, dupf
+        dup_sorted = np.zeros(sv.size, dtype=bool)
+        dup_sorted[1:] = same
+        dup_sorted[:-1] |= same
+        edges = np.concatenate(([True], ~same, [True])).nonzero()[0]
+        runs = np.diff(edges)
+        j = int(runs.argmax())
+        first = int(order[edges[j]])
+        n = 2 * scale
+        top[0] = min(1.0, float(csum[first + n] - csum[first]) * int(runs[j]) / total)
+        D = np.sort(order[dup_sorted])              # positions of repeated n-grams, ascending
+        hD = cur[D]
+        shift = _PRIME ** np.uint64(scale)
+        for k in range(3, 11):
+            prev_n, n = n, k * scale
+            if D.size < 2:
+                break
+            if D.size <= 48:
+                _ngram_small(D.tolist(), hD.tolist(), step, csum, total, scale, k, prev_n, T, top, dupf)
+                break
+            nxt = D + scale
+            jj = np.minimum(np.searchsorted(D, nxt), D.size - 1)
+            ok = (D[jj] == nxt) & (D + n <= T)
+            cand = D[ok]
+            if cand.size < 2:
+                break
+            hc = hD[ok] * shift + step[cand + prev_n]
+            order = hc.argsort(kind="stable")
+            sv = hc[order]
+            same = sv[1:] == sv[:-1]
+            if not same.any():
+                break
+            dup_sorted = np.zeros(sv.size, dtype=bool)
+            dup_sorted[1:] = same
+            dup_sorted[:-1] |= same
+            if k <= 4:
+                edges = np.concatenate(([True], ~same, [True])).nonzero()[0]
+                runs = np.diff(edges)
+                j = int(runs.argmax())
+                first = int(cand[order[edges[j]]])
+                top[k - 2] = min(1.0, float(csum[first + n] - csum[first]) * int(runs[j]) / total)
+            keep = np.zeros(cand.size, dtype=bool)
+            keep[order[dup_sorted]] = True
+            D = cand[keep]
+            hD = hc[keep]
+            if k >= 5:
+                dupf[k - 5] = _covered_chars(D, n, csum) / total
+    return top, dupf
+
+
+def _covered_chars(starts: np.ndarray, n: int, csum: np.ndarray) -> float:
+    """Characters covered by the n-token windows at sorted ``starts`` (csum: token char sums)."""
+    ends = np.minimum(starts + n, np.append(starts[1:], starts[-1] + n))
+    return float((csum[ends] - csum[starts]).sum())
+
+
+def _ngram_small(D: list, hD: list, step: np.ndarray, csum: np.ndarray, total: float, scale: int, k0: int,
+                 prev_n: int, T: int, top: list, dupf: list) -> None:
+    """The rest of ``_ngram_fractions`` from size ``k0`` on, in plain Python for few positions."""
+    shift = pow(_PRIME_INT, scale, 1 << 64)
+    for k in range(k0, 11):
+        n = k * scale
+        dset = set(D)
+        pairs = [(i, h) for i, h in zip(D, hD) if i + scale in dset and i + n <= T]
+        if len(pairs) < 2:
+            return
+        steps = step[np.array([i + prev_n for i, _ in pairs])].tolist()
+        hc = [(h * shift + s) & _MASK64 for (_, h), s in zip(pairs, steps)]
+        counts: dict[int, int] = {}
+        for h in hc:
+            counts[h] = counts.get(h, 0) + 1
+        D = [i for (i, _), h in zip(pairs, hc) if counts[h] > 1]
+        if not D:
+            return
+        hD = [h for h in hc if counts[h] > 1]
+        if k <= 4:
+            best = max(counts.values())
+            first = next(i for (i, _), h in zip(pairs, hc) if counts[h] == best)
+            top[k - 2] = min(1.0, float(csum[first + n] - csum[first]) * best / total)
+        else:
+            dupf[k - 5] = _covered_chars(np.array(D), n, csum) / total
+        prev_n = n
+
+
+def _ngram_hashes(ids: np.ndarray, n: int) -> np.ndarray:
+    """Polynomial hashes of every n-gram of ``ids`` (uint64, wrapping)."""
+    h = ids
+    with np.errstate(over="ignore"):
+        for j in range(1, n):
+            h = h[:-1] * _PRIME + ids[j:]
+    return h
+
+
+@lru_cache(maxsize=8)
+def _default_scorer(config: QualityConfig) -> QualityScorer:
+    return QualityScorer(config)
+
+
+def score_document(text: str, lang: str | None, paragraphs: list[tuple[int, int]] | None = None, *,
+                   repeat_counts: dict[int, int] | None = None, model_score: float | None = None,
+                   config: QualityConfig = DEFAULT, count: Counter = None, timings: dict | None = None) -> DocQuality:
+    """Convenience wrapper: ``QualityScorer(config).score(...)`` with the scorer built once per
+    config. Beam DoFns should build a ``QualityScorer`` in ``setup`` instead."""
+    return _default_scorer(config).score(text, lang, paragraphs, repeat_counts=repeat_counts,
+                                         model_score=model_score, count=count, timings=timings)
+
+
+def with_overrides(config: QualityConfig, **per_lang: LangRules) -> QualityConfig:
+    """A copy of ``config`` with per-language rule overrides added (``zh=LangRules(...)``)."""
+    return replace(config, overrides=tuple(dict(config.overrides, **per_lang).items()))
