@@ -30,7 +30,8 @@ demo: setup
 	$(BIN)/thresher demo --output $(DEMO)
 
 bench: setup
-	$(BIN)/python benchmarks/run_all.py
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+	$(BIN)/python benchmarks/collect.py
 
 clean:
 	rm -rf $(VENV) .cache $(DEMO) benchmarks/out

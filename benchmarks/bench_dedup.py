@@ -1,0 +1,106 @@
+"""Dedup quality and throughput: clusters scored against make_corpus.py's truth (3k corpus), and
+wall time / peak RSS of `thresher dedup` on 3k and 20k documents with one and two local workers.
+
+    .venv/bin/python benchmarks/bench_dedup.py
+"""
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import OUT, build_corpus, write_section  # noqa: E402
+
+EXE = str(Path(sys.executable).parent / "thresher")
+TIMER = [sys.executable, "-c", "import resource,subprocess,sys; r=subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL);"
+         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(r.returncode)"]
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    start = time.perf_counter()
+    proc = subprocess.run(TIMER + cmd, capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(proc.stderr[-3000:])
+    return time.perf_counter() - start, int(proc.stderr.strip().splitlines()[-1]) / 1024
+
+
+def ingest(corpus: Path) -> Path:
+    out = OUT / f"dedup-bench-ingest-{corpus.name}"
+    if not (out / "stats" / "ingest.json").exists():
+        subprocess.run([EXE, "ingest", "--input", str(corpus / "raw"), "--output", str(out)], check=True,
+                       capture_output=True)
+    return out
+
+
+def score(corpus: Path, dedup_dir: Path) -> list[str]:
+    import pyarrow.parquet as pq
+    truth = [json.loads(line) for line in (corpus / "truth.jsonl").read_text().splitlines()]
+    cluster = {r["id"]: r["cluster_id"] for r in pq.read_table(dedup_dir / "clusters").to_pylist()}
+    tally = defaultdict(lambda: [0, 0])
+    for t in truth:
+        if t["kind"] not in ("exact_dup", "near_dup") or t["id"] not in cluster:
+            continue
+        group = "zh/ja/th" if t["langs"][0] in ("zh", "ja", "th") else "spaced"
+        if t["kind"] == "exact_dup":
+            band = "exact duplicates"
+        else:
+            j = t["jaccard5"]
+            band = "near, jaccard5 >= 0.8" if j >= 0.8 else "near, jaccard5 < 0.5" if j < 0.5 else "near, 0.5-0.8"
+        same = cluster[t["id"]] == cluster.get(t["dup_of"])
+        for g in (group, "all"):
+            tally[(band, g)][0] += same
+            tally[(band, g)][1] += 1
+    targets = {"exact duplicates": ">= 99.5%", "near, jaccard5 >= 0.8": ">= 95%", "near, jaccard5 < 0.5": "<= 0.5%",
+               "near, 0.5-0.8": "(no target)"}
+    rows = []
+    for (band, group), (hit, n) in sorted(tally.items()):
+        rows.append(f"| {band} | {group} | {hit}/{n} | {100 * hit / n:.1f}% | {targets[band]} |")
+    return rows
+
+
+def main() -> None:
+    small, large = build_corpus(3000), build_corpus(20000, reuse=True)
+    quality_rows, speed_rows = [], []
+    stats_small = None
+    for corpus in (small, large):
+        source = ingest(corpus)
+        n = json.loads((source / "stats" / "ingest.json").read_text())["docs"]
+        for label, extra in (("1 worker", []), ("2 workers", ["--direct_num_workers=2",
+                                                            "--direct_running_mode=multi_processing"])):
+            out = OUT / "dedup-bench"
+            shutil.rmtree(out, ignore_errors=True)
+            seconds, peak = timed([EXE, "dedup", "--input", str(source), "--output", str(out)] + extra)
+            speed_rows.append((corpus.name, n, label, seconds, peak))
+            print(speed_rows[-1], flush=True)
+            if corpus == small and label == "1 worker":
+                quality_rows = score(small, out)
+                stats_small = json.loads((out / "stats" / "dedup.json").read_text())
+    marginal = {}
+    for label in ("1 worker", "2 workers"):
+        (_, n1, _, t1, _), (_, n2, _, t2, _) = [r for r in speed_rows if r[2] == label]
+        marginal[label] = (n2 - n1) / (t2 - t1)
+    body = ["### Cluster quality (make_corpus.py --docs 3000, truth.jsonl)", "",
+            "| planted pair | script | same cluster | share | target |", "|---|---|---|---|---|", *quality_rows, "",
+            f"Stats: {stats_small['clusters']} clusters, {stats_small.get('exact_duplicate_docs', 0)} exact duplicate docs, "
+            f"{stats_small.get('lsh_pairs_failed_verification', 0)} LSH pairs failed verification, "
+            f"{stats_small.get('docs_with_repeats', 0)} docs with repeated paragraphs/sentences "
+            f"(MinHash {stats_small['minhash']['num_perm']} perms, {stats_small['minhash']['bands']} bands x "
+            f"{stats_small['minhash']['rows']} rows).", "",
+            "### Throughput (wall time of the whole `thresher dedup` job, start-up included)", "",
+            "| corpus | docs | workers | seconds | docs/s | peak RSS MB |", "|---|---|---|---|---|---|"]
+    for name, n, label, seconds, peak in speed_rows:
+        body.append(f"| {name} | {n} | {label} | {seconds:.1f} | {n / seconds:,.0f} | {peak:,.0f} |")
+    body += ["", "Marginal throughput between the two corpus sizes (fixed pipeline cost removed): " +
+             ", ".join(f"{label}: {v:,.0f} docs/s" for label, v in marginal.items()) + "."]
+    write_section("dedup", "Dedup clusters and throughput (issue 4)", ".venv/bin/python benchmarks/bench_dedup.py",
+                  "\n".join(body))
+
+
+if __name__ == "__main__":
+    main()
