@@ -40,7 +40,8 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import xxhash
 
-from filters.minhash import nfkc
+from filters.minhash import (CATEGORY_NAMES, LOW_PLANES, _mapping_tables, category_mask, nfkc,
+                             per_char_mapping, space_code_points, unicode_categories)
 
 Counter = Callable[..., None]
 
@@ -85,19 +86,15 @@ _KEEP, _PUNCT, _SPACE, _DELETE, _DIGIT = 0, 1, 2, 3, 4
 @functools.lru_cache(maxsize=1)
 def _char_table() -> np.ndarray:
     """Read-only uint8 class of every code point (keep, punctuation, whitespace, format
-    character to delete, decimal digit), built once on first use (about 0.1 s)."""
+    character to delete, decimal digit), built once on first use (a few ms, vectorized over
+    ``minhash.unicode_categories``)."""
+    cat = unicode_categories()  # planes above 2 hold no punctuation, spaces or digits
+    low = np.where(category_mask(lambda c: c[0] == "P")[cat], np.uint8(_PUNCT), np.uint8(_KEEP))
+    low[cat == CATEGORY_NAMES.index("Cf")] = _DELETE
+    low[cat == CATEGORY_NAMES.index("Nd")] = _DIGIT
+    low[space_code_points()] = _SPACE
     table = np.zeros(sys.maxunicode + 1, dtype=np.uint8)
-    for cp in range(0x30000):  # planes above hold no punctuation, spaces or digits
-        ch = chr(cp)
-        cat = unicodedata.category(ch)
-        if ch.isspace():
-            table[cp] = _SPACE
-        elif cat[0] == "P":
-            table[cp] = _PUNCT
-        elif cat == "Cf":
-            table[cp] = _DELETE
-        elif cat == "Nd":
-            table[cp] = _DIGIT
+    table[:LOW_PLANES] = low
     table[0xE0000:0xE0080] = _DELETE  # tag characters (Cf)
     table.setflags(write=False)
     return table
@@ -176,41 +173,51 @@ def _span_bounds(span: Any) -> tuple[int, int]:
     return int(span[0]), int(span[1])
 
 
+def _span_edges(spans: Iterable[Any], n_chars: int) -> np.ndarray:
+    """Flat int64 array (start0, end0, start1, end1, ...) of ``spans`` (tuples or dicts with
+    start / end), checked to lie in ``0 <= start <= end <= n_chars``."""
+    spans = spans if isinstance(spans, (list, tuple)) else list(spans)
+    edges = None
+    if spans and isinstance(spans[0], tuple) and len(spans[0]) == 2:
+        try:  # fast path: a list of (start, end) pairs
+            edges = np.array(spans, dtype=np.int64)
+        except (TypeError, ValueError):
+            edges = None
+        if edges is not None and edges.shape != (len(spans), 2):
+            edges = None
+    if edges is None:
+        edges = np.array([_span_bounds(s) for s in spans], dtype=np.int64).reshape(-1, 2)
+    bad = (edges[:, 0] < 0) | (edges[:, 0] > edges[:, 1]) | (edges[:, 1] > n_chars)
+    if bad.any():
+        span = spans[int(np.flatnonzero(bad)[0])]
+        raise ValueError(f"span {span!r} out of range for text of length {n_chars}")
+    return edges.reshape(-1)
+
+
 @functools.lru_cache(maxsize=4)
 def _unit_tables(strip_punctuation: bool, digits_to_zero: bool):
     """(single, length, offset, flat): per code point, its unit normalization taken alone
     (NFKC, casefold, then format characters deleted, whitespace and punctuation to U+0020,
-    digits to 0), as in ``minhash._nfkc_tables``. Built once per flag pair (about 0.5 s)."""
+    digits to 0), as in ``minhash._nfkc_tables``. Built once per flag pair with one NFKC and one
+    casefold call over all code points (``minhash.per_char_mapping``)."""
     cls = _char_table()
-    size = sys.maxunicode + 1
-    single = np.arange(size, dtype=np.uint32)
-    length = np.ones(size, dtype=np.uint8)
-    offset = np.zeros(size, dtype=np.int64)
-    flat: list[int] = []
-    for cp in range(0x30000):
-        if 0xD800 <= cp < 0xE000:
-            continue
-        ch = chr(cp)
-        c = cls[cp]
-        if c == _KEEP and ch.isascii() and not ch.isupper():
-            continue
-        mapped = []
-        for m in unicodedata.normalize("NFKC", ch).casefold():
-            mc = cls[ord(m)]
-            if mc == _DELETE:
-                continue
-            if mc == _SPACE or (mc == _PUNCT and strip_punctuation):
-                mapped.append(32)
-            elif mc == _DIGIT and digits_to_zero:
-                mapped.append(48)
-            else:
-                mapped.append(ord(m))
-        if len(mapped) == 1:
-            single[cp] = mapped[0]
-        else:
-            length[cp] = len(mapped)
-            offset[cp] = len(flat)
-            flat.extend(mapped)
+    cps, out, first, lens = per_char_mapping(lambda t: unicodedata.normalize("NFKC", t).casefold(), LOW_PLANES)
+    # map every character of the mappings by its class; NUL separators are class keep
+    c = cls[out]
+    mapped = out.copy()
+    mapped[c == _SPACE] = 32
+    if strip_punctuation:
+        mapped[c == _PUNCT] = 32
+    if digits_to_zero:
+        mapped[c == _DIGIT] = 48
+    dropped = c == _DELETE
+    if dropped.any():  # delete format characters: shorten the mappings that held them
+        keep = ~dropped
+        before = np.concatenate(([0], np.cumsum(keep)))
+        lens = before[first + lens] - before[first]
+        first = before[first]
+        mapped = mapped[keep]
+    single, length, offset, flat = _mapping_tables(cps, mapped, first, lens, sys.maxunicode + 1)
     length[0xE0000:0xE0080] = 0  # tag characters (Cf)
     tables = (single, length, offset, np.array(flat, dtype=np.uint32))
     for t in tables:
@@ -218,16 +225,33 @@ def _unit_tables(strip_punctuation: bool, digits_to_zero: bool):
     return tables
 
 
-def _normalized_units(text: str, bounds: Sequence[tuple[int, int]], strip_punctuation: bool,
-                      digits_to_zero: bool) -> list[str]:
-    """Normalized text of each span, from ONE vectorized pass over the document."""
-    single, length, offset, flat = _unit_tables(strip_punctuation, digits_to_zero)
+_MULTI = np.uint32(0xFFFFFFFF)  # marks, in ``_unit_single``, a code point whose mapping is not one character
+_UTF8_LEN = np.array([1] + [2] * 15 + [3] * 496 + [4] * (0x2200 - 512), dtype=np.int64)  # by code point >> 7
+
+
+@functools.lru_cache(maxsize=4)
+def _unit_single(strip_punctuation: bool, digits_to_zero: bool) -> np.ndarray:
+    """``single`` of ``_unit_tables`` with ``_MULTI`` where the mapping has another length than
+    one: one gather maps a text, and its max tells whether the general path is needed."""
+    single, length, _, _ = _unit_tables(strip_punctuation, digits_to_zero)
+    out = np.where(length == 1, single, _MULTI)
+    out.setflags(write=False)
+    return out
+
+
+def _collapsed_units(text: str, strip_punctuation: bool, digits_to_zero: bool):
+    """(collapsed, start): the whole document normalized for units in ONE vectorized pass
+    (per-character unit mapping, then runs of spaces collapsed to one) as a uint32 code point
+    array, and ``start[k]``, the position in ``collapsed`` of the mapping of code point k
+    (``start[len(text)] == len(collapsed)``)."""
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    lens = length[cps]
-    out = single[cps]
-    if (lens == 1).all():
-        out_start = np.arange(len(cps) + 1)
+    out = _unit_single(strip_punctuation, digits_to_zero).take(cps)
+    if not len(out) or out.max() != _MULTI:
+        out_start = None
     else:
+        single, length, offset, flat = _unit_tables(strip_punctuation, digits_to_zero)
+        lens = length.take(cps)
+        out = single.take(cps)
         out_start = np.concatenate(([0], np.cumsum(lens, dtype=np.int64)))
         rep = np.repeat(np.arange(len(cps)), lens)
         within = np.arange(len(rep)) - out_start[:-1][rep]
@@ -235,15 +259,37 @@ def _normalized_units(text: str, bounds: Sequence[tuple[int, int]], strip_punctu
         sel = (lens > 1)[rep]
         out[sel] = flat[offset[cps[rep[sel]]] + within[sel]]
     space = out == 32
-    prev_space = np.empty_like(space)
-    prev_space[:1] = True
-    prev_space[1:] = space[:-1]
-    keep = ~(space & prev_space)  # one space per run; leading/trailing ones are stripped below
-    kept_before = np.concatenate(([0], np.cumsum(keep)))
-    collapsed = out[keep].tobytes().decode("utf-32-le", "surrogatepass")
-    edges = np.array(bounds, dtype=np.int64).reshape(-1)
-    pos = kept_before[out_start[edges]].tolist()
-    return [collapsed[pos[2 * i]:pos[2 * i + 1]].strip(" ") for i in range(len(bounds))]
+    drop = np.empty_like(space)  # a space that follows a space (or starts the text)
+    drop[:1] = space[:1]
+    np.logical_and(space[1:], space[:-1], out=drop[1:])
+    if not drop.any():  # nothing to collapse
+        start = np.arange(len(out) + 1) if out_start is None else out_start
+        return out, start
+    kept_before = np.zeros(len(out) + 1, dtype=np.int64)
+    np.cumsum(~drop, out=kept_before[1:])
+    start = kept_before if out_start is None else kept_before[out_start]
+    return out[~drop], start
+
+
+def _unit_bounds(collapsed: np.ndarray, start: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, hi) of each span (``edges`` = flat start, end pairs in text offsets) in
+    ``collapsed``, with the (at most one) space at each end stripped; empty spans get lo == hi."""
+    pos = start[edges]
+    lo, hi = pos[0::2], pos[1::2]
+    n = len(collapsed)
+    if n:
+        lo = lo + ((lo < hi) & (collapsed[np.minimum(lo, n - 1)] == 32))
+        hi = hi - ((lo < hi) & (collapsed[np.maximum(hi - 1, 0)] == 32))
+    return lo, hi
+
+
+def _normalized_units(text: str, bounds: Sequence[tuple[int, int]], strip_punctuation: bool,
+                      digits_to_zero: bool) -> list[str]:
+    """Normalized text of each span, from ONE vectorized pass over the document."""
+    collapsed, start = _collapsed_units(text, strip_punctuation, digits_to_zero)
+    lo, hi = _unit_bounds(collapsed, start, np.array(bounds, dtype=np.int64).reshape(-1))
+    s = collapsed.tobytes().decode("utf-32-le", "surrogatepass")
+    return [s[a:b] for a, b in zip(lo.tolist(), hi.tolist())]
 
 
 def normalize_unit(text: str, config: TextDedupConfig = DEFAULT_CONFIG) -> str:
@@ -267,22 +313,30 @@ def unit_hashes_indexed(text: str, spans: Iterable[Any], config: TextDedupConfig
     than ``config.min_unit_chars`` non-space characters. Counters: units_total, units_short
     (skipped), units_hashed.
     """
-    bounds = []
-    for span in spans:
-        start, end = _span_bounds(span)
-        if not 0 <= start <= end <= len(text):
-            raise ValueError(f"span {span!r} out of range for text of length {len(text)}")
-        bounds.append((start, end))
+    edges = _span_edges(spans, len(text))
+    n_spans = len(edges) // 2
     out: list[tuple[int, int]] = []
     n_short = 0
-    if bounds:
-        units = _normalized_units(text, bounds, config.strip_punctuation, config.unit_digits_to_zero)
-        for i, norm in enumerate(units):
-            if len(norm) - norm.count(" ") < config.min_unit_chars:
-                n_short += 1
-                continue
-            out.append((i, hash64(norm, config.seed)))
-    count("units_total", len(bounds))
+    if n_spans:
+        collapsed, start = _collapsed_units(text, config.strip_punctuation, config.unit_digits_to_zero)
+        lo, hi = _unit_bounds(collapsed, start, edges)
+        # non-space characters per unit, from prefix counts of spaces
+        spaces = np.zeros(len(collapsed) + 1, dtype=np.int64)
+        np.cumsum(collapsed == 32, out=spaces[1:])
+        long_enough = (hi - lo) - (spaces[hi] - spaces[lo]) >= config.min_unit_chars
+        idx = np.flatnonzero(long_enough)
+        n_short = n_spans - len(idx)
+        if len(idx):
+            # UTF-8 bytes of the collapsed text (as hash64 encodes each unit), cut by byte offsets
+            nbytes = np.zeros(len(collapsed) + 1, dtype=np.int64)
+            np.cumsum(_UTF8_LEN.take(collapsed >> 7), out=nbytes[1:])
+            raw = collapsed.tobytes().decode("utf-32-le", "surrogatepass").encode("utf-8", "surrogatepass")
+            view = memoryview(raw)
+            seed = config.seed
+            digest = xxhash.xxh3_64_intdigest
+            out = [(i, digest(view[a:b], seed))
+                   for i, a, b in zip(idx.tolist(), nbytes[lo[idx]].tolist(), nbytes[hi[idx]].tolist())]
+    count("units_total", n_spans)
     if n_short:
         count("units_short", n_short)
     count("units_hashed", len(out))

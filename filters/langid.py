@@ -26,31 +26,42 @@ two halves A/B by crc32 of the text for fitting; and on make_corpus documents):
    alone 94.1% sentences / 79.6% word pairs, ~20x slower than fastText). ``fallback='langdetect'``
    (alone 65.8% / 55.4%, ~150x slower than fastText, seeded) and ``'none'`` are alternatives; lingua
    beats langdetect on every set and per language almost everywhere, so langdetect's default share is
-   0. If the fallback has no answer, fastText's stands. Restricting lingua to fastText's top-5
-   candidates would be 1.7x faster but costs 1 point on sentences and up to 50 points on languages
-   fastText knows badly (yo, so), so lone texts always get all 75 languages.
+   0. If the fallback has no answer, fastText's stands. Lone texts always get all 75 languages
+   (restricting to fastText's top-5 alone costs 1 point on sentences and up to 50 points on languages
+   fastText knows badly, yo and so; documents use a restricted set that covers them, see below).
    Policy overall: 95.1% sentences, 80.0% word pairs, 100% Chinese sentences, ~62% single words.
 5. Detectors see at most ``max_sample_chars`` (256) characters of a lone text, cut at a space.
 
 Documents: paragraph spans (``filters.segment.paragraph_spans`` when not given) go through steps
 1-3 in one batch across the documents, each paragraph cut to ``max_paragraph_chars`` (128: both
-detectors are flat past ~120 characters and fastText's cost is linear in length). Paragraphs with
-letters but fewer than ``min_paragraph_letters`` (10) inherit the language of the nearest preceding
-detected paragraph (else the following one) instead of adding noise; letter-less ones are ``und``.
-An unsure paragraph is accepted without the fallback when its fastText label is the language of a
-confident paragraph of the same document (``context_agreement``). The remaining unsure paragraphs of
-a document are grouped by fastText label and the fallback runs once per group on its longest
-paragraph (``group_unsure_paragraphs``); the first group of a document gets all 75 lingua languages,
-later groups only the languages found so far, fastText's top ``lingua_candidates`` (5, plus close
-relatives) and lid.176's missing languages, and lingua sees at most ``paragraph_fallback_chars`` (64)
-characters (on make_corpus 1-3 KB documents: 2x the documents/s of 128, composed-document accuracy
-98.1 -> 97.2%). A lingua call costs ~5 times the whole per-document budget of the 5,000 docs/s target, so
-documents in languages fastText does not know dominate the cost; ``fallback='none'`` reaches ~5.7k
-docs/s but drops composed-document accuracy to 86.5%. A document without any paragraph long enough is
-detected as one text. The document language is the character-weighted majority of paragraph
-languages (``doc_language='majority'``; 'whole_text' runs the policy on the whole text: same page
-agreement, 99.5 vs 99.6%, worse on mixed documents); ``lang_mix`` gives every language's share of the
-characters of the paragraphs that have one, so a mixed document lists all of its languages.
+detectors are flat past ~120 characters and fastText's cost is linear in length; identical samples, e.g.
+boilerplate lines, are predicted once). Paragraphs with letters but fewer than ``min_paragraph_letters``
+(10) inherit the language of the nearest preceding detected paragraph (else the following one) instead of
+adding noise; letter-less ones are ``und``. An unsure paragraph is accepted without the fallback when its
+fastText label is the language of a confident paragraph of the same document (``context_agreement``).
+The remaining unsure paragraphs of a document are grouped by fastText label and the fallback runs once per
+group on its longest paragraph, cut to ``paragraph_fallback_chars`` (64; 48 loses 0.4-0.9 points of
+composed-document accuracy) (``group_unsure_paragraphs``). Inside documents lingua weighs a restricted
+set of languages (``lingua_restrict_first``, ``lingua_candidates``): fastText's top 5 labels for the
+group's 128-character sample with their close relatives, every non-Latin-script language when the sample
+has a non-Latin letter, and for a document's first group the Latin-script languages fastText
+under-proposes (``_FASTTEXT_BLIND``: the 8 it lacks, yo and so, where its top 5 holds the gold language
+for under 50% of unsure sentences; on samples under 96 characters also the 10 under 80% on 64-character
+samples), for later groups the languages the fallback already found in the document and the blind 10. A lingua call then weighs ~15 instead of ~45 Latin-script languages and costs ~2.5x less (lingua's
+cost is linear in the number of languages: ~10 us per language for 64 characters), which is what brings
+documents to the throughput target. On lone texts (64-character samples, halves A / B) this restriction
+differs from all-language lingua by -0.09 / -0.04 points on sentences (+0.06 / +0.12 with the short-sample
+set) and on make_corpus documents it changes nothing measurable (seed 1 and 2 corpora: page 99.3 / 99.5%,
+composed 97.2 / 97.6%, mixed docs listing both languages 110/114 and 99/104, as with all 75 languages).
+Rejected, measured: skipping the fallback for unsure groups under 10% of a document with confident
+paragraphs (saves ~13% of calls, loses mixed documents whose second language is short); later groups
+without the blind set (loses mixed documents of two fastText-blind languages); fastText threshold 0.6-0.7
+in documents (14% fewer calls, same accuracy, kept 0.8 for one policy). A document without any paragraph
+long enough is detected as one text. The document language is the character-weighted majority of
+paragraph languages (``doc_language='majority'``; 'whole_text' runs the policy on the whole text: same
+page agreement, worse on mixed documents); ``lang_mix`` gives every language's share of the characters of
+the paragraphs that have one, so a mixed document lists all of its languages. Counter calls are added up
+per batch and reported once per name.
 """
 from __future__ import annotations
 
@@ -64,6 +75,19 @@ CountFn = Callable[..., None]
 
 def _no_count(name: str, n: int = 1) -> None:
     return None
+
+
+class _Tally(dict):
+    """Counter callback that adds up locally; ``flush`` hands each total to the caller's ``count`` once
+    (same names and totals, one call per name and batch instead of one per paragraph)."""
+
+    def __call__(self, name: str, n: int = 1) -> None:
+        self[name] = self.get(name, 0) + n
+
+    def flush(self, count: CountFn) -> None:
+        for name, n in self.items():
+            if n:
+                count(name, n)
 
 
 # --------------------------------------------------------------------------- language codes
@@ -122,6 +146,22 @@ _RELATIVES = {
     "az": ("az", "tr"), "be": ("be", "uk", "ru"), "uk": ("uk", "ru", "be"), "mk": ("mk", "bg", "sr"),
 }
 
+# Latin-script lingua languages fastText lid.176 under-proposes. On the unsure sentences (top probability
+# < 0.8) of half A of the lingua sentence set, with fastText reading up to 128 characters (a document
+# paragraph), its top-5 labels (with close relatives) hold the gold language for at least 81% of them in
+# every language except these: the 8 not in lid.176 (0%), yo (16%) and so (48%); half B agrees (0%, 20%, 64%).
+_FASTTEXT_BLIND = ("lg", "mi", "sn", "st", "tn", "ts", "xh", "zu", "yo", "so")
+# On shorter samples (64 characters, sentence and word-pair sets, half A) coverage falls under 80% for these
+# too: sw 57%, tl 58%, is 62%, sq 64%, cy 65%, la 66%, ro 70%, eo 76%, ga 77%, tr 79%. With them, a
+# restricted lingua on lone 64-character texts differs from all-language lingua by +0.06 / +0.12 points on
+# sentences and -0.17 / -0.25 on word pairs (halves A / B); without them by -0.09 / -0.04 and -2.5 / -2.5.
+_FASTTEXT_BLIND_SHORT = ("sw", "tl", "is", "sq", "cy", "la", "ro", "eo", "ga", "tr")
+_SHORT_SAMPLE = 96  # fastText samples under this many characters count as short (between the two measures)
+# Lingua languages written in a non-Latin script: a restricted detector keeps them all when its sample has a
+# letter outside the Latin blocks (so it never loses a script-unique answer), and none otherwise.
+_NON_LATIN = ("ar", "be", "bg", "bn", "el", "fa", "gu", "he", "hi", "hy", "ja", "ka", "kk", "ko", "mk", "mn", "mr",
+              "pa", "ru", "sr", "ta", "te", "th", "uk", "ur", "zh")
+
 # --------------------------------------------------------------------------- scripts
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
@@ -136,6 +176,7 @@ _NOT_KANA = re.compile(f"[^{_KANA}]+")
 _NOT_HANGUL = re.compile(f"[^{_HANGUL}]+")
 _NOT_THAI = re.compile(f"[^{_THAI}]+")
 _WS = re.compile(r"\s+")
+_NON_LATIN_LETTER = re.compile(r"[^\W\d_\u0000-\u024f\u1e00-\u1eff]")  # a letter outside the Latin blocks
 
 
 def _count(not_re: re.Pattern, text: str) -> int:
@@ -189,14 +230,15 @@ class LidConfig:
     fasttext_threshold: float = 0.8  # fastText decides when its top probability reaches this
     fallback: str = "lingua"  # who decides below the threshold: 'lingua' | 'langdetect' | 'none'
     lingua_low_accuracy: bool = True  # trigram-only lingua: ~4x faster, 94.0 vs 96.0% on sentences
-    lingua_candidates: int = 5  # later fallback groups of a doc: lingua weighs only the doc's languages,
-    lingua_restrict_min_chars: int = 64  # fastText's top-k (+ relatives) and lid.176's missing languages
+    lingua_candidates: int = 5  # doc paragraph groups: lingua weighs fastText's top-k (+ relatives), the languages
+    lingua_restrict_min_chars: int = 0  # fastText under-proposes or the doc's found ones (0 = every sample)
     script_rules: bool = True  # Hangul/Kana/Han/Thai shortcuts
     script_dominance: float = 0.5  # share of the letters a script needs for its rule to fire
     kana_min_share: float = 0.1  # Kana share of Han+Kana letters that makes Han text Japanese
     max_sample_chars: int = 256  # detectors see at most this many characters of a text (predict_batch)
     max_paragraph_chars: int = 128  # ... and of each paragraph of a document (annotate_batch)
     paragraph_fallback_chars: int = 64  # ... and the fallback of each unsure paragraph group
+    lingua_restrict_first: bool = True  # False: a doc's first fallback group gets all 75 languages (~2x the cost)
     min_paragraph_letters: int = 10  # shorter paragraphs inherit a neighbour's language
     context_agreement: bool = True  # unsure paragraph agreeing with a confident one of its doc: accept
     group_unsure_paragraphs: bool = True  # one fallback call per (document, fastText label) group
@@ -303,6 +345,11 @@ class LanguageIdentifier:
             self._lingua_langs["nb"] = self._lingua_langs["no"]
             self._ft_missing = frozenset(c for c in self._lingua_langs if c not in self._ft_labels and c != "nb")
             self._restricted: dict[frozenset, object] = {}
+            self._always_cands = frozenset(c for c in _FASTTEXT_BLIND if c in self._lingua_langs)
+            self._non_latin = frozenset(c for c in _NON_LATIN if c in self._lingua_langs)
+            self._always_cands_short = self._always_cands | frozenset(
+                c for c in _FASTTEXT_BLIND_SHORT if c in self._lingua_langs)
+            self._later_cands = self._always_cands  # the blind languages, whatever the sample length
         elif self.config.fallback == "langdetect":
             from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
@@ -322,18 +369,28 @@ class LanguageIdentifier:
         return [(lm[l[0]] if l else "und", min(1.0, float(p[0])) if len(p) else 0.0)
                 for l, p in zip(labels, probs)]
 
-    def _lingua_for(self, sample: str, known: frozenset | None):
-        """Lingua detector for one sample: all 75 languages, except for a later paragraph group of a
-        document whose fallback already found the languages ``known``: then only those, fastText's top
-        ``lingua_candidates`` labels (with close relatives) and the languages lid.176 lacks (several
-        times faster; on lone texts it would cost ~1 point, hitting languages fastText knows badly)."""
+    def _lingua_for(self, sample: str, known: frozenset | None, labels: list[str] | None = None,
+                    probe: str | None = None):
+        """Lingua detector for one sample: all 75 languages, or (``known`` not None, a document paragraph
+        group) a restricted set: fastText's top ``lingua_candidates`` labels ``labels`` (computed here when
+        not given) with their close relatives, every non-Latin-script language when the sample has a
+        non-Latin letter (restriction only narrows the Latin-script field), and for the first group
+        of a document (``known`` empty) the Latin-script languages fastText under-proposes
+        (``_FASTTEXT_BLIND``, on short samples also ``_FASTTEXT_BLIND_SHORT``), for later groups the
+        languages ``known`` the fallback found in the document (with relatives) and ``_FASTTEXT_BLIND``."""
         k = self.config.lingua_candidates
-        if not known or k <= 0 or len(sample) < self.config.lingua_restrict_min_chars:
+        if known is None or k <= 0 or len(sample) < self.config.lingua_restrict_min_chars:
             return self._lingua
-        labels = self._ft.predict(sample, k=k)[0]
-        cands = set(self._ft_missing) | {c for c in known if c in self._lingua_langs}
-        for l in labels:
-            c = self._label_map[l]
+        probe = sample if probe is None else probe
+        if labels is None:
+            labels = [self._label_map[l] for l in self._ft.predict(probe, k=k)[0]]
+        if known:
+            cands = set(self._later_cands)
+        else:
+            cands = set(self._always_cands if len(probe) >= _SHORT_SAMPLE else self._always_cands_short)
+        if _NON_LATIN_LETTER.search(sample):
+            cands.update(self._non_latin)
+        for c in (*known, *labels[:k]):
             for x in _RELATIVES.get(c, (c,)):
                 if x in self._lingua_langs:
                     cands.add(x)
@@ -344,17 +401,19 @@ class LanguageIdentifier:
 
             if len(self._restricted) >= 4096:  # bounded: candidate sets repeat, so this rarely happens
                 self._restricted.clear()
-            b = LanguageDetectorBuilder.from_languages(*[self._lingua_langs[c] for c in sorted(key)])
+            b = LanguageDetectorBuilder.from_languages(*{self._lingua_langs[c] for c in key})
             if self.config.lingua_low_accuracy:
                 b = b.with_low_accuracy_mode()
             det = self._restricted[key] = b.build()
         return det
 
-    def fallback_one(self, sample: str, known: frozenset | None = None) -> tuple[str, float] | None:
+    def fallback_one(self, sample: str, known: frozenset | None = None, labels: list[str] | None = None,
+                     probe: str | None = None) -> tuple[str, float] | None:
         """The fallback detector's answer for one sample, or None when it has none (``known``: languages
-        the fallback already found in the same document, see ``_lingua_for``)."""
+        the fallback already found in the same document, ``labels``: fastText's top labels for the
+        sample, read from ``probe`` (default: the sample); see ``_lingua_for``)."""
         if self._lingua is not None:
-            vals = self._lingua_for(sample, known).compute_language_confidence_values(sample)
+            vals = self._lingua_for(sample, known, labels, probe).compute_language_confidence_values(sample)
             if not vals or vals[0].value <= 0.0:
                 return None
             return normalize_lang_code(vals[0].language.iso_code_639_1.name), float(vals[0].value)
@@ -370,8 +429,9 @@ class LanguageIdentifier:
             return normalize_lang_code(probs[0].lang), float(probs[0].prob)
         return None
 
-    def script_rule(self, sample: str, letters: int) -> LangPrediction | None:
-        """Hangul/Kana/Han/Thai shortcut for a sample with ``letters`` letters, or None."""
+    def script_rule(self, sample: str, letters: int, with_script: bool = True) -> LangPrediction | None:
+        """Hangul/Kana/Han/Thai shortcut for a sample with ``letters`` letters, or None (``with_script``:
+        fill the Chinese script of a ``zh`` answer)."""
         if not self.config.script_rules or letters == 0 or not _SPECIAL_SCRIPT.search(sample):
             return None
         dom = self.config.script_dominance * letters
@@ -383,7 +443,7 @@ class LanguageIdentifier:
         if han + kana >= dom:
             if kana >= self.config.kana_min_share * (han + kana):
                 return LangPrediction("ja", _share(han + kana, letters), None, "script")
-            return LangPrediction("zh", _share(han, letters), chinese_script(sample), "script")
+            return LangPrediction("zh", _share(han, letters), chinese_script(sample) if with_script else None, "script")
         thai = _count(_NOT_THAI, sample)
         if thai >= dom:
             return LangPrediction("th", _share(thai, letters), None, "script")
@@ -391,7 +451,8 @@ class LanguageIdentifier:
 
     # ---------------------------------------------------------------- policy
 
-    def _first_pass(self, samples: list[str], count: CountFn) -> list[LangPrediction | tuple[str, float]]:
+    def _first_pass(self, samples: list[str], count: CountFn,
+                    scripts: bool = True) -> list[LangPrediction | tuple[str, float]]:
         """No letters -> und; script rules; fastText in one batch. A prediction where one of them
         decides, else fastText's unsure ``(label, probability)`` for ``_resolve``."""
         out: list[LangPrediction | tuple[str, float]] = [UND] * len(samples)
@@ -400,16 +461,21 @@ class LanguageIdentifier:
             if not _HAS_LETTER.search(s):
                 count("und_empty")
                 continue
-            r = self.script_rule(s, letter_count(s)) if _SPECIAL_SCRIPT.search(s) else None
+            r = self.script_rule(s, letter_count(s), scripts) if _SPECIAL_SCRIPT.search(s) else None
             if r is not None:
                 out[i] = r
                 count("decided_by_script")
             else:
                 todo.append(i)
         th = self.config.fasttext_threshold
-        for i, (lang, p) in zip(todo, self.fasttext_top([samples[i] for i in todo])):
+        uniq: dict[str, int] = {}  # identical samples (boilerplate lines) are predicted once
+        for i in todo:
+            uniq.setdefault(samples[i], len(uniq))
+        top = self.fasttext_top(list(uniq))
+        for i in todo:
+            lang, p = top[uniq[samples[i]]]
             if p >= th:
-                script = chinese_script(samples[i]) if lang == "zh" else None
+                script = chinese_script(samples[i]) if scripts and lang == "zh" else None
                 out[i] = LangPrediction(lang, round(p, 4), script, "fasttext")
                 count("decided_by_fasttext")
             else:
@@ -417,12 +483,13 @@ class LanguageIdentifier:
         return out
 
     def _fallback_or_fasttext(self, sample: str, lang: str, p: float, count: CountFn,
-                              known: frozenset | None = None) -> LangPrediction:
+                              known: frozenset | None = None, labels: list[str] | None = None,
+                              probe: str | None = None) -> LangPrediction:
         """The fallback's answer for a sample fastText is unsure of, else fastText's own (counts one call)."""
         fb = None
         if self.config.fallback != "none":
             count("fallback_calls")
-            fb = self.fallback_one(sample, known)
+            fb = self.fallback_one(sample, known, labels, probe)
             if fb is None:
                 count("fallback_no_answer")
         if fb is None:
@@ -443,10 +510,13 @@ class LanguageIdentifier:
 
     def predict_batch(self, texts: list[str], count: CountFn | None = None) -> list[LangPrediction]:
         """Language of each text (detectors see at most ``max_sample_chars`` of it)."""
-        count = _no_count if count is None else count
-        count("texts", len(texts))
+        tally = _Tally()
+        tally("texts", len(texts))
         limit = self.config.max_sample_chars
-        return self._decide([_sample(t or "", limit) for t in texts], count)
+        out = self._decide([_sample(t or "", limit) for t in texts], tally)
+        if count is not None:
+            tally.flush(count)
+        return out
 
     def annotate_batch(self, texts: list[str], paragraph_spans: list[list[tuple[int, int]]] | None = None,
                        count: CountFn | None = None) -> list[DocLanguage]:
@@ -454,31 +524,40 @@ class LanguageIdentifier:
         are (start, end) code-point offsets into ``texts[d]``; default ``filters.segment.paragraph_spans``."""
         from filters.segment import paragraph_spans as _para_spans
 
-        count = _no_count if count is None else count
-        cfg = self.config
-        limit = cfg.max_paragraph_chars
-        enough = self._enough_letters
         if paragraph_spans is not None and len(paragraph_spans) != len(texts):
             raise ValueError("paragraph_spans must have one list per text")
+        tally = _Tally()
+        out = self._annotate(texts, paragraph_spans, _para_spans, tally)
+        if count is not None:
+            tally.flush(count)
+        return out
+
+    def _annotate(self, texts, paragraph_spans, _para_spans, count: CountFn) -> list[DocLanguage]:
+        cfg = self.config
+        limit = cfg.max_paragraph_chars
+        enough = self._enough_letters.match
+        has_letter = _HAS_LETTER.search
         count("docs", len(texts))
         doc_spans: list[list[tuple[int, int]]] = []
         para_pred: list[dict[int, LangPrediction]] = [dict() for _ in texts]
         flat: list[tuple[int, int]] = []
         flat_samples: list[str] = []
+        n_paras = 0
         for d, text in enumerate(texts):
             text = text or ""
             given = paragraph_spans[d] if paragraph_spans is not None else _para_spans(text)
             spans = [(int(s), int(e)) for s, e in given]
             doc_spans.append(spans)
-            count("paragraphs", len(spans))
+            n_paras += len(spans)
             for j, (s, e) in enumerate(spans):
                 smp = _sample(text[s:e], limit)
-                if enough.match(smp):
+                if enough(smp):
                     flat.append((d, j))
                     flat_samples.append(smp)
-                elif not _HAS_LETTER.search(smp):  # digits, punctuation, symbols: nothing to detect or inherit
+                elif not has_letter(smp):  # digits, punctuation, symbols: nothing to detect or inherit
                     para_pred[d][j] = UND
-        first = self._first_pass(flat_samples, count)
+        count("paragraphs", n_paras)
+        first = self._first_pass(flat_samples, count, scripts=False)  # paragraphs carry no script
         unsure = []
         for k, ((d, j), r) in enumerate(zip(flat, first)):
             if isinstance(r, LangPrediction):
@@ -492,26 +571,36 @@ class LanguageIdentifier:
             d, j = flat[k]
             lang, p = first[k]  # type: ignore[misc]
             if cfg.context_agreement and lang in confident[d]:
-                para_pred[d][j] = LangPrediction(lang, round(p, 4),
-                                                 chinese_script(flat_samples[k]) if lang == "zh" else None, "fasttext")
+                para_pred[d][j] = LangPrediction(lang, round(p, 4), None, "fasttext")
                 count("decided_by_fasttext")
                 count("fasttext_by_context")
             else:
                 groups.setdefault((d, lang) if cfg.group_unsure_paragraphs else (d, str(k)), []).append(k)
         found: dict[int, set] = {}  # languages the fallback found so far in each document
         size = {g: sum(len(flat_samples[k]) for k in ks) for g, ks in groups.items()}
-        for (d, key) in sorted(groups, key=lambda g: (g[0], -size[g], g[1])):
-            ks = groups[(d, key)]
-            rep = max(ks, key=lambda k: len(flat_samples[k]))
+        order = sorted(groups, key=lambda g: (g[0], -size[g], g[1]))
+        reps = {g: max(groups[g], key=lambda k: len(flat_samples[k])) for g in order}
+        topk: dict[tuple, list[str]] = {}
+        k_c = cfg.lingua_candidates
+        if self._lingua is not None and k_c > 0:
+            if order:  # fastText's top-k of every group's representative, in one batch
+                lm = self._label_map
+                for g, ls in zip(order, self._ft.predict([flat_samples[reps[g]] for g in order], k=k_c)[0]):
+                    topk[g] = [lm[l] for l in ls]
+        for g in order:
+            d = g[0]
+            ks = groups[g]
+            rep = reps[g]
             lang, p = first[rep]  # type: ignore[misc]
-            r = self._fallback_or_fasttext(_sample(flat_samples[rep], cfg.paragraph_fallback_chars), lang, p, count,
-                                           frozenset(found[d]) if d in found else None)
+            known = frozenset(found.get(d, ())) if (d in found or cfg.lingua_restrict_first) else None
+            r = self._fallback_or_fasttext(_sample(flat_samples[rep], cfg.paragraph_fallback_chars), lang, p,
+                                           count, known, topk.get(g), flat_samples[rep])
             if r.detector != "fasttext":
                 found.setdefault(d, set()).add(r.lang)
             for k in ks:
                 j = flat[k][1]
                 if r.detector == "fasttext":  # keep each paragraph's own fastText probability
-                    para_pred[d][j] = LangPrediction(lang, round(first[k][1], 4), r.script, "fasttext")  # type: ignore[index]
+                    para_pred[d][j] = LangPrediction(lang, round(first[k][1], 4), None, "fasttext")  # type: ignore[index]
                 else:
                     para_pred[d][j] = r
                 count(f"decided_by_{r.detector}")
@@ -529,50 +618,57 @@ class LanguageIdentifier:
 
     def _assemble(self, text: str, spans: list[tuple[int, int]], preds: dict[int, LangPrediction],
                   whole: LangPrediction | None, count: CountFn) -> DocLanguage:
-        detected = sorted(j for j, p in preds.items() if p.lang != "und")
+        detected = [j for j in sorted(preds) if preds[j].lang != "und"]
         paras: list[dict] = []
+        n_und = n_inh = 0
         if not detected and whole is not None and whole.lang != "und":
             # no paragraph long enough: every paragraph with letters takes the whole text's language
             for j, (s, e) in enumerate(spans):
                 if j in preds:  # no letters
                     paras.append({"start": s, "end": e, "lang": "und", "score": 0.0})
-                    count("paragraphs_und")
+                    n_und += 1
                 else:
                     paras.append({"start": s, "end": e, "lang": whole.lang, "score": whole.score})
-                    count("paragraphs_inherited")
+                    n_inh += 1
         else:
             k = 0  # index into detected of the next detected paragraph at or after j
+            nd = len(detected)
             for j, (s, e) in enumerate(spans):
                 p = preds.get(j)
-                if p is not None:
-                    paras.append({"start": s, "end": e, "lang": p.lang, "score": p.score})
-                    if p.lang == "und":
-                        count("paragraphs_und")
-                    continue
-                while k < len(detected) and detected[k] < j:
-                    k += 1
-                src = detected[k - 1] if k > 0 else (detected[k] if k < len(detected) else None)
-                if src is None:
-                    paras.append({"start": s, "end": e, "lang": "und", "score": 0.0})
-                    count("paragraphs_und")
-                else:
-                    q = preds[src]
-                    paras.append({"start": s, "end": e, "lang": q.lang, "score": q.score})
-                    count("paragraphs_inherited")
+                if p is None:
+                    while k < nd and detected[k] < j:
+                        k += 1
+                    src = detected[k - 1] if k > 0 else (detected[k] if k < nd else None)
+                    if src is None:
+                        paras.append({"start": s, "end": e, "lang": "und", "score": 0.0})
+                        n_und += 1
+                        continue
+                    p = preds[src]
+                    n_inh += 1
+                elif p.lang == "und":
+                    n_und += 1
+                paras.append({"start": s, "end": e, "lang": p.lang, "score": p.score})
+        if n_und:
+            count("paragraphs_und", n_und)
+        if n_inh:
+            count("paragraphs_inherited", n_inh)
         chars: dict[str, int] = {}
         wscore: dict[str, float] = {}
         for p in paras:
-            if p["lang"] == "und":
+            lang = p["lang"]
+            if lang == "und":
                 continue
             w = p["end"] - p["start"]
-            chars[p["lang"]] = chars.get(p["lang"], 0) + w
-            wscore[p["lang"]] = wscore.get(p["lang"], 0.0) + w * p["score"]
+            chars[lang] = chars.get(lang, 0) + w
+            wscore[lang] = wscore.get(lang, 0.0) + w * p["score"]
         total = sum(chars.values())
         if total == 0:
             count("docs_und")
             return DocLanguage("und", 0.0, None, "none", paras, {})
-        mix = {l: round(c / total, 4) for l, c in sorted(chars.items(), key=lambda x: (-x[1], x[0]))}
-        if len(mix) > 1:
+        if len(chars) == 1:
+            mix = {lang: 1.0 for lang in chars}
+        else:
+            mix = {l: round(c / total, 4) for l, c in sorted(chars.items(), key=lambda x: (-x[1], x[0]))}
             count("docs_multilingual")
         if whole is not None and whole.lang != "und" and (self.config.doc_language == "whole_text" or not detected):
             lang, score, detector = whole.lang, whole.score, whole.detector

@@ -92,20 +92,54 @@ _UNSPACED_RANGES = (
 )
 
 
+# unicodedata general categories, in the order of the codes of ``unicode_categories``
+CATEGORY_NAMES = ("Cc", "Cf", "Cn", "Co", "Cs", "Ll", "Lm", "Lo", "Lt", "Lu", "Mc", "Me", "Mn", "Nd", "Nl",
+                  "No", "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "Sc", "Sk", "Sm", "So", "Zl", "Zp", "Zs")
+LOW_PLANES = 0x30000  # planes 0-2: every code point above is unassigned, private use, tags or selectors
+
+
+@functools.lru_cache(maxsize=1)
+def low_planes_text() -> str:
+    """Every code point below ``LOW_PLANES`` (surrogates included) as one str, in order."""
+    return np.arange(LOW_PLANES, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+@functools.lru_cache(maxsize=1)
+def unicode_categories() -> np.ndarray:
+    """Read-only uint8 array: index into ``CATEGORY_NAMES`` of ``unicodedata.category`` of every
+    code point below ``LOW_PLANES`` (one C-level ``map`` over :func:`low_planes_text`, ~20 ms)."""
+    index = {name: i for i, name in enumerate(CATEGORY_NAMES)}
+    codes = np.fromiter(map(index.__getitem__, map(unicodedata.category, low_planes_text())),
+                        dtype=np.uint8, count=LOW_PLANES)
+    codes.setflags(write=False)
+    return codes
+
+
+def category_mask(pred: Callable[[str], bool]) -> np.ndarray:
+    """Boolean array over ``CATEGORY_NAMES``: ``mask[unicode_categories()]`` selects the code
+    points whose category name satisfies ``pred``."""
+    return np.array([bool(pred(name)) for name in CATEGORY_NAMES])
+
+
+@functools.lru_cache(maxsize=1)
+def space_code_points() -> np.ndarray:
+    """Sorted int64 array of the code points for which ``str.isspace`` is true (``re``'s ``\\s``
+    uses the same predicate; all lie in the BMP)."""
+    return np.array([m.start() for m in re.finditer(r"\s", low_planes_text())], dtype=np.int64)
+
+
 @functools.lru_cache(maxsize=1)
 def char_classes() -> np.ndarray:
     """Read-only uint8 table of the class (SEP, WORD, UNSPACED, IGNORE) of every code point.
 
-    Built once per process on first use (about 0.1 s), never at import time.
+    Built once per process on first use (a few ms, vectorized over the category codes), never
+    at import time.
     """
+    cat = unicode_categories()
+    sep = category_mask(lambda c: c[0] in "PSZ" or c in ("Cc", "Cs"))[cat]
+    fmt = cat == CATEGORY_NAMES.index("Cf")
     table = np.full(0x110000, WORD, dtype=np.uint8)
-    for cp in range(0x30000):
-        cat = unicodedata.category(chr(cp))
-        c0 = cat[0]
-        if c0 in "PSZ" or cat in ("Cc", "Cs"):
-            table[cp] = SEP
-        elif cat == "Cf":
-            table[cp] = IGNORE
+    table[:LOW_PLANES] = np.where(sep, np.uint8(SEP), np.where(fmt, np.uint8(IGNORE), np.uint8(WORD)))
     for lo, hi in _UNSPACED_RANGES:
         block = table[lo:hi + 1]
         block[block == WORD] = UNSPACED
@@ -119,29 +153,65 @@ def char_classes() -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=1)
+def _nul_joined() -> str:
+    """Every code point except NUL and the surrogates, each preceded by a NUL, as one str."""
+    cps = np.arange(1, 0x110000, dtype=np.uint32)
+    cps = cps[(cps < 0xD800) | (cps >= 0xE000)]
+    joined = np.zeros(2 * len(cps), dtype=np.uint32)
+    joined[1::2] = cps
+    return joined.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def per_char_mapping(fn: Callable[[str], str], below: int = 0x110000):
+    """(code points, out, first, lens): ``fn`` applied to every code point except NUL and the
+    surrogates (below ``below``) taken ALONE; the mapping of ``cps[i]`` is
+    ``out[first[i]:first[i] + lens[i]]``. One call of ``fn`` on the code points joined with NUL
+    separators: valid for mappings that leave NUL alone and stop at it, as NFKC (NUL is a starter
+    composing with nothing, so neither reordering nor composition crosses it), ``str.lower``
+    (final-sigma context stops at NUL) and ``str.casefold`` do."""
+    n = below - 1 - (0x800 if below > 0xD800 else 0)
+    text = _nul_joined()[:2 * n]
+    out = np.frombuffer(fn(text).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)[1::2]
+    if len(out) == len(text):  # every mapping has one code point
+        return cps, out, np.arange(1, len(out), 2), np.ones(n, dtype=np.int64)
+    sep = np.flatnonzero(out == 0)
+    lens = np.diff(np.append(sep, len(out))) - 1
+    return cps, out, sep + 1, lens
+
+
+def _mapping_tables(cps, out, first, lens, size: int):
+    """(single, length, offset, flat) tables from :func:`per_char_mapping` (see _nfkc_tables):
+    ``flat`` holds, in code point order, the mappings whose length is not 1."""
+    single = np.arange(size, dtype=np.uint32)
+    length = np.ones(size, dtype=np.uint8)
+    offset = np.zeros(size, dtype=np.int64)
+    one = lens == 1
+    single[cps[one]] = out[first[one]]
+    other = ~one
+    length[cps[other]] = lens[other]
+    other_lens = np.where(other, lens, 0)
+    offset[cps[other]] = (np.cumsum(other_lens) - other_lens)[other]
+    pos = np.flatnonzero(other)
+    if len(pos):
+        idx = np.repeat(first[pos], lens[pos]) + (np.arange(int(lens[pos].sum()))
+                                                  - np.repeat(np.cumsum(lens[pos]) - lens[pos], lens[pos]))
+        flat = out[idx].astype(np.uint32)
+    else:
+        flat = np.zeros(0, dtype=np.uint32)
+    return single, length, offset, flat
+
+
+@functools.lru_cache(maxsize=1)
 def _nfkc_tables():
     """(single, length, offset, flat): per code point, its NFKC mapping when taken alone.
 
     ``single[cp]`` is the one-character mapping (or cp itself), ``length[cp]`` the mapping's
     length, and multi-character mappings sit in ``flat[offset[cp]:offset[cp] + length[cp]]``.
-    Only planes 0-2 have compatibility mappings. Built once on first use (about 0.2 s).
+    Only planes 0-2 have compatibility mappings. Built once on first use with ONE normalize
+    call over all of them (:func:`per_char_mapping`, ~10 ms).
     """
-    size = 0x110000
-    single = np.arange(size, dtype=np.uint32)
-    length = np.ones(size, dtype=np.uint8)
-    offset = np.zeros(size, dtype=np.int64)
-    flat: list[int] = []
-    for cp in range(0x30000):
-        if 0xD800 <= cp < 0xE000:
-            continue
-        mapped = unicodedata.normalize("NFKC", chr(cp))
-        if len(mapped) == 1:
-            single[cp] = ord(mapped)
-        elif len(mapped) > 1:
-            length[cp] = len(mapped)
-            offset[cp] = len(flat)
-            flat.extend(ord(c) for c in mapped)
-    tables = (single, length, offset, np.array(flat, dtype=np.uint32))
+    tables = _mapping_tables(*per_char_mapping(lambda t: unicodedata.normalize("NFKC", t), LOW_PLANES), 0x110000)
     for t in tables:
         t.setflags(write=False)
     return tables
@@ -176,9 +246,14 @@ def nfkc(text: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _casefold_needed():
-    """Regex matching the characters that ``str.lower`` leaves but ``str.casefold`` changes."""
-    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000
-             and chr(c).lower() == chr(c) and chr(c).casefold() != chr(c)]
+    """Regex matching the characters that ``str.lower`` leaves but ``str.casefold`` changes
+    (the class lists them in code point order; found with one ``lower`` and one ``casefold``
+    call over all code points, see :func:`per_char_mapping`)."""
+    cps, low, low_first, low_len = per_char_mapping(str.lower)
+    _, fold, fold_first, fold_len = per_char_mapping(str.casefold)
+    stable = (low_len == 1) & (low[low_first] == cps)
+    fold_same = (fold_len == 1) & (fold[fold_first] == cps)
+    chars = [chr(c) for c in cps[stable & ~fold_same].tolist()]
     return re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
 
 
@@ -280,12 +355,50 @@ class MinHashConfig:
         return 1.0 - (1.0 - jaccard ** self.rows) ** self.bands
 
 
+_OPTIMAL_PARAM_MARGIN = 1e-7  # weighted-error gap under which the choice is left to datasketch itself
+
+
 @functools.lru_cache(maxsize=64)
 def _optimal_param(threshold: float, num_perm: int, fp_weight: float, fn_weight: float) -> tuple[int, int]:
+    """datasketch's ``lsh._optimal_param``: the (bands, rows) with bands * rows <= num_perm
+    minimizing fp_weight * P(false positive) + fn_weight * P(false negative), first in its
+    (bands, rows) order on ties.
+
+    Computed with numpy (composite 16-point Gauss-Legendre over 16 panels per side: the
+    integrands are polynomials of degree <= num_perm, integrated to ~1e-15) instead of
+    importing datasketch and scipy (~0.5 s per process). When the two best pairs are closer
+    than ``_OPTIMAL_PARAM_MARGIN`` (datasketch's own quadrature tolerance is 1.5e-8), or for
+    num_perm > 512, datasketch decides, so the result is always datasketch's.
+    """
+    if num_perm <= 512:
+        errors, b, r = _weighted_errors(threshold, num_perm, fp_weight, fn_weight)
+        best = int(np.argmin(errors))
+        rest = np.delete(errors, best)
+        if not len(rest) or float(rest.min()) - float(errors[best]) > _OPTIMAL_PARAM_MARGIN:
+            return int(b[best]), int(r[best])
     from datasketch.lsh import _optimal_param as ds_optimal_param  # imports scipy: keep it lazy
 
     b, r = ds_optimal_param(threshold, num_perm, fp_weight, fn_weight)
     return int(b), int(r)
+
+
+def _weighted_errors(threshold: float, num_perm: int, fp_weight: float, fn_weight: float,
+                     panels: int = 16) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(weighted error, bands, rows) of every pair, in datasketch's enumeration order."""
+    b = np.concatenate([np.full(num_perm // bb, bb) for bb in range(1, num_perm + 1)]).astype(np.float64)
+    r = np.concatenate([np.arange(1, num_perm // bb + 1) for bb in range(1, num_perm + 1)]).astype(np.float64)
+    x, w = np.polynomial.legendre.leggauss(16)
+
+    def nodes(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+        edges = np.linspace(lo, hi, panels + 1)
+        half = np.diff(edges) / 2
+        return (((edges[:-1] + half)[:, None] + half[:, None] * x).ravel(), (half[:, None] * w).ravel())
+
+    s, ws = nodes(0.0, threshold)
+    fp = (1.0 - (1.0 - s ** r[:, None]) ** b[:, None]) @ ws
+    s, ws = nodes(threshold, 1.0)
+    fn = ((1.0 - s ** r[:, None]) ** b[:, None]) @ ws
+    return fp * fp_weight + fn * fn_weight, b, r
 
 
 def _fmix64_int(h: int) -> int:

@@ -178,7 +178,8 @@ def _numeric_windows(text: str) -> list[tuple[int, int]]:
     return windows
 
 
-def _candidates(text: str) -> list[tuple[str, int, int]]:
+def _text_candidates(text: str) -> list[tuple[str, int, int]]:
+    """E-mail and IPv6 candidates (the forms not anchored on decimal digit runs)."""
     out: list[tuple[str, int, int]] = []
     if "@" in text:
         for m in _EMAIL.finditer(text):
@@ -186,6 +187,11 @@ def _candidates(text: str) -> list[tuple[str, int, int]]:
                 out.append(("email", m.start(), m.end()))
     if ":" in text:
         out.extend(_ipv6(text))
+    return out
+
+
+def _candidates(text: str) -> list[tuple[str, int, int]]:
+    out = _text_candidates(text)
     if not _ANY_DIGIT.search(text):
         return out
     for start, end in _numeric_windows(text):
@@ -234,13 +240,7 @@ def _digit_candidates(text: str, lo: int, hi: int) -> list[tuple[str, int, int]]
 
 def _candidates_full_scan(text: str) -> list[tuple[str, int, int]]:
     """Reference: the same candidates from whole-text scans (tests compare the two)."""
-    out: list[tuple[str, int, int]] = []
-    if "@" in text:
-        for m in _EMAIL.finditer(text):
-            if m.group(1).lower() not in _FILE_EXT:
-                out.append(("email", m.start(), m.end()))
-    if ":" in text:
-        out.extend(_ipv6(text))
+    out = _text_candidates(text)
     out.extend(_digit_candidates(text, 0, len(text)))
     return out
 

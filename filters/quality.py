@@ -59,6 +59,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from filters.minhash import category_mask, space_code_points, unicode_categories
 from filters.quality_patterns import C4_POLICY, CUES, LOREM
 from filters.segment import UNSPACED_LANGS, paragraph_spans, sentence_spans
 from filters.stopwords import StopWords
@@ -278,32 +279,25 @@ def _is_unspaced_cp(o: int) -> bool:
 
 @lru_cache(maxsize=1)
 def _class_table() -> np.ndarray:
-    """uint8 class bits for every BMP code point (built once, read-only)."""
+    """uint8 class bits for every BMP code point (built once, read-only; vectorized over
+    ``minhash.unicode_categories``)."""
+    cat = unicode_categories()[:0x10000]
+    cps = np.arange(0x10000)
+    letter = category_mask(lambda c: c[0] in "LM")[cat]
+    unspaced = (category_mask(lambda c: c[0] == "L")[cat]
+                & (((0x2E80 <= cps) & (cps <= 0x9FFF)) | ((0xF900 <= cps) & (cps <= 0xFAFF))
+                   | ((0x0E00 <= cps) & (cps <= 0x0EFF)) | ((0x1000 <= cps) & (cps <= 0x109F))
+                   | ((0x1780 <= cps) & (cps <= 0x17FF)) | ((0x3000 <= cps) & (cps <= 0x30FF))
+                   | ((0xFF66 <= cps) & (cps <= 0xFF9F))))  # as _is_unspaced_cp
     table = np.zeros(0x10000, dtype=np.uint8)
-    for o in range(0x10000):
-        ch = chr(o)
-        cat = unicodedata.category(ch)
-        c0 = cat[0]
-        bits = 0
-        if c0 == "L" or c0 == "M":
-            bits = LETTER
-            if cat == "Lu" or cat == "Lt":
-                bits |= UPPER
-            if c0 == "L" and _is_unspaced_cp(o):
-                bits |= UNSPACED
-        elif c0 == "N":
-            bits = DIGIT
-        elif ch.isspace():
-            bits = SPACE
-        elif c0 == "P":
-            bits = PUNCT
-        elif c0 == "S":
-            bits = SYMBOL
-        if ch.isspace():
-            bits = SPACE
-        if ch in _SEPARATORS:
-            bits |= SEP
-        table[o] = bits
+    table[category_mask(lambda c: c[0] == "S")[cat]] = SYMBOL
+    table[category_mask(lambda c: c[0] == "P")[cat]] = PUNCT
+    table[category_mask(lambda c: c[0] == "N")[cat]] = DIGIT
+    table[letter] = LETTER
+    table[letter & category_mask(lambda c: c in ("Lu", "Lt"))[cat]] |= UPPER
+    table[unspaced] |= UNSPACED
+    table[space_code_points()] = SPACE
+    table[[ord(c) for c in _SEPARATORS]] |= SEP
     table.setflags(write=False)
     return table
 

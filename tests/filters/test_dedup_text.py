@@ -211,3 +211,92 @@ def test_unit_normalization_matches_text_normalization(corpus):
     spans = paragraph_spans(text)
     assert [D.normalize_unit(text[s:e]) for s, e in spans] == \
         [D.normalize_text(text[s:e], digits_to_zero=True) for s, e in spans]
+
+
+# ---- vectorized tables and span hashing equal their per-character definitions -----------------
+
+def _reference_char_table():
+    import sys
+    import numpy as np
+    table = np.zeros(sys.maxunicode + 1, dtype=np.uint8)
+    for cp in range(0x30000):
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if ch.isspace():
+            table[cp] = D._SPACE
+        elif cat[0] == "P":
+            table[cp] = D._PUNCT
+        elif cat == "Cf":
+            table[cp] = D._DELETE
+        elif cat == "Nd":
+            table[cp] = D._DIGIT
+    table[0xE0000:0xE0080] = D._DELETE
+    return table
+
+
+def _reference_unit_map(cp, cls, strip_punctuation, digits_to_zero):
+    if 0xE0000 <= cp < 0xE0080:
+        return []
+    if cp >= 0x30000:
+        return [cp]
+    mapped = []
+    for m in unicodedata.normalize("NFKC", chr(cp)).casefold():
+        c = cls[ord(m)]
+        if c == D._DELETE:
+            continue
+        if c == D._SPACE or (c == D._PUNCT and strip_punctuation):
+            mapped.append(32)
+        elif c == D._DIGIT and digits_to_zero:
+            mapped.append(48)
+        else:
+            mapped.append(ord(m))
+    return mapped
+
+
+def test_char_and_unit_tables_equal_per_code_point_definition():
+    import numpy as np
+    cls = _reference_char_table()
+    assert np.array_equal(D._char_table(), cls)
+    for flags in ((True, True), (False, False), (True, False)):
+        single, length, offset, flat = D._unit_tables(*flags)
+        for cp in list(range(0, 0x30000)) + [0xE0001, 0x10FFFF]:
+            if 0xD800 <= cp < 0xE000:
+                continue
+            ref = _reference_unit_map(cp, cls, *flags)
+            if len(ref) == 1:
+                assert length[cp] == 1 and single[cp] == ref[0], (hex(cp), flags)
+            else:
+                assert length[cp] == len(ref), (hex(cp), flags)
+                assert flat[offset[cp]:offset[cp] + len(ref)].tolist() == ref, (hex(cp), flags)
+
+
+def test_unit_hashes_equal_per_span_reference(corpus):
+    """unit_hashes_indexed (one vectorized pass, spans cut by byte offsets) equals normalizing
+    each span character by character and hashing it, on real pages and edge cases."""
+    import random
+    from filters.segment import sentence_spans
+    cls = _reference_char_table()
+    docs, _ = corpus
+    texts = [d["text"] for _, d in sorted(docs.items())][:120]
+    texts += ["", "  a  b  ", "ＡＢＣ，ｄｅｆ！ ２０２４ and more", "x\u00ad\u200by  \ufeff", "\U00020000\U0001F600 emoji 🙂 text",
+              "e\u0301 ﬁﬂ ½ ① Σ ΣΑΣ straße", "\ud800 lone surrogate \udfff text here"]
+    rng = random.Random(3)
+    for config in (D.TextDedupConfig(), D.TextDedupConfig(strip_punctuation=False, unit_digits_to_zero=False,
+                                                         min_unit_chars=1, seed=5)):
+        for text in texts:
+            paras = paragraph_spans(text)
+            spans = paras + sentence_spans(text, None, paras)
+            spans += [tuple(sorted((rng.randrange(len(text) + 1), rng.randrange(len(text) + 1)))) for _ in range(3)]
+            expected = []
+            for i, (s, e) in enumerate(spans):
+                mapped = [m for ch in text[s:e]
+                          for m in _reference_unit_map(ord(ch), cls, config.strip_punctuation,
+                                                       config.unit_digits_to_zero)]
+                norm = " ".join("".join(map(chr, mapped)).split(" "))
+                norm = " ".join(w for w in norm.split(" ") if w)
+                assert D.normalize_unit(text[s:e], config) == norm
+                if len(norm) - norm.count(" ") >= config.min_unit_chars:
+                    expected.append((i, D.hash64(norm, config.seed)))
+            assert D.unit_hashes_indexed(text, spans, config) == expected
+            dict_spans = [{"start": s, "end": e} for s, e in spans]
+            assert D.unit_hashes_indexed(text, iter(dict_spans), config) == expected

@@ -201,3 +201,41 @@ def test_corpus_mixed_and_pages(lid, corpus_small):
     assert match / len(pages) >= 0.93, (match, len(pages))
     for i in (i for i, t in truth.items() if t["kind"] == "empty"):
         assert res[i].lang == "und"
+
+
+def test_document_fallback_restricted(lid, shared_data):
+    """Inside documents lingua weighs a restricted set that keeps fastText's blind languages (here yo, zu,
+    so, mi: lid.176 lacks zu and mi and rarely proposes yo and so) for the first and later groups, and
+    answers as all-language lingua does on two-language documents of them."""
+    rows = _lingua_rows(shared_data, "sentences")
+    by = collections.defaultdict(list)
+    for g, t in rows:
+        if g in ("yo", "zu", "so", "mi", "hr", "en") and len(t) >= 80:
+            by[g].append(t)
+    pairs = [("yo", "zu"), ("zu", "yo"), ("so", "mi"), ("en", "yo"), ("hr", "so"), ("mi", "en")]
+    docs, gold = [], []
+    for i in range(5):
+        for a, b in pairs:
+            docs.append("\n".join(by[a][2 * i:2 * i + 2] + by[b][2 * i:2 * i + 2]))
+            gold.append({a, b})
+    c = Counts()
+    res = lid.annotate_batch(docs, count=c)
+    assert c["fallback_calls"] >= len(docs)
+    assert lid._restricted  # restricted detectors were built and cached
+    for key in lid._restricted:
+        assert {"yo", "zu", "so", "mi", "xh"} <= set(key) and len(key) < 45
+    both = sum(g <= set(r.lang_mix) for g, r in zip(gold, res))
+    assert both >= 0.75 * len(docs), both  # measured 24/30 (some lingua "mi" sentences are English)
+    full = LanguageIdentifier(LidConfig(lingua_restrict_first=False, lingua_candidates=0))
+    same = sum(set(a.lang_mix) == set(b.lang_mix) for a, b in zip(res, full.annotate_batch(docs)))
+    assert same >= 0.9 * len(docs), same
+
+
+def test_counts_flushed_once_per_name(lid):
+    calls = []
+    doc = "\n".join([EN, EN, DE, "OK", "2024"])
+    lid.annotate_batch([doc, doc, ""], count=lambda name, n=1: calls.append((name, n)))
+    names = [n for n, _ in calls]
+    assert len(names) == len(set(names))  # one call per counter name and batch
+    assert dict(calls)["paragraphs"] == 10 and dict(calls)["docs"] == 3
+    assert dict(calls)["paragraphs_inherited"] == 2 and dict(calls)["paragraphs_und"] == 2

@@ -337,3 +337,72 @@ def test_very_long_documents_are_truncated_for_shingling():
     assert not np.array_equal(sig[0], M.MinHasher().signature(words))
     with pytest.raises(ValueError):
         M.MinHasher(max_doc_chars=0)
+
+
+# ---- vectorized one-time tables equal their per-code-point definitions -----------------------
+
+def _reference_char_classes():
+    import unicodedata
+    table = np.full(0x110000, M.WORD, dtype=np.uint8)
+    for cp in range(0x30000):
+        cat = unicodedata.category(chr(cp))
+        if cat[0] in "PSZ" or cat in ("Cc", "Cs"):
+            table[cp] = M.SEP
+        elif cat == "Cf":
+            table[cp] = M.IGNORE
+    for lo, hi in M._UNSPACED_RANGES:
+        block = table[lo:hi + 1]
+        block[block == M.WORD] = M.UNSPACED
+    table[0xE0000:0xE1000] = M.IGNORE
+    for cp in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x85, 0x200B):
+        table[cp] = M.SEP
+    table[0xFE00:0xFE10] = M.IGNORE
+    table[0x180B:0x1810] = M.IGNORE
+    return table
+
+
+def test_char_classes_equal_per_code_point_definition():
+    assert np.array_equal(M.char_classes(), _reference_char_classes())
+    import unicodedata
+    cats = M.unicode_categories()
+    for cp in list(range(0, 0x30000, 97)) + [0xAD, 0x3000, 0xD800, 0xFEFF, 0x2FFFF]:
+        assert M.CATEGORY_NAMES[cats[cp]] == unicodedata.category(chr(cp))
+    assert M.space_code_points().tolist() == [c for c in range(0x30000) if chr(c).isspace()]
+
+
+def test_nfkc_tables_equal_per_code_point_normalization():
+    import unicodedata
+    single, length, offset, flat = M._nfkc_tables()
+    flat_ref = []
+    for cp in range(1, 0x30000):
+        if 0xD800 <= cp < 0xE000:
+            continue
+        mapped = unicodedata.normalize("NFKC", chr(cp))
+        if len(mapped) == 1:
+            assert single[cp] == ord(mapped) and length[cp] == 1, hex(cp)
+        else:
+            assert length[cp] == len(mapped) and offset[cp] == len(flat_ref), hex(cp)
+            flat_ref.extend(ord(c) for c in mapped)
+    assert flat.tolist() == flat_ref and flat.dtype == np.uint32
+    assert single[0x30000] == 0x30000 and length[0x10FFFF] == 1
+
+
+def test_casefold_regex_equals_per_code_point_definition():
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000
+             and chr(c).lower() == chr(c) and chr(c).casefold() != chr(c)]
+    assert "ß" in chars and "ς" in chars
+    import re
+    assert M._casefold_needed().pattern == "[" + "".join(re.escape(c) for c in chars) + "]"
+
+
+def test_optimal_param_equals_datasketch_without_importing_it():
+    cases = [(t, n, w) for n in (1, 7, 32, 128, 200) for t in (0.1, 0.35, 0.5, 0.7, 0.85, 0.95)
+             for w in ((0.5, 0.5), (0.1, 0.9), (0.8, 0.2))]
+    for t, n, (fp, fn) in cases:
+        M._optimal_param.cache_clear()
+        assert M._optimal_param(t, n, fp, fn) == tuple(_optimal_param(t, n, fp, fn)), (t, n, fp, fn)
+    # the default config (20 bands x 6 rows) is decided by the numpy path, not by datasketch
+    errors, b, r = M._weighted_errors(0.7, 128, 0.1, 0.9)
+    best = int(np.argmin(errors))
+    assert (int(b[best]), int(r[best])) == (20, 6)
+    assert np.sort(errors)[1] - errors[best] > M._OPTIMAL_PARAM_MARGIN

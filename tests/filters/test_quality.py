@@ -366,3 +366,30 @@ def test_scorer_pickles_and_modules_stay_pure(scorer):
     code = ("import sys, filters.quality, filters.segment, filters.stopwords; "
             "assert 'apache_beam' not in sys.modules; assert 'stopwordsiso' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=str(Path(__file__).resolve().parents[2]))
+
+
+def test_class_table_equals_per_code_point_definition():
+    import unicodedata
+    import numpy as np
+    from filters import quality as Q
+    ref = np.zeros(0x10000, dtype=np.uint8)
+    for o in range(0x10000):
+        ch = chr(o)
+        cat = unicodedata.category(ch)
+        bits = 0
+        if cat[0] in "LM":
+            bits = Q.LETTER | (Q.UPPER if cat in ("Lu", "Lt") else 0)
+            if cat[0] == "L" and Q._is_unspaced_cp(o):
+                bits |= Q.UNSPACED
+        elif cat[0] == "N":
+            bits = Q.DIGIT
+        elif cat[0] == "P":
+            bits = Q.PUNCT
+        elif cat[0] == "S":
+            bits = Q.SYMBOL
+        if ch.isspace():
+            bits = Q.SPACE
+        if ch in Q._SEPARATORS:
+            bits |= Q.SEP
+        ref[o] = bits
+    assert np.array_equal(Q._class_table(), ref)

@@ -77,7 +77,7 @@ def test_generic_labels_and_train_cold(tmp_path):
     csv_path = tmp_path / "tiny.csv"
     with open(csv_path, "w", encoding="utf-8") as fh:
         fh.write("TEXT,label\n" + "".join(f"{r['TEXT']},{r['label']}\n" for r in rows))
-    m = train_cold(csv_path, csv_path, tmp_path / "m.ftz", params={"epoch": 20, "quantize": False, "bucket": 100000})
+    m = train_cold(csv_path, csv_path, tmp_path / "m.ftz", params={"epoch": 20, "quantize": False, "bucket": 100000, "lr": 0.1})
     assert 0.05 <= m["tune_split"]["threshold"] <= 0.8
     assert m["dev"]["accuracy"] == 1.0
     clf = classifier.TextClassifier(tmp_path / "m.ftz")
