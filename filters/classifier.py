@@ -143,6 +143,34 @@ def _examples(data) -> list[tuple[str, str]]:
     return list(data)
 
 
+def _train_and_save(path: str, params: dict, out: str) -> None:
+    fasttext.train_supervised(input=path, **params).save_model(out)
+
+
+def _train_supervised(path: str, params: dict):
+    """fastText training. fastText sometimes stops with 'Encountered NaN' on small, repetitive
+    data, depending on the state of the process it runs in (seen after unrelated numpy work in the
+    same process); such a run is retried once in a fresh process, then with the learning rate
+    halved (twice at most). ``params['lr']`` ends as the rate that worked."""
+    import multiprocessing
+
+    try:
+        return fasttext.train_supervised(input=path, **params)
+    except RuntimeError as exc:
+        if "NaN" not in str(exc):
+            raise
+    for attempt in range(3):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "model.bin")
+            proc = multiprocessing.get_context("spawn").Process(target=_train_and_save, args=(path, params, out))
+            proc.start()
+            proc.join()
+            if proc.exitcode == 0 and os.path.exists(out):
+                return fasttext.load_model(out)
+        params["lr"] = params.get("lr", 0.1) / 2
+    raise RuntimeError(f"fastText training diverged (NaN) even at lr={params['lr'] * 2:g}; lower lr or epoch")
+
+
 def train(train_path, dev_path, output_path: str | os.PathLike, params: dict | None = None) -> dict:
     """Train a (by default quantised) fastText classifier and return a metrics dict.
 
@@ -184,7 +212,7 @@ def train(train_path, dev_path, output_path: str | os.PathLike, params: dict | N
     with tempfile.TemporaryDirectory() as tmp:
         tpath = os.path.join(tmp, "train.txt")
         write_fasttext_file(train_ex, tpath)
-        model = fasttext.train_supervised(input=tpath, **ft_params)
+        model = _train_supervised(tpath, ft_params)
         if do_quantize:
             model.quantize(input=tpath, thread=ft_params.get("thread", 1), verbose=0, **qparams)
     model.save_model(output_path)

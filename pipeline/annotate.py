@@ -15,12 +15,11 @@ from dataclasses import dataclass
 import apache_beam as beam
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.metrics import Metrics
 
 from pipeline.annotators import build_annotators
-from pipeline.beam_io import WriteStats, WriteTable, table_metadata, write_parquet
+from pipeline.beam_io import Counters, WriteStats, WriteTable, table_metadata, write_parquet
 from pipeline.config import Config
-from pipeline.runner import clear_dir, fingerprint, match_inputs, run_stage
+from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, run_stage
 from schemas import ANNOTATED, ERRORS
 
 STAGE = "annotate"
@@ -58,7 +57,7 @@ class AnnotateRowGroup(beam.DoFn):
     def __init__(self, config: Config, out_dir: str, metadata: dict):
         self.config, self.out_dir, self.metadata = config, out_dir, metadata
         self.annotators = None
-        self._counters = {}
+        self._counters = Counters(STAGE)
 
     def setup(self):
         self.annotators = build_annotators(self.config)
@@ -71,10 +70,7 @@ class AnnotateRowGroup(beam.DoFn):
     def _flush_counters(self) -> None:
         """Beam counters get one increment per name per row group (cheap), not one per call."""
         for name, n in self._stats.items():
-            c = self._counters.get(name)
-            if c is None:
-                c = self._counters[name] = Metrics.counter(STAGE, name)
-            c.inc(n)
+            self._counters.inc(name, n)
 
     def process(self, item: RowGroup):
         self._stats = Counter()
@@ -108,6 +104,7 @@ class AnnotateRowGroup(beam.DoFn):
         write_parquet(FileSystems.join(self.out_dir, item.out_name), rows, ANNOTATED, self.metadata)
         self._count("docs", len(rows))
         self._flush_counters()
+        note_progress(STAGE, len(rows))
         stats = {"by_annotator": _nest(self._stats)}
         stats["docs"] = stats["by_annotator"].pop("docs", 0)
         stats["seconds_by_annotator"] = timings

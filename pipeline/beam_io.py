@@ -22,6 +22,19 @@ from schemas import SCHEMA_VERSION, conform
 ROWS_PER_GROUP = 2_000
 
 
+class Counters:
+    """Beam counters of one namespace, created on first use (``inc(name, n)``)."""
+
+    def __init__(self, namespace: str):
+        self.namespace, self._counters = namespace, {}
+
+    def inc(self, name: str, n: int = 1) -> None:
+        c = self._counters.get(name)
+        if c is None:
+            c = self._counters[name] = Metrics.counter(self.namespace, name)
+        c.inc(n)
+
+
 def shard_of(key: str, num_shards: int) -> int:
     """Stable shard index of a row id."""
     return xxhash.xxh64_intdigest(key.encode("utf-8")) % num_shards

@@ -44,6 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
                            help="exact, repetition and MinHash near-duplicate clusters")
     _common(dedup, many_inputs=False)
 
+    manifest = sub.add_parser("manifest", allow_abbrev=False,
+                              help="select, cut, redact and weight documents into a sampling manifest")
+    manifest.add_argument("--annotated", required=True, metavar="DIR", help="thresher annotate output")
+    manifest.add_argument("--dedup", required=True, metavar="DIR", help="thresher dedup output")
+    manifest.add_argument("--output", required=True, metavar="DIR")
+    manifest.add_argument("--config", metavar="FILE", help="YAML curation settings")
+
     train = sub.add_parser("train", allow_abbrev=False, help="train a fastText classifier for annotate")
     kinds = train.add_subparsers(dest="kind", required=True, metavar="KIND")
     tox = kinds.add_parser("toxicity", allow_abbrev=False, help="offensive-language classifier")
@@ -65,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", allow_abbrev=False, help="chain every stage, each under OUTPUT/<stage>/")
     _common(run, many_inputs=True)
     run.add_argument("--format", choices=["auto", "jsonl", "parquet", "wet", "warc", "txt"])
+    run.add_argument("--force", action="store_true",
+                     help="re-run every stage even when its completion marker says it is up to date")
 
     demo = sub.add_parser("demo", allow_abbrev=False, help="build a small sample corpus and run everything on it")
     demo.add_argument("--output", default="demo_out", metavar="DIR")
@@ -103,9 +112,13 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "dedup":
             from pipeline.dedup import run_dedup
             print(json.dumps(summary(run_dedup(args.input, args.output, config, options)), indent=1))
+        elif args.command == "manifest":
+            from pipeline.manifest import run_manifest
+            stats = run_manifest(args.annotated, args.dedup, args.output, config, options)
+            print(json.dumps(summary(stats), indent=1))
         elif args.command == "run":
             from pipeline.chain import run_all
-            report = run_all(args.input, args.output, config, options, fmt=args.format)
+            report = run_all(args.input, args.output, config, options, fmt=args.format, force=args.force)
             print(json.dumps(report, indent=1))
     except (ConfigError, InputError, ValueError, FileNotFoundError) as exc:
         print(f"thresher {args.command}: error: {exc}", file=sys.stderr)

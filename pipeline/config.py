@@ -21,6 +21,8 @@ import yaml
 from filters.dedup_text import TextDedupConfig
 from filters.langid import LidConfig
 from filters.quality import QualityConfig
+from filters.sampling import MixtureConfig
+from filters.selection import SelectionConfig
 from filters.minhash import MinHashConfig
 
 INPUT_FORMATS = ("auto", "jsonl", "parquet", "wet", "warc", "txt")
@@ -104,12 +106,29 @@ class DedupConfig:
             _choice("dedup.representative[]", rule, ("quality", "newest", "oldest"))
 
 
+def _default_mixture() -> MixtureConfig:
+    return MixtureConfig(tier_multipliers={"high": 1.5, "medium": 1.0, "low": 0.5}, quality_exponent=1.0)
+
+
+@dataclass(frozen=True)
+class ManifestConfig:
+    """Selection thresholds and the target mixture (the only settings a manifest re-run needs)."""
+    selection: SelectionConfig = field(default_factory=SelectionConfig)
+    mixture: MixtureConfig = field(default_factory=_default_mixture)
+    tokenizer: Optional[str] = None           # tokenizer.json or SentencePiece .model; None: estimator
+    shard_target_mb: int = 256                # characters per curated shard (sets shards per bucket)
+
+    def __post_init__(self):
+        _positive("manifest.shard_target_mb", self.shard_target_mb)
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole curation configuration; one section per stage."""
     ingest: IngestConfig = field(default_factory=IngestConfig)
     annotate: AnnotateConfig = field(default_factory=AnnotateConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
+    manifest: ManifestConfig = field(default_factory=ManifestConfig)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -144,8 +163,11 @@ def _expand(value: str) -> str:
     return _ENV.sub(sub, value)
 
 
-def _build(cls, data: Any, path: str):
-    """Instantiate dataclass ``cls`` from a mapping, checking keys and scalar types."""
+def _build(cls, data: Any, path: str, base: Any = None):
+    """Instantiate dataclass ``cls`` from a mapping, checking keys and scalar types.
+
+    Keys not given keep the value of ``base`` (the field's default instance), so a section that
+    names one setting changes only that setting."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -156,23 +178,32 @@ def _build(cls, data: Any, path: str):
     if unknown:
         raise ConfigError(f"unknown key(s) in {path or 'config'}: {', '.join(unknown)}; "
                           f"allowed: {', '.join(sorted(fields))}")
+    if base is None:
+        base = _default_instance(cls)
     kwargs = {}
     for name, value in data.items():
         key = f"{path}.{name}" if path else name
-        kwargs[name] = _coerce(hints[name], value, key)
+        kwargs[name] = _coerce(hints[name], value, key, getattr(base, name, None) if base is not None else None)
     try:
-        return cls(**kwargs)
+        return dataclasses.replace(base, **kwargs) if base is not None else cls(**kwargs)
     except ConfigError:
         raise
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{path or 'config'}: {exc}") from exc
 
 
-def _coerce(tp, value, key):
+def _default_instance(cls):
+    try:
+        return cls()
+    except TypeError:   # a dataclass with required fields has no default instance
+        return None
+
+
+def _coerce(tp, value, key, base=None):
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if dataclasses.is_dataclass(tp):
-        return _build(tp, value, key)
+        return _build(tp, value, key, base if dataclasses.is_dataclass(base) else None)
     if origin is typing.Union:
         if value is None and type(None) in args:
             return None

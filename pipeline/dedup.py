@@ -25,10 +25,10 @@ from filters.dedup_text import doc_hash, unit_hashes_indexed
 from filters.minhash import MinHasher, band_keys, estimate_jaccard, is_empty_signature
 from filters.segment import paragraph_spans, sentence_spans
 from pipeline.annotate import RowGroup, list_row_groups
-from pipeline.beam_io import MergeCounts, WriteStats, WriteTable, table_metadata, write_parquet
+from pipeline.beam_io import Counters, WriteStats, WriteTable, table_metadata, write_parquet
 from pipeline.components import ConnectedComponents
 from pipeline.config import Config
-from pipeline.runner import clear_dir, fingerprint, match_inputs, run_stage
+from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, run_stage
 from schemas import CLUSTERS, ERRORS, REJECTED, REPEATS, SIGNATURES
 
 STAGE = "dedup"
@@ -51,16 +51,13 @@ class ExtractFeatures(beam.DoFn):
         self.cfg = config.dedup
         self.band_partitions, self.unit_partitions = band_partitions, unit_partitions
         self.hasher = None
-        self._counters = {}
+        self.counters = Counters(STAGE)
 
     def setup(self):
         self.hasher = MinHasher(self.cfg.minhash)
 
     def _count(self, name, n=1):
-        c = self._counters.get(name)
-        if c is None:
-            c = self._counters[name] = Metrics.counter(STAGE, name)
-        c.inc(n)
+        self.counters.inc(name, n)
         self.stats[name] += n
 
     def process(self, item: RowGroup):
@@ -109,6 +106,7 @@ class ExtractFeatures(beam.DoFn):
             if entries:
                 yield beam.pvalue.TaggedOutput("units", (part, entries))
         self._count("docs", len(rows))
+        note_progress(STAGE, len(rows))
         yield beam.pvalue.TaggedOutput("sigs", (item.out_name, sig_rows))
         yield beam.pvalue.TaggedOutput("stats", dict(self.stats))
 

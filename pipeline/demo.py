@@ -4,57 +4,69 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import random
 import sys
 from pathlib import Path
 
-SENTENCES = {
-    "en": ["The river rose slowly after three days of rain in the hills.",
-           "Local farmers moved their cattle to higher ground before nightfall.",
-           "A small library opened in the old railway station last spring.",
-           "Volunteers repaired the roof with timber donated by a nearby mill.",
-           "Children from four villages now take the same bus to school.",
-           "The council will publish its budget for the coming year in March.",
-           "Engineers tested the new bridge with loaded trucks on Tuesday.",
-           "Most visitors arrive by ferry during the summer months.",
-           "The museum keeps a collection of hand-drawn maps from the last century.",
-           "Heavy snow closed the mountain pass for almost two weeks.",
-           "A retired teacher started a weekly reading club for adults.",
-           "The bakery on the corner sells bread made with local rye."],
-    "de": ["Der Fluss stieg nach drei Tagen Regen langsam an.",
-           "Die Bauern brachten ihr Vieh vor Einbruch der Nacht auf höheres Gelände.",
-           "Im alten Bahnhof wurde im Frühjahr eine kleine Bibliothek eröffnet.",
-           "Freiwillige reparierten das Dach mit Holz aus einem nahen Sägewerk.",
-           "Der Gemeinderat veröffentlicht seinen Haushalt im März.",
-           "Ingenieure prüften die neue Brücke am Dienstag mit beladenen Lastwagen.",
-           "Die meisten Besucher kommen im Sommer mit der Fähre.",
-           "Starker Schneefall sperrte den Pass fast zwei Wochen lang."],
-    "fr": ["La rivière a monté lentement après trois jours de pluie.",
-           "Les agriculteurs ont déplacé leur bétail avant la tombée de la nuit.",
-           "Une petite bibliothèque a ouvert dans l'ancienne gare au printemps.",
-           "Des bénévoles ont réparé le toit avec du bois offert par une scierie.",
-           "Le conseil publiera son budget pour l'année prochaine en mars.",
-           "La plupart des visiteurs arrivent en ferry pendant l'été."],
-    "es": ["El río subió lentamente después de tres días de lluvia.",
-           "Los agricultores llevaron su ganado a tierras más altas antes de la noche.",
-           "Una pequeña biblioteca abrió en la antigua estación de tren.",
-           "Los voluntarios repararon el tejado con madera de un aserradero cercano.",
-           "El ayuntamiento publicará su presupuesto para el próximo año en marzo.",
-           "La mayoría de los visitantes llegan en ferry durante el verano."],
-    "zh": ["连续下了三天雨之后，河水慢慢上涨。",
-           "天黑之前，农民们把牛群赶到了地势较高的地方。",
-           "去年春天，一座小图书馆在旧火车站里开放了。",
-           "志愿者用附近木材厂捐赠的木料修好了屋顶。",
-           "四个村子的孩子现在坐同一辆校车上学。",
-           "市议会将在三月公布明年的预算。",
-           "工程师们在星期二用满载的卡车测试了新桥。",
-           "大多数游客在夏季乘渡轮到达。"],
+# Sentence parts written for this demo: subject, action, object, place, time. Combining them gives
+# hundreds of thousands of distinct sentences, so only the planted lines repeat across documents.
+PARTS = {
+    "en": (["The river council", "A retired teacher", "Local farmers", "The museum staff", "Two engineers",
+            "A small bakery", "The village choir", "Our volunteers", "The harbour master", "A young botanist",
+            "The school board", "Three cyclists"],
+           ["repaired", "measured", "photographed", "rebuilt", "painted", "surveyed", "catalogued", "restored",
+            "inspected", "mapped", "cleaned", "described"],
+           ["the old stone bridge", "a row of apple trees", "the lighthouse stairs", "the flooded meadow",
+            "a collection of maps", "the railway tunnel", "the wooden pier", "the mountain trail",
+            "a field of sunflowers", "the town archive", "the north wall", "the ferry timetable"],
+           ["near the harbour", "behind the station", "along the canal", "on the eastern hill", "in the valley",
+            "beside the market", "at the edge of town", "across the river"],
+           ["last spring", "on Tuesday morning", "after the storm", "before the festival", "during the winter",
+            "in early August", "over the weekend", "two years ago"]),
+    "de": (["Der Gemeinderat", "Eine Lehrerin", "Die Bauern", "Das Museumsteam", "Zwei Ingenieure",
+            "Die Bäckerei", "Der Chor", "Freiwillige Helfer", "Der Hafenmeister", "Eine Botanikerin"],
+           ["reparierte", "vermaß", "fotografierte", "baute", "strich", "untersuchte", "ordnete", "reinigte"],
+           ["die alte Steinbrücke", "eine Reihe Apfelbäume", "die Treppe des Leuchtturms", "die überflutete Wiese",
+            "eine Sammlung alter Karten", "den Eisenbahntunnel", "den hölzernen Steg", "den Bergpfad"],
+           ["am Hafen", "hinter dem Bahnhof", "entlang des Kanals", "auf dem Osthügel", "im Tal", "neben dem Markt"],
+           ["im letzten Frühjahr", "am Dienstagmorgen", "nach dem Sturm", "vor dem Fest", "im Winter",
+            "Anfang August", "am Wochenende"]),
+    "fr": (["Le conseil municipal", "Une institutrice", "Les agriculteurs", "L'équipe du musée", "Deux ingénieurs",
+            "La boulangerie", "La chorale", "Des bénévoles", "Le capitaine du port", "Une botaniste"],
+           ["a réparé", "a mesuré", "a photographié", "a reconstruit", "a repeint", "a inspecté", "a nettoyé"],
+           ["le vieux pont de pierre", "une rangée de pommiers", "l'escalier du phare", "la prairie inondée",
+            "une collection de cartes", "le tunnel ferroviaire", "la jetée en bois", "le sentier de montagne"],
+           ["près du port", "derrière la gare", "le long du canal", "sur la colline est", "dans la vallée"],
+           ["au printemps dernier", "mardi matin", "après la tempête", "avant la fête", "pendant l'hiver",
+            "début août"]),
+    "es": (["El ayuntamiento", "Una maestra jubilada", "Los agricultores", "El equipo del museo", "Dos ingenieros",
+            "La panadería", "El coro del pueblo", "Los voluntarios", "El capitán del puerto", "Una botánica"],
+           ["reparó", "midió", "fotografió", "reconstruyó", "pintó", "inspeccionó", "limpió", "catalogó"],
+           ["el viejo puente de piedra", "una fila de manzanos", "la escalera del faro", "el prado inundado",
+            "una colección de mapas", "el túnel del ferrocarril", "el muelle de madera", "el sendero"],
+           ["cerca del puerto", "detrás de la estación", "junto al canal", "en la colina este", "en el valle"],
+           ["la primavera pasada", "el martes por la mañana", "después de la tormenta", "antes de la fiesta",
+            "durante el invierno", "a principios de agosto"]),
+    "zh": (["村委会", "一位退休教师", "当地农民", "博物馆的工作人员", "两名工程师", "街角的面包店", "村里的合唱团",
+            "志愿者们", "港口负责人", "一位年轻的植物学家"],
+           ["修好了", "测量了", "拍摄了", "重建了", "粉刷了", "检查了", "整理了", "清理了"],
+           ["那座旧石桥", "一排苹果树", "灯塔的楼梯", "被淹的草地", "一批手绘地图", "铁路隧道", "木头码头", "山间小路"],
+           ["在港口附近", "在车站后面", "沿着运河", "在东边的山坡上", "在山谷里", "在集市旁边"],
+           ["去年春天", "星期二上午", "暴风雨过后", "节日之前", "冬天里", "八月初", "周末"]),
 }
 BOILERPLATE = {"en": "Accept cookies | Privacy | Terms | Contact us",
                "de": "Impressum | Datenschutz | Kontakt",
                "zh": "版权所有，转载请注明出处。"}
 SPAM = "BUY NOW cheap deals best price click here " * 12
+
+
+def sentence(rng: random.Random, lang: str) -> str:
+    subject, action, obj, place, when = (rng.choice(p) for p in PARTS[lang])
+    if lang == "zh":
+        return f"{when}，{subject}{place}{action}{obj}。"
+    if lang == "de":
+        return f"{when.capitalize()} {action} {subject[0].lower() + subject[1:]} {obj} {place}."
+    return f"{subject} {action} {obj} {place} {when}."
 
 
 def write_sample(out: Path, docs: int, seed: int = 7) -> Path:
@@ -63,12 +75,12 @@ def write_sample(out: Path, docs: int, seed: int = 7) -> Path:
     sample = out / "sample"
     sample.mkdir(parents=True, exist_ok=True)
     rows = []
-    langs = list(SENTENCES)
+    langs = list(PARTS)
     for i in range(docs):
         kind = rng.random()
         lang = rng.choice(langs)
         sep = "" if lang == "zh" else " "
-        paras = [sep.join(rng.sample(SENTENCES[lang], rng.randint(2, 4))) for _ in range(rng.randint(2, 4))]
+        paras = [sep.join(sentence(rng, lang) for _ in range(rng.randint(3, 6))) for _ in range(rng.randint(3, 6))]
         if lang in BOILERPLATE and rng.random() < 0.3:
             paras.append(BOILERPLATE[lang])
         text = "\n\n".join(paras)
@@ -106,13 +118,30 @@ def run_demo(output: str, docs: int, beam_args: list[str]) -> int:
         stage_dir = out / "run" / stage
         print(f"\n[{stage}] {stage_dir}")
         for sub in sorted(p.name for p in stage_dir.iterdir() if p.is_dir()):
-            print(f"  {sub + '/':10s} {len(list((stage_dir / sub).glob('*')))} file(s)")
-        kept = stats.get("docs", stats.get("kept"))
+            print(f"  {sub + '/':12s} {sum(1 for f in (stage_dir / sub).rglob('*') if f.is_file())} file(s)")
+        kept = stats.get("kept", stats.get("docs"))
         print(f"  records in: {stats.get('records')}   kept: {kept}   rejected: {stats.get('rejected')}"
               f"   errors: {stats.get('errors')}")
         for group in ("rejected_by_reason", "errors_by_reason"):
             for reason, n in sorted(stats.get(group, {}).items()):
                 print(f"    {group.split('_')[0]:8s} {reason}: {n}")
+        if stage == "dedup":
+            print(f"    {stats.get('clusters')} clusters; {stats.get('duplicate_docs', 0)} duplicates "
+                  f"({stats.get('docs_match_exact', 0)} exact-match docs, {stats.get('docs_match_near', 0)} near); "
+                  f"{stats.get('docs_with_repeats', 0)} docs hold repeated paragraphs/sentences")
+        if stage == "manifest":
+            for reason, chars in sorted(stats.get("cut_chars_by_reason", {}).items()):
+                print(f"    cut      {reason}: {chars} characters")
+            for kind, n in sorted(stats.get("redactions_by_type", {}).items()):
+                print(f"    redacted {kind}: {n}")
+            manifest = json.loads((stage_dir / "manifest.json").read_text())
+            print(f"    {len(manifest['buckets'])} buckets, {manifest['totals']['docs']} documents, "
+                  f"token budget {manifest['token_budget']:,}")
+    report_dir = out / "run" / "report"
+    if report_dir.exists():
+        print(f"\n[report] {report_dir / 'funnel.json'}  {report_dir / 'funnel.png'}")
+        print("Inspect the manifest: THRESHER_MANIFEST_DIR=" + str(out / "run" / "manifest") +
+              " jupyter notebook notebooks/inspect_manifest.ipynb")
     return 0
 
 

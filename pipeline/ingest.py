@@ -13,12 +13,11 @@ from typing import Iterator
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.metrics import Metrics
 
-from pipeline.beam_io import WriteStats, WriteTable, table_metadata
+from pipeline.beam_io import Counters, WriteStats, WriteTable, table_metadata
 from pipeline.config import Config
 from pipeline.readers import STAGE, Source, detect_format, error_row, id_prefix_for, read_records
-from pipeline.runner import InputFile, clear_dir, fingerprint, match_inputs, run_stage
+from pipeline.runner import InputFile, clear_dir, fingerprint, match_inputs, note_progress, run_stage
 from schemas import DOCUMENTS, ERRORS, REJECTED
 
 # Rough text yield per input byte, to size shards before reading anything.
@@ -35,13 +34,10 @@ class ReadFile(beam.DoFn):
 
     def __init__(self, config: Config, fmt: str | None):
         self.cfg, self.fmt = config.ingest, fmt
-        self.counters = {}
+        self.counters = Counters(STAGE)
 
     def _count(self, name: str, n: int = 1):
-        c = self.counters.get(name)
-        if c is None:
-            c = self.counters[name] = Metrics.counter(STAGE, name)
-        c.inc(n)
+        self.counters.inc(name, n)
 
     def process(self, f: InputFile) -> Iterator:
         fmt, codec = detect_format(f.path)
@@ -57,7 +53,10 @@ class ReadFile(beam.DoFn):
                         if not row.get("part"):
                             counts["docs"] += 1
                             counts["records"] += 1
+                            if counts["docs"] % 1000 == 0:
+                                note_progress(STAGE, 1000)
                         counts["doc_rows"] += 1
+                        counts["doc_chars"] += len(row["text"])
                         for note in row.get("notes") or ():
                             reasons["notes"][note.split(":", 1)[0]] += 1
                         row.pop("part", None)
@@ -81,12 +80,13 @@ class ReadFile(beam.DoFn):
             counts["records"] += 1
             reasons["errors"]["unreadable_file"] += 1
             yield beam.pvalue.TaggedOutput("errors", row)
+        note_progress(STAGE, counts["docs"] % 1000)
         for key in ("records", "docs", "rejected", "errors"):
             self._count(key, counts[key])
         for group, counter in reasons.items():
             for reason, n in counter.items():
                 self._count(f"{group}_{reason}", n)
-        stats = {k: counts[k] for k in ("records", "docs", "doc_rows", "rejected", "errors")}
+        stats = {k: counts[k] for k in ("records", "docs", "doc_rows", "doc_chars", "rejected", "errors")}
         stats.update({f"{g}_by_reason": dict(c) for g, c in reasons.items()})
         stats["files"] = 1
         stats["by_file"] = {f.path: {k: counts[k] for k in ("records", "docs", "rejected", "errors")}}

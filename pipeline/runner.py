@@ -1,11 +1,13 @@
-"""Running a stage: Beam options from pass-through flags, input matching, run + wait, counters,
-completion markers. Every stage job goes through ``run_stage``."""
+"""Running a stage: Beam options from pass-through flags, input matching, run + wait, progress,
+counters, completion markers. Every stage job goes through ``run_stage``."""
 from __future__ import annotations
 
 import glob as globlib
 import hashlib
 import json
+import os
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -18,10 +20,22 @@ from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, 
 from schemas import SCHEMA_VERSION
 
 MARKER = "_STAGE_COMPLETE.json"
+PROGRESS_ENV = "THRESHER_PROGRESS_INTERVAL"
+DEFAULT_PROGRESS_INTERVAL = 30.0
 
 
 class InputError(ValueError):
     """The command line names inputs that do not exist or cannot be used."""
+
+
+class ThresherOptions(PipelineOptions):
+    """Thresher's own runner-side flags (they travel with the other Beam flags)."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        parser.add_argument("--progress_interval", type=float, default=None,
+                            help="seconds between progress lines on stderr (0: none; default "
+                                 f"${PROGRESS_ENV} or {DEFAULT_PROGRESS_INTERVAL:g})")
 
 
 @dataclass(frozen=True)
@@ -48,7 +62,6 @@ def match_inputs(patterns: list[str]) -> list[InputFile]:
     for pattern in patterns:
         pat = pattern
         if "://" not in pat and FileSystems.get_scheme(pat) is None:
-            import os
             if os.path.isdir(pat):
                 pat = pat.rstrip("/") + "/**"
         try:
@@ -98,14 +111,135 @@ def clear_dir(path: str) -> None:
             FileSystems.delete([m.path for m in matches])
 
 
+# ---------------------------------------------------------------------------------------------
+# Progress. Local runners (FnApiRunner, the portable local job service) expose counters only once
+# a job has finished, so live figures come from the DoFns: they call ``note_progress(stage, n)``.
+# In the driver process (FnApiRunner's in-process worker) a driver thread prints the running total;
+# in a separate worker process (multi-processing FnApiRunner, an external worker pool, Flink,
+# Dataflow) the worker prints its own share at the same interval. Without any DoFn report the
+# driver still prints a heartbeat with the elapsed time.
+
+_progress_lock = threading.Lock()
+_progress_docs: dict[str, int] = {}
+_watched: set[str] = set()             # stages a driver thread of this process is printing
+_worker_log: dict[str, list[float]] = {}   # stage -> [first note time, last print time]
+
+
+def progress_interval(options: PipelineOptions | None = None) -> float:
+    """Seconds between progress lines: --progress_interval, else $THRESHER_PROGRESS_INTERVAL, else 30."""
+    if options is not None:
+        value = options.view_as(ThresherOptions).progress_interval
+        if value is not None:
+            return max(0.0, float(value))
+    try:
+        return max(0.0, float(os.environ.get(PROGRESS_ENV, DEFAULT_PROGRESS_INTERVAL)))
+    except ValueError:
+        return DEFAULT_PROGRESS_INTERVAL
+
+
+def note_progress(stage: str, n: int = 1, log=None) -> None:
+    """Called by DoFns: ``n`` more documents of ``stage`` processed in this process."""
+    with _progress_lock:
+        total = _progress_docs[stage] = _progress_docs.get(stage, 0) + n
+        if stage in _watched:
+            return
+        interval = progress_interval()
+        if interval <= 0:
+            return
+        now = time.monotonic()
+        first, last = _worker_log.setdefault(stage, [now, now])
+        if now - last < interval:
+            return
+        _worker_log[stage][1] = now
+    elapsed = now - first
+    print(f"[{stage}] worker {os.getpid()}: {total} docs, {total / max(elapsed, 1e-9):.1f} docs/s, "
+          f"{elapsed:.0f}s elapsed", file=log or sys.stderr, flush=True)
+
+
+def progress_docs(stage: str) -> int:
+    """Documents of ``stage`` reported so far in this process."""
+    with _progress_lock:
+        return _progress_docs.get(stage, 0)
+
+
+def _live_docs(result, stage: str) -> int | None:
+    """Documents counted so far by a runner that serves live metrics (Dataflow), else None."""
+    if result is None or "Dataflow" not in type(result).__name__:
+        return None  # local/portable results cache or only fill their metrics once finished
+    try:
+        from apache_beam.metrics.metric import MetricsFilter
+        res = result.metrics().query(MetricsFilter().with_namespace(stage).with_name("docs"))
+        return sum((c.committed or c.attempted or 0) for c in res["counters"]) or None
+    except Exception:
+        return None
+
+
+class ProgressPrinter:
+    """Driver thread printing ``[stage] N docs, R docs/s, Ts elapsed`` every ``interval`` seconds."""
+
+    def __init__(self, stage: str, interval: float, log=sys.stderr):
+        self.stage, self.interval, self.log = stage, interval, log
+        self.result = None           # set once the runner hands back a (still running) result
+        self._stop = threading.Event()
+        self._thread = None
+        self._start = time.monotonic()
+        self._base = 0
+        self.lines = 0
+
+    def __enter__(self):
+        if self.interval > 0 and self.log is not None:
+            with _progress_lock:
+                _watched.add(self.stage)
+                self._base = _progress_docs.get(self.stage, 0)
+            self._thread = threading.Thread(target=self._loop, name=f"progress-{self.stage}", daemon=True)
+            self._thread.start()
+        return self
+
+    def line(self) -> str:
+        elapsed = time.monotonic() - self._start
+        docs = _live_docs(self.result, self.stage)
+        if docs is None:
+            docs = progress_docs(self.stage) - self._base
+        if docs:
+            return f"[{self.stage}] {docs} docs, {docs / max(elapsed, 1e-9):.1f} docs/s, {elapsed:.0f}s elapsed"
+        return f"[{self.stage}] running, {elapsed:.0f}s elapsed"
+
+    def _loop(self):
+        while not self._stop.wait(self.interval):
+            print(self.line(), file=self.log, flush=True)
+            self.lines += 1
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            with _progress_lock:
+                _watched.discard(self.stage)
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+
 def run_stage(name: str, build: Callable[[beam.Pipeline], None], options: PipelineOptions, output: str,
               marker: dict, log=sys.stderr) -> dict:
-    """Build and run one stage pipeline, wait, print its counters and write the completion marker."""
+    """Build and run one stage pipeline, wait (printing progress), print its counters and write the
+    completion marker (``marker`` plus stage, schema version, run id, timing)."""
     started = time.time()
+    interval = progress_interval(options)
     pipeline = beam.Pipeline(options=options)
     build(pipeline)
-    result = pipeline.run()
-    result.wait_until_finish()
+    saved_env = os.environ.get(PROGRESS_ENV)
+    os.environ[PROGRESS_ENV] = f"{interval:g}"   # inherited by worker subprocesses the runner starts
+    try:
+        with ProgressPrinter(name, interval, log) as printer:
+            result = pipeline.run()   # FnApiRunner runs to completion here; others return at once
+            printer.result = result
+            result.wait_until_finish()
+    finally:
+        if saved_env is None:
+            os.environ.pop(PROGRESS_ENV, None)
+        else:
+            os.environ[PROGRESS_ENV] = saved_env
     elapsed = time.time() - started
     counters = {}
     try:
@@ -114,15 +248,25 @@ def run_stage(name: str, build: Callable[[beam.Pipeline], None], options: Pipeli
             counters[key] = counters.get(key, 0) + (c.committed if c.committed is not None else c.attempted)
     except Exception:  # some runners do not report metrics
         pass
+    if log is not None:
+        docs = counters.get(f"{name}.docs")
+        rate = f", {docs / max(elapsed, 1e-9):.1f} docs/s" if docs else ""
+        print(f"[{name}] finished in {elapsed:.1f}s" + (f": {docs} docs{rate}" if docs else ""), file=log)
     if counters and log is not None:
         print(f"[{name}] counters:", file=log)
         for key in sorted(counters):
             print(f"  {key} = {counters[key]}", file=log)
     record = dict(marker, stage=name, schema_version=SCHEMA_VERSION, elapsed_s=round(elapsed, 3),
+                  run_id=f"{time.time_ns():x}-{os.getpid()}",
                   completed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    write_marker(output, record)
+    return {"elapsed_s": elapsed, "counters": counters}
+
+
+def write_marker(output: str, record: dict) -> None:
+    """(Over)write ``output``/_STAGE_COMPLETE.json."""
     with FileSystems.create(FileSystems.join(output, MARKER)) as f:
         f.write(json.dumps(record, indent=1, sort_keys=True).encode())
-    return {"elapsed_s": elapsed, "counters": counters}
 
 
 def read_marker(output: str) -> dict | None:

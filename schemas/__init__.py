@@ -2,6 +2,7 @@
 from schemas.tables import (  # noqa: F401
     ANNOTATED,
     CLUSTERS,
+    CURATED,
     DOCUMENTS,
     ERRORS,
     MANIFEST_INDEX,

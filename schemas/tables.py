@@ -115,6 +115,32 @@ SIGNATURES = _schema("signatures", [
     pa.field("signature", pa.list_(pa.uint32())),
 ])
 
+# Curated documents: the final text (cut and redacted) with the signals a tokenizer or analyst
+# needs; cuts and redactions are offsets in the annotated text.
+CUT_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("reason", pa.string())])
+CURATED = _schema("curated", [
+    pa.field("id", pa.string(), nullable=False),
+    pa.field("text", pa.string(), nullable=False),
+    pa.field("bucket", pa.string(), nullable=False),
+    pa.field("source", pa.string()),
+    pa.field("lang", pa.string()),
+    pa.field("lang_score", pa.float32()),
+    pa.field("quality_score", pa.float32()),
+    pa.field("quality_tier", pa.string()),
+    pa.field("cluster_id", pa.string()),
+    pa.field("cluster_size", pa.int64()),
+    pa.field("url", pa.string()),
+    pa.field("date", pa.timestamp("ms", tz="UTC")),
+    pa.field("tokens", pa.int64()),
+    pa.field("chars", pa.int64()),
+    pa.field("doc_weight", pa.float64()),
+    pa.field("repeats", pa.float64()),
+    pa.field("toxicity_score", pa.float32()),
+    pa.field("cuts", pa.list_(CUT_SPAN)),
+    pa.field("redactions", pa.list_(PII_SPAN)),
+    pa.field("actions", pa.list_(pa.string())),        # cut | redact | downweight:<why>
+])
+
 # Manifest index: one row per selected document.
 MANIFEST_INDEX = _schema("manifest_index", [
     pa.field("id", pa.string(), nullable=False),
@@ -127,7 +153,7 @@ MANIFEST_INDEX = _schema("manifest_index", [
 ])
 
 _BY_NAME = {s.metadata[b"thresher.table"].decode(): s for s in
-            (DOCUMENTS, REJECTED, ERRORS, ANNOTATED, CLUSTERS, REPEATS, SIGNATURES, MANIFEST_INDEX)}
+            (DOCUMENTS, REJECTED, ERRORS, ANNOTATED, CLUSTERS, REPEATS, SIGNATURES, CURATED, MANIFEST_INDEX)}
 
 
 def schema_by_name(name: str) -> pa.Schema:

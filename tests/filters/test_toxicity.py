@@ -90,3 +90,16 @@ def test_tune_threshold():
     probs = [0.1, 0.2, 0.3, 0.35, 0.8, 0.9]
     labels = ["0", "0", "1", "1", "1", "1"]
     assert tune_threshold(probs, labels, "1") == 0.25
+
+
+def test_training_that_diverges_in_process_is_retried_in_a_fresh_process(monkeypatch, tmp_path):
+    def diverging(input, **params):
+        raise RuntimeError("Encountered NaN.")
+
+    # in this process training always diverges; the retry runs in a fresh (spawned) process
+    monkeypatch.setattr(classifier.fasttext, "train_supervised", diverging)
+    examples = [(f"good thing {i}", "0") for i in range(20)] + [(f"bad thing {i}", "1") for i in range(20)]
+    result = classifier.train(examples, None, tmp_path / "m.ftz", {"quantize": False, "bucket": 100000, "lr": 0.1})
+    assert result["labels"] == ["0", "1"] and (tmp_path / "m.ftz").exists()
+    clf = classifier.TextClassifier(tmp_path / "m.ftz")
+    assert clf.predict(["bad thing 3"]) == ["1"]

@@ -12,12 +12,14 @@ def run_cli(*args) -> dict:
 
 @pytest.fixture(scope="session")
 def stages_3000(corpus_3000, tmp_path_factory):
-    """{'ingest': dir, 'annotate': dir, 'dedup': dir} after running each stage through the CLI."""
+    """{'ingest': dir, 'annotate': dir, 'dedup': dir, 'manifest': dir} after running each stage
+    through the CLI."""
     root = tmp_path_factory.mktemp("stages3000")
-    dirs = {name: root / name for name in ("ingest", "annotate", "dedup")}
+    dirs = {name: root / name for name in ("ingest", "annotate", "dedup", "manifest")}
     run_cli("ingest", "--input", corpus_3000 / "raw", "--output", dirs["ingest"])
     run_cli("annotate", "--input", dirs["ingest"], "--output", dirs["annotate"])
     run_cli("dedup", "--input", dirs["annotate"], "--output", dirs["dedup"])
+    run_cli("manifest", "--annotated", dirs["annotate"], "--dedup", dirs["dedup"], "--output", dirs["manifest"])
     return dirs
 
 

@@ -59,7 +59,7 @@ def test_safety_signals_and_toxicity_model(corpus_small, shared_data, tmp_path, 
                 writer.writerow({"TEXT": row["TEXT"], "label": row["label"]})
     model = tmp_path / "tox.ftz"
     assert main(["train", "toxicity", "--train", str(train), "--output", str(model),
-                 "--param", "bucket=100000", "--param", "epoch=5", "--param", "quantize=0"]) == 0
+                 "--param", "bucket=100000", "--param", "epoch=5", "--param", "quantize=0", "--param", "lr=0.2"]) == 0
     assert "threshold" in capsys.readouterr().out
     ingest_dir, annotate_dir = tmp_path / "ingest", tmp_path / "annotate"
     assert main(["ingest", "--input", str(corpus_small / "raw"), "--output", str(ingest_dir)]) == 0

@@ -1,0 +1,247 @@
+"""Runner plumbing: options, progress lines, completion markers, per-stage config hashes and stable
+CamelCase step labels in every stage's pipeline graph (built, never run)."""
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import re
+import time
+from pathlib import Path
+
+import apache_beam as beam
+import pytest
+from apache_beam.metrics import Metrics
+from apache_beam.options.pipeline_options import StandardOptions
+
+from pipeline import runner
+from pipeline.annotate import RowGroup, build_annotate
+from pipeline.chain import STAGES, stage_config_hash
+from pipeline.config import Config, config_from_dict
+from pipeline.dedup import build_dedup
+from pipeline.ingest import build_ingest
+from pipeline.manifest import build_manifest
+from pipeline.runner import InputFile, beam_options, note_progress, progress_interval, read_marker, run_stage
+
+CAMEL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+OUR_MODULES = ("pipeline.", "filters.", "schemas.")
+
+_FILES = [InputFile("/corpus/raw/a.jsonl.zst", 40_000, "/corpus/raw/"),
+          InputFile("/corpus/raw/b.warc.gz", 90_000, "/corpus/raw/")]
+_ITEMS = [RowGroup("/run/ingest/docs/part-00000-of-00002.parquet", 0, 500, "part-00000-of-00002-rg00000.parquet"),
+          RowGroup("/run/ingest/docs/part-00001-of-00002.parquet", 0, 480, "part-00001-of-00002-rg00000.parquet")]
+
+# One builder per chain stage; a stage added to chain.STAGES must be added here too.
+BUILDERS = {
+    "ingest": lambda p, cfg: build_ingest(p, _FILES, "/run/ingest", cfg),
+    "annotate": lambda p, cfg: build_annotate(p, _ITEMS, "/run/annotate", cfg),
+    "dedup": lambda p, cfg: build_dedup(p, _ITEMS, "/run/dedup", cfg),
+    "manifest": lambda p, cfg: build_manifest(p, "/run/annotate", "/run/dedup", "/run/manifest", cfg,
+                                              {"inputs": {}, "seed": 0}),
+}
+
+
+def our_labels(pipeline: beam.Pipeline) -> list[str]:
+    """Full labels of every transform Thresher names: top-level steps and the steps inside
+    Thresher's own composite transforms (the insides of Beam's built-ins are Beam's business)."""
+    labels = []
+
+    def walk(node):
+        for part in node.parts:
+            labels.append(part.full_label)
+            if type(part.transform).__module__.startswith(OUR_MODULES):
+                walk(part)
+
+    walk(pipeline.transforms_stack[0])
+    return labels
+
+
+def built(stage: str, config: Config | None = None) -> beam.Pipeline:
+    pipeline = beam.Pipeline(options=beam_options([], stage))
+    BUILDERS[stage](pipeline, config or Config())
+    return pipeline
+
+
+def test_every_chain_stage_has_a_label_check():
+    assert [s.name for s in STAGES] == list(BUILDERS)[: len(STAGES)]
+    assert set(BUILDERS) == {s.name for s in STAGES}
+
+
+@pytest.mark.parametrize("stage", list(BUILDERS))
+def test_step_labels_are_camel_case_and_stable(stage):
+    pipeline = built(stage)
+    labels = our_labels(pipeline)
+    assert len(labels) >= 5
+    bad = [label for label in labels if not all(CAMEL.match(part) for part in label.split("/"))]
+    assert not bad, f"auto-generated or non-CamelCase step labels in {stage}: {bad}"
+    assert len(set(labels)) == len(labels)
+    # the portable graph (what PortableRunner, Flink and Dataflow receive) names the top-level
+    # steps by these labels, never ``ref_AppliedPTransform_...``
+    proto = pipeline.to_runner_api()
+    root = proto.components.transforms[proto.root_transform_ids[0]]
+    names = [proto.components.transforms[t].unique_name for t in root.subtransforms]
+    assert names == [label for label in labels if "/" not in label]
+    # the same graph comes out of another build, with other settings
+    other = config_from_dict({"dedup": {"min_repeat_docs": 3}, "ingest": {"shard_target_mb": 1}})
+    assert our_labels(built(stage, other)) == labels
+
+
+def test_beam_options_defaults_and_progress_interval(monkeypatch):
+    monkeypatch.delenv(runner.PROGRESS_ENV, raising=False)
+    opts = beam_options([], "ingest")
+    assert opts.view_as(StandardOptions).runner == "FnApiRunner"
+    assert progress_interval(opts) == runner.DEFAULT_PROGRESS_INTERVAL
+    assert progress_interval(beam_options(["--progress_interval=0"], "x")) == 0
+    assert progress_interval(beam_options(["--progress_interval=2.5"], "x")) == 2.5
+    monkeypatch.setenv(runner.PROGRESS_ENV, "7")
+    assert progress_interval(beam_options([], "x")) == 7
+    assert progress_interval(beam_options(["--progress_interval=1"], "x")) == 1   # the flag wins
+    opts = beam_options(["--runner=PortableRunner", "--job_endpoint=localhost:1"], "x")
+    assert opts.view_as(StandardOptions).runner == "PortableRunner"
+
+
+class _SlowDocs(beam.DoFn):
+    def __init__(self):
+        self.docs = Metrics.counter("toy", "docs")
+
+    def process(self, x):
+        time.sleep(0.12)
+        self.docs.inc()
+        note_progress("toy", 1)
+        yield x
+
+
+def _toy(p):
+    p | "Docs" >> beam.Create(list(range(10))) | "Work" >> beam.ParDo(_SlowDocs())
+
+
+def test_run_stage_prints_progress_counters_and_writes_marker(tmp_path):
+    log = io.StringIO()
+    out = run_stage("toy", _toy, beam_options(["--progress_interval=0.25"], "toy"), str(tmp_path),
+                    {"config_hash": "abc", "input_fingerprint": "f00"}, log=log)
+    text = log.getvalue()
+    progress = re.findall(r"^\[toy\] (\d+) docs, ([\d.]+) docs/s, \d+s elapsed$", text, re.M)
+    assert progress, text
+    counts = [int(n) for n, _ in progress]
+    assert counts == sorted(counts) and 0 < counts[-1] <= 10 and float(progress[-1][1]) > 0
+    assert re.search(r"^\[toy\] finished in [\d.]+s: 10 docs", text, re.M)
+    assert "  toy.docs = 10" in text
+    assert out["counters"]["toy.docs"] == 10
+    marker = read_marker(str(tmp_path))
+    assert marker["config_hash"] == "abc" and marker["input_fingerprint"] == "f00"
+    assert marker["stage"] == "toy" and marker["run_id"] and marker["elapsed_s"] > 0
+    first = marker["run_id"]
+    run_stage("toy", _toy, beam_options(["--progress_interval=0"], "toy"), str(tmp_path), {}, log=io.StringIO())
+    assert read_marker(str(tmp_path))["run_id"] != first    # every run gets its own id
+
+
+def test_progress_interval_zero_is_quiet(tmp_path):
+    log = io.StringIO()
+    run_stage("toy", _toy, beam_options(["--progress_interval=0"], "toy"), str(tmp_path), {}, log=log)
+    text = log.getvalue()
+    assert not re.search(r"docs/s, \d+s elapsed|running, \d+s elapsed", text), text
+    assert "toy.docs = 10" in text     # the end-of-job counters are always printed
+
+
+def test_heartbeat_without_progress_reports(tmp_path):
+    def build(p):
+        p | "Docs" >> beam.Create([1, 2]) | "Wait" >> beam.Map(lambda x: time.sleep(0.4) or x)
+    log = io.StringIO()
+    run_stage("quiet", build, beam_options(["--progress_interval=0.2"], "q"), str(tmp_path), {}, log=log)
+    assert re.search(r"^\[quiet\] running, \d+s elapsed$", log.getvalue(), re.M), log.getvalue()
+
+
+def test_worker_side_progress_lines(monkeypatch):
+    """Outside a driver-watched stage (a worker process), note_progress prints its own share."""
+    monkeypatch.setenv(runner.PROGRESS_ENV, "0.05")
+    log = io.StringIO()
+    note_progress("workerstage", 3, log=log)
+    assert log.getvalue() == ""                      # nothing before one interval has passed
+    time.sleep(0.08)
+    note_progress("workerstage", 4, log=log)
+    assert re.search(r"^\[workerstage\] worker \d+: 7 docs, [\d.]+ docs/s", log.getvalue(), re.M)
+    monkeypatch.setenv(runner.PROGRESS_ENV, "0")
+    log = io.StringIO()
+    time.sleep(0.08)
+    note_progress("workerstage", 1, log=log)
+    assert log.getvalue() == ""
+    assert runner.progress_docs("workerstage") == 8
+
+
+def test_stage_config_hash_follows_only_the_sections_a_stage_reads():
+    base = Config()
+    hashes = {s.name: stage_config_hash(base, s.sections) for s in STAGES}
+    assert len(set(hashes.values())) == len(hashes)
+    assert {s.name: stage_config_hash(Config(), s.sections) for s in STAGES} == hashes   # stable
+
+    dedup_only = config_from_dict({"dedup": {"min_repeat_docs": 3}})
+    changed = {s.name for s in STAGES if stage_config_hash(dedup_only, s.sections) != hashes[s.name]}
+    assert changed == {"dedup"}
+    annotate_only = dataclasses.replace(base, annotate=dataclasses.replace(
+        base.annotate, safety=dataclasses.replace(base.annotate.safety, pii=False)))
+    changed = {s.name for s in STAGES if stage_config_hash(annotate_only, s.sections) != hashes[s.name]}
+    assert changed == {"annotate"}
+    ingest_only = config_from_dict({"ingest": {"max_doc_chars": 5000}})
+    changed = {s.name for s in STAGES if stage_config_hash(ingest_only, s.sections) != hashes[s.name]}
+    assert changed == {"ingest"}
+
+
+def test_stage_config_hash_sees_model_file_changes(tmp_path):
+    model = tmp_path / "tox.ftz"
+    model.write_bytes(b"x" * 10)
+    cfg = dataclasses.replace(Config(), annotate=dataclasses.replace(
+        Config().annotate, safety=dataclasses.replace(Config().annotate.safety, toxicity_model=str(model))))
+    sections = next(s.sections for s in STAGES if s.name == "annotate")
+    before = stage_config_hash(cfg, sections)
+    model.write_bytes(b"y" * 20)       # retrained model, same path
+    assert stage_config_hash(cfg, sections) != before
+    assert json.dumps(before)          # plain string
+
+
+def test_run_all_resume_logic_with_stand_in_stages(tmp_path):
+    """chain.run_all's skip/re-run decisions, with stand-in stages that only write files."""
+    from pipeline.chain import Stage, run_all
+    from pipeline.runner import write_marker
+
+    calls, runs = [], []
+
+    def stand_in(name):
+        def run(inp, out, config, options, fmt, dirs=None):
+            calls.append(name)
+            assert dirs == {s: str(tmp_path / "out" / s) for s in ("first", "second", "third")}
+            (Path(out) / "stats").mkdir(parents=True, exist_ok=True)
+            (Path(out) / "docs").mkdir(exist_ok=True)
+            (Path(out) / "docs" / "part.parquet").write_text(f"{name} {len(calls)}")
+            (Path(out) / "stats" / f"{name}.json").write_text(json.dumps({"docs": len(calls), "by_file": {}}))
+            runs.append(name)
+            write_marker(out, {"stage": name, "run_id": f"{name}-{len(runs)}"})   # unique, as run_stage's
+            return {"docs": len(calls), "by_file": {}}
+        return run
+
+    stages = [Stage("first", ("ingest",), stand_in("first"), "first.json"),
+              Stage("second", ("annotate",), stand_in("second"), "second.json"),
+              Stage("third", ("dedup",), stand_in("third"), "third.json")]
+    src = tmp_path / "in.jsonl"
+    src.write_text("{}\n")
+    out = str(tmp_path / "out")
+
+    def run(config=Config(), **kw):
+        calls.clear()
+        report = run_all([str(src)], out, config, None, stages=stages, log=None, **kw)
+        assert set(report) == {"first", "second", "third"}
+        assert all("by_file" not in r for r in report.values())
+        return list(calls), {k: r["skipped"] for k, r in report.items()}
+
+    assert run() == (["first", "second", "third"], {"first": False, "second": False, "third": False})
+    assert run() == ([], {"first": True, "second": True, "third": True})
+    dedup_change = config_from_dict({"dedup": {"min_repeat_docs": 5}})
+    assert run(dedup_change)[0] == ["third"]
+    assert run(dedup_change)[0] == []
+    assert run()[0] == ["third"]                       # back to the old settings: re-run again
+    (tmp_path / "out" / "second" / runner.MARKER).unlink()          # killed during "second"
+    assert run()[0] == ["second", "third"]
+    src.write_text("{}\n{}\n")                          # the input changed (size)
+    assert run()[0] == ["first", "second", "third"]
+    assert run(force=True)[0] == ["first", "second", "third"]
+    (tmp_path / "out" / "third" / "stats" / "third.json").unlink()   # outputs damaged
+    assert run()[0] == ["third"]
