@@ -65,13 +65,15 @@ class ExtractFeatures(beam.DoFn):
         with FileSystems.open(item.path) as stream:
             pf = pq.ParquetFile(stream)
             names = [c for c in _COLUMNS if c in pf.schema_arrow.names]
-            rows = pf.read_row_group(item.index, columns=names).to_pylist()
+            table = pf.read_row_group(item.index, columns=names)
+        sentence_spans_by_doc = _span_lists(table.column("sentences")) if "sentences" in names else None
+        rows = table.drop_columns(["sentences"]).to_pylist() if sentence_spans_by_doc else table.to_pylist()
         texts = [r["text"] for r in rows]
         sigs = self.hasher.signatures(texts, count=self._count)
         sig_rows = []
         bands = [[] for _ in range(self.band_partitions)]
         units = [[] for _ in range(self.unit_partitions)]
-        for row, sig in zip(rows, sigs):
+        for k, (row, sig) in enumerate(zip(rows, sigs)):
             doc_id, text = row["id"], row["text"]
             h = doc_hash(text, self.cfg.text)
             quality = row.get("quality_score")
@@ -91,10 +93,11 @@ class ExtractFeatures(beam.DoFn):
             sig_rows.append({"id": doc_id, "signature": sig.tolist()})
             if self.cfg.repetition:
                 paras = paragraph_spans(text)
-                sents = row.get("sentences")
-                sents = [(s["start"], s["end"]) for s in sents] if sents is not None else \
+                sents = sentence_spans_by_doc[k] if sentence_spans_by_doc is not None else \
                     sentence_spans(text, row.get("lang"), paras)
-                spans = list(paras) + list(sents)
+                # a sentence that is its whole paragraph is counted once, as the paragraph
+                whole = set(paras)
+                spans = list(paras) + [s for s in sents if s not in whole]
                 for idx, h_unit in unit_hashes_indexed(text, spans, self.cfg.text):
                     start, end = spans[idx]
                     kind = "p" if idx < len(paras) else "s"
@@ -109,6 +112,23 @@ class ExtractFeatures(beam.DoFn):
         note_progress(STAGE, len(rows))
         yield beam.pvalue.TaggedOutput("sigs", (item.out_name, sig_rows))
         yield beam.pvalue.TaggedOutput("stats", dict(self.stats))
+
+
+def _span_lists(column) -> list[list[tuple[int, int]]]:
+    """A list<struct<start, end, ...>> column -> per row, its (start, end) pairs (no dicts)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    offsets = pc.list_value_length(arr).fill_null(0).to_numpy(zero_copy_only=False).cumsum()
+    flat = arr.flatten()
+    starts = flat.field("start").to_numpy(zero_copy_only=False).tolist()
+    ends = flat.field("end").to_numpy(zero_copy_only=False).tolist()
+    pairs = list(zip(starts, ends))
+    out, prev = [], 0
+    for off in offsets.tolist():
+        out.append(pairs[prev:off])
+        prev = off
+    return out
 
 
 def group_partition(element):

@@ -102,3 +102,36 @@ def test_quality_signals_at_three_granularities(stages_3000, corpus_3000):
         assert all(0.0 <= p["score"] <= 1.0 for p in r["paragraphs"])
         for s in r["sentences"]:
             assert 0 <= s["start"] < s["end"] <= len(r["text"]) and 0.0 <= s["score"] <= 1.0
+
+
+def test_quality_model_trains_and_enters_quality_score(corpus_small, tmp_path, capsys):
+    """thresher train quality on page-vs-spam examples; annotate --quality-model uses it."""
+    import json
+
+    from pipeline.cli import main
+
+    truth = load_truth(corpus_small)
+    ingest_dir = tmp_path / "ingest"
+    assert main(["ingest", "--input", str(corpus_small / "raw"), "--output", str(ingest_dir)]) == 0
+    capsys.readouterr()
+    rows = pq.read_table(ingest_dir / "docs", columns=["id", "text"]).to_pylist()
+    good = [r["text"].replace("\n", " ") for r in rows if truth[r["id"]]["kind"] in ("page", "composed")]
+    bad = [r["text"].replace("\n", " ") for r in rows if truth[r["id"]]["kind"] in ("spam", "short")]
+    (tmp_path / "good.txt").write_text("\n".join(good), encoding="utf-8")
+    (tmp_path / "bad.txt").write_text("\n".join(bad), encoding="utf-8")
+    model = tmp_path / "quality.ftz"
+    assert main(["train", "quality", "--positive", str(tmp_path / "good.txt"), "--negative",
+                 str(tmp_path / "bad.txt"), "--output", str(model), "--param", "bucket=100000",
+                 "--param", "quantize=0", "--param", "lr=0.2"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["labels"] == ["hq", "lq"] and metrics["dev"]["accuracy"] >= 0.8
+    plain, with_model = tmp_path / "plain", tmp_path / "with_model"
+    assert main(["annotate", "--input", str(ingest_dir), "--output", str(plain)]) == 0
+    assert main(["annotate", "--input", str(ingest_dir), "--output", str(with_model), "--quality-model",
+                 str(model)]) == 0
+    a = {r["id"]: r for r in pq.read_table(plain / "docs", columns=["id", "quality_signals", "quality_score"]).to_pylist()}
+    b = {r["id"]: r for r in pq.read_table(with_model / "docs", columns=["id", "quality_signals", "quality_score"]).to_pylist()}
+    assert all(r["quality_signals"]["model_score"] != r["quality_signals"]["model_score"] for r in a.values())  # NaN
+    scored = [r["quality_signals"]["model_score"] for r in b.values()]
+    assert all(0.0 <= s <= 1.0 for s in scored)
+    assert sum(a[i]["quality_score"] != b[i]["quality_score"] for i in a) > 0.9 * len(a)
