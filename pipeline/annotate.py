@@ -75,6 +75,7 @@ class AnnotateRowGroup(beam.DoFn):
     def process(self, item: RowGroup):
         self._stats = Counter()
         timings: dict[str, float] = {}
+        signal_timings: dict[str, float] = {}
         with FileSystems.open(item.path) as stream:
             rows = pq.ParquetFile(stream).read_row_group(item.index).to_pylist()
         for row in rows:
@@ -101,6 +102,9 @@ class AnnotateRowGroup(beam.DoFn):
                             "detail": f"{row['id']}: {type(exc).__name__}: {exc}\n{traceback.format_exc(limit=2)}",
                             "excerpt": (row.get("text") or "")[:200]})
             timings[annotator.name] = time.perf_counter() - start
+            for group, seconds in getattr(annotator, "timings", {}).items():
+                signal_timings[f"{annotator.name}.{group}"] = seconds
+            getattr(annotator, "timings", {}).clear()
         write_parquet(FileSystems.join(self.out_dir, item.out_name), rows, ANNOTATED, self.metadata)
         self._count("docs", len(rows))
         self._flush_counters()
@@ -108,6 +112,7 @@ class AnnotateRowGroup(beam.DoFn):
         stats = {"by_annotator": _nest(self._stats)}
         stats["docs"] = stats["by_annotator"].pop("docs", 0)
         stats["seconds_by_annotator"] = timings
+        stats["seconds_by_signal"] = signal_timings
         stats["records"] = len(rows)
         yield stats
 
@@ -131,6 +136,8 @@ def finalize_annotate_stats(acc: dict) -> dict:
     secs = stats.get("seconds_by_annotator", {})
     if stats["docs"]:
         stats["ms_per_doc_by_annotator"] = {k: round(1000 * v / stats["docs"], 4) for k, v in secs.items()}
+        stats["ms_per_doc_by_signal"] = {k: round(1000 * v / stats["docs"], 4)
+                                         for k, v in sorted(stats.get("seconds_by_signal", {}).items())}
     return stats
 
 

@@ -44,6 +44,7 @@ class QualityAnnotator:
     def __init__(self, config, model_path=None):
         self.config, self.model_path = config, model_path
         self.scorer = self.model = None
+        self.timings: dict[str, float] = {}   # CPU seconds per signal group, summed over batches
 
     def setup(self):
         from filters.quality import QualityScorer
@@ -59,7 +60,8 @@ class QualityAnnotator:
         for row, model_score in zip(rows, model_scores):
             paragraphs = row.get("paragraphs")
             spans = [(p["start"], p["end"]) for p in paragraphs] if paragraphs is not None else None
-            q = self.scorer.score(row["text"], row.get("lang"), spans, model_score=model_score, count=count)
+            q = self.scorer.score(row["text"], row.get("lang"), spans, model_score=model_score, count=count,
+                                  timings=self.timings)
             row["quality_score"] = float(q.quality_score)
             row["quality_tier"] = q.quality_tier
             row["quality_failed_rules"] = list(q.failed_rules)

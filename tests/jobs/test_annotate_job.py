@@ -14,6 +14,7 @@ def test_every_document_annotated_once(stages_3000):
     assert stats["balanced"] and stats["docs"] == len(ingested) and stats["errors"] == 0
     assert stats["by_annotator"]["lid"]["docs"] == len(ingested)
     assert stats["ms_per_doc_by_annotator"]["lid"] > 0
+    assert {"quality.gopher_repetition", "quality.sentences"} <= set(stats["ms_per_doc_by_signal"])
 
 
 def test_languages_match_the_labels(stages_3000, corpus_3000):
