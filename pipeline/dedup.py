@@ -22,7 +22,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from filters.dedup_text import doc_hash, unit_hashes_indexed
-from filters.minhash import MinHasher, band_keys, estimate_jaccard, is_empty_signature
+from filters.minhash import MinHasher, band_keys, is_empty_signature
 from filters.segment import paragraph_spans, sentence_spans
 from pipeline.annotate import RowGroup, list_row_groups
 from pipeline.beam_io import Counters, WriteStats, WriteTable, table_metadata, write_parquet
@@ -87,7 +87,7 @@ class ExtractFeatures(beam.DoFn):
             if is_empty_signature(sig):
                 self._count("docs_without_shingles")
             else:
-                blob = sig.astype("<u4").tobytes()
+                blob = b_bit_sketch(sig)
                 for key in band_keys(sig, self.cfg.minhash):
                     bands[xxhash.xxh32_intdigest(key) % self.band_partitions].append((key, (doc_id, blob)))
             sig_rows.append({"id": doc_id, "signature": sig.tolist()})
@@ -148,6 +148,19 @@ def partitions_for(entries: int, bytes_per_entry: int, target_bytes: int = 256 <
     return max(minimum, -(-entries * bytes_per_entry // target_bytes))
 
 
+def b_bit_sketch(signature: np.ndarray) -> bytes:
+    """The lowest 8 bits of each MinHash value (b-bit MinHash, Li & König 2010): what LSH bucket
+    entries carry for verification, a quarter of the full signature's bytes."""
+    return (np.asarray(signature, dtype=np.uint32) & 0xFF).astype(np.uint8).tobytes()
+
+
+def b_bit_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Jaccard estimate from two 8-bit sketches: unrelated values collide with probability 1/256,
+    so J = (matches - 1/256) / (1 - 1/256)."""
+    matches = float(np.count_nonzero(a == b)) / len(a)
+    return max(0.0, (matches - 1 / 256) / (1 - 1 / 256))
+
+
 class ExactEdges(beam.DoFn):
     """(doc_hash, [ids]) -> star edges from the smallest id; counts exact duplicates."""
 
@@ -187,14 +200,14 @@ class BucketEdges(beam.DoFn):
             members = members[: self.max_bucket]
             self.capped.inc()
             stats["lsh_buckets_capped"] = 1
-        sigs = [np.frombuffer(blob, dtype="<u4") for _, blob in members]
+        sigs = [np.frombuffer(blob, dtype=np.uint8) for _, blob in members]
         failed = 0
         for i in range(1, len(members)):
             candidates = [0] + list(range(max(1, i - self.lookback), i))
             for j in candidates:
                 if members[i][0] == members[j][0]:
                     break
-                if self.verify is None or estimate_jaccard(sigs[i], sigs[j]) >= self.verify:
+                if self.verify is None or b_bit_jaccard(sigs[i], sigs[j]) >= self.verify:
                     yield members[j][0], members[i][0]
                     break
             else:

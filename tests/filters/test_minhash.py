@@ -406,3 +406,4 @@ def test_optimal_param_equals_datasketch_without_importing_it():
     best = int(np.argmin(errors))
     assert (int(b[best]), int(r[best])) == (20, 6)
     assert np.sort(errors)[1] - errors[best] > M._OPTIMAL_PARAM_MARGIN
+
