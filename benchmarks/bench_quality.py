@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import glob
-import io
 import json
 import os
 import platform
@@ -30,6 +28,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
 from filters.quality import DEFAULT, TIMING_GROUPS, QualityScorer  # noqa: E402
 from filters.segment import paragraph_spans  # noqa: E402
@@ -46,20 +45,8 @@ def build_corpus(out: Path, docs: int, seed: int = 1) -> Path:
 
 
 def read_corpus(path: Path):
-    import zstandard
-    docs = {}
-    for p in sorted(glob.glob(str(path / "raw" / "*"))):
-        if p.endswith(".zst"):
-            fh = io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(open(p, "rb")), encoding="utf-8")
-        elif p.endswith(".gz"):
-            import gzip
-            fh = gzip.open(p, "rt", encoding="utf-8")
-        else:
-            fh = open(p, encoding="utf-8")
-        with fh:
-            for line in fh:
-                d = json.loads(line)
-                docs[d["id"]] = d
+    from common import read_raw_docs
+    docs = read_raw_docs(path)
     truth = [json.loads(line) for line in open(path / "truth.jsonl", encoding="utf-8")]
     return docs, truth
 

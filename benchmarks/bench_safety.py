@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime
-import glob
-import io
 import json
 import os
 import platform
@@ -31,6 +29,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
 from filters.blocklist import WordBlocklist  # noqa: E402
 from filters.pii import find_pii, redact  # noqa: E402
@@ -62,21 +61,8 @@ def build(out: Path, docs: int, seed: int) -> Path:
 
 
 def load(corpus: Path):
-    import zstandard
-
-    docs = {}
-    for p in sorted(glob.glob(str(corpus / "raw" / "*"))):
-        if p.endswith(".zst"):
-            fh = io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(open(p, "rb")), encoding="utf-8")
-        elif p.endswith(".gz"):
-            import gzip
-            fh = gzip.open(p, "rt", encoding="utf-8")
-        else:
-            fh = open(p, encoding="utf-8")
-        with fh:
-            for line in fh:
-                d = json.loads(line)
-                docs[d["id"]] = d
+    from common import read_raw_docs
+    docs = read_raw_docs(corpus)
     truth = {}
     with open(corpus / "truth.jsonl", encoding="utf-8") as fh:
         for line in fh:

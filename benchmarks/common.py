@@ -48,3 +48,26 @@ def write_section(name: str, title: str, command: str, body: str) -> Path:
     path = RESULTS / f"{name}.md"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def read_raw_docs(corpus: Path) -> dict:
+    """{id: record} of a make_corpus.py corpus's raw/ shards (.jsonl, .jsonl.gz or .jsonl.zst)."""
+    import gzip
+    import io
+    import json
+
+    import zstandard
+
+    docs = {}
+    for path in sorted((Path(corpus) / "raw").iterdir()):
+        if path.suffix == ".zst":
+            fh = io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(open(path, "rb")), encoding="utf-8")
+        elif path.suffix == ".gz":
+            fh = gzip.open(path, "rt", encoding="utf-8")
+        else:
+            fh = open(path, encoding="utf-8")
+        with fh:
+            for line in fh:
+                record = json.loads(line)
+                docs[record["id"]] = record
+    return docs
