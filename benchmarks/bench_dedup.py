@@ -6,7 +6,6 @@ wall time / peak RSS of `thresher dedup` on 3k and 20k documents with one and tw
 from __future__ import annotations
 
 import json
-import resource
 import shutil
 import subprocess
 import sys
