@@ -33,6 +33,10 @@ STAGE = "manifest"
 MANIFEST_FORMAT = "thresher-manifest"
 MANIFEST_VERSION = 1
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
+# the annotated columns selection and the curated rows read (not the 62 quality signals, notes...)
+SELECTION_COLUMNS = ("id", "text", "url", "source", "date", "source_file", "position", "lang", "lang_score",
+                     "quality_score", "quality_tier", "paragraphs", "sentences", "pii", "badword_distinct",
+                     "badword_ratio", "badword_categories", "url_category", "toxicity_score")
 
 
 def bucket_name(source: str, lang: str, tier: str) -> str:
@@ -220,7 +224,7 @@ def build_manifest(pipeline, annotated: str, dedup: str, output: str, config: Co
     meta = table_metadata(STAGE, config.hash())
     shard_chars = config.manifest.shard_target_mb << 20
     docs = (pipeline | "ReadAnnotated" >> beam.io.ReadFromParquet(FileSystems.join(annotated, "docs", "*.parquet"),
-                                                                validate=False)
+                                                                validate=False, columns=list(SELECTION_COLUMNS))
             | "KeyDocs" >> beam.Map(lambda d: (d["id"], d)))
     clusters = (pipeline | "ReadClusters" >> beam.io.ReadFromParquet(FileSystems.join(dedup, "clusters", "*.parquet"),
                                                                     validate=False)
