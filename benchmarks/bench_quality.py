@@ -18,7 +18,6 @@ import datetime
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from collections import Counter as Cnt
@@ -37,11 +36,8 @@ SHARED = Path(os.environ.get("THRESHER_SHARED", REPO.parent / "shared")).resolve
 
 
 def build_corpus(out: Path, docs: int, seed: int = 1) -> Path:
-    if not (out / "summary.json").exists():
-        subprocess.run([sys.executable, str(SHARED / "bench" / "make_corpus.py"), "--data", str(SHARED / "data"),
-                        "--out", str(out), "--docs", str(docs), "--seed", str(seed), "--shards", "4",
-                        "--format", "jsonl.zst"], check=True, stdout=subprocess.DEVNULL)
-    return out
+    from common import build_corpus as make
+    return make(docs, seed=seed, out=out)
 
 
 def read_corpus(path: Path):

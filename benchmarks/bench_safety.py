@@ -22,7 +22,6 @@ import json
 import os
 import platform
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -53,11 +52,8 @@ def machine() -> str:
 
 
 def build(out: Path, docs: int, seed: int) -> Path:
-    if not (out / "summary.json").exists():
-        subprocess.run([sys.executable, str(SHARED / "bench" / "make_corpus.py"), "--data", str(SHARED / "data"),
-                        "--out", str(out), "--docs", str(docs), "--seed", str(seed), "--shards", "4",
-                        "--format", "jsonl.zst"], check=True, stdout=subprocess.DEVNULL)
-    return out
+    from common import build_corpus as make
+    return make(docs, seed=seed, out=out)
 
 
 def load(corpus: Path):

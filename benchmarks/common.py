@@ -27,9 +27,11 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem_gb:.0f} GiB RAM, Python {platform.python_version()}"
 
 
-def build_corpus(docs: int, *, reuse: bool = False, bad: bool = False, seed: int = 1) -> Path:
-    """make_corpus.py output under benchmarks/out/corpus-<docs> (built once)."""
-    out = OUT / f"corpus-{docs}{'-reuse' if reuse else ''}-s{seed}"
+def build_corpus(docs: int, *, reuse: bool = False, bad: bool = False, seed: int = 1,
+                 out: Path | None = None) -> Path:
+    """make_corpus.py output (4 zstd JSONL shards) under ``out``, by default
+    benchmarks/out/corpus-<docs>[-reuse]-s<seed>; built once."""
+    out = Path(out) if out else OUT / f"corpus-{docs}{'-reuse' if reuse else ''}-s{seed}"
     if not (out / "summary.json").exists():
         cmd = [sys.executable, str(SHARED / "bench" / "make_corpus.py"), "--data", str(SHARED / "data"),
                "--out", str(out), "--docs", str(docs), "--seed", str(seed)]
