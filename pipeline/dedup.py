@@ -12,20 +12,20 @@ Element shapes are noted at each step; only hashes, ids and signatures are shuff
 from __future__ import annotations
 
 import heapq
+import pickle
 from collections import Counter
 
 import apache_beam as beam
 import numpy as np
 import pyarrow.parquet as pq
-import xxhash
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from filters.dedup_text import doc_hash, unit_hashes_indexed
-from filters.minhash import MinHasher, band_keys, is_empty_signature
+from filters.minhash import MinHasher
 from filters.segment import paragraph_spans, sentence_spans
 from pipeline.annotate import RowGroup, list_row_groups
-from pipeline.beam_io import Counters, WriteStats, WriteTable, table_metadata, write_parquet
+from pipeline.beam_io import Counters, WriteStats, WriteTable, shard_of, table_metadata, write_parquet
 from pipeline.components import ConnectedComponents
 from pipeline.config import Config
 from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, run_stage
@@ -36,20 +36,21 @@ _COLUMNS = ("id", "text", "date", "lang", "quality_score", "sentences")
 
 
 class ExtractFeatures(beam.DoFn):
-    """RowGroup -> per-document features, as tagged outputs:
-    main  ``(id, (quality, date, doc_hash))``           for representative choice
-    exact ``(doc_hash, id)``                              exact groups
-    bands ``(partition, [(band_key, (id, signature bytes)), ...])``   LSH bucket entries
-    units ``(partition, [(unit_hash, (id, kind, start, end)), ...])`` paragraph 'p' / sentence 's'
-    sigs  signature rows written to signatures/; stats  count dicts.
+    """RowGroup -> per-row-group feature batches, as tagged outputs (one element per batch):
+    main  ``(shard, packed [(id, quality, date, doc_hash), ...])``  per cluster-table shard
+    exact ``(partition, packed HashBatch)``   doc hashes              exact groups
+    bands ``(partition, packed BandBatch)``   band keys + 8-bit sketches, LSH buckets
+    units ``(partition, packed UnitBatch)``   paragraph/sentence hashes and spans
+    stats  count dicts. Signatures are written to signatures/ here, one file per row group.
 
-    Band and unit entries are many (20 and ~25 per document) and tiny, so they travel in one list
-    per (row group, partition) instead of one element each: the shuffle moves the same bytes with
-    a hundredth of the per-element cost, and a partition is grouped by key in memory downstream."""
+    Entries are many (about 45 per document) and tiny, so they travel as numpy columns in one
+    pickled blob per (row group, partition): the shuffle moves a few bytes per entry and the
+    per-element and decoding costs are paid once per batch."""
 
-    def __init__(self, config: Config, band_partitions: int, unit_partitions: int):
+    def __init__(self, config: Config, parts: "DedupPartitions", signatures_dir: str, metadata: dict):
         self.cfg = config.dedup
-        self.band_partitions, self.unit_partitions = band_partitions, unit_partitions
+        self.parts = parts
+        self.signatures_dir, self.metadata = signatures_dir, metadata
         self.hasher = None
         self.counters = Counters(STAGE)
 
@@ -62,56 +63,147 @@ class ExtractFeatures(beam.DoFn):
 
     def process(self, item: RowGroup):
         self.stats = Counter()
+        parts, mh = self.parts, self.cfg.minhash
         with FileSystems.open(item.path) as stream:
             pf = pq.ParquetFile(stream)
             names = [c for c in _COLUMNS if c in pf.schema_arrow.names]
             table = pf.read_row_group(item.index, columns=names)
+        ids = table.column("id").to_pylist()
+        texts = table.column("text").to_pylist()
+        n = len(ids)
+        langs = table.column("lang").to_pylist() if "lang" in names else [None] * n
+        quality = table.column("quality_score").to_pylist() if "quality_score" in names else [None] * n
+        dates = (table.column("date").cast("int64").to_pylist() if "date" in names else [None] * n)
         sentence_spans_by_doc = _span_lists(table.column("sentences")) if "sentences" in names else None
-        rows = table.drop_columns(["sentences"]).to_pylist() if sentence_spans_by_doc else table.to_pylist()
-        texts = [r["text"] for r in rows]
+
         sigs = self.hasher.signatures(texts, count=self._count)
-        sig_rows = []
-        bands = [[] for _ in range(self.band_partitions)]
-        units = [[] for _ in range(self.unit_partitions)]
-        for k, (row, sig) in enumerate(zip(rows, sigs)):
-            doc_id, text = row["id"], row["text"]
-            h = doc_hash(text, self.cfg.text)
-            quality = row.get("quality_score")
-            date = row.get("date")
-            date = int(date.timestamp()) if date is not None else 0
-            yield doc_id, (float(quality) if quality is not None else -1.0, date, h)
-            if h is not None:
-                yield beam.pvalue.TaggedOutput("exact", (h, doc_id))
-            else:
-                self._count("docs_without_hash")
-            if is_empty_signature(sig):
-                self._count("docs_without_shingles")
-            else:
-                blob = b_bit_sketch(sig)
-                for key in band_keys(sig, self.cfg.minhash):
-                    bands[xxhash.xxh32_intdigest(key) % self.band_partitions].append((key, (doc_id, blob)))
-            sig_rows.append({"id": doc_id, "signature": sig.tolist()})
-            if self.cfg.repetition:
-                paras = paragraph_spans(text)
-                sents = sentence_spans_by_doc[k] if sentence_spans_by_doc is not None else \
-                    sentence_spans(text, row.get("lang"), paras)
-                # a sentence that is its whole paragraph is counted once, as the paragraph
-                whole = set(paras)
-                spans = list(paras) + [s for s in sents if s not in whole]
-                for idx, h_unit in unit_hashes_indexed(text, spans, self.cfg.text):
-                    start, end = spans[idx]
-                    kind = "p" if idx < len(paras) else "s"
-                    units[h_unit % self.unit_partitions].append((h_unit, (doc_id, kind, start, end)))
-        for part, entries in enumerate(bands):
+        _write_signatures(FileSystems.join(self.signatures_dir, item.out_name), ids, sigs, self.metadata)
+        hashes = [doc_hash(t, self.cfg.text) for t in texts]
+
+        info = [[] for _ in range(parts.shards)]
+        for doc_id, q, d, h in zip(ids, quality, dates, hashes):
+            info[shard_of(doc_id, parts.shards)].append(
+                (doc_id, float(q) if q is not None else -1.0, _seconds(d), h))
+        for part, entries in enumerate(info):
             if entries:
-                yield beam.pvalue.TaggedOutput("bands", (part, entries))
-        for part, entries in enumerate(units):
-            if entries:
-                yield beam.pvalue.TaggedOutput("units", (part, entries))
-        self._count("docs", len(rows))
-        note_progress(STAGE, len(rows))
-        yield beam.pvalue.TaggedOutput("sigs", (item.out_name, sig_rows))
+                yield part, pack(entries)
+
+        has_hash = np.array([h is not None for h in hashes], dtype=bool)
+        if n - int(has_hash.sum()):
+            self._count("docs_without_hash", n - int(has_hash.sum()))
+        hash_arr = np.array([h if h is not None else 0 for h in hashes], dtype=np.uint64)
+        yield from _partitioned("exact", parts.exact, hash_arr[has_hash], np.flatnonzero(has_hash), ids)
+
+        nonempty = ~np.all(sigs == EMPTY_VALUE, axis=1)
+        if n - int(nonempty.sum()):
+            self._count("docs_without_shingles", n - int(nonempty.sum()))
+        keys = band_key_matrix(sigs, mh.bands, mh.rows)  # (n, bands) uint64
+        sketches = b_bit_sketches(sigs)
+        key_part = keys % np.uint64(parts.bands)
+        for part in range(parts.bands):
+            doc_idx, band_idx = np.nonzero((key_part == part) & nonempty[:, None])
+            if len(doc_idx):
+                used, local = np.unique(doc_idx, return_inverse=True)
+                batch = ([ids[i] for i in used.tolist()], keys[doc_idx, band_idx], local.astype(np.int32),
+                         sketches[used])
+                yield beam.pvalue.TaggedOutput("bands", (part, pack(batch)))
+
+        if self.cfg.repetition:
+            yield from self._units(ids, texts, langs, sentence_spans_by_doc)
+        self._count("docs", n)
+        note_progress(STAGE, n)
         yield beam.pvalue.TaggedOutput("stats", dict(self.stats))
+
+    def _units(self, ids, texts, langs, sentence_spans_by_doc):
+        """Paragraph and sentence hashes of the row group -> ('units', (partition, packed UnitBatch))."""
+        u_hash, u_doc, u_kind, u_start, u_end = [], [], [], [], []
+        text_cfg = self.cfg.text
+        for k, text in enumerate(texts):
+            paras = paragraph_spans(text)
+            sents = sentence_spans_by_doc[k] if sentence_spans_by_doc is not None else \
+                sentence_spans(text, langs[k], paras)
+            # a sentence that is its whole paragraph is counted once, as the paragraph
+            whole = set(paras)
+            spans = list(paras) + [s for s in sents if s not in whole]
+            n_paras = len(paras)
+            for idx, h_unit in unit_hashes_indexed(text, spans, text_cfg):
+                start, end = spans[idx]
+                u_hash.append(h_unit)
+                u_doc.append(k)
+                u_kind.append(0 if idx < n_paras else 1)
+                u_start.append(start)
+                u_end.append(end)
+        if not u_hash:
+            return
+        h = np.array(u_hash, dtype=np.uint64)
+        doc = np.array(u_doc, dtype=np.int64)
+        kind = np.array(u_kind, dtype=np.uint8)
+        start = np.array(u_start, dtype=np.int32)
+        end = np.array(u_end, dtype=np.int32)
+        part_of = h % np.uint64(self.parts.units)
+        for part in range(self.parts.units):
+            sel = np.flatnonzero(part_of == part)
+            if len(sel):
+                used, local = np.unique(doc[sel], return_inverse=True)
+                batch = ([ids[i] for i in used.tolist()], h[sel], local.astype(np.int32), kind[sel],
+                         start[sel], end[sel])
+                yield beam.pvalue.TaggedOutput("units", (part, pack(batch)))
+
+
+def _seconds(epoch_ms: int | None) -> int:
+    """Epoch milliseconds -> whole seconds (truncated, as datetime.timestamp() then int()); None -> 0."""
+    if epoch_ms is None:
+        return 0
+    return epoch_ms // 1000 if epoch_ms >= 0 else -((-epoch_ms) // 1000)
+
+
+EMPTY_VALUE = np.uint32(0xFFFFFFFF)
+_BAND_MULTIPLIERS = np.random.default_rng(0x7E5E).integers(1, 1 << 63, size=(4096,), dtype=np.uint64) | np.uint64(1)
+
+
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def band_key_matrix(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """(n, num_perm) uint32 signatures -> (n, bands) uint64 LSH bucket keys. Band ``b``'s key mixes
+    its ``rows`` values with per-(band, row) odd multipliers and a 64-bit finalizer, so equal bands
+    give equal keys and different bands (or band positions) collide with probability ~2^-64."""
+    n = sigs.shape[0]
+    if bands * rows > len(_BAND_MULTIPLIERS):
+        raise ValueError("bands x rows above 4096")
+    vals = sigs[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
+    mult = _BAND_MULTIPLIERS[: bands * rows].reshape(1, bands, rows)
+    with np.errstate(over="ignore"):
+        mixed = _fmix64(vals * mult + np.arange(1, bands * rows + 1, dtype=np.uint64).reshape(1, bands, rows))
+        return _fmix64((mixed * mult).sum(axis=2, dtype=np.uint64) + np.arange(bands, dtype=np.uint64))
+
+
+def _partitioned(tag, n_parts, hashes: np.ndarray, doc_idx: np.ndarray, ids):
+    """Hash entries -> ``(tag, (partition, packed (ids, hashes)))`` by hash modulo ``n_parts``."""
+    part_of = hashes % np.uint64(n_parts)
+    for part in range(n_parts):
+        sel = np.flatnonzero(part_of == part)
+        if len(sel):
+            yield beam.pvalue.TaggedOutput(tag, (part, pack(([ids[i] for i in doc_idx[sel].tolist()], hashes[sel]))))
+
+
+def _write_signatures(path: str, ids: list[str], sigs: np.ndarray, metadata: dict) -> None:
+    """One row group's signatures -> a SIGNATURES Parquet file (built from the numpy array directly)."""
+    import pyarrow as pa
+    n, k = sigs.shape
+    offsets = pa.array(np.arange(0, (n + 1) * k, k, dtype=np.int32))
+    column = pa.ListArray.from_arrays(offsets, pa.array(sigs.reshape(-1), type=pa.uint32()))
+    meta = dict(SIGNATURES.metadata or {})
+    meta.update({key.encode(): v.encode() for key, v in metadata.items()})
+    schema = SIGNATURES.with_metadata(meta)
+    table = pa.Table.from_arrays([pa.array(ids, type=pa.string()), column], schema=schema)
+    with FileSystems.create(path) as f:
+        pq.write_table(table, f, compression="zstd")
 
 
 def _span_lists(column) -> list[list[tuple[int, int]]]:
@@ -131,27 +223,42 @@ def _span_lists(column) -> list[list[tuple[int, int]]]:
     return out
 
 
-def group_partition(element):
-    """(partition, [[(key, value), ...], ...]) -> (key, [values]) for every key of the partition,
-    in key order (deterministic)."""
-    _, batches = element
-    groups: dict = {}
-    for batch in batches:
-        for key, value in batch:
-            groups.setdefault(key, []).append(value)
-    for key in sorted(groups):
-        yield key, groups[key]
+def pack(entries: list) -> bytes:
+    """A batch of small tuples -> one bytes element. Beam's default coder walks nested lists and
+    tuples element by element; one pickled blob per batch decodes several times faster."""
+    return pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def partitions_for(entries: int, bytes_per_entry: int, target_bytes: int = 256 << 20, minimum: int = 4) -> int:
+def unpack(blob: bytes) -> list:
+    return pickle.loads(blob)
+
+
+def partitions_for(entries: int, bytes_per_entry: int, target_bytes: int = 64 << 20, minimum: int = 4) -> int:
     """How many shuffle partitions keep one partition's entries near ``target_bytes`` in memory."""
     return max(minimum, -(-entries * bytes_per_entry // target_bytes))
 
 
+class DedupPartitions:
+    """Partition counts of the dedup shuffles, from the corpus size: ``shards`` of the cluster and
+    repeats tables (the per-document info travels by them), and ``exact``/``bands``/``units``
+    partitions of the hash entries, each partition small enough to group in one worker's memory."""
+
+    def __init__(self, docs: int, shards: int, bands_per_doc: int, sketch_bytes: int):
+        self.shards = max(1, shards)
+        self.exact = partitions_for(docs, 48)
+        self.bands = partitions_for(docs * bands_per_doc, 64 + sketch_bytes)
+        self.units = partitions_for(docs * 40, 96)
+
+
+def b_bit_sketches(signatures: np.ndarray) -> np.ndarray:
+    """The lowest 8 bits of each MinHash value (b-bit MinHash, Li & König 2010), as uint8 of the
+    same shape: what LSH bucket entries carry for verification, a quarter of the signature's bytes."""
+    return (np.asarray(signatures, dtype=np.uint32) & 0xFF).astype(np.uint8)
+
+
 def b_bit_sketch(signature: np.ndarray) -> bytes:
-    """The lowest 8 bits of each MinHash value (b-bit MinHash, Li & König 2010): what LSH bucket
-    entries carry for verification, a quarter of the full signature's bytes."""
-    return (np.asarray(signature, dtype=np.uint32) & 0xFF).astype(np.uint8).tobytes()
+    """One signature's 8-bit sketch as bytes (see ``b_bit_sketches``)."""
+    return b_bit_sketches(signature).tobytes()
 
 
 def b_bit_jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -161,28 +268,59 @@ def b_bit_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return max(0.0, (matches - 1 / 256) / (1 - 1 / 256))
 
 
+def _runs(keys: np.ndarray, min_len: int = 2):
+    """Sorted-run view of ``keys``: (order, [(lo, hi), ...]) for every run of equal keys of at
+    least ``min_len`` entries in ``keys[order]`` (order = stable argsort)."""
+    order = np.argsort(keys, kind="stable")
+    ks = keys[order]
+    if len(ks) == 0:
+        return order, []
+    bounds = np.flatnonzero(ks[1:] != ks[:-1]) + 1
+    starts = np.concatenate(([0], bounds))
+    ends = np.concatenate((bounds, [len(ks)]))
+    keep = (ends - starts) >= min_len
+    return order, list(zip(starts[keep].tolist(), ends[keep].tolist()))
+
+
 class ExactEdges(beam.DoFn):
-    """(doc_hash, [ids]) -> star edges from the smallest id; counts exact duplicates."""
+    """(partition, [packed (ids, doc hashes)]) -> star edges from each group's smallest id;
+    counts exact duplicates."""
 
     def __init__(self):
         self.dups = Metrics.counter(STAGE, "exact_duplicate_docs")
 
     def process(self, element):
-        _, ids = element
-        ids = sorted(set(ids))
-        if len(ids) > 1:
-            self.dups.inc(len(ids) - 1)
-            yield beam.pvalue.TaggedOutput("stats", {"exact_groups": 1, "exact_duplicate_docs": len(ids) - 1})
-            for other in ids[1:]:
-                yield ids[0], other
+        _, batches = element
+        ids, hashes = [], []
+        for blob in batches:
+            batch_ids, batch_hashes = unpack(blob)
+            ids.extend(batch_ids)
+            hashes.append(batch_hashes)
+        if not ids:
+            return
+        order, runs = _runs(np.concatenate(hashes))
+        order = order.tolist()
+        groups = dups = 0
+        for lo, hi in runs:
+            group = sorted({ids[i] for i in order[lo:hi]})
+            if len(group) < 2:
+                continue
+            groups += 1
+            dups += len(group) - 1
+            for other in group[1:]:
+                yield group[0], other
+        if groups:
+            self.dups.inc(dups)
+            yield beam.pvalue.TaggedOutput("stats", {"exact_groups": groups, "exact_duplicate_docs": dups})
 
 
 class BucketEdges(beam.DoFn):
-    """(band_key, [(id, signature)]) -> verified edges inside one LSH bucket.
+    """(partition, [packed (ids, band keys, doc index, sketches)]) -> verified edges inside each
+    LSH bucket (documents sharing a band key).
 
-    Members are taken in id order (at most ``max_bucket`` of them: the rest is counted, not
-    shuffled further). Each member is linked to the first member it matches among the bucket's
-    smallest id and its ``lookback`` predecessors, when the estimated Jaccard reaches
+    Members of a bucket are taken in id order (at most ``max_bucket`` of them: the rest is counted,
+    not linked). Each member is linked to the first member it matches among the bucket's smallest
+    id and its ``lookback`` predecessors, when the estimated Jaccard of the 8-bit sketches reaches
     ``verify_threshold`` (None: link without checking)."""
 
     def __init__(self, max_bucket: int, verify_threshold: float | None, lookback: int = 3):
@@ -191,42 +329,81 @@ class BucketEdges(beam.DoFn):
         self.rejected = Metrics.counter(STAGE, "lsh_pairs_failed_verification")
 
     def process(self, element):
-        _, members = element
-        members = heapq.nsmallest(self.max_bucket + 1, members, key=lambda m: m[0])
-        if len(members) < 2:
+        _, batches = element
+        ids, keys, docs, sketches, offset = [], [], [], [], 0
+        for blob in batches:
+            batch_ids, batch_keys, batch_docs, batch_sketches = unpack(blob)
+            ids.extend(batch_ids)
+            keys.append(batch_keys)
+            docs.append(batch_docs.astype(np.int64) + offset)
+            sketches.append(batch_sketches)
+            offset += len(batch_ids)
+        if not ids:
             return
-        stats = {"lsh_buckets_with_pairs": 1}
+        doc_of = np.concatenate(docs)
+        order, runs = _runs(np.concatenate(keys))
+        sketches = np.concatenate(sketches)
+        stats = Counter()
+        for lo, hi in runs:
+            members = [(ids[d], d) for d in doc_of[order[lo:hi]].tolist()]
+            yield from self._bucket(members, sketches, stats)
+        if stats["lsh_pairs_failed_verification"]:
+            self.rejected.inc(stats["lsh_pairs_failed_verification"])
+        if stats["lsh_buckets_capped"]:
+            self.capped.inc(stats["lsh_buckets_capped"])
+        if stats:
+            yield beam.pvalue.TaggedOutput("stats", dict(stats))
+
+    def _bucket(self, members, sketches, stats):
+        members = heapq.nsmallest(self.max_bucket + 1, members)
+        stats["lsh_buckets_with_pairs"] += 1
         if len(members) > self.max_bucket:
             members = members[: self.max_bucket]
-            self.capped.inc()
-            stats["lsh_buckets_capped"] = 1
-        sigs = [np.frombuffer(blob, dtype=np.uint8) for _, blob in members]
-        failed = 0
+            stats["lsh_buckets_capped"] += 1
         for i in range(1, len(members)):
             candidates = [0] + list(range(max(1, i - self.lookback), i))
             for j in candidates:
                 if members[i][0] == members[j][0]:
                     break
-                if self.verify is None or b_bit_jaccard(sigs[i], sigs[j]) >= self.verify:
+                if self.verify is None or b_bit_jaccard(sketches[members[i][1]],
+                                                        sketches[members[j][1]]) >= self.verify:
                     yield members[j][0], members[i][0]
                     break
             else:
-                failed += 1
-        if failed:
-            self.rejected.inc(failed)
-            stats["lsh_pairs_failed_verification"] = failed
-        yield beam.pvalue.TaggedOutput("stats", stats)
+                stats["lsh_pairs_failed_verification"] += 1
+
+
+def _cluster_row(doc_id, label, size, is_rep, match):
+    return {"id": doc_id, "cluster_id": label, "cluster_size": size, "is_representative": is_rep, "match": match}
+
+
+def _split_clustered(element):
+    """(shard, {'info': [[(id, quality, date, hash)]], 'label': [(id, label)]}) ->
+    main: [cluster rows] of the shard's unclustered documents (each its own cluster);
+    'members': (label, (id, quality, date, hash)) of the clustered ones."""
+    _, grouped = element
+    labels = dict(grouped["label"])
+    singles = []
+    for blob in grouped["info"]:
+        for info in unpack(blob):
+            label = labels.get(info[0])
+            if label is None:
+                singles.append(_cluster_row(info[0], info[0], 1, True, "none"))
+            else:
+                yield beam.pvalue.TaggedOutput("members", (label, info))
+    if singles:
+        yield singles
 
 
 def _choose_cluster(element, policy):
-    """(label, [(id, (quality, date, doc_hash))]) -> cluster table rows."""
+    """(label, [(id, quality, date, doc_hash)]) -> [cluster rows] with one representative."""
     label, members = element
     members = list(members)
     size = len(members)
-    hashes = Counter(info[2] for _, info in members if info[2] is not None)
+    hashes = Counter(m[3] for m in members if m[3] is not None)
 
     def rank(m):
-        doc_id, (quality, date, _) = m
+        doc_id, quality, date, _ = m
         key = []
         for rule in policy:
             if rule == "quality":
@@ -239,37 +416,84 @@ def _choose_cluster(element, policy):
         return tuple(key)
 
     best = min(members, key=rank)[0]
-    for doc_id, (_, _, h) in members:
+    rows = []
+    for doc_id, _, _, h in members:
         match = "none" if size == 1 else ("exact" if h is not None and hashes[h] > 1 else "near")
-        yield {"id": doc_id, "cluster_id": label, "cluster_size": size, "is_representative": doc_id == best,
-               "match": match}
+        rows.append(_cluster_row(doc_id, label, size, doc_id == best, match))
+    return rows
 
 
-def _repeated_units(element, min_docs):
-    """(unit_hash, [(id, kind, start, end)]) -> (id, (kind, start, end, n_docs)) when repeated."""
-    _, occurrences = element
-    occurrences = list(occurrences)
-    n_docs = len({o[0] for o in occurrences})
-    if n_docs >= min_docs:
-        for doc_id, kind, start, end in occurrences:
-            yield doc_id, (kind, start, end, n_docs)
+def _cluster_stats(rows) -> dict:
+    stats = Counter()
+    for r in rows:
+        stats["cluster_rows"] += 1
+        stats["clusters"] += int(r["is_representative"])
+        stats["duplicate_docs"] += int(not r["is_representative"])
+        stats[f"docs_match_{r['match']}"] += 1
+    return dict(stats)
 
 
-def _repeat_row(element):
-    doc_id, units = element
-    units = sorted(set(units), key=lambda u: (u[0], u[1], u[2]))
-    return {"id": doc_id,
-            "paragraphs": [{"start": s, "end": e, "count": n} for k, s, e, n in units if k == "p"],
-            "sentences": [{"start": s, "end": e, "count": n} for k, s, e, n in units if k == "s"]}
+def _repeated_units(element, min_docs, shards):
+    """(partition, [packed UnitBatch]) -> (shard, packed RepeatBatch) for the paragraphs/sentences
+    found in at least ``min_docs`` documents, one batch per repeats-table shard.
+    RepeatBatch = (ids, doc index, kind (0 paragraph, 1 sentence), start, end, n_docs)."""
+    _, batches = element
+    ids, cols, offset = [], [[] for _ in range(5)], 0
+    for blob in batches:
+        batch_ids, h, doc, kind, start, end = unpack(blob)
+        ids.extend(batch_ids)
+        for col, values in zip(cols, (h, doc.astype(np.int64) + offset, kind, start, end)):
+            col.append(values)
+        offset += len(batch_ids)
+    if not ids:
+        return []
+    h, doc, kind, start, end = (np.concatenate(c) for c in cols)
+    uniq, inverse, counts = np.unique(h, return_inverse=True, return_counts=True)
+    cand = np.flatnonzero(counts[inverse] >= min_docs)
+    if not len(cand):
+        return []
+    # distinct documents per candidate unit
+    pairs = np.unique(np.stack([inverse[cand], doc[cand]], axis=1), axis=0)
+    n_docs = np.bincount(pairs[:, 0], minlength=len(uniq))
+    occ = cand[n_docs[inverse[cand]] >= min_docs]
+    if not len(occ):
+        return []
+    doc_shard = {}
+    by_shard: dict[int, list[int]] = {}
+    for i, d in zip(occ.tolist(), doc[occ].tolist()):
+        sh = doc_shard.get(d)
+        if sh is None:
+            sh = doc_shard[d] = shard_of(ids[d], shards)
+        by_shard.setdefault(sh, []).append(i)
+    out = []
+    for sh in sorted(by_shard):
+        sel = np.array(by_shard[sh], dtype=np.int64)
+        used, local = np.unique(doc[sel], return_inverse=True)
+        out.append((sh, pack(([ids[d] for d in used.tolist()], local.astype(np.int32), kind[sel], start[sel],
+                               end[sel], n_docs[inverse[sel]].astype(np.int32)))))
+    return out
 
 
-class _WriteSignatures(beam.DoFn):
-    def __init__(self, directory, metadata):
-        self.directory, self.metadata = directory, metadata
+def _repeat_rows(element) -> list[dict]:
+    """(shard, [packed RepeatBatch]) -> repeats rows, one per document, units in (kind, start) order."""
+    _, batches = element
+    by_doc: dict[str, set] = {}
+    for blob in batches:
+        batch_ids, doc, kind, start, end, n = unpack(blob)
+        for d, k, a, b, c in zip(doc.tolist(), kind.tolist(), start.tolist(), end.tolist(), n.tolist()):
+            by_doc.setdefault(batch_ids[d], set()).add((k, a, b, c))
+    rows = []
+    for doc_id in sorted(by_doc):
+        units = sorted(by_doc[doc_id], key=lambda u: (u[0], u[1], u[2]))
+        rows.append({"id": doc_id,
+                     "paragraphs": [{"start": a, "end": b, "count": c} for k, a, b, c in units if k == 0],
+                     "sentences": [{"start": a, "end": b, "count": c} for k, a, b, c in units if k == 1]})
+    return rows
 
-    def process(self, element):
-        name, rows = element
-        write_parquet(FileSystems.join(self.directory, name), rows, SIGNATURES, self.metadata)
+
+def _repeat_stats(rows) -> dict:
+    return {"docs_with_repeats": len(rows), "repeated_paragraphs": sum(len(r["paragraphs"]) for r in rows),
+            "repeated_sentences": sum(len(r["sentences"]) for r in rows)}
 
 
 def finalize_dedup_stats(acc: dict) -> dict:
@@ -284,48 +508,44 @@ def build_dedup(pipeline, items: list[RowGroup], output: str, config: Config) ->
     meta = table_metadata(STAGE, config.hash())
     shards = max(1, len(items) // 4)
     docs = sum(item.rows for item in items)
-    band_parts = partitions_for(docs * cfg.minhash.bands, 64 + 4 * cfg.minhash.num_perm)
-    unit_parts = partitions_for(docs * 40, 96)
+    parts = DedupPartitions(docs, shards, cfg.minhash.bands, cfg.minhash.num_perm)
     feats = (pipeline
              | "ListRowGroups" >> beam.Create(items)
              | "SpreadRowGroups" >> beam.Reshuffle()
-             | "ExtractFeatures" >> beam.ParDo(ExtractFeatures(config, band_parts, unit_parts))
-             .with_outputs("exact", "bands", "units", "sigs", "stats", main="info"))
-    feats.sigs | "WriteSignatures" >> beam.ParDo(_WriteSignatures(FileSystems.join(output, "signatures"), meta))
+             | "ExtractFeatures" >> beam.ParDo(ExtractFeatures(config, parts, FileSystems.join(output, "signatures"),
+                                                               meta))
+             .with_outputs("exact", "bands", "units", "stats", main="info"))
 
     exact = (feats.exact | "GroupByDocHash" >> beam.GroupByKey()
              | "ExactEdges" >> beam.ParDo(ExactEdges()).with_outputs("stats", main="edges"))
-    near = (feats.bands | "GroupBandPartitions" >> beam.GroupByKey()
-            | "GroupByBand" >> beam.FlatMap(group_partition)
+    near = (feats.bands | "GroupByBand" >> beam.GroupByKey()
             | "BucketEdges" >> beam.ParDo(BucketEdges(cfg.max_bucket_size, cfg.minhash.verify_threshold))
             .with_outputs("stats", main="edges"))
     labels = ((exact.edges, near.edges) | "AllEdges" >> beam.Flatten()
               | "Components" >> ConnectedComponents(max_rounds=cfg.max_cc_rounds))
-    # (id, label) for clustered docs; every other doc is its own cluster
+    # documents without an edge are their own cluster and stay in their shard's batch; only the
+    # clustered ones are regrouped by label to choose a representative
+    n_shards = parts.shards
+    split = ({"info": feats.info,
+              "label": labels | "KeyLabelsByShard" >> beam.Map(lambda kv: (shard_of(kv[0], n_shards), kv))}
+             | "JoinLabels" >> beam.CoGroupByKey()
+             | "SplitClustered" >> beam.FlatMap(_split_clustered).with_outputs("members", main="singles"))
     policy = cfg.representative
-    clusters = ({"info": feats.info, "label": labels}
-                | "JoinLabels" >> beam.CoGroupByKey()
-                | "KeyByCluster" >> beam.FlatMap(
-                    lambda kv: [((kv[1]["label"] or [kv[0]])[0], (kv[0], info)) for info in kv[1]["info"]])
-                | "GroupByCluster" >> beam.GroupByKey()
-                | "ChooseRepresentatives" >> beam.FlatMap(_choose_cluster, policy))
-    clusters | "WriteClusters" >> WriteTable(FileSystems.join(output, "clusters"), CLUSTERS, shards,
-                                             table="clusters", metadata=meta)
-    cluster_stats = clusters | "ClusterStats" >> beam.Map(
-        lambda r: {"cluster_rows": 1, "clusters": int(r["is_representative"]),
-                   "duplicate_docs": int(not r["is_representative"]),
-                   f"docs_match_{r['match']}": 1})
+    clustered = (split.members
+                 | "GroupByCluster" >> beam.GroupByKey()
+                 | "ChooseRepresentatives" >> beam.Map(_choose_cluster, policy))
+    clusters = (split.singles, clustered) | "AllClusterRows" >> beam.Flatten()
+    clusters | "WriteClusters" >> WriteTable(FileSystems.join(output, "clusters"), CLUSTERS, n_shards,
+                                             table="clusters", metadata=meta, batched=True)
+    cluster_stats = clusters | "ClusterStats" >> beam.Map(_cluster_stats)
 
-    repeats = (feats.units | "GroupUnitPartitions" >> beam.GroupByKey()
-               | "GroupByUnitHash" >> beam.FlatMap(group_partition)
-               | "RepeatedUnits" >> beam.FlatMap(_repeated_units, cfg.min_repeat_docs)
-               | "GroupRepeatsByDoc" >> beam.GroupByKey()
-               | "RepeatRows" >> beam.Map(_repeat_row))
-    repeats | "WriteRepeats" >> WriteTable(FileSystems.join(output, "repeats"), REPEATS, shards,
-                                           table="repeats", metadata=meta)
-    repeat_stats = repeats | "RepeatStats" >> beam.Map(
-        lambda r: {"docs_with_repeats": 1, "repeated_paragraphs": len(r["paragraphs"]),
-                   "repeated_sentences": len(r["sentences"])})
+    repeats = (feats.units | "GroupByUnitHash" >> beam.GroupByKey()
+               | "RepeatedUnits" >> beam.FlatMap(_repeated_units, cfg.min_repeat_docs, n_shards)
+               | "GroupRepeatsByShard" >> beam.GroupByKey()
+               | "RepeatRows" >> beam.Map(_repeat_rows))
+    repeats | "WriteRepeats" >> WriteTable(FileSystems.join(output, "repeats"), REPEATS, n_shards,
+                                           table="repeats", metadata=meta, batched=True)
+    repeat_stats = repeats | "RepeatStats" >> beam.Map(_repeat_stats)
     ((feats.stats, exact.stats, near.stats, cluster_stats, repeat_stats) | "AllDedupStats" >> beam.Flatten()
      | "DedupStats" >> WriteStats(FileSystems.join(output, "stats", "dedup.json"), finalize_dedup_stats,
                                   extra={"stage": STAGE, "config_hash": config.hash(),

@@ -21,3 +21,58 @@ def test_b_bit_sketch_estimates_jaccard_like_the_full_signature():
         sketch = b_bit_jaccard(np.frombuffer(b_bit_sketch(a), dtype=np.uint8),
                                np.frombuffer(b_bit_sketch(b), dtype=np.uint8))
         assert abs(sketch - full) <= 0.03
+
+
+def test_band_keys_are_equal_exactly_when_a_band_is_equal():
+    from pipeline.dedup import band_key_matrix
+
+    rng = np.random.default_rng(5)
+    sigs = rng.integers(0, 1 << 32, size=(50, 128), dtype=np.uint32)
+    sigs[1] = sigs[0]
+    sigs[2] = rng.integers(0, 1 << 32, size=128, dtype=np.uint32)
+    sigs[2, 6:12] = sigs[0, 6:12]  # only band 1 (rows 6..11) shared with doc 0
+    keys = band_key_matrix(sigs, 20, 6)
+    assert keys.shape == (50, 20) and keys.dtype == np.uint64
+    assert (keys[0] == keys[1]).all()
+    assert [b for b in range(20) if keys[0, b] == keys[2, b]] == [1]
+    # the same values in another band give another key (band index is part of the key)
+    sigs[3, 0:6] = sigs[0, 6:12]
+    assert band_key_matrix(sigs, 20, 6)[3, 0] != keys[0, 1]
+    # all keys of unrelated docs differ
+    assert len(set(keys[3:].reshape(-1).tolist())) == keys[3:].size
+
+
+def test_partition_steps_match_a_dictionary_reference():
+    """ExactEdges / BucketEdges / _repeated_units over packed batches give what a plain
+    dictionary grouping of the same entries gives."""
+    from pipeline.dedup import BucketEdges, ExactEdges, _repeat_rows, _repeated_units, pack
+
+    exact_batches = [pack((["b", "a", "c"], np.array([7, 7, 9], dtype=np.uint64))),
+                     pack((["d", "e"], np.array([9, 7], dtype=np.uint64)))]
+    edges = [e for e in ExactEdges().process((0, exact_batches)) if isinstance(e, tuple)]
+    assert sorted(edges) == [("a", "b"), ("a", "e"), ("c", "d")]
+
+    sk = np.zeros((4, 128), dtype=np.uint8)
+    sk[1] = sk[0]  # identical sketch -> verified
+    sk[2] = np.arange(128, dtype=np.uint8)  # unrelated -> fails verification
+    band_batches = [pack((["x1", "x2"], np.array([5, 5], dtype=np.uint64), np.array([0, 1], dtype=np.int32), sk[:2])),
+                    pack((["x3", "x4"], np.array([5, 6], dtype=np.uint64), np.array([0, 1], dtype=np.int32), sk[2:]))]
+    out = list(BucketEdges(64, 0.65).process((0, band_batches)))
+    assert [e for e in out if isinstance(e, tuple)] == [("x1", "x2")]
+    stats = [e.value for e in out if not isinstance(e, tuple)][0]
+    assert stats == {"lsh_buckets_with_pairs": 1, "lsh_pairs_failed_verification": 1}
+
+    # unit 11 in 3 docs (twice in d1), unit 22 in 2 docs, unit 33 in 1 doc; min_docs = 3
+    units = [pack((["d1", "d2"], np.array([11, 11, 22, 33], dtype=np.uint64), np.array([0, 0, 0, 1], dtype=np.int32),
+                   np.array([0, 1, 0, 1], dtype=np.uint8), np.array([0, 10, 0, 5], dtype=np.int32),
+                   np.array([9, 20, 9, 8], dtype=np.int32))),
+             pack((["d2", "d3"], np.array([11, 22, 11], dtype=np.uint64), np.array([0, 0, 1], dtype=np.int32),
+                   np.array([1, 0, 0], dtype=np.uint8), np.array([3, 0, 0], dtype=np.int32),
+                   np.array([9, 9, 9], dtype=np.int32)))]
+    by_shard = _repeated_units((0, units), 3, 1)
+    rows = _repeat_rows((0, [blob for _, blob in by_shard]))
+    assert rows == [
+        {"id": "d1", "paragraphs": [{"start": 0, "end": 9, "count": 3}], "sentences": [{"start": 10, "end": 20, "count": 3}]},
+        {"id": "d2", "paragraphs": [], "sentences": [{"start": 3, "end": 9, "count": 3}]},
+        {"id": "d3", "paragraphs": [{"start": 0, "end": 9, "count": 3}], "sentences": []},
+    ]
