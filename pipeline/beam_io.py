@@ -158,12 +158,16 @@ def merge_counts(dicts: Iterable[dict]) -> dict:
     return out
 
 
-def _merge_into(out: dict, d: dict) -> None:
+def merge_counts_into(out: dict, d: dict) -> None:
+    """Add the nested count dict ``d`` into ``out`` in place."""
     for k, v in d.items():
         if isinstance(v, dict):
-            _merge_into(out.setdefault(k, {}), v)
+            merge_counts_into(out.setdefault(k, {}), v)
         else:
             out[k] = out.get(k, 0) + v
+
+
+_merge_into = merge_counts_into
 
 
 class MergeCounts(beam.CombineFn):

@@ -9,22 +9,33 @@ Outputs under OUTPUT:
                                     Megatron-style "weight path" lines
   stats/manifest.json               records == kept + rejected; cuts, redactions, mixes before/after
 Thresholds live in config (manifest.selection / manifest.mixture): changing one re-runs this stage
-only. Documents are joined with their cluster and repetition rows by id (CoGroupByKey).
+only.
+
+Memory stays bounded by design: document text is never shuffled. Only small per-document records
+move through the runner: each document's location (row group), its cluster row and repeated spans
+are joined by id in hash partitions, then sent to the row group that holds the document. One worker
+reads one annotated row group at a time, selects, cuts and redacts, and spills its kept documents
+into a temporary file per bucket (``_tmp/``); each curated shard is then compacted from its
+bucket's temporary files (Arrow only), which are removed when the job ends.
 """
 from __future__ import annotations
 
 import json
+import pickle
 import re
 from collections import Counter
 from datetime import datetime, timezone
 
 import apache_beam as beam
+import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.pvalue import AsSingleton
 
 from filters.sampling import BucketStats, InfeasibleMixture, doc_weights, estimate_tokens, plan_buckets
 from filters.selection import select
-from pipeline.beam_io import Counters, WriteStats, WriteTable, shard_of, table_metadata, write_parquet
+from pipeline.annotate import list_row_groups
+from pipeline.beam_io import (ROWS_PER_GROUP, Counters, WriteStats, WriteTable, merge_counts_into, shard_of,
+                              table_metadata, write_parquet)
 from pipeline.config import Config
 from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, run_stage
 from schemas import CURATED, ERRORS, MANIFEST_INDEX, REJECTED, SCHEMA_VERSION
@@ -44,11 +55,77 @@ def bucket_name(source: str, lang: str, tier: str) -> str:
     return "/".join(_SLUG.sub("_", part or "unknown") for part in (source, lang, tier))
 
 
-class SelectDocument(beam.DoFn):
-    """(id, {doc, cluster, repeats}) -> kept record (main), ``rejected`` rows, ``stats`` dicts."""
+def pack(entries) -> bytes:
+    """Small records -> one pickled element (decodes far faster than Beam's walk of nested lists)."""
+    return pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def __init__(self, config: Config):
+
+class LocateDocs(beam.DoFn):
+    """(row group number, RowGroup) of annotated docs -> (partition, packed [(id, row group number)])."""
+
+    def __init__(self, partitions: int):
+        self.partitions = partitions
+
+    def process(self, element):
+        number, item = element
+        with FileSystems.open(item.path) as stream:
+            ids = pq.ParquetFile(stream).read_row_group(item.index, columns=["id"]).column("id").to_pylist()
+        out: dict[int, list] = {}
+        for doc_id in ids:
+            out.setdefault(shard_of(doc_id, self.partitions), []).append((doc_id, number))
+        for part in sorted(out):
+            yield part, pack(out[part])
+
+
+class ReadDedupRows(beam.DoFn):
+    """RowGroup of a clusters/repeats table -> (partition, packed [(id, row dict)])."""
+
+    def __init__(self, partitions: int):
+        self.partitions = partitions
+
+    def process(self, item):
+        with FileSystems.open(item.path) as stream:
+            rows = pq.ParquetFile(stream).read_row_group(item.index).to_pylist()
+        out: dict[int, list] = {}
+        for row in rows:
+            out.setdefault(shard_of(row["id"], self.partitions), []).append((row["id"], row))
+        for part in sorted(out):
+            yield part, pack(out[part])
+
+
+def route_dedup_rows(element):
+    """(partition, {'where', 'cluster', 'repeats'}) -> (row group number, packed {id: (cluster, repeats)})
+    for the documents of the partition that have dedup rows; a dedup row whose id is in no annotated
+    row group is an ``errors`` row (orphan_dedup_row)."""
+    _, grouped = element
+    where = {}
+    for blob in grouped["where"]:
+        where.update(pickle.loads(blob))
+    by_group: dict[int, dict] = {}
+    for kind, slot in (("cluster", 0), ("repeats", 1)):
+        for blob in grouped[kind]:
+            for doc_id, row in pickle.loads(blob):
+                number = where.get(doc_id)
+                if number is None:
+                    yield beam.pvalue.TaggedOutput("errors", {
+                        "stage": STAGE, "source_file": f"dedup/{kind}", "position": -1,
+                        "reason": "orphan_dedup_row", "detail": doc_id, "excerpt": ""})
+                    continue
+                entry = by_group.setdefault(number, {}).setdefault(doc_id, [None, None])
+                entry[slot] = row
+    for number in sorted(by_group):
+        yield number, pack(by_group[number])
+
+
+class SelectRowGroup(beam.DoFn):
+    """(row group number, {'item': [RowGroup], 'dedup': [packed {id: (cluster, repeats)}]}) ->
+    selects, cuts and redacts every document of the row group and spills the kept ones into one
+    temporary Parquet file per bucket. Outputs: main ``(bucket, (temp path, totals))``;
+    ``rejected`` lists of rows; ``stats`` dicts."""
+
+    def __init__(self, config: Config, temp_dir: str, metadata: dict):
         self.cfg = config.manifest
+        self.temp_dir, self.metadata = temp_dir, metadata
         self.counter = None
         self.counters = Counters(STAGE)
 
@@ -58,16 +135,46 @@ class SelectDocument(beam.DoFn):
             self.counter = load_token_counter(self.cfg.tokenizer)
 
     def process(self, element):
-        doc_id, grouped = element
-        docs = list(grouped["doc"])
-        if not docs:   # a cluster/repeat row without its document: report, do not invent one
-            yield beam.pvalue.TaggedOutput("errors", {"stage": STAGE, "source_file": "dedup", "position": -1,
-                                                      "reason": "orphan_dedup_row", "detail": doc_id,
-                                                      "excerpt": ""})
+        number, grouped = element
+        items = list(grouped["item"])
+        if not items:
             return
-        doc = docs[0]
-        cluster = next(iter(grouped["cluster"]), None)
-        repeats = next(iter(grouped["repeats"]), None)
+        item = items[0]
+        dedup: dict = {}
+        for blob in grouped["dedup"]:
+            dedup.update(pickle.loads(blob))
+        with FileSystems.open(item.path) as stream:
+            pf = pq.ParquetFile(stream)
+            names = [c for c in SELECTION_COLUMNS if c in pf.schema_arrow.names]
+            docs = pf.read_row_group(item.index, columns=names).to_pylist()
+        stats: dict = {}
+        rejected, kept = [], {}
+        for doc in docs:
+            cluster, repeats = dedup.get(doc["id"], (None, None))
+            record, doc_stats, rejection = self._select(doc, cluster, repeats)
+            merge_counts_into(stats, doc_stats)
+            if record is None:
+                rejected.append(rejection)
+            else:
+                kept.setdefault(record["bucket"], []).append(record)
+        note_progress(STAGE, len(docs))
+        stem = item.out_name[: -len(".parquet")]
+        for bucket in sorted(kept):
+            records = kept[bucket]
+            path = FileSystems.join(self.temp_dir, bucket, f"{stem}.parquet")
+            write_parquet(path, records, CURATED, self.metadata)
+            totals = {"docs": len(records), "chars": sum(r["chars"] for r in records),
+                      "tokens": sum(r["tokens"] for r in records),
+                      "weighted_tokens": sum(r["tokens"] * r["doc_weight"] for r in records),
+                      "source": records[0]["source"], "lang": records[0]["lang"], "tier": records[0]["quality_tier"]}
+            yield bucket, (path, totals)
+        if rejected:
+            yield beam.pvalue.TaggedOutput("rejected", rejected)
+        yield beam.pvalue.TaggedOutput("stats", stats)
+
+    def _select(self, doc, cluster, repeats):
+        """One document -> (curated record or None, stats dict, rejected row or None)."""
+        doc_id = doc["id"]
         lang, tier = doc.get("lang") or "und", doc.get("quality_tier") or "unknown"
         chars_in = len(doc["text"])
         stats = {"records": 1, "lang_before": {lang: 1}, "tier_before": {tier: 1},
@@ -77,11 +184,9 @@ class SelectDocument(beam.DoFn):
             self.counters.inc(f"rejected_{decision.reason}")
             stats.update(rejected=1, rejected_by_reason={decision.reason: 1},
                          rejected_chars_by_reason={decision.reason: chars_in})
-            yield beam.pvalue.TaggedOutput("stats", stats)
-            yield beam.pvalue.TaggedOutput("rejected", {
-                "id": doc_id, "stage": STAGE, "reason": decision.reason, "detail": decision.detail or None,
-                "source_file": doc.get("source_file"), "position": doc.get("position")})
-            return
+            return None, stats, {"id": doc_id, "stage": STAGE, "reason": decision.reason,
+                                 "detail": decision.detail or None, "source_file": doc.get("source_file"),
+                                 "position": doc.get("position")}
         text = decision.text
         tokens = self.counter([text])[0] if self.counter else estimate_tokens(text, lang)
         cluster_size = cluster["cluster_size"] if cluster else 1
@@ -93,13 +198,11 @@ class SelectDocument(beam.DoFn):
         for cut in decision.cuts:
             cut_chars[cut["reason"]] += cut["end"] - cut["start"]
         self.counters.inc("kept")
-        note_progress(STAGE, 1)
         stats.update(kept=1, lang_after={lang: 1}, tier_after={tier: 1}, chars_after={lang: len(text)},
                      cut_chars_by_reason=dict(cut_chars), cut_docs=int(bool(decision.cuts)),
                      redactions_by_type=dict(Counter(r["type"] for r in decision.redactions)),
                      actions={a.split(":")[0] if a in ("cut", "redact") else a: 1 for a in decision.actions})
-        yield beam.pvalue.TaggedOutput("stats", stats)
-        yield {
+        record = {
             "id": doc_id, "text": text, "bucket": bucket, "source": source, "lang": lang,
             "lang_score": doc.get("lang_score"), "quality_score": quality, "quality_tier": tier,
             "cluster_id": cluster["cluster_id"] if cluster else doc_id, "cluster_size": cluster_size,
@@ -108,12 +211,7 @@ class SelectDocument(beam.DoFn):
             "redactions": [{"type": r["type"], "start": r["start"], "end": r["end"]} for r in decision.redactions],
             "actions": decision.actions, "toxicity_score": doc.get("toxicity_score"),
         }
-
-
-def _bucket_totals(record):
-    return record["bucket"], {"docs": 1, "chars": record["chars"], "tokens": record["tokens"],
-                              "weighted_tokens": record["tokens"] * record["doc_weight"],
-                              "source": record["source"], "lang": record["lang"], "tier": record["quality_tier"]}
+        return record, stats, None
 
 
 class _SumBucket(beam.CombineFn):
@@ -157,28 +255,61 @@ def make_plan(bucket_totals: list, config: Config, shard_chars: int) -> dict:
     return out
 
 
-def _with_repeats(record, plan):
-    p = plan[record["bucket"]]
-    record = dict(record)
-    record["repeats"] = (record["doc_weight"] * p["target_tokens"] / p["weighted_tokens"]
-                         if p["weighted_tokens"] > 0 else 0.0)
-    return (record["bucket"], shard_of(record["id"], p["shards"])), record
+def curated_shards(element, plan):
+    """(bucket, [(temp path, totals)]) -> ((bucket, shard), [temp paths]) for each shard the plan gives it."""
+    bucket, spills = element
+    paths = sorted(path for path, _ in spills)
+    for shard in range(plan[bucket]["shards"]):
+        yield (bucket, shard), paths
 
 
 class WriteCurated(beam.DoFn):
-    """((bucket, shard), records) -> one curated Parquet file (rows sorted by id); emits index rows."""
+    """((bucket, shard), [temp paths]) -> one curated Parquet file: the bucket's spilled rows whose id
+    falls in this shard, sorted by id, with their ``repeats``. Outputs: main, a list of index rows;
+    ``tokens`` ``(bucket, file name, tokens)``. Arrow only: rows are never turned into Python dicts."""
 
     def __init__(self, output: str, metadata: dict):
         self.output, self.metadata = output, metadata
 
     def process(self, element, plan):
-        (bucket, shard), records = element
-        records = sorted(records, key=lambda r: r["id"])
-        name = f"curated/{bucket}/part-{shard:05d}-of-{plan[bucket]['shards']:05d}.parquet"
-        write_parquet(FileSystems.join(self.output, name), records, CURATED, self.metadata)
-        for row, r in enumerate(records):
-            yield {"id": r["id"], "shard": name, "row": row, "bucket": bucket, "weight": r["doc_weight"],
-                   "repeats": r["repeats"], "tokens": r["tokens"]}
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        (bucket, shard), paths = element
+        p = plan[bucket]
+        n_shards = p["shards"]
+        parts = []
+        for path in paths:
+            with FileSystems.open(path) as stream:
+                table = pq.read_table(stream)
+            if n_shards > 1:
+                mask = np.array([shard_of(i, n_shards) == shard for i in table.column("id").to_pylist()], dtype=bool)
+                table = table.filter(pa.array(mask))
+            if table.num_rows:
+                parts.append(table)
+        if not parts:
+            return
+        table = pa.concat_tables(parts).sort_by("id")
+        if p["weighted_tokens"] > 0:  # doc_weight * target / weighted, in that order (as the reader's sums)
+            repeats = pc.divide(pc.multiply(table.column("doc_weight").cast(pa.float64()), float(p["target_tokens"])),
+                                float(p["weighted_tokens"]))
+        else:
+            repeats = pc.multiply(table.column("doc_weight").cast(pa.float64()), 0.0)
+        table = table.set_column(table.schema.get_field_index("repeats"), "repeats", repeats)
+        name = f"curated/{bucket}/part-{shard:05d}-of-{n_shards:05d}.parquet"
+        meta = dict(CURATED.metadata or {})
+        meta.update({k.encode(): v.encode() for k, v in self.metadata.items()})
+        table = table.replace_schema_metadata(meta)
+        with FileSystems.create(FileSystems.join(self.output, name)) as f:
+            pq.write_table(table, f, compression="zstd", row_group_size=ROWS_PER_GROUP)
+        ids = table.column("id").to_pylist()
+        weights = table.column("doc_weight").to_pylist()
+        reps = repeats.to_pylist()
+        tokens = table.column("tokens").to_pylist()
+        yield [{"id": i, "shard": name, "row": row, "bucket": bucket, "weight": w, "repeats": r, "tokens": t}
+               for row, (i, w, r, t) in enumerate(zip(ids, weights, reps, tokens))]
+        yield beam.pvalue.TaggedOutput("tokens", (bucket, name, int(sum(tokens))))
 
 
 def _write_manifest(shards: list, plan: dict, output: str, extra: dict) -> dict:
@@ -220,39 +351,51 @@ def finalize_manifest_stats(acc: dict) -> dict:
     return stats
 
 
-def build_manifest(pipeline, annotated: str, dedup: str, output: str, config: Config, extra: dict) -> None:
+def list_manifest_inputs(annotated: str, dedup: str) -> tuple[list, dict]:
+    """Row groups of the annotated docs and of the dedup clusters/repeats tables (footers only)."""
+    return list_row_groups(annotated), {kind: list_row_groups(FileSystems.join(dedup, kind, "*.parquet"))
+                                        for kind in ("clusters", "repeats")}
+
+
+def build_manifest(pipeline, groups: list, dedup_groups: dict, output: str, config: Config, extra: dict) -> None:
+    """groups: RowGroups of annotated docs; dedup_groups: {'clusters': [...], 'repeats': [...]}."""
     meta = table_metadata(STAGE, config.hash())
     shard_chars = config.manifest.shard_target_mb << 20
-    docs = (pipeline | "ReadAnnotated" >> beam.io.ReadFromParquet(FileSystems.join(annotated, "docs", "*.parquet"),
-                                                                validate=False, columns=list(SELECTION_COLUMNS))
-            | "KeyDocs" >> beam.Map(lambda d: (d["id"], d)))
-    clusters = (pipeline | "ReadClusters" >> beam.io.ReadFromParquet(FileSystems.join(dedup, "clusters", "*.parquet"),
-                                                                    validate=False)
-                | "KeyClusters" >> beam.Map(lambda r: (r["id"], r)))
-    repeats = (pipeline | "ReadRepeats" >> beam.io.ReadFromParquet(FileSystems.join(dedup, "repeats", "*.parquet"),
-                                                                  validate=False)
-               | "KeyRepeats" >> beam.Map(lambda r: (r["id"], r)))
-    selected = ({"doc": docs, "cluster": clusters, "repeats": repeats}
-                | "JoinById" >> beam.CoGroupByKey()
-                | "Select" >> beam.ParDo(SelectDocument(config)).with_outputs("rejected", "errors", "stats",
-                                                                               main="kept"))
-    plan = (selected.kept | "BucketOf" >> beam.Map(_bucket_totals)
+    partitions = max(1, len(groups))
+    numbered = list(enumerate(groups))
+    items = pipeline | "ListDocRowGroups" >> beam.Create(numbered)
+    where = items | "LocateDocs" >> beam.ParDo(LocateDocs(partitions))
+    dedup_rows = {}
+    for kind, label in (("clusters", "Clusters"), ("repeats", "Repeats")):
+        dedup_rows[kind] = (pipeline
+                            | f"List{label}RowGroups" >> beam.Create(dedup_groups[kind])
+                            | f"Read{label}" >> beam.ParDo(ReadDedupRows(partitions)))
+    routed = ({"where": where, "cluster": dedup_rows["clusters"], "repeats": dedup_rows["repeats"]}
+              | "JoinDedupById" >> beam.CoGroupByKey()
+              | "RouteToRowGroups" >> beam.FlatMap(route_dedup_rows).with_outputs("errors", main="routed"))
+    selected = ({"item": items, "dedup": routed.routed}
+                | "JoinRowGroups" >> beam.CoGroupByKey()
+                | "Select" >> beam.ParDo(SelectRowGroup(config, FileSystems.join(output, "_tmp"), meta))
+                .with_outputs("rejected", "stats", main="spills"))
+    plan = (selected.spills | "BucketTotals" >> beam.Map(lambda kv: (kv[0], kv[1][1]))
             | "SumBuckets" >> beam.CombinePerKey(_SumBucket())
             | "AllBuckets" >> beam.combiners.ToList()
             | "PlanBuckets" >> beam.Map(make_plan, config, shard_chars))
-    index = (selected.kept | "Repeats" >> beam.Map(_with_repeats, AsSingleton(plan))
-             | "GroupByShard" >> beam.GroupByKey()
-             | "WriteCurated" >> beam.ParDo(WriteCurated(output, meta), AsSingleton(plan)))
-    index | "WriteIndex" >> WriteTable(FileSystems.join(output, "index"), MANIFEST_INDEX,
-                                       max(1, len(extra.get("inputs", {})) // 8), table="index", metadata=meta)
-    (index | "ShardTokens" >> beam.Map(lambda r: (r["bucket"], r["shard"], r["tokens"]))
-     | "AllShards" >> beam.combiners.ToList()
+    written = (selected.spills | "GroupSpillsByBucket" >> beam.GroupByKey()
+               | "CuratedShards" >> beam.FlatMap(curated_shards, AsSingleton(plan))
+               | "SpreadShards" >> beam.Reshuffle()
+               | "WriteCurated" >> beam.ParDo(WriteCurated(output, meta), AsSingleton(plan))
+               .with_outputs("tokens", main="index"))
+    written.index | "WriteIndex" >> WriteTable(FileSystems.join(output, "index"), MANIFEST_INDEX,
+                                               max(1, len(extra.get("inputs", {})) // 8), table="index",
+                                               metadata=meta, batched=True)
+    (written.tokens | "AllShards" >> beam.combiners.ToList()
      | "WriteManifestJson" >> beam.Map(_write_manifest, AsSingleton(plan), output, extra))
     selected.rejected | "WriteRejected" >> WriteTable(FileSystems.join(output, "rejected"), REJECTED, 1,
-                                                      table="rejected", metadata=meta)
-    selected.errors | "WriteErrors" >> WriteTable(FileSystems.join(output, "errors"), ERRORS, 1, table="errors",
-                                                  key_field="detail", metadata=meta)
-    error_stats = selected.errors | "ErrorStats" >> beam.Map(lambda r: {"errors": 1, "errors_by_reason": {r["reason"]: 1}})
+                                                      table="rejected", metadata=meta, batched=True)
+    routed.errors | "WriteErrors" >> WriteTable(FileSystems.join(output, "errors"), ERRORS, 1, table="errors",
+                                                key_field="detail", metadata=meta)
+    error_stats = routed.errors | "ErrorStats" >> beam.Map(lambda r: {"errors": 1, "errors_by_reason": {r["reason"]: 1}})
     ((selected.stats, error_stats) | "AllManifestStats" >> beam.Flatten()
      | "ManifestStats" >> WriteStats(FileSystems.join(output, "stats", "manifest.json"), finalize_manifest_stats,
                                      extra={"stage": STAGE, "config_hash": config.hash()}))
@@ -268,17 +411,20 @@ def run_manifest(annotated: str, dedup: str, output: str, config: Config, option
         files = match_inputs([FileSystems.join(directory, table, "*.parquet")])
         inputs[name] = {"path": FileSystems.join(directory, table), "files": len(files),
                         "fingerprint": fingerprint(files)}
-    for sub in ("curated", "index", "rejected", "errors", "stats"):
+    for sub in ("curated", "index", "rejected", "errors", "stats", "_tmp"):
         clear_dir(FileSystems.join(output, sub))
     extra = {"config_hash": config.hash(), "seed": config.manifest.mixture.seed, "inputs": inputs,
              "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     marker = {"config_hash": config.hash(), "input_fingerprint": fingerprint([], json.dumps(inputs, sort_keys=True))}
     try:
-        run_stage(STAGE, lambda p: build_manifest(p, annotated, dedup, output, config, extra), options, output,
+        groups, dedup_groups = list_manifest_inputs(annotated, dedup)
+        run_stage(STAGE, lambda p: build_manifest(p, groups, dedup_groups, output, config, extra), options, output,
                   marker)
     except Exception as exc:  # the mixture plan runs inside the job: surface its message plainly
         if "InfeasibleMixture" in f"{type(exc).__name__}{exc}":
             message = str(exc).split("InfeasibleMixture:")[-1].strip().splitlines()[0]
             raise InfeasibleMixture(message) from None
         raise
+    finally:
+        clear_dir(FileSystems.join(output, "_tmp"))
     return read_json(FileSystems.join(output, "stats", "manifest.json"))

@@ -110,3 +110,39 @@ def test_notebook_runs_clean(stages_3000, tmp_path):
         os.environ.pop("THRESHER_MANIFEST_DIR", None)
     outputs = "".join(str(o) for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", []))
     assert "target_share" in outputs and "Error" not in outputs
+
+
+def test_small_shards_and_orphan_dedup_rows(stages_3000, tmp_path):
+    """Buckets split over several shards hold the same documents as one shard each; a dedup row
+    whose document is missing becomes an error row; no temporary spill files are left."""
+    from schemas import CLUSTERS
+    from pipeline.beam_io import write_parquet
+
+    dedup = tmp_path / "dedup"
+    shutil.copytree(stages_3000["dedup"], dedup)
+    write_parquet(str(dedup / "clusters" / "part-99999-of-99999.parquet"),
+                  [{"id": "no-such-doc", "cluster_id": "no-such-doc", "cluster_size": 1, "is_representative": True,
+                    "match": "none"}], CLUSTERS)
+    config = tmp_path / "small.yaml"
+    config.write_text("manifest:\n  shard_target_mb: 1\n")
+    out = tmp_path / "manifest"
+    assert main(["manifest", "--annotated", str(stages_3000["annotate"]), "--dedup", str(dedup),
+                 "--output", str(out), "--config", str(config)]) == 0
+    assert not (out / "_tmp").exists()
+    errors = pq.read_table(out / "errors").to_pylist()
+    assert [(e["reason"], e["detail"]) for e in errors] == [("orphan_dedup_row", "no-such-doc")]
+    default = pq.read_table(stages_3000["manifest"] / "curated").sort_by("id")
+    small = pq.read_table(out / "curated").sort_by("id")
+    assert small.column("id").to_pylist() == default.column("id").to_pylist()
+    assert small.column("text").to_pylist() == default.column("text").to_pylist()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert max(len(b["shards"]) for b in manifest["buckets"]) > 1
+    index = pq.read_table(out / "index").to_pylist()
+    files = {}
+    for row in index[:: max(1, len(index) // 200)]:
+        path = out / row["shard"]
+        table = files.setdefault(row["shard"], pq.read_table(path))
+        assert table.column("id")[row["row"]].as_py() == row["id"]
+    for name, table in files.items():
+        ids = table.column("id").to_pylist()
+        assert ids == sorted(ids)

@@ -36,8 +36,8 @@ BUILDERS = {
     "ingest": lambda p, cfg: build_ingest(p, _FILES, "/run/ingest", cfg),
     "annotate": lambda p, cfg: build_annotate(p, _ITEMS, "/run/annotate", cfg),
     "dedup": lambda p, cfg: build_dedup(p, _ITEMS, "/run/dedup", cfg),
-    "manifest": lambda p, cfg: build_manifest(p, "/run/annotate", "/run/dedup", "/run/manifest", cfg,
-                                              {"inputs": {}, "seed": 0}),
+    "manifest": lambda p, cfg: build_manifest(p, _ITEMS, {"clusters": _ITEMS[:1], "repeats": _ITEMS[1:]},
+                                              "/run/manifest", cfg, {"inputs": {}, "seed": 0}),
 }
 
 
