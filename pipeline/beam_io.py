@@ -107,26 +107,29 @@ class WriteTable(beam.PTransform):
     ``directory``; output: PCollection of (stat, n).
 
     Batched input travels as one element per (input list, shard) instead of one per row: the same
-    shards, a fraction of the per-element cost. At least shard 0 is always written (empty if need
-    be) so every table directory is readable.
+    shards, a fraction of the per-element cost. With ``spill_dir``, rows never go through the
+    runner's shuffle: each bundle spills them into temporary Parquet files per shard (at most
+    ``spill_bytes`` of text buffered), only the file paths are grouped, and each shard is compacted
+    from its files, so memory is bounded by one shard, not by the table (the caller deletes
+    ``spill_dir`` after the job). At least shard 0 is always written (empty if need be) so every
+    table directory is readable.
     """
 
     def __init__(self, directory: str, schema: pa.Schema, num_shards: int, *, table: str,
                  key_field: str = "id", max_shard_bytes: int = 512 << 20, metadata: dict | None = None,
-                 unique_ids: bool = False, batched: bool = False):
+                 unique_ids: bool = False, batched: bool = False, spill_dir: str | None = None,
+                 spill_bytes: int = 64 << 20):
         super().__init__()
         self.directory, self.schema, self.num_shards = directory, schema, max(1, num_shards)
         self.key_field, self.max_shard_bytes, self.metadata = key_field, max_shard_bytes, metadata or {}
         self.unique_ids, self.table, self.batched = unique_ids, table, batched
+        self.spill_dir, self.spill_bytes = spill_dir, spill_bytes
 
     def expand(self, rows):
         key_field, n = self.key_field, self.num_shards
 
         def shard(row):
-            key = row.get(key_field)
-            if key is None:
-                key = f"{row.get('source_file')}:{row.get('position')}:{row.get('reason')}"
-            return shard_of(str(key), n)
+            return row_shard(row, key_field, n)
 
         def keyed(row):
             return shard(row), [row]
@@ -141,13 +144,83 @@ class WriteTable(beam.PTransform):
             return (str(row.get(key_field) or ""), str(row.get("source_file") or ""), row.get("position") or 0,
                     str(row.get("reason") or ""), row.get("part") or 0)
 
+        writer = _WriteShard(self.directory, n, self.schema, sort_key, self.max_shard_bytes, self.metadata,
+                             self.unique_ids, self.table)
+        if self.spill_dir:
+            if self.batched:
+                raise ValueError("spill_dir takes rows, not batches")
+            spills = rows | "SpillRows" >> beam.ParDo(_SpillRows(self.spill_dir, self.schema, key_field, n,
+                                                                  self.spill_bytes))
+            always = rows.pipeline | "ShardZero" >> beam.Create([(0, None)])
+            return ((spills, always) | "WithShardZero" >> beam.Flatten()
+                    | "GroupByShard" >> beam.GroupByKey()
+                    | "WriteShards" >> beam.ParDo(_CompactShard(writer)))
         keyed_rows = rows | "KeyByShard" >> (beam.FlatMap(keyed_batch) if self.batched else beam.Map(keyed))
         always = rows.pipeline | "ShardZero" >> beam.Create([(0, [])])
         return ((keyed_rows, always) | "WithShardZero" >> beam.Flatten()
                 | "GroupByShard" >> beam.GroupByKey()
-                | "WriteShards" >> beam.ParDo(_WriteShard(self.directory, n, self.schema, sort_key,
-                                                          self.max_shard_bytes, self.metadata, self.unique_ids,
-                                                          self.table)))
+                | "WriteShards" >> beam.ParDo(writer))
+
+
+def row_shard(row: dict, key_field: str, num_shards: int) -> int:
+    """Shard of a table row: by its key field, else by (source_file, position, reason)."""
+    key = row.get(key_field)
+    if key is None:
+        key = f"{row.get('source_file')}:{row.get('position')}:{row.get('reason')}"
+    return shard_of(str(key), num_shards)
+
+
+class _SpillRows(beam.DoFn):
+    """rows -> (shard, temporary Parquet path): buffers rows per shard and writes a file whenever the
+    bundle's buffer passes ``spill_bytes`` of text, and at the end of the bundle."""
+
+    def __init__(self, spill_dir, schema, key_field, num_shards, spill_bytes):
+        self.spill_dir, self.schema, self.key_field = spill_dir, schema, key_field
+        self.num_shards, self.spill_bytes = num_shards, spill_bytes
+
+    def start_bundle(self):
+        import uuid
+        self.buffers: dict[int, list] = {}
+        self.size = 0
+        self.prefix = uuid.uuid4().hex
+        self.files = 0
+
+    def process(self, row):
+        self.buffers.setdefault(row_shard(row, self.key_field, self.num_shards), []).append(row)
+        self.size += len(row.get("text") or "") + 64
+        if self.size >= self.spill_bytes:
+            yield from self._flush()
+
+    def finish_bundle(self):
+        from apache_beam.transforms.window import GlobalWindows
+        for element in self._flush():
+            yield GlobalWindows.windowed_value(element)
+
+    def _flush(self):
+        buffers, self.buffers, self.size = self.buffers, {}, 0
+        for shard in sorted(buffers):
+            path = FileSystems.join(self.spill_dir, f"shard-{shard:05d}", f"{self.prefix}-{self.files:05d}.parquet")
+            self.files += 1
+            write_parquet(path, buffers[shard], self.schema)
+            yield shard, path
+
+
+class _CompactShard(beam.DoFn):
+    """(shard, [temporary paths]) -> the shard's rows read back and written by ``_WriteShard``."""
+
+    def __init__(self, writer: "_WriteShard"):
+        self.writer = writer
+
+    def setup(self):
+        self.writer.setup()
+
+    def process(self, element):
+        shard, paths = element
+        rows = []
+        for path in sorted(p for p in paths if p):
+            with FileSystems.open(path) as stream:
+                rows.extend(pq.read_table(stream).to_pylist())
+        yield from self.writer.process((shard, [rows]))
 
 
 def merge_counts(dicts: Iterable[dict]) -> dict:

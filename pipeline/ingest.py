@@ -125,7 +125,8 @@ def build_ingest(pipeline: beam.Pipeline, files: list[InputFile], output: str, c
                                                                                 main="docs"))
     dup_stats = outputs.docs | "WriteDocs" >> WriteTable(FileSystems.join(output, "docs"), DOCUMENTS, shards,
                                                           table="docs", max_shard_bytes=max_bytes, metadata=meta,
-                                                          unique_ids=True)
+                                                          unique_ids=True,
+                                                          spill_dir=FileSystems.join(output, "_tmp", "docs"))
     small = max(1, shards // 8)
     outputs.rejected | "WriteRejected" >> WriteTable(FileSystems.join(output, "rejected"), REJECTED, small,
                                                       table="rejected", metadata=meta)
@@ -142,9 +143,12 @@ def run_ingest(inputs: list[str], output: str, config: Config, options, fmt: str
     from pipeline.beam_io import read_json
 
     files = match_inputs(inputs)
-    for sub in ("docs", "rejected", "errors", "stats"):
+    for sub in ("docs", "rejected", "errors", "stats", "_tmp"):
         clear_dir(FileSystems.join(output, sub))
     marker = {"config_hash": config.hash(), "input_fingerprint": fingerprint(files, fmt or ""),
               "inputs": list(inputs)}
-    run_stage(STAGE, lambda p: build_ingest(p, files, output, config, fmt), options, output, marker)
+    try:
+        run_stage(STAGE, lambda p: build_ingest(p, files, output, config, fmt), options, output, marker)
+    finally:
+        clear_dir(FileSystems.join(output, "_tmp"))
     return read_json(FileSystems.join(output, "stats", "ingest.json"))

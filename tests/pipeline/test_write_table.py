@@ -1,0 +1,38 @@
+"""WriteTable: per-row, batched and spilling modes write the same shards."""
+import apache_beam as beam
+import pyarrow.parquet as pq
+
+from pipeline.beam_io import WriteTable
+from schemas import DOCUMENTS
+
+
+def _rows():
+    rows = []
+    for i in range(300):
+        doc_id = f"doc-{(i * 37) % 250:04d}"  # 50 ids appear twice -> renamed ~1
+        rows.append({"id": doc_id, "text": f"text {i} " * (i % 7 + 1), "source_file": f"f{i % 3}.jsonl",
+                     "position": i, "format": "jsonl", "date": 1_700_000_000_000 + i, "notes": []})
+    return rows
+
+
+def _write(tmp_path, name, **kwargs):
+    out = tmp_path / name
+    rows = _rows()
+    with beam.Pipeline() as p:
+        src = p | beam.Create([rows[i:i + 40] for i in range(0, len(rows), 40)] if kwargs.get("batched") else rows)
+        src | WriteTable(str(out / "docs"), DOCUMENTS, 4, table="docs", unique_ids=True, **kwargs)
+    return {f.name: pq.read_table(f) for f in sorted((out / "docs").iterdir())}
+
+
+def test_spilling_and_batched_modes_write_identical_shards(tmp_path):
+    plain = _write(tmp_path, "plain")
+    spilled = _write(tmp_path, "spilled", spill_dir=str(tmp_path / "spill"), spill_bytes=500)
+    batched = _write(tmp_path, "batched", batched=True)
+    assert len(plain) == 4
+    assert list(plain) == list(spilled) == list(batched)
+    for name in plain:
+        assert plain[name].equals(spilled[name]) and plain[name].equals(batched[name])
+    ids = [i for t in plain.values() for i in t.column("id").to_pylist()]
+    assert len(ids) == 300 and len(set(ids)) == 300 and sum(i.endswith("~1") for i in ids) == 50
+    # small spill_bytes made many spill files
+    assert len(list((tmp_path / "spill").rglob("*.parquet"))) > 10
