@@ -28,20 +28,27 @@ digits mapped to 0, computed in one vectorized pass over the whole document with
 casefold applied per character (see :func:`normalize_unit` for the one, rare, difference).
 Pass paragraph and sentence spans in ONE call (concatenated lists; split the returned indices)
 to normalize each document once.
+
+For many documents, :func:`text_hashes` computes the same document and unit hashes for a whole
+batch in a few numpy passes, and :func:`dedup_features` adds the MinHash signatures and the
+paragraph/sentence spans, NFKC+casefolding each text once for both the signature and the
+document hash (what the dedup job extracts per row group).
 """
 from __future__ import annotations
 
 import functools
+import itertools
 import sys
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
 import xxhash
 
-from filters.minhash import (CATEGORY_NAMES, LOW_PLANES, _mapping_tables, category_mask, nfkc,
-                             per_char_mapping, space_code_points, unicode_categories)
+from filters.minhash import (CATEGORY_NAMES, LOW_PLANES, MinHasher, _mapping_tables, category_mask, nfkc,
+                             normalize, per_char_mapping, space_code_points, unicode_categories)
+from filters.segment import paragraph_spans, sentence_spans
 
 Counter = Callable[..., None]
 
@@ -245,6 +252,11 @@ def _collapsed_units(text: str, strip_punctuation: bool, digits_to_zero: bool):
     array, and ``start[k]``, the position in ``collapsed`` of the mapping of code point k
     (``start[len(text)] == len(collapsed)``)."""
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return _collapsed_units_cps(cps, strip_punctuation, digits_to_zero)
+
+
+def _collapsed_units_cps(cps: np.ndarray, strip_punctuation: bool, digits_to_zero: bool):
+    """:func:`_collapsed_units` of the text whose code points are ``cps``."""
     out = _unit_single(strip_punctuation, digits_to_zero).take(cps)
     if not len(out) or out.max() != _MULTI:
         out_start = None
@@ -349,3 +361,282 @@ def unit_hashes(text: str, spans: Sequence[Any], config: TextDedupConfig = DEFAU
     (``config.min_unit_chars``); short units are skipped, so the list may be shorter than
     ``spans`` (use :func:`unit_hashes_indexed` to keep the span index)."""
     return [h for _, h in unit_hashes_indexed(text, spans, config, count)]
+
+
+# --- batched: document and unit hashes of many documents in a few vectorized passes ---------
+
+_BATCH_CHARS = 1 << 18  # characters per vectorized pass (transient memory ~30 bytes per character)
+
+
+def _chunks(lengths: Sequence[int], max_chars: int) -> Iterable[tuple[int, int]]:
+    """(lo, hi) index ranges of consecutive texts holding at most ``max_chars`` characters
+    (at least one text each)."""
+    lo, n = 0, len(lengths)
+    while lo < n:
+        hi, chars = lo, 0
+        while hi < n and (hi == lo or chars + lengths[hi] <= max_chars):
+            chars += lengths[hi] + 1
+            hi += 1
+        yield lo, hi
+        lo = hi
+
+
+def _joined(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(code points of the texts joined by "\\n", start offset of each text, int64)."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.zeros(len(texts), dtype=np.int64)
+    np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    cps = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return cps, starts
+
+
+@functools.lru_cache(maxsize=4)
+def _doc_single(strip_punctuation: bool, digits_to_zero: bool) -> np.ndarray:
+    """uint32 table: per code point of an already NFKC+casefolded text, what
+    :func:`normalize_text` makes of it before collapsing spaces (space/punctuation -> U+0020,
+    digit -> '0', format character -> ``_MULTI`` meaning deleted, else itself)."""
+    cls = _char_table()
+    out = np.arange(len(cls), dtype=np.uint32)
+    space = cls == _SPACE
+    if strip_punctuation:
+        space |= cls == _PUNCT
+    out[space] = 32
+    if digits_to_zero:
+        out[cls == _DIGIT] = 48
+    out[cls == _DELETE] = _MULTI
+    out.setflags(write=False)
+    return out
+
+
+def _doc_hashes_chunk(norms: Sequence[str], strip_punctuation: bool, digits_to_zero: bool,
+                      seed: int) -> list[int | None]:
+    """:func:`doc_hash` of each text given its ``minhash.normalize`` form, in one pass."""
+    cps, starts = _joined(norms)
+    out = _doc_single(strip_punctuation, digits_to_zero).take(cps)
+    ends = starts + np.fromiter(map(len, norms), dtype=np.int64, count=len(norms))
+    if len(out) and out.max() == _MULTI:  # delete format characters first, as normalize_text does
+        keep = out != _MULTI
+        before = np.zeros(len(out) + 1, dtype=np.int64)
+        np.cumsum(keep, out=before[1:])
+        starts, ends, out = before[starts], before[ends], out[keep]
+    space = out == 32
+    drop = space[1:] & space[:-1]  # drop[k]: out[k + 1] is a space after a space
+    dropped = np.flatnonzero(drop) + 1
+    if len(dropped):
+        starts = starts - np.searchsorted(dropped, starts)
+        ends = ends - np.searchsorted(dropped, ends)
+        keep = np.ones(len(out), dtype=bool)
+        keep[dropped] = False
+        out = out[keep]
+    s = out.tobytes().decode("utf-32-le", "surrogatepass")
+    digest = xxhash.xxh3_64_intdigest
+    hashes: list[int | None] = []
+    for a, b in zip(starts.tolist(), ends.tolist()):
+        norm = s[a:b].strip(" ")
+        hashes.append(digest(norm.encode("utf-8", "surrogatepass"), seed) if norm else None)
+    return hashes
+
+
+_UTF8_LEN8 = _UTF8_LEN.astype(np.uint8)
+
+
+def _collapsed_positions(cps: np.ndarray, strip_punctuation: bool, digits_to_zero: bool,
+                         edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(collapsed, pos): as :func:`_collapsed_units_cps`, but the text offsets ``edges`` are
+    mapped to ``pos = start[edges]`` without building ``start`` for every code point (deleted
+    characters and dropped spaces are located with ``flatnonzero`` and counted with
+    ``searchsorted``)."""
+    out = _unit_single(strip_punctuation, digits_to_zero).take(cps)
+    pos = edges
+    if len(out) and out.max() == _MULTI:  # mappings of another length than one: "…" -> "...", ZWNJ -> ""
+        _, length, offset, flat = _unit_tables(strip_punctuation, digits_to_zero)
+        multi = np.flatnonzero(out == _MULTI)
+        mcp = cps.take(multi)
+        lens = length.take(mcp).astype(np.int64)
+        counts = np.ones(len(out), dtype=np.intp)
+        counts[multi] = lens
+        out = np.repeat(out, counts)
+        shift = np.zeros(len(multi) + 1, dtype=np.int64)  # shift[i]: length change before multi[i]
+        np.cumsum(lens - 1, out=shift[1:])
+        pos = edges + shift[np.searchsorted(multi, edges)]
+        filled = lens > 0
+        if filled.any():  # write each expansion over the placeholders np.repeat made
+            lens, first = lens[filled], (multi + shift[:-1])[filled]
+            src = offset.take(mcp[filled])
+            within = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+            out[np.repeat(first, lens) + within] = flat[np.repeat(src, lens) + within]
+    if not len(out):
+        return out, pos
+    space = out == 32
+    drop = np.empty_like(space)  # a space that follows a space (or starts the text)
+    drop[:1] = space[:1]
+    np.logical_and(space[1:], space[:-1], out=drop[1:])
+    dropped = np.flatnonzero(drop)
+    if len(dropped):
+        pos = pos - np.searchsorted(dropped, pos)
+        drop ^= True
+        out = out[drop]
+    return out, pos
+
+
+def _span_array(pairs: list, total: int) -> np.ndarray:
+    """(total, 2) int64 array of spans given as (start, end) pairs or dicts."""
+    if pairs and set(map(len, pairs)) == {2} and not isinstance(pairs[0], dict):
+        try:  # fast path: (start, end) pairs
+            return np.fromiter(itertools.chain.from_iterable(pairs), dtype=np.int64, count=2 * total).reshape(-1, 2)
+        except (TypeError, ValueError):
+            pass
+    return np.array([_span_bounds(p) for p in pairs], dtype=np.int64).reshape(-1, 2)
+
+
+def _units_chunk(texts: Sequence[str], spans: Sequence[Sequence[Any]], config: TextDedupConfig):
+    """(per text its ``unit_hashes_indexed`` list, spans total, short spans) in one pass."""
+    n_spans = [len(s) for s in spans]
+    total = sum(n_spans)
+    if not total:
+        return [[] for _ in texts], 0, 0
+    pairs = [p for sp in spans for p in sp]
+    edges = _span_array(pairs, total)
+    doc = np.repeat(np.arange(len(texts)), n_spans)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    bad = (edges[:, 0] < 0) | (edges[:, 0] > edges[:, 1]) | (edges[:, 1] > lengths[doc])
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"span {pairs[k]!r} out of range for text of length {int(lengths[doc[k]])}")
+    cps, starts = _joined(texts)
+    # the joined texts normalized for units; the "\n" separators become spaces that no span holds
+    collapsed, pos = _collapsed_positions(cps, config.strip_punctuation, config.unit_digits_to_zero,
+                                          (edges + starts[doc][:, None]).reshape(-1))
+    lo, hi = pos[0::2], pos[1::2]
+    n = len(collapsed)
+    if n:  # strip the (at most one) space at each end
+        lo = lo + ((lo < hi) & (collapsed[np.minimum(lo, n - 1)] == 32))
+        hi = hi - ((lo < hi) & (collapsed[np.maximum(hi - 1, 0)] == 32))
+    # non-space characters: a unit of L characters holds at most (L - 1) // 2 spaces (no two in a
+    # row, none at the ends), so only 2m-1 > L >= m needs counting (m = min_unit_chars)
+    m = config.min_unit_chars
+    size = hi - lo
+    s = collapsed.tobytes().decode("utf-32-le", "surrogatepass")
+    unsure = np.flatnonzero((size >= m) & (size < 2 * m - 1))
+    long_enough = size >= 2 * m - 1
+    if len(unsure):
+        long_enough[unsure] = [b - a - s.count(" ", a, b) >= m for a, b in zip(lo[unsure].tolist(), hi[unsure].tolist())]
+    idx = np.flatnonzero(long_enough)
+    result: list[list[tuple[int, int]]] = []
+    if len(idx):
+        nbytes = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(_UTF8_LEN8.take(collapsed >> 7), out=nbytes[1:])
+        view = memoryview(s.encode("utf-8", "surrogatepass"))
+        seed, digest = config.seed, xxhash.xxh3_64_intdigest
+        hashes = [digest(view[a:b], seed) for a, b in zip(nbytes[lo[idx]].tolist(), nbytes[hi[idx]].tolist())]
+        first_span = np.zeros(len(texts), dtype=np.int64)
+        np.cumsum(n_spans[:-1], out=first_span[1:])
+        unit_doc = doc[idx]
+        indexed = list(zip((idx - first_span[unit_doc]).tolist(), hashes))
+        ends = np.cumsum(np.bincount(unit_doc, minlength=len(texts))).tolist()
+        a = 0
+        for b in ends:
+            result.append(indexed[a:b])
+            a = b
+    else:
+        result = [[] for _ in texts]
+    return result, total, total - len(idx)
+
+
+def text_hashes(texts: Sequence[str], spans: Sequence[Sequence[Any]] | None = None,
+                config: TextDedupConfig = DEFAULT_CONFIG, *, normalized: Sequence[str] | None = None,
+                count: Counter = _no_count, max_chars: int = _BATCH_CHARS
+                ) -> list[tuple[int | None, list[tuple[int, int]]]]:
+    """Per text, ``(doc_hash(text, config), unit_hashes_indexed(text, spans[i], config))``,
+    bit-identical to those two functions, computed for many documents at once (a few numpy
+    passes per ``max_chars`` characters instead of per document).
+
+    spans: per text, its unit spans (tuples or dicts, as :func:`unit_hashes_indexed`); None: no
+    units. normalized: optional ``[minhash.normalize(t) for t in texts]`` (NFKC + casefold),
+    when the caller already has it for :meth:`MinHasher.signatures`; the document hash is
+    computed from it. Counters (summed): units_total, units_short, units_hashed.
+    """
+    if spans is not None and len(spans) != len(texts):
+        raise ValueError(f"{len(spans)} span lists for {len(texts)} texts")
+    if normalized is None:
+        normalized = [normalize(t) for t in texts]
+    elif len(normalized) != len(texts):
+        raise ValueError(f"{len(normalized)} normalized texts for {len(texts)} texts")
+    doc_hashes: list[int | None] = []
+    for lo, hi in _chunks([len(t) for t in normalized], max_chars):
+        doc_hashes.extend(_doc_hashes_chunk(normalized[lo:hi], config.strip_punctuation,
+                                            config.doc_digits_to_zero, config.seed))
+    if spans is None:
+        return [(h, []) for h in doc_hashes]
+    units: list[list[tuple[int, int]]] = []
+    n_total = n_short = 0
+    for lo, hi in _chunks([len(t) for t in texts], max_chars):
+        res, total, short = _units_chunk(texts[lo:hi], spans[lo:hi], config)
+        units.extend(res)
+        n_total += total
+        n_short += short
+    count("units_total", n_total)
+    if n_short:
+        count("units_short", n_short)
+    count("units_hashed", n_total - n_short)
+    return list(zip(doc_hashes, units))
+
+
+class DocFeatures(NamedTuple):
+    """Exact-dedup features of one document (see :func:`dedup_features`).
+
+    doc_hash: :func:`doc_hash` of the text (None: nothing left after normalizing).
+    spans: the repetition units, paragraphs first (``n_paragraphs`` of them), then the sentences
+      that are not a whole paragraph (a sentence that is its whole paragraph is counted once, as
+      the paragraph); empty when repetition is off.
+    units: ``(index into spans, unit hash)`` of the units long enough to count
+      (:func:`unit_hashes_indexed` of ``spans``).
+    """
+
+    doc_hash: int | None
+    spans: list[tuple[int, int]]
+    n_paragraphs: int
+    units: list[tuple[int, int]]
+
+
+def dedup_features(texts: Sequence[str], hasher: MinHasher, config: TextDedupConfig = DEFAULT_CONFIG, *,
+                   langs: Sequence[str | None] | None = None,
+                   sentences: Sequence[Sequence[tuple[int, int]]] | None = None,
+                   repetition: bool = True, count: Counter = _no_count) -> tuple[np.ndarray, list[DocFeatures]]:
+    """Everything the dedup job extracts from a batch of documents, sharing the work:
+    ``(signatures, [DocFeatures per text])``.
+
+    Equal to, per text: ``hasher.signatures(texts)[i]``, ``doc_hash(text, config)``,
+    ``paragraph_spans(text)``, ``sentence_spans(text, langs[i], paragraphs)`` (or
+    ``sentences[i]`` when given, e.g. an annotate output's column) and
+    ``unit_hashes_indexed(text, spans, config)``; but each text is NFKC+casefolded once (for the
+    signature and the document hash) and the hashes are computed over the whole batch in a few
+    numpy passes. ``count`` receives the MinHasher counters.
+    """
+    if langs is not None and len(langs) != len(texts):
+        raise ValueError(f"{len(langs)} langs for {len(texts)} texts")
+    if sentences is not None and len(sentences) != len(texts):
+        raise ValueError(f"{len(sentences)} sentence lists for {len(texts)} texts")
+    normalized = [normalize(t) for t in texts]
+    sigs = hasher.signatures(texts, count=count, normalized=normalized)
+    spans: list[list[tuple[int, int]]] | None = None
+    n_paras: list[int] = [0] * len(texts)
+    if repetition:
+        spans = []
+        for k, text in enumerate(texts):
+            paras = paragraph_spans(text)
+            if sentences is not None:
+                sents = sentences[k]
+            else:
+                sents = sentence_spans(text, langs[k] if langs is not None else None, paras)
+            if len(sents) == len(paras) and sents == paras:
+                units = paras  # every paragraph is one sentence
+            else:
+                whole = set(paras)
+                units = paras + [s for s in sents if s not in whole]
+            spans.append(units)
+            n_paras[k] = len(paras)
+    hashes = text_hashes(texts, spans, config, normalized=normalized)
+    if spans is None:
+        return sigs, [DocFeatures(h, [], 0, []) for h, _ in hashes]
+    return sigs, [DocFeatures(h, sp, n, u) for (h, u), sp, n in zip(hashes, spans, n_paras)]

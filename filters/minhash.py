@@ -244,30 +244,15 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", mapped)
 
 
-@functools.lru_cache(maxsize=1)
-def _casefold_needed():
-    """Regex matching the characters that ``str.lower`` leaves but ``str.casefold`` changes
-    (the class lists them in code point order; found with one ``lower`` and one ``casefold``
-    call over all code points, see :func:`per_char_mapping`)."""
-    cps, low, low_first, low_len = per_char_mapping(str.lower)
-    _, fold, fold_first, fold_len = per_char_mapping(str.casefold)
-    stable = (low_len == 1) & (low[low_first] == cps)
-    fold_same = (fold_len == 1) & (fold[fold_first] == cps)
-    chars = [chr(c) for c in cps[stable & ~fold_same].tolist()]
-    return re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
-
-
 def normalize(text: str) -> str:
     """NFKC then casefold: the text that tokens are cut from.
 
     Same result as ``unicodedata.normalize("NFKC", text).casefold()``, with fast paths: ASCII
-    text is already NFKC, NFKC goes through :func:`nfkc`, and ``casefold`` (slow) only runs
-    when ``lower`` left a character that folds further (ß, ς, ...).
+    text is already NFKC (and its casefold is its lower), NFKC goes through :func:`nfkc`.
     """
     if text.isascii():
         return text.lower()
-    low = nfkc(text).lower()
-    return low.casefold() if _casefold_needed().search(low) else low
+    return nfkc(text).casefold()
 
 
 def tokenize(text: str) -> list[str]:
@@ -501,7 +486,7 @@ class MinHasher:
     bounds memory on pathological multi-megabyte records (None: no limit).
     """
 
-    def __init__(self, config: MinHashConfig | None = None, *, max_chars_per_batch: int = 1 << 16,
+    def __init__(self, config: MinHashConfig | None = None, *, max_chars_per_batch: int = 1 << 18,
                  max_shingles_per_block: int = 1 << 13, max_doc_chars: int | None = 2_000_000) -> None:
         if max_doc_chars is not None and max_doc_chars < 1:
             raise ValueError("max_doc_chars must be positive or None")
@@ -527,24 +512,34 @@ class MinHasher:
         """Signature of one document: uint32 array (num_perm,)."""
         return self.signatures([text])[0]
 
-    def signatures(self, texts: Sequence[str], count: Counter = _no_count) -> np.ndarray:
+    def signatures(self, texts: Sequence[str], count: Counter = _no_count,
+                   normalized: Sequence[str] | None = None) -> np.ndarray:
         """Signatures of many documents: uint32 array (len(texts), num_perm).
 
+        normalized: optional ``[normalize(t) for t in texts]`` already computed by the caller
+        (e.g. shared with ``dedup_text.text_hashes``); the texts are then not normalized again.
         Counters: minhash_docs, minhash_empty_docs (no token), minhash_char_mode_docs,
-        minhash_shingles.
+        minhash_shingles, minhash_truncated_docs.
         """
         out = np.full((len(texts), self.config.num_perm), _EMPTY, dtype=np.uint32)
+        if normalized is not None:
+            if len(normalized) != len(texts):
+                raise ValueError(f"{len(normalized)} normalized texts for {len(texts)} texts")
         cap = self.max_doc_chars
         if cap is not None and any(len(t) > cap for t in texts):
             count("minhash_truncated_docs", sum(1 for t in texts if len(t) > cap))
+            if normalized is not None:  # normalize the truncated text, as without ``normalized``
+                normalized = [normalize(t[:cap]) if len(t) > cap else n for t, n in zip(texts, normalized)]
             texts = [t[:cap] for t in texts]
+        if normalized is not None:
+            texts = normalized
         lo = 0
         while lo < len(texts):
             hi, chars = lo, 0
             while hi < len(texts) and (hi == lo or chars + len(texts[hi]) <= self._max_chars):
                 chars += len(texts[hi]) + 1
                 hi += 1
-            self._signatures_into(texts[lo:hi], out[lo:hi], count)
+            self._signatures_into(texts[lo:hi], out[lo:hi], count, normalized is None)
             lo = hi
         return out
 
@@ -554,10 +549,11 @@ class MinHasher:
         sh, _, _, _ = self._shingle_hashes_batch([text])
         return sh
 
-    def _shingle_hashes_batch(self, texts: Sequence[str]):
-        """Return (shingle hashes uint32, doc index per shingle, char-mode flags, token counts)."""
+    def _shingle_hashes_batch(self, texts: Sequence[str], normalize_texts: bool = True):
+        """Return (shingle hashes uint32, doc index per shingle, char-mode flags, token counts)
+        of ``texts`` (already normalized when ``normalize_texts`` is False)."""
         n_docs = len(texts)
-        norm = [normalize(t) for t in texts]
+        norm = [normalize(t) for t in texts] if normalize_texts else texts
         lengths = np.fromiter((len(s) for s in norm), dtype=np.int64, count=n_docs)
         doc_start = np.zeros(n_docs, dtype=np.int64)
         if n_docs > 1:
@@ -565,12 +561,12 @@ class MinHasher:
         # every document is followed by a separator (NUL), so doc_start is strictly increasing
         # and below len(cps): segment sums with reduceat are then per document
         cps = np.frombuffer(("\x00".join(norm) + "\x00").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        cls = self._table[cps]
+        cls = self._table.take(cps)
         ignore = cls == IGNORE
         if ignore.any():
+            dropped = np.flatnonzero(ignore)
+            doc_start = doc_start - np.searchsorted(dropped, doc_start)
             keep = ~ignore
-            cum = np.concatenate(([0], np.cumsum(keep)))
-            doc_start = cum[doc_start]
             cps, cls = cps[keep], cls[keep]
         is_word = cls == WORD
         is_uns = cls == UNSPACED
@@ -600,7 +596,8 @@ class MinHasher:
         # sum_{s<=j<e} c_j B**(j-s) = (P[e] - P[s]) * B**-s with P[k] = sum_{j<k} c_j B**j (mod 2**64).
         pw, inv = self._position_powers(len(cps) + 1)
         prefix = np.zeros(len(cps) + 1, dtype=np.uint64)
-        np.cumsum(cps.astype(np.uint64) * pw[:len(cps)], out=prefix[1:])
+        np.multiply(cps, pw[:len(cps)], out=prefix[1:])
+        np.cumsum(prefix[1:], out=prefix[1:])
         poly = (prefix[ends] - prefix[starts]) * inv[starts]
         tok_len = (ends - starts).astype(np.uint64)
         tok_hash = _fmix64(poly + tok_len * np.uint64(_TOKEN_LEN_MIX))
@@ -670,8 +667,9 @@ class MinHasher:
             acc += np.where(shingle_len > k, contrib, np.uint64(0))
         return acc + shingle_len * np.uint64(_SHINGLE_LEN_MIX), sel
 
-    def _signatures_into(self, texts: Sequence[str], out: np.ndarray, count: Counter) -> None:
-        sh, sh_doc, char_mode, n_tokens = self._shingle_hashes_batch(texts)
+    def _signatures_into(self, texts: Sequence[str], out: np.ndarray, count: Counter,
+                         normalize_texts: bool = True) -> None:
+        sh, sh_doc, char_mode, n_tokens = self._shingle_hashes_batch(texts, normalize_texts)
         count("minhash_docs", len(texts))
         n_empty = int((n_tokens == 0).sum())
         if n_empty:
@@ -684,9 +682,12 @@ class MinHasher:
         hv = _fmix32(sh)
         a, b = self.a[:, None], self.b[:, None]
         # (num_perm, shingles) layout: reduceat then runs over contiguous rows (much faster).
+        # One buffer for all blocks: a fresh multi-MB array per block costs page faults.
+        buf = np.empty((len(a), min(self._block, len(hv))), dtype=np.uint32)
         for lo in range(0, len(hv), self._block):
             hi = min(lo + self._block, len(hv))
-            phv = a * hv[None, lo:hi]
+            phv = buf[:, :hi - lo]
+            np.multiply(a, hv[None, lo:hi], out=phv)
             phv += b  # uint32 wraparound is the mod 2**32 of the affine permutation
             docs = sh_doc[lo:hi]
             seg = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))

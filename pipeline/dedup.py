@@ -21,9 +21,8 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from filters.dedup_text import doc_hash, unit_hashes_indexed
+from filters.dedup_text import dedup_features
 from filters.minhash import MinHasher
-from filters.segment import paragraph_spans, sentence_spans
 from pipeline.annotate import RowGroup, list_row_groups
 from pipeline.beam_io import Counters, WriteStats, WriteTable, shard_of, table_metadata, write_parquet
 from pipeline.components import ConnectedComponents
@@ -76,9 +75,11 @@ class ExtractFeatures(beam.DoFn):
         dates = (table.column("date").cast("int64").to_pylist() if "date" in names else [None] * n)
         sentence_spans_by_doc = _span_lists(table.column("sentences")) if "sentences" in names else None
 
-        sigs = self.hasher.signatures(texts, count=self._count)
+        sigs, features = dedup_features(texts, self.hasher, self.cfg.text, langs=langs,
+                                        sentences=sentence_spans_by_doc, repetition=self.cfg.repetition,
+                                        count=self._count)
         _write_signatures(FileSystems.join(self.signatures_dir, item.out_name), ids, sigs, self.metadata)
-        hashes = [doc_hash(t, self.cfg.text) for t in texts]
+        hashes = [f.doc_hash for f in features]
 
         info = [[] for _ in range(parts.shards)]
         for doc_id, q, d, h in zip(ids, quality, dates, hashes):
@@ -109,24 +110,17 @@ class ExtractFeatures(beam.DoFn):
                 yield beam.pvalue.TaggedOutput("bands", (part, pack(batch)))
 
         if self.cfg.repetition:
-            yield from self._units(ids, texts, langs, sentence_spans_by_doc)
+            yield from self._units(ids, features)
         self._count("docs", n)
         note_progress(STAGE, n)
         yield beam.pvalue.TaggedOutput("stats", dict(self.stats))
 
-    def _units(self, ids, texts, langs, sentence_spans_by_doc):
+    def _units(self, ids, features):
         """Paragraph and sentence hashes of the row group -> ('units', (partition, packed UnitBatch))."""
         u_hash, u_doc, u_kind, u_start, u_end = [], [], [], [], []
-        text_cfg = self.cfg.text
-        for k, text in enumerate(texts):
-            paras = paragraph_spans(text)
-            sents = sentence_spans_by_doc[k] if sentence_spans_by_doc is not None else \
-                sentence_spans(text, langs[k], paras)
-            # a sentence that is its whole paragraph is counted once, as the paragraph
-            whole = set(paras)
-            spans = list(paras) + [s for s in sents if s not in whole]
-            n_paras = len(paras)
-            for idx, h_unit in unit_hashes_indexed(text, spans, text_cfg):
+        for k, f in enumerate(features):
+            spans, n_paras = f.spans, f.n_paragraphs
+            for idx, h_unit in f.units:
                 start, end = spans[idx]
                 u_hash.append(h_unit)
                 u_doc.append(k)

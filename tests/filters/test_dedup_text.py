@@ -300,3 +300,100 @@ def test_unit_hashes_equal_per_span_reference(corpus):
             assert D.unit_hashes_indexed(text, spans, config) == expected
             dict_spans = [{"start": s, "end": e} for s, e in spans]
             assert D.unit_hashes_indexed(text, iter(dict_spans), config) == expected
+
+
+_EDGE_TEXTS = ["", "   ", "!!! ... ???", "  a  b  ", "ＡＢＣ，ｄｅｆ！ ２０２４ and more", "x\u00ad\u200by  \ufeff",
+               "\U00020000\U0001F600 emoji 🙂 text", "e\u0301 ﬁﬂ ½ ① Σ ΣΑΣ straße … and… more…",
+               "zwnj\u200cin persian\u200c text \u2026 with ellipsis and ß", "\ud800 lone surrogate \udfff text here",
+               "Copyright 2023 Example Inc. All rights reserved.\nCopyright 2024 Example Inc. All rights reserved.",
+               "a b c d e f g h i j k\na b c d e f g h i j k l\nabcdefghijk\n  abcdefghijkl  "]  # 11 / 12 non-space
+
+
+def _batch_inputs(corpus, n=150):
+    from filters.segment import sentence_spans
+    docs, _ = corpus
+    texts = [d["text"] for _, d in sorted(docs.items())][:n] + _EDGE_TEXTS
+    import random
+    rng = random.Random(5)
+    spans = []
+    for text in texts:
+        paras = paragraph_spans(text)
+        units = paras + [s for s in sentence_spans(text, None, paras) if s not in set(paras)]
+        # and arbitrary spans (starting or ending inside runs of spaces, empty, whole text)
+        units += [tuple(sorted((rng.randrange(len(text) + 1), rng.randrange(len(text) + 1)))) for _ in range(3)]
+        spans.append(units + [(0, len(text))])
+    return texts, spans
+
+
+def test_text_hashes_equal_per_document_functions(corpus):
+    """The batched text_hashes is bit-identical to doc_hash + unit_hashes_indexed, for both
+    configs, with or without the shared normalized texts, for any chunking, and counts alike."""
+    from filters.minhash import normalize
+    texts, spans = _batch_inputs(corpus)
+    norm = [normalize(t) for t in texts]
+    for config in (D.DEFAULT_CONFIG, D.TextDedupConfig(strip_punctuation=False, doc_digits_to_zero=True,
+                                                       unit_digits_to_zero=False, min_unit_chars=1, seed=5)):
+        expected_counts, got_counts = Counter(), Counter()
+        expected = [(D.doc_hash(t, config),
+                     D.unit_hashes_indexed(t, s, config, count=lambda k, n=1: expected_counts.update({k: n})))
+                    for t, s in zip(texts, spans)]
+        assert any(u for _, u in expected) and any(h is None for h, _ in expected)
+        got = D.text_hashes(texts, spans, config, normalized=norm,
+                            count=lambda k, n=1: got_counts.update({k: n}))
+        assert got == expected
+        assert got_counts == expected_counts
+        assert D.text_hashes(texts, spans, config) == expected
+        assert D.text_hashes(texts, spans, config, max_chars=500) == expected  # many small chunks
+        assert D.text_hashes(texts[::-1], spans[::-1], config, max_chars=1) == expected[::-1]
+        assert D.text_hashes(texts, None, config) == [(h, []) for h, _ in expected]
+    # dict spans, empty span lists
+    dict_spans = [[{"start": a, "end": b, "score": 1.0} for a, b in s] for s in spans]
+    assert D.text_hashes(texts, dict_spans) == D.text_hashes(texts, spans)
+    assert D.text_hashes(texts, [[] for _ in texts]) == [(D.doc_hash(t), []) for t in texts]
+    assert D.text_hashes([], []) == []
+
+
+def test_text_hashes_rejects_bad_inputs():
+    with pytest.raises(ValueError):
+        D.text_hashes(["abc", "def"], [[(0, 2)], [(1, 4)]])
+    with pytest.raises(ValueError):
+        D.text_hashes(["abc"], [[(2, 1)]])
+    with pytest.raises(ValueError):
+        D.text_hashes(["abc"], [[(0, 1)], []])
+    with pytest.raises(ValueError):
+        D.text_hashes(["abc"], None, normalized=["abc", "x"])
+
+
+def test_dedup_features_equal_separate_calls(corpus):
+    """dedup_features == MinHasher.signatures + doc_hash + paragraph/sentence spans (or the given
+    sentences) + unit_hashes_indexed, the way the dedup job combined them."""
+    import numpy as np
+
+    from filters.minhash import MinHasher
+    from filters.segment import sentence_spans
+    docs, truth = corpus
+    ids = sorted(docs)[:120]
+    texts = [docs[i]["text"] for i in ids] + _EDGE_TEXTS
+    langs = [(truth[i].get("langs") or [None])[0] for i in ids] + [None] * len(_EDGE_TEXTS)
+    hasher = MinHasher()
+    counts = Counter()
+    sigs, feats = D.dedup_features(texts, hasher, langs=langs, count=lambda k, n=1: counts.update({k: n}))
+    assert np.array_equal(sigs, hasher.signatures(texts))
+    assert counts["minhash_docs"] == len(texts)
+    for text, lang, f in zip(texts, langs, feats):
+        paras = paragraph_spans(text)
+        sents = sentence_spans(text, lang, paras)
+        spans = list(paras) + [s for s in sents if s not in set(paras)]
+        assert f.doc_hash == D.doc_hash(text)
+        assert f.spans == spans and f.n_paragraphs == len(paras)
+        assert f.units == D.unit_hashes_indexed(text, spans)
+    # sentences given (annotate output): used instead of splitting
+    given = [[(0, min(5, len(t)))] if t.strip() else [] for t in texts]
+    _, feats2 = D.dedup_features(texts, hasher, sentences=given)
+    for text, g, f in zip(texts, given, feats2):
+        paras = paragraph_spans(text)
+        assert f.spans == list(paras) + [s for s in g if s not in set(paras)]
+    _, feats3 = D.dedup_features(texts, hasher, repetition=False)
+    assert [f.doc_hash for f in feats3] == [f.doc_hash for f in feats] and not any(f.units for f in feats3)
+    with pytest.raises(ValueError):
+        D.dedup_features(texts, hasher, langs=langs[:-1])

@@ -4,6 +4,7 @@ from __future__ import annotations
 import glob
 import json
 import random
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -387,12 +388,39 @@ def test_nfkc_tables_equal_per_code_point_normalization():
     assert single[0x30000] == 0x30000 and length[0x10FFFF] == 1
 
 
-def test_casefold_regex_equals_per_code_point_definition():
-    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000
-             and chr(c).lower() == chr(c) and chr(c).casefold() != chr(c)]
-    assert "ß" in chars and "ς" in chars
-    import re
-    assert M._casefold_needed().pattern == "[" + "".join(re.escape(c) for c in chars) + "]"
+def test_normalize_equals_nfkc_then_casefold():
+    """normalize() calls casefold directly (no lower + "needs casefold?" regex): equal to the
+    definition on every code point alone, and in context (final sigma, ß, ligatures, combining
+    sequences, full-width forms)."""
+    import unicodedata
+    for cp in range(0x110000):
+        if 0xD800 <= cp < 0xE000:
+            continue
+        ch = chr(cp)
+        assert M.normalize("a" + ch) == unicodedata.normalize("NFKC", "a" + ch).casefold(), hex(cp)
+        assert ch.lower().casefold() == ch.casefold(), hex(cp)  # so the old lower()-first path agrees
+    for text in ("ΣΟΦΙΑΣ σοφίας ΌΣΟΣ", "STRASSE Straße ẞ", "ﬁne ﬂow Ǆ ǅ", "e\u0301 Å ＡＢＣ１２３", "İstanbul ŉ ΐ"):
+        assert M.normalize(text) == unicodedata.normalize("NFKC", text).casefold()
+
+
+def test_signatures_from_shared_normalized_texts(corpus):
+    """signatures(texts, normalized=[normalize(t)]) equals signatures(texts), also with
+    truncated documents (the truncated text is normalized again) and tiny batches."""
+    docs, _ = corpus
+    texts = ["\ufeffBOM first, ignored", "\u00ad"] + [d["text"] for _, d in sorted(docs.items())][:150]
+    texts += ["", "…", "ＡＢＣ，ｄｅｆ。" * 30, "\u200bzero width\ufe0f and \u200c joiner\u00ad"]
+    norm = [M.normalize(t) for t in texts]
+    hasher = M.MinHasher()
+    expected = hasher.signatures(texts)
+    assert np.array_equal(hasher.signatures(texts, normalized=norm), expected)
+    tiny = M.MinHasher(max_chars_per_batch=700, max_shingles_per_block=37, max_doc_chars=900)
+    counts = Counter()
+    got = tiny.signatures(texts, count=lambda name, n=1: counts.update({name: n}), normalized=norm)
+    assert np.array_equal(got, tiny.signatures(texts))
+    assert np.array_equal(got, M.MinHasher().signatures([t[:900] for t in texts]))
+    assert counts["minhash_truncated_docs"] == sum(len(t) > 900 for t in texts) > 0
+    with pytest.raises(ValueError):
+        hasher.signatures(texts, normalized=norm[:-1])
 
 
 def test_optimal_param_equals_datasketch_without_importing_it():

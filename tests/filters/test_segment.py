@@ -6,6 +6,7 @@ import lzma
 
 import pytest
 
+from filters import segment as S
 from filters.segment import paragraph_spans, sentence_spans
 
 
@@ -157,3 +158,203 @@ def test_real_chinese_main_text_sentence_ends(shared_data):
             total += 1
             ends += text[b - 1] in "。！？；!?;.…”’」』）)】》\"'"
     assert total > 200 and ends == total
+
+
+# --- the fast splitter equals the straightforward one it replaced ------------------------------
+# Reference: the sentence splitter before its speed-up (one helper call per candidate), kept here
+# verbatim apart from names so that the inlined fast path can be checked against it.
+
+def _ref_is_cjk_char(ch):
+    o = ord(ch)
+    return 0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF or 0x20000 <= o <= 0x3FFFF
+
+
+def _ref_dot_is_boundary(text, s_start, dot, nxt, lang):
+    lo = max(s_start, dot - 24)
+    i = max(text.rfind(" ", lo, dot), text.rfind("\t", lo, dot), text.rfind("\u00a0", lo, dot)) + 1 or lo
+    if not text.isascii() and not text[i:dot].isascii():
+        j = dot
+        while j > i and not text[j - 1].isspace() and not _ref_is_cjk_char(text[j - 1]):
+            j -= 1
+        i = j
+    tok = text[i:dot].lstrip("\"'“‘«(([")
+    if not tok:
+        return True
+    if tok.isdigit():
+        j = i
+        while j > s_start and text[j - 1].isspace():
+            j -= 1
+        if j == s_start or text[nxt].isdigit():
+            return False
+    if tok.lower() in S._ABBREVIATIONS:
+        return False
+    if len(tok) == 1 and tok.isalpha():
+        return False
+    if "." in tok and S._DOTTED_ACRONYM.match(tok):
+        return False
+    ch = text[nxt]
+    if ch.islower():
+        return False
+    if tok.isdigit() and len(tok) <= 2 and lang in S._ORDINAL_DOT_LANGS and ch.isalpha():
+        return False
+    return True
+
+
+def _ref_add(text, s, e, out, first):
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    if e <= s:
+        return
+    if len(out) > first and S._ALNUM.search(text, s, e) is None:
+        out[-1] = (out[-1][0], e)
+    else:
+        out.append((s, e))
+
+
+def _ref_split(text, paragraphs, lang, out):
+    if not paragraphs:
+        return
+    pi = 0
+    ps, pe = paragraphs[0]
+    start, first = ps, len(out)
+    for m in S._BOUNDARY.finditer(text, ps, paragraphs[-1][1]):
+        ms = m.start()
+        if ms >= pe:
+            while ms >= pe:
+                _ref_add(text, start, pe, out, first)
+                pi += 1
+                ps, pe = paragraphs[pi]
+                start, first = ps, len(out)
+        if ms < ps:
+            continue
+        end = m.end()
+        if end >= pe:
+            continue
+        core = m.group().rstrip(S._CLOSERS)
+        if S._CJK_SET.isdisjoint(core):
+            nxt_ch = text[end]
+            if not nxt_ch.isspace() and not _ref_is_cjk_char(nxt_ch):
+                continue
+            if core[0] in ".…" and not core.strip(".…"):
+                nxt = end
+                while nxt < pe and text[nxt].isspace():
+                    nxt += 1
+                if nxt >= pe:
+                    continue
+                if len(core) > 1 or core == "…":
+                    if not text[nxt].isupper():
+                        continue
+                elif not _ref_dot_is_boundary(text, start, ms, nxt, lang):
+                    continue
+            elif core[0] == ";" and lang != "el":
+                continue
+        if len(out) > first or S._ALNUM.search(text, start, end) is not None:
+            _ref_add(text, start, end, out, first)
+            start = end
+    _ref_add(text, start, pe, out, first)
+    for ps, pe in paragraphs[pi + 1:]:
+        _ref_add(text, ps, pe, out, len(out))
+
+
+def _ref_sentence_spans(text, lang=None, paragraphs=None):
+    if paragraphs is None:
+        paragraphs = paragraph_spans(text)
+    out = []
+    thai_doc = lang in ("th", "lo") or (lang is None and S._THAI_LAO_CHAR.search(text) is not None)
+    if not thai_doc:
+        _ref_split(text, paragraphs, lang, out)
+        return out
+    pieces = []
+    _ref_split(text, paragraphs, lang, pieces)
+    for s, e in pieces:
+        start, parts = s, []
+        for m in S._THAI_LAO_SPACE.finditer(text, s, e):
+            parts.append((start, m.start()))
+            start = m.end()
+        parts.append((start, e))
+        merged = []
+        for a, b in parts:
+            if merged and (b - a < S._THAI_MIN_CHARS or merged[-1][1] - merged[-1][0] < S._THAI_MIN_CHARS):
+                merged[-1] = (merged[-1][0], b)
+            else:
+                merged.append((a, b))
+        out.extend(merged)
+    return out
+
+
+_LANGS = (None, "en", "de", "el", "th", "lo", "zh", "ja", "ru", "fr", "pl", "tr")
+
+
+def test_fast_splitter_equals_reference_on_corpus(corpus_small):
+    """Every document of the 400-document corpus, with its planted languages, no language and
+    the languages whose rules differ: spans identical to the reference splitter."""
+    import glob as _glob
+
+    import zstandard
+    docs = []
+    for p in sorted(_glob.glob(str(corpus_small / "raw" / "*.jsonl.zst"))):
+        with zstandard.open(p, "rt", encoding="utf-8") as f:
+            docs += [json.loads(line) for line in f]
+    truth = {}
+    for line in open(corpus_small / "truth.jsonl", encoding="utf-8"):
+        t = json.loads(line)
+        truth[t["id"]] = (t.get("langs") or [None])[0]
+    assert len(docs) >= 400
+    n_dots = 0
+    for d in docs:
+        text = d["text"]
+        paras = paragraph_spans(text)
+        n_dots += text.count(". ")
+        for lang in {truth.get(d["id"]), None, "en", "de", "el", "th"}:
+            assert sentence_spans(text, lang, paras) == _ref_sentence_spans(text, lang, paras), (d["id"], lang)
+    assert n_dots > 1000  # the lone-dot fast path was exercised
+
+
+_WORDS = ["Dr", "dr", "etc", "Etc", "e.g", "U.S", "z.B", "т.е", "J", "j", "3", "12", "123", "3.14", "2013",
+          "word", "Word", "WORD", "ünïcode", "Ünï", "слово", "Слово", "λόγος", "Λόγος", "中文", "日本語",
+          "ภาษาไทย", "ລາວ", "كلمة", "x@y.de", "a.b", "_", "-", "🙂", "©", "", "(", "«", "“", "[", "（", "\"", "²"]
+_ENDS = [".", ".", ".", "..", "...", "…", "!", "?", ";", ";", "。", "！", "？", "；", "．", "।", "۔", "።", "‼",
+         ".\"", ".”", ".)", "?»", "。」", "!)", ".'", "」"]
+_SEPS = [" ", " ", " ", " ", "  ", "\t", "\u00a0", "\u3000", "\u2003", "\n", "\n\n", " \n ", "\r", ""]
+
+
+def _random_text(rng):
+    """Words, each maybe followed by a terminal cluster, joined by separators: dense in the cases
+    the rules look at (abbreviations, initials, ordinals, numbers, ellipses, closers, every kind
+    of white space, CJK, Thai, upper/lower case next words)."""
+    out = []
+    for _ in range(rng.randrange(1, 25)):
+        out.append(rng.choice(_WORDS))
+        if rng.random() < 0.45:
+            out.append(rng.choice(_ENDS))
+        out.append(rng.choice(_SEPS))
+    return "".join(out)
+
+
+def test_fast_splitter_equals_reference_on_random_texts():
+    """Seeded random texts dense in edge cases, with natural and arbitrary (sorted, disjoint)
+    paragraph lists, for several languages."""
+    import random
+    rng = random.Random(11)
+    for _ in range(6000):
+        text = _random_text(rng)
+        lang = rng.choice(_LANGS)
+        paras = paragraph_spans(text)
+        assert sentence_spans(text, lang, paras) == _ref_sentence_spans(text, lang, paras), (text, lang)
+        assert sentence_spans(text, lang) == _ref_sentence_spans(text, lang), (text, lang)
+        cuts = sorted(rng.sample(range(len(text) + 1), min(len(text) + 1, 2 * rng.randrange(0, 4))))
+        odd = [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts) - 1, 2) if cuts[i] < cuts[i + 1]]
+        assert sentence_spans(text, lang, odd) == _ref_sentence_spans(text, lang, odd), (text, lang, odd)
+
+
+def test_thai_lao_detection_equals_character_class():
+    """The UTF-8 byte search finds exactly the characters of U+0E00..U+0EFF (whole BMP checked,
+    plus the supplementary planes' first code points)."""
+    for cp in list(range(0x0, 0x10000)) + list(range(0x10000, 0x10400)) + [0x10FFFF]:
+        if 0xD800 <= cp < 0xE000:
+            continue
+        ch = chr(cp)
+        assert S._has_thai_lao("é " + ch) == (0x0E00 <= cp <= 0x0EFF), hex(cp)
+    assert not S._has_thai_lao("plain ascii") and S._has_thai_lao("ascii then ไทย")
