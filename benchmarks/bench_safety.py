@@ -10,8 +10,11 @@ Truth handling: exact duplicates inherit the planted items of their original; ne
 a document with planted items are left out (their copies of the items may be edited). Bad-word
 documents: those with planted ``badwords``; "other documents" are the remaining ones whose first
 language has an LDNOOBW list. Each document is scanned with the list of its (gold) language(s),
-all 28 lists being loaded; a document is flagged when two or more different entries are found
-(``BlocklistResult.flagged()``).
+all 28 lists being loaded. The rule under test is the weighted score
+(``WordBlocklist.from_ldnoobw_dir(d, **default_scoring())``, flag ``flagged_by_score(2.0)``); the old
+rule (two or more different entries, ``flagged()``) is reported beside it. Planted recall is also
+estimated without the corpus: make_corpus's planting (2-5 entries drawn uniformly from the
+language's list) is simulated many times per language (``--sim N``).
 """
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from filters.blocklist import WordBlocklist  # noqa: E402
+from filters.blocklist import DEFAULT_MIN_SCORE, WordBlocklist, default_scoring  # noqa: E402
 from filters.pii import find_pii, redact  # noqa: E402
 from filters.urlfilter import UrlBlocklist  # noqa: E402
 
@@ -102,18 +105,43 @@ def _cold_offensive_automaton():
     return auto
 
 
-def bench_blocklist(docs, truth, ldnoobw: Path) -> dict:
+def simulate_planting(wb: WordBlocklist, ldnoobw: Path, langs: list[str], n: int, seed: int = 0) -> dict:
+    """Share of simulated planted documents flagged, per language: make_corpus's draw (2-5 entries,
+    uniform without replacement from the raw list) joined into a carrier text, scanned with the language."""
+    import random
+
+    out = {}
+    for lang in langs:
+        rng = random.Random(f"{seed}:{lang}")
+        words = [w.strip() for w in open(ldnoobw / f"{lang}.txt", encoding="utf-8-sig") if w.strip()]
+        ok_new = ok_old = 0
+        for _ in range(n):
+            picked = rng.sample(words, min(len(words), rng.randint(2, 5)))
+            if lang in ("zh", "ja", "th"):
+                text = "今天。" + "，".join(picked) + "。"
+            else:
+                text = "and " + " , ".join(picked) + " ."
+            r = wb.scan(text, lang=lang)
+            ok_new += r.flagged_by_score(DEFAULT_MIN_SCORE)
+            ok_old += r.flagged()
+        out[lang] = (ok_new / n, ok_old / n)
+    return out
+
+
+def bench_blocklist(docs, truth, ldnoobw: Path, sim_n: int = 2000) -> dict:
     t0 = time.perf_counter()
-    wb = WordBlocklist.from_ldnoobw_dir(ldnoobw)
+    wb = WordBlocklist.from_ldnoobw_dir(ldnoobw, **default_scoring())
     build_s = time.perf_counter() - t0
     langs = set(wb.langs)
-    res = {"entries": len(wb), "dropped_short": len(wb.dropped), "build_s": build_s}
-    pos = tp = neg = fp = 0
-    fp_any = 0
+    res = {"entries": len(wb), "dropped_short": len(wb.dropped), "build_s": build_s,
+           "weighted": sum(1 for t, l, _ in wb.entries() if wb.weight(t, l) != 1.0)}
+    cold = _cold_offensive_automaton()
+    pos = tp = tp_old = neg = fp = fp_old = fp_any = 0
+    fp_cold = fp_old_cold = 0
     fp_by_kind = collections.Counter()
     fp_terms = collections.Counter()
     misses = []
-    fp_ids = []
+    planted_langs = collections.Counter()
     scan_time, scan_chars = 0.0, 0
     for i, t in truth.items():
         lang = t["langs"][0]
@@ -127,30 +155,41 @@ def bench_blocklist(docs, truth, ldnoobw: Path) -> dict:
         r = wb.scan(text, lang=t["langs"] if len(t["langs"]) > 1 else lang)
         scan_time += time.perf_counter() - t1
         scan_chars += len(text)
+        new, old = r.flagged_by_score(DEFAULT_MIN_SCORE), r.flagged()
         if eff.get("badwords"):
             pos += 1
-            if r.flagged():
-                tp += 1
-            else:
-                misses.append((lang, eff["badwords"]))
+            planted_langs[lang] += 1
+            tp += new
+            tp_old += old
+            if not new:
+                misses.append((lang, eff["badwords"], r.score))
         else:
             neg += 1
             fp_any += r.hits > 0
-            if r.flagged():
+            is_cold = (new or old) and next(cold.iter(text), None) is not None
+            fp_old += old
+            fp_old_cold += old and is_cold
+            if new:
                 fp += 1
-                fp_ids.append(i)
+                fp_cold += is_cold
                 fp_by_kind[t["kind"]] += 1
-                for s in r.spans:
-                    fp_terms[(lang, text[s["start"]:s["end"]].lower())] += 1
-    cold = _cold_offensive_automaton()
-    res["fp_cold_offensive"] = sum(1 for i in fp_ids if next(cold.iter(docs[i]["text"]), None) is not None)
-    res.update(pos=pos, tp=tp, neg=neg, fp=fp, fp_any=fp_any, recall=tp / max(1, pos), fpr=fp / max(1, neg),
-               fpr_any=fp_any / max(1, neg), fp_by_kind=dict(fp_by_kind), fp_terms=fp_terms.most_common(15),
-               misses=misses, mb_s=scan_chars / 1e6 / max(scan_time, 1e-9))
+                for term in {text[s["start"]:s["end"]].lower() for s in r.spans}:
+                    fp_terms[(lang, term, wb.weight(term, lang))] += 1
+    res.update(pos=pos, tp=tp, tp_old=tp_old, neg=neg, fp=fp, fp_old=fp_old, fp_cold=fp_cold,
+               fp_old_cold=fp_old_cold, fp_any=fp_any, fp_by_kind=dict(fp_by_kind),
+               fp_terms=fp_terms.most_common(15), misses=misses, planted_langs=dict(planted_langs),
+               mb_s=scan_chars / 1e6 / max(scan_time, 1e-9))
     # every list applied to every document (no language given)
     fp_all = sum(1 for i, t in truth.items() if t["langs"][0] in langs and effective(t, truth)[1]
-                 and not effective(t, truth)[0].get("badwords") and wb.scan(docs[i]["text"]).flagged())
+                 and not effective(t, truth)[0].get("badwords")
+                 and wb.scan(docs[i]["text"]).flagged_by_score(DEFAULT_MIN_SCORE))
     res["fpr_no_lang"] = fp_all / max(1, neg)
+    # simulated planting, per language of the planted documents
+    sim_langs = sorted(planted_langs)
+    res["sim"] = simulate_planting(wb, ldnoobw, sim_langs, sim_n)
+    tot = sum(planted_langs.values())
+    res["sim_overall"] = tuple(sum(planted_langs[l] * res["sim"][l][k] for l in sim_langs) / max(1, tot)
+                               for k in (0, 1))
     # zh_konsheng categories: share of zh non-planted docs with a hit, per category
     kons = SHARED / "data" / "safety" / "zh_konsheng"
     zh_docs = [docs[i]["text"] for i, t in truth.items() if t["langs"][0] == "zh" and effective(t, truth)[1]
@@ -253,12 +292,13 @@ def main() -> None:
     ap.add_argument("--corpus")
     ap.add_argument("--docs", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--sim", type=int, default=2000, help="simulated planted documents per language")
     ap.add_argument("--results", default=str(REPO / "benchmarks" / "results" / "safety.md"))
     args = ap.parse_args()
     out_dir = REPO / "benchmarks" / "out"
     corpus = Path(args.corpus) if args.corpus else build(out_dir / f"corpus_{args.docs}_s{args.seed}", args.docs, args.seed)
     docs, truth = load(corpus)
-    bl = bench_blocklist(docs, truth, SHARED / "data" / "safety" / "ldnoobw")
+    bl = bench_blocklist(docs, truth, SHARED / "data" / "safety" / "ldnoobw", args.sim)
     pii = bench_pii(docs, truth, args.seed, out_dir)
     urls = bench_urls(docs, truth)
 
@@ -269,18 +309,29 @@ def main() -> None:
          f"- Corpus: {len(docs)} docs from make_corpus.py ({corpus}). Timings are single-process on a shared "
          "2-core machine where other jobs ran at the same time: treat them as noisy lower bounds.", "",
          "### Word blocklists (LDNOOBW, all 28 lists loaded, each doc scanned with its gold language)", "",
-         "| figure | value | target |", "|---|---|---|",
-         f"| docs with planted bad words flagged (>= 2 different entries) | {bl['tp']}/{bl['pos']} = {bl['recall']:.1%} | >= 99% |",
-         f"| other docs of LDNOOBW languages flagged | {bl['fp']}/{bl['neg']} = {bl['fpr']:.2%} | < 2% |",
-         f"| ... of which contain a COLD comment labelled offensive (genuinely offensive text) | {bl['fp_cold_offensive']} | — |",
-         f"| other docs flagged, not counting those | {bl['fp'] - bl['fp_cold_offensive']}/{bl['neg']} = {(bl['fp'] - bl['fp_cold_offensive']) / max(1, bl['neg']):.2%} | < 2% |",
-         f"| other docs with at least one hit (not the flag rule) | {bl['fp_any']}/{bl['neg']} = {bl['fpr_any']:.1%} | — |",
-         f"| other docs flagged when no language is given (every list applies) | {bl['fpr_no_lang']:.1%} | — |",
-         f"| entries / single-character unspaced entries dropped | {bl['entries']} / {bl['dropped_short']} | — |",
-         f"| scan speed | {bl['mb_s']:.1f} M chars/s (build {bl['build_s']:.2f} s) | — |", "",
-         f"Flagged other docs by kind: {bl['fp_by_kind']}. Most frequent entries in them: "
-         + ", ".join(f"{l}:{w} ({n})" for (l, w), n in bl["fp_terms"]) + ".", "",
-         f"Missed planted docs: {bl['misses'] or 'none'}.", "",
+         f"Rule: score = sum of the weights of the distinct entries found (variants count once), flag when "
+         f"score >= {DEFAULT_MIN_SCORE:g}. Weights from `filters/resources/badword_weak_terms.txt` "
+         f"({bl['weighted']} (entry, language) pairs not at 1.0: the listed weak entries at 0.5, the kept single unspaced "
+         "characters at 0.25 (one common character, 性, dropped); every other entry 1.0. Old rule: >= 2 different entries.", "",
+         "| figure | new rule (score >= 2) | old rule (>= 2 entries) | target |", "|---|---|---|---|",
+         f"| docs with planted bad words flagged | {bl['tp']}/{bl['pos']} = {bl['tp'] / max(1, bl['pos']):.1%} | "
+         f"{bl['tp_old']}/{bl['pos']} = {bl['tp_old'] / max(1, bl['pos']):.1%} | >= 99% |",
+         f"| other docs of LDNOOBW languages flagged | {bl['fp']}/{bl['neg']} = {bl['fp'] / max(1, bl['neg']):.2%} | "
+         f"{bl['fp_old']}/{bl['neg']} = {bl['fp_old'] / max(1, bl['neg']):.2%} | < 2% |",
+         f"| ... of which contain a COLD comment labelled offensive | {bl['fp_cold']} | {bl['fp_old_cold']} | — |",
+         f"| other docs flagged, not counting those | {(bl['fp'] - bl['fp_cold']) / max(1, bl['neg']):.2%} | "
+         f"{(bl['fp_old'] - bl['fp_old_cold']) / max(1, bl['neg']):.2%} | < 2% |",
+         f"| simulated planting, expected recall (weighted by this corpus's planted languages) | "
+         f"{bl['sim_overall'][0]:.2%} | {bl['sim_overall'][1]:.2%} | >= 99% |",
+         f"| other docs with at least one hit (not a flag rule) | {bl['fp_any']}/{bl['neg']} = {bl['fp_any'] / max(1, bl['neg']):.1%} | | — |",
+         f"| other docs flagged when no language is given (every list applies) | {bl['fpr_no_lang']:.1%} | | — |",
+         f"| entries / single-character unspaced entries dropped | {bl['entries']} / {bl['dropped_short']} | | — |",
+         f"| scan speed | {bl['mb_s']:.1f} M chars/s (build {bl['build_s']:.2f} s) | | — |", "",
+         f"Simulated planting ({args.sim} documents per language; new / old rule): "
+         + ", ".join(f"{l} {a:.1%} / {b:.1%}" for l, (a, b) in bl["sim"].items()) + ".", "",
+         f"Flagged other docs by kind (new rule): {bl['fp_by_kind']}. Most frequent entries in them (weight): "
+         + ", ".join(f"{l}:{w} ({wt:g}) {n}" for (l, w, wt), n in bl["fp_terms"]) + ".", "",
+         f"Missed planted docs (new rule; lang, planted, score): {bl['misses'] or 'none'}.", "",
          f"zh_konsheng categories — share of the {bl['zh_docs']} non-planted zh docs with at least one hit "
          "(the entries, then the rate):", "",
          "| category | entries | zh docs hit |", "|---|---|---|"]

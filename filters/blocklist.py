@@ -22,6 +22,17 @@ when ``lang`` is None and more than half the letters are in unspaced scripts), `
 
 Very short unspaced entries (default: a single character) are dropped at load time
 (``min_unspaced_len``), as they fire inside ordinary words; ``stopterms`` removes further entries.
+
+Document score (``BlocklistResult.score``): the sum, over the distinct entries found (variants that
+contain each other count once, the longest one standing for the group), of each entry's weight.
+Weights come from construction: ``term_weights`` maps ``(lang, term)`` (lang None = any language)
+to a weight; ``weak_terms`` is a shortcut giving ``weak_weight`` (default 0.5) to each listed
+entry; every other entry weighs ``default_weight`` (1.0). With ``short_weight`` set, the very short
+unspaced entries are kept at that weight instead of being dropped (an explicit weight of 0 in
+``term_weights`` still drops one). When several languages of the document own a term, the lowest
+weight applies. ``default_scoring()`` gives the project's weights: the derived list in
+``filters/resources/badword_weak_terms.txt`` (see ``benchmarks/derive_weak_terms.py`` for the
+criterion) and ``short_weight=0.25``; the document flag is ``flagged_by_score(2.0)``.
 """
 from __future__ import annotations
 
@@ -45,6 +56,9 @@ _UNSPACED_RE = re.compile(
     "[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf"
     "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]"
 )
+DEFAULT_WEIGHTS_PATH = Path(__file__).resolve().parent / "resources" / "badword_weak_terms.txt"
+DEFAULT_SHORT_WEIGHT = 0.25
+DEFAULT_MIN_SCORE = 2.0
 CJK_LANGS = frozenset({"zh", "ja", "th", "ko", "my", "km", "lo", "bo"})
 POLITICAL = ("political", "political_reactionary")
 _WS = re.compile(r"\s+")
@@ -93,14 +107,43 @@ class BlocklistResult:
     categories: list[str] = field(default_factory=list)
     spans: list[dict] = field(default_factory=list)
     distinct: int = 0
+    score: float = 0.0
 
     def flagged(self, min_distinct: int = 2) -> bool:
-        """Document-level flag: at least ``min_distinct`` different entries were found."""
+        """Old document flag: at least ``min_distinct`` different entries (kept short entries not counted)."""
         return self.distinct >= min_distinct
+
+    def flagged_by_score(self, min_score: float = DEFAULT_MIN_SCORE) -> bool:
+        """Document flag on the weighted score: ``score >= min_score``."""
+        return self.score >= min_score - 1e-9
 
     def to_dict(self) -> dict:
         return {"hits": self.hits, "hit_ratio": self.hit_ratio, "categories": self.categories,
-                "distinct": self.distinct, "spans": self.spans}
+                "distinct": self.distinct, "score": self.score, "spans": self.spans}
+
+
+def load_term_weights(path: str | os.PathLike | None = None) -> dict[tuple[str | None, str], float]:
+    """``{(lang, term): weight}`` from a weights file (default: ``DEFAULT_WEIGHTS_PATH``).
+
+    File format: ``#`` comment lines, then ``lang<TAB>term<TAB>weight[<TAB>note]`` a line; ``*`` as
+    lang means any language. Terms are normalised with ``normalize_term``.
+    """
+    out: dict[tuple[str | None, str], float] = {}
+    with open(path or DEFAULT_WEIGHTS_PATH, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.rstrip("\n").split("\t")
+            lang, term, weight = parts[0], normalize_term(parts[1]), float(parts[2])
+            out[(None if lang == "*" else lang, term)] = weight
+    return out
+
+
+def default_scoring(path: str | os.PathLike | None = None) -> dict:
+    """Constructor keywords for the project's document score: ``term_weights`` from the derived
+    weights file and ``short_weight=DEFAULT_SHORT_WEIGHT``. Use as
+    ``WordBlocklist.from_ldnoobw_dir(d, **default_scoring())`` then ``result.flagged_by_score()``."""
+    return {"term_weights": load_term_weights(path), "short_weight": DEFAULT_SHORT_WEIGHT}
 
 
 def _read_entries(path: Path) -> list[str]:
@@ -112,29 +155,66 @@ class WordBlocklist:
     """An immutable set of (term, lang, category) entries compiled into one Aho-Corasick automaton."""
 
     def __init__(self, entries: Iterable[tuple[str, str | None, str]] = (), min_unspaced_len: int = 2,
-                 stopterms: Iterable[str] = ()):
-        """``entries``: ``(term, lang or None, category)``. Terms are normalised (``normalize_term``)."""
+                 stopterms: Iterable[str] = (), term_weights: dict | None = None,
+                 weak_terms: Iterable[str | tuple[str | None, str]] = (), weak_weight: float = 0.5,
+                 default_weight: float = 1.0, short_weight: float | None = None):
+        """``entries``: ``(term, lang or None, category)``. Terms are normalised (``normalize_term``).
+
+        ``term_weights``: ``{(lang or None, term): weight}``; ``weak_terms``: terms or ``(lang, term)``
+        pairs weighing ``weak_weight``; others weigh ``default_weight``. ``short_weight``: keep unspaced
+        entries shorter than ``min_unspaced_len`` at this weight (None: drop them, the old behaviour).
+        """
         stop = {normalize_term(t) for t in stopterms}
         self.min_unspaced_len = min_unspaced_len
+        self.default_weight = default_weight
+        self.short_weight = short_weight
+        self._weights: dict[tuple[str | None, str], float] = {}
+        for w in weak_terms:
+            lang, term = (None, w) if isinstance(w, str) else w
+            self._weights[(lang, normalize_term(term))] = weak_weight
+        for (lang, term), w in (term_weights or {}).items():
+            self._weights[(lang, normalize_term(term))] = float(w)
         self._entries: dict[str, set[tuple[str | None, str]]] = {}
+        self._short: set[str] = set()
         self.dropped: list[str] = []
         for term, lang, cat in entries:
             t = normalize_term(term)
             if not t or t in stop:
                 continue
             if all(is_unspaced_char(c) for c in t if not c.isspace()) and len(t) < min_unspaced_len:
-                self.dropped.append(t)
-                continue
+                if short_weight is None or self._weight(lang, t, short_weight) <= 0:
+                    self.dropped.append(t)
+                    continue
+                self._short.add(t)
             self._entries.setdefault(t, set()).add((lang, cat))
         self._auto = ahocorasick.Automaton()
         for t, owners in self._entries.items():
             left = _is_word_char(t[0])
             right = _is_word_char(t[-1])
-            self._auto.add_word(t, (len(t), left, right, tuple(sorted(owners, key=lambda o: (o[0] or "", o[1])))))
+            owners = tuple(sorted(owners, key=lambda o: (o[0] or "", o[1])))
+            base = short_weight if t in self._short else default_weight
+            weights = tuple(self._weight(o[0], t, base) for o in owners)
+            self._auto.add_word(t, (len(t), left, right, owners, weights))
         if self._entries:
             self._auto.make_automaton()
         self.langs = sorted({lang for owners in self._entries.values() for lang, _ in owners if lang})
         self.categories = sorted({cat for owners in self._entries.values() for _, cat in owners})
+
+    def _weight(self, lang: str | None, term: str, base: float) -> float:
+        w = self._weights.get((lang, term))
+        if w is None:
+            w = self._weights.get((None, term), base)
+        return w
+
+    def weight(self, term: str, lang: str | None = None) -> float:
+        """Weight of entry ``term`` for a document of language ``lang`` (None: the lowest of its owners)."""
+        t = normalize_term(term)
+        owners = self._entries.get(t)
+        if not owners:
+            return 0.0
+        base = self.short_weight if t in self._short else self.default_weight
+        ws = [self._weight(o, t, base) for o, _ in owners if lang is None or o is None or o == lang]
+        return min(ws) if ws else 0.0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -180,8 +260,12 @@ class WordBlocklist:
 
     def merge(self, other: "WordBlocklist") -> "WordBlocklist":
         """A new blocklist with the entries of both."""
+        weights = dict(other._weights)
+        weights.update(self._weights)
+        short = self.short_weight if self.short_weight is not None else other.short_weight
         return WordBlocklist(self.entries() + other.entries(),
-                             min_unspaced_len=min(self.min_unspaced_len, other.min_unspaced_len))
+                             min_unspaced_len=min(self.min_unspaced_len, other.min_unspaced_len),
+                             term_weights=weights, default_weight=self.default_weight, short_weight=short)
 
     # ---- scanning ---------------------------------------------------------------------------
     def scan(self, text: str, lang: str | Iterable[str] | None = None,
@@ -200,25 +284,27 @@ class WordBlocklist:
         norm, index = normalize_text(text)
         n = len(norm)
         raw = []
-        for end, (length, left, right, owners) in self._auto.iter(norm):
+        for end, (length, left, right, owners, weights) in self._auto.iter(norm):
             start = end - length + 1
             if left and start > 0 and _is_word_char(norm[start - 1]):
                 continue
             if right and end + 1 < n and _is_word_char(norm[end + 1]):
                 continue
             if langs is not None:
-                owners = tuple(o for o in owners if o[0] is None or o[0] in langs)
-                if not owners:
+                keep = [k for k, o in enumerate(owners) if o[0] is None or o[0] in langs]
+                if not keep:
                     continue
-            raw.append((start, end + 1, owners))
+                owners = tuple(owners[k] for k in keep)
+                weights = tuple(weights[k] for k in keep)
+            raw.append((start, end + 1, owners, min(weights)))
         if not raw:
             return BlocklistResult(hit_ratio=0.0)
         raw.sort(key=lambda r: (r[0], -(r[1] - r[0])))
         spans = []
         last_end = -1
         cats = set()
-        terms = set()
-        for s, e, owners in raw:
+        terms: dict[str, float] = {}
+        for s, e, owners, weight in raw:
             if s < last_end:
                 continue
             last_end = e
@@ -228,19 +314,22 @@ class WordBlocklist:
             o_lang, o_cat = owners[0]
             cats.update(c for _, c in owners)
             spans.append({"start": s, "end": e, "category": o_cat, "lang": o_lang})
-            terms.add(norm[s0:e0])
+            terms[norm[s0:e0]] = weight
         hits = len(spans)
+        roots = _roots(terms)
         result = BlocklistResult(hits=hits, hit_ratio=hits / max(1, _units(text, lang)),
-                                 categories=sorted(cats), spans=spans, distinct=_distinct_roots(terms))
+                                 categories=sorted(cats), spans=spans,
+                                 distinct=sum(1 for t in roots if t not in self._short),
+                                 score=round(sum(terms[t] for t in roots), 6))
         if count is not None:
             count("blocklist_hits", hits)
             count("blocklist_docs_flagged", 1)
         return result
 
 
-def _distinct_roots(terms: set[str]) -> int:
-    """Number of found terms that are not a substring of another found term (variants count once)."""
-    return sum(1 for t in terms if not any(t != u and t in u for u in terms))
+def _roots(terms) -> list[str]:
+    """Found terms that are not a substring of another found term (variants count once)."""
+    return [t for t in terms if not any(t != u and t in u for u in terms)]
 
 
 def _units(text: str, lang: str | None) -> int:

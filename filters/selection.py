@@ -41,7 +41,8 @@ class SelectionConfig:
     dedup_policy: str = "representatives"            # representatives | downweight | keep
     url_block_categories: Optional[tuple[str, ...]] = None   # None: every blocking category
     badword_policy: str = "drop"                     # drop | downweight | keep
-    badword_min_distinct: int = 2                    # different list entries that flag a document
+    badword_min_score: float = 2.0                   # badword_score (weighted distinct entries) that flags a doc
+    badword_min_distinct: int = 2                    # ... on annotations without badword_score: distinct entries
     badword_max_ratio: float = 0.0                   # ... and more than this share of words (0: any)
     toxicity_policy: str = "downweight"              # drop | downweight | keep (needs a model)
     toxicity_threshold: float = 0.8
@@ -64,8 +65,10 @@ class SelectionConfig:
                      "cut_sentence_below", "cut_paragraph_below"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1]; got {getattr(self, name)!r}")
-        if self.cut_repeated_min_docs < 0 or self.min_chars < 0 or self.badword_min_distinct < 1:
-            raise ValueError("cut_repeated_min_docs and min_chars must be >= 0, badword_min_distinct >= 1")
+        if self.cut_repeated_min_docs < 0 or self.min_chars < 0 or self.badword_min_distinct < 1 or \
+                self.badword_min_score <= 0:
+            raise ValueError("cut_repeated_min_docs and min_chars must be >= 0, badword_min_distinct >= 1, "
+                             "badword_min_score > 0")
 
     def __hash__(self):
         return hash((self.min_lang_score, self.min_quality, self.dedup_policy, self.pii_policy))
@@ -107,8 +110,10 @@ def select(doc: dict, cluster: Optional[dict], repeats: Optional[dict], cfg: Sel
     category = doc.get("url_category")
     if category and (cfg.url_block_categories is None or category in cfg.url_block_categories):
         return _reject("url_blocked", category)
-    if (doc.get("badword_distinct") or 0) >= cfg.badword_min_distinct and \
-            (doc.get("badword_ratio") or 0.0) > cfg.badword_max_ratio:
+    score = doc.get("badword_score")
+    flagged = (score >= cfg.badword_min_score - 1e-9) if score is not None else \
+        (doc.get("badword_distinct") or 0) >= cfg.badword_min_distinct
+    if flagged and (doc.get("badword_ratio") or 0.0) > cfg.badword_max_ratio:
         detail = ",".join(doc.get("badword_categories") or [])
         if cfg.badword_policy == "drop":
             return _reject("badwords", detail)

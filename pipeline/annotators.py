@@ -83,12 +83,13 @@ class SafetyAnnotator:
         self.words = self.urls = self.toxicity = None
 
     def setup(self):
-        from filters.blocklist import WordBlocklist
+        from filters.blocklist import WordBlocklist, load_term_weights
         from filters.urlfilter import UrlBlocklist
         c = self.config
         words = None
+        weights = load_term_weights(c.badword_weights) if c.badword_weights != "" else None
         for d in c.ldnoobw_dirs:
-            part = WordBlocklist.from_ldnoobw_dir(d)
+            part = WordBlocklist.from_ldnoobw_dir(d, term_weights=weights, short_weight=c.badword_short_weight)
             words = part if words is None else words.merge(part)
         for d in c.category_dirs:
             part = WordBlocklist.from_category_dir(d, categories=list(c.categories) if c.categories else None,
@@ -116,11 +117,13 @@ class SafetyAnnotator:
                 langs = [lang for lang, _ in row.get("lang_mix") or []] or [row.get("lang") or "und"]
                 found = self.words.scan(text, langs, count=count)
                 row.update(badword_count=found.hits, badword_distinct=found.distinct,
+                           badword_score=float(found.score),
                            badword_ratio=float(found.hit_ratio), badword_categories=list(found.categories),
                            badword_spans=[{"start": s["start"], "end": s["end"], "category": s["category"]}
                                           for s in found.spans])
             else:
-                row.update(badword_count=0, badword_distinct=0, badword_ratio=0.0, badword_categories=[],
+                row.update(badword_count=0, badword_distinct=0, badword_score=0.0, badword_ratio=0.0,
+                           badword_categories=[],
                            badword_spans=[])
             row["url_category"] = self.urls.category(row["url"], count=count) if self.urls and row.get("url") else None
         if self.toxicity is not None:

@@ -69,6 +69,9 @@ class SafetyConfig:
     url_categories: Optional[tuple[str, ...]] = None
     url_allow_categories: tuple[str, ...] = ("sexual_education",)
     url_host_files: dict[str, str] = field(default_factory=dict)   # category -> host list file
+    badword_weights: Optional[str] = None     # term weights file for badword_score (None: the shipped,
+                                              # derived filters/resources/badword_weak_terms.txt; "": all 1.0)
+    badword_short_weight: float = 0.25        # single unspaced characters (e.g. one Han character) count this much
     pii: bool = True
     toxicity_model: Optional[str] = None      # fastText model from `thresher train toxicity`
     toxicity_paragraphs: bool = True         # also score each paragraph

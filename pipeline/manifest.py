@@ -46,7 +46,7 @@ MANIFEST_VERSION = 1
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 # the annotated columns selection and the curated rows read (not the 62 quality signals, notes...)
 SELECTION_COLUMNS = ("id", "text", "url", "source", "date", "source_file", "position", "lang", "lang_score",
-                     "quality_score", "quality_tier", "paragraphs", "sentences", "pii", "badword_distinct",
+                     "quality_score", "quality_tier", "paragraphs", "sentences", "pii", "badword_distinct", "badword_score",
                      "badword_ratio", "badword_categories", "url_category", "toxicity_score")
 
 

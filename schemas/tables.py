@@ -83,6 +83,7 @@ ANNOTATED = _schema("annotated", list(DOCUMENTS) + [
     pa.field("pii", pa.list_(PII_SPAN)),                # email | phone | ip | credit_card | cn_id
     pa.field("badword_count", pa.int32()),
     pa.field("badword_distinct", pa.int32()),           # different list entries found
+    pa.field("badword_score", pa.float32()),            # weighted distinct entries (weak 0.5); flag at >= 2
     pa.field("badword_ratio", pa.float32()),            # hits per word (per character for CJK)
     pa.field("badword_categories", pa.list_(pa.string())),
     pa.field("badword_spans", pa.list_(CATEGORY_SPAN)),

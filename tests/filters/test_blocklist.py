@@ -120,3 +120,97 @@ def test_planted_badwords_in_corpus(corpus_small, ldnoobw):
     for i in planted:
         r = ldnoobw.scan(docs[i], lang=truth[i]["langs"])
         assert r.flagged(), (truth[i]["badwords"], r.spans)
+
+
+# ---- weighted document score -------------------------------------------------------------------
+
+def test_score_weak_entries_alone_never_flag():
+    wb = WordBlocklist([("alpha", "en", "c"), ("beta", "en", "c"), ("gamma", "en", "c"), ("delta", "en", "c")],
+                       weak_terms=["alpha", "beta", "gamma"])
+    r = wb.scan("alpha beta gamma alpha", lang="en")
+    assert r.distinct == 3 and r.flagged()  # the old rule flags
+    assert r.score == pytest.approx(1.5) and not r.flagged_by_score()
+    r2 = wb.scan("alpha delta", lang="en")
+    assert r2.score == pytest.approx(1.5) and not r2.flagged_by_score(2.0)
+    assert r2.flagged_by_score(1.5)
+    assert wb.scan("alpha beta gamma delta", lang="en").flagged_by_score()  # 0.5 * 3 + 1
+
+
+def test_score_two_strong_entries_flag_and_variants_count_once():
+    wb = WordBlocklist([("他妈", "zh", "x"), ("他妈的", "zh", "x"), ("垃圾", "zh", "y")])
+    r = wb.scan("你他妈的真是他妈", lang="zh")
+    assert r.score == pytest.approx(1.0) and not r.flagged_by_score()
+    r2 = wb.scan("他妈的垃圾", lang="zh")
+    assert r2.score == pytest.approx(2.0) and r2.flagged_by_score()
+    assert r2.to_dict()["score"] == pytest.approx(2.0)
+
+
+def test_term_weights_per_language_and_lowest_owner_wins():
+    wb = WordBlocklist([("penis", "en", "c"), ("penis", "de", "c"), ("fratze", "de", "c")],
+                       term_weights={("en", "penis"): 0.5})
+    assert wb.weight("penis", "en") == 0.5 and wb.weight("penis", "de") == 1.0
+    assert wb.scan("penis fratze", lang="de").score == pytest.approx(2.0)
+    assert wb.scan("penis fratze", lang=["de", "en"]).score == pytest.approx(1.5)
+    assert wb.scan("penis", lang="en").score == pytest.approx(0.5)
+    merged = wb.merge(WordBlocklist([("x", "fr", "c")]))
+    assert merged.weight("penis", "en") == 0.5
+
+
+def test_short_entries_kept_with_short_weight_or_dropped_at_zero():
+    entries = [("逼", "zh", "x"), ("性", "zh", "x"), ("操你娘", "zh", "x")]
+    old = WordBlocklist(entries)
+    assert sorted(old.dropped) == ["性", "逼"]
+    wb = WordBlocklist(entries, short_weight=0.25, term_weights={("zh", "性"): 0.0})
+    assert wb.dropped == ["性"]
+    r = wb.scan("可能性很大，逼他一下，操你娘", lang="zh")
+    assert r.hits == 2 and r.score == pytest.approx(1.25)
+    assert r.distinct == 1  # kept short entries do not count for the old rule
+
+
+def test_default_weights_resource_is_derived_list(shared_data):
+    from filters.blocklist import DEFAULT_WEIGHTS_PATH, load_term_weights
+
+    header = [l for l in open(DEFAULT_WEIGHTS_PATH, encoding="utf-8") if l.startswith("#")]
+    assert any("Criterion" in l for l in header)
+    w = load_term_weights()
+    assert w[("zh", "强奸")] == 0.5 and w[("zh", "性")] == 0.0 and w[("en", "sex")] == 0.5
+    assert set(w.values()) <= {0.0, 0.5}
+    full = WordBlocklist.from_ldnoobw_dir(shared_data / "safety" / "ldnoobw", min_unspaced_len=1)
+    known = {(lang, t) for t, lang, _ in full.entries()}
+    assert set(w) <= known  # only LDNOOBW entries, nothing else
+
+
+def test_default_scoring_on_real_lists(shared_data):
+    from filters.blocklist import default_scoring
+
+    wb = WordBlocklist.from_ldnoobw_dir(shared_data / "safety" / "ldnoobw", **default_scoring())
+    # a rape report plus one strong word: weak + strong = 1.5, not flagged (the old rule flags it)
+    r = wb.scan("新闻报道了一起强奸案，网友骂嫌犯是傻逼", lang="zh")
+    assert r.flagged() and r.score == pytest.approx(1.5) and not r.flagged_by_score()
+    assert wb.scan("你这个傻逼，操你娘", lang="zh").flagged_by_score()
+    assert not wb.scan("Sex education and sexual health classes.", lang="en").flagged_by_score()
+    assert wb.scan("a fucking cunt", lang="en").flagged_by_score()
+    # single characters: 性 is dropped, rare ones weigh 0.25
+    assert "性" in wb.dropped and wb.weight("屄", "zh") == 0.25
+
+
+def test_planted_badwords_in_corpus_by_score(corpus_small, shared_data):
+    import io
+    import json
+
+    import zstandard
+
+    from filters.blocklist import default_scoring
+
+    wb = WordBlocklist.from_ldnoobw_dir(shared_data / "safety" / "ldnoobw", **default_scoring())
+    truth = {json.loads(l)["id"]: json.loads(l) for l in open(corpus_small / "truth.jsonl", encoding="utf-8")}
+    docs = {}
+    for p in sorted((corpus_small / "raw").glob("*.zst")):
+        with open(p, "rb") as fh:
+            for line in io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(fh), encoding="utf-8"):
+                d = json.loads(line)
+                docs[d["id"]] = d["text"]
+    planted = [i for i, t in truth.items() if t.get("badwords")]
+    for i in planted:
+        r = wb.scan(docs[i], lang=truth[i]["langs"])
+        assert r.flagged_by_score(), (truth[i]["badwords"], r.spans, r.score)

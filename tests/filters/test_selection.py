@@ -82,3 +82,16 @@ def test_apply_edits_without_cuts_keeps_layout():
 def test_invalid_policy_is_an_error():
     with pytest.raises(ValueError, match="pii_policy"):
         SelectionConfig(pii_policy="hide")
+
+
+def test_badword_score_decides_when_present():
+    """Weighted score: two weak entries (2 x 0.5) stay; score 2 drops; older annotations without
+    the score fall back to the distinct count."""
+    cfg = SelectionConfig(min_chars=10)
+    assert select(doc(badword_distinct=2, badword_score=1.0, badword_ratio=0.02), None, None, cfg).keep
+    assert select(doc(badword_distinct=2, badword_score=2.0, badword_ratio=0.02), None, None, cfg).reason == "badwords"
+    assert select(doc(badword_distinct=2, badword_ratio=0.02), None, None, cfg).reason == "badwords"
+    assert select(doc(badword_distinct=2, badword_score=1.5, badword_ratio=0.02), None, None,
+                  SelectionConfig(min_chars=10, badword_min_score=1.5)).reason == "badwords"
+    with pytest.raises(ValueError):
+        SelectionConfig(badword_min_score=0)

@@ -1,0 +1,137 @@
+"""Derive filters/resources/badword_weak_terms.txt: per-language weights of LDNOOBW entries that are
+weak evidence of offensive content because ordinary text uses them.
+
+Usage: .venv/bin/python benchmarks/derive_weak_terms.py [--out PATH] [--zipf 4.4] [--zipf-langs zh]
+
+Criterion (every number below is computed here, nothing is hand-picked):
+
+1. clean_df — the entry is found (same matcher as filters.blocklist, scanned with the entry's
+   language, single characters included) in at least one unit of clean reference text of that
+   language: the lingua LID sentences, word pairs and single words (Leipzig web/news text), the
+   c4-dataset-script Chinese Common Crawl lines (zh) and the Dolma / cc_net Common Crawl documents
+   (en), all under ../shared/data. Weight 0.5. The benchmark's web pages and the COLD comments are
+   not used. For a single unspaced character the rule is different (see 3).
+2. general_freq — for the languages in --zipf-langs (default zh, whose clean reference above is the
+   smallest: 371 sentences), an entry that wordfreq 3.1.1 tokenises as one word and whose Zipf
+   frequency in general text is >= --zipf (4.4 = 25 per million words). Weight 0.5. Applied to all
+   languages it also made common profanity (shit, merde...) weak and cost planted recall on the
+   seed-1 benchmark corpus, hence zh only.
+3. short_common — a single unspaced character found in >= 1% of the clean reference units of its
+   language: weight 0 (dropped: it fires inside ordinary words). Other single characters are kept
+   at the scorer's ``short_weight`` (0.25) and are not listed.
+
+wordfreq is needed only to re-run this script (pip install wordfreq==3.1.1), never at run time.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import collections
+import gzip
+import json
+import lzma
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from filters.blocklist import DEFAULT_WEIGHTS_PATH, WordBlocklist, is_unspaced_char, normalize_term  # noqa: E402
+
+SHARED = Path(os.environ.get("THRESHER_SHARED", REPO.parent / "shared")).resolve()
+WEAK = 0.5
+SHORT_COMMON_SHARE = 0.01
+
+
+def reference_units(data: Path, langs: set[str]) -> dict[str, list[str]]:
+    """Clean reference text units per language (see the module docstring)."""
+    units: dict[str, list[str]] = collections.defaultdict(list)
+    for name in ("lingua_sentences_public.tsv.xz", "lingua_word-pairs_public.tsv.xz",
+                 "lingua_single-words_public.tsv.xz"):
+        with lzma.open(data / "lid" / name, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                lang, _, text = line.rstrip("\n").partition("\t")
+                if lang in langs and text.strip():
+                    units[lang].append(text)
+    with open(data / "web_zh" / "c4zh_duplicated_lines_samples.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                units["zh"].append(ast.literal_eval(line)[1])
+    for name in ("dolma_ccnet_cc_en_head-0091.jsonl.gz", "dolma_ccnet_cc_en_head-0174.jsonl.gz",
+                 "dolma_documents_000.json.gz"):
+        with gzip.open(data / "cc_formats" / name, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                units["en"].append(json.loads(line)["text"])
+    return units
+
+
+def is_short(term: str) -> bool:
+    return len(term) == 1 and is_unspaced_char(term)
+
+
+def derive(data: Path, zipf_min: float, zipf_langs: set[str]) -> tuple[list[tuple[str, str, float, str]], dict]:
+    wb = WordBlocklist.from_ldnoobw_dir(data / "safety" / "ldnoobw", min_unspaced_len=1)
+    langs = set(wb.langs)
+    units = reference_units(data, langs)
+    df: dict[tuple[str, str], int] = collections.Counter()
+    for lang, texts in units.items():
+        for text in texts:
+            r = wb.scan(text, lang=lang)
+            for t in {normalize_term(text[s["start"]:s["end"]]) for s in r.spans}:
+                df[(lang, t)] += 1
+    rows: dict[tuple[str, str], tuple[float, str]] = {}
+    for (lang, term), k in sorted(df.items()):
+        if is_short(term):
+            share = k / len(units[lang])
+            if share >= SHORT_COMMON_SHARE:
+                rows[(lang, term)] = (0.0, f"short_common df={k}/{len(units[lang])}")
+        else:
+            rows[(lang, term)] = (WEAK, f"clean_df df={k}/{len(units[lang])}")
+    if zipf_langs:
+        from wordfreq import tokenize, zipf_frequency
+        for term, lang, _cat in wb.entries():
+            if lang not in zipf_langs or is_short(term) or (lang, term) in rows:
+                continue
+            if tokenize(term, lang) == [term]:
+                z = zipf_frequency(term, lang)
+                if z >= zipf_min:
+                    rows[(lang, term)] = (WEAK, f"general_freq zipf={z:.2f}")
+    out = sorted((lang, term, w, note) for (lang, term), (w, note) in rows.items())
+    stats = {"units": {l: len(v) for l, v in sorted(units.items())}, "entries": len(wb)}
+    return out, stats
+
+
+def write(rows, stats, path: Path, zipf_min: float, zipf_langs: set[str]) -> None:
+    header = f"""# Weights of LDNOOBW entries that are weak evidence of offensive content (derived, do not edit:
+# re-run `.venv/bin/python benchmarks/derive_weak_terms.py --zipf {zipf_min} --zipf-langs {','.join(sorted(zipf_langs))}`).
+# Format: lang<TAB>term<TAB>weight<TAB>why. Unlisted entries weigh 1.0, unlisted single unspaced
+# characters the scorer's short_weight (0.25). Document score = sum of the weights of the distinct
+# entries found; flag = score >= 2.0 (filters.blocklist.BlocklistResult.flagged_by_score).
+# Criterion: clean_df = found in >= 1 unit of clean reference text of the language (lingua LID
+# sentences/word pairs/single words, c4zh Common Crawl lines, Dolma/cc_net Common Crawl docs) -> 0.5;
+# general_freq = for {','.join(sorted(zipf_langs)) or 'no language'}, one wordfreq 3.1.1 token with Zipf frequency >= {zipf_min} -> 0.5;
+# short_common = single unspaced character found in >= {SHORT_COMMON_SHARE:.0%} of the reference units -> 0 (dropped).
+# Reference units per language: {stats['units']}
+"""
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(header)
+        for lang, term, w, note in rows:
+            fh.write(f"{lang}\t{term}\t{w:g}\t{note}\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=str(DEFAULT_WEIGHTS_PATH))
+    ap.add_argument("--zipf", type=float, default=4.4)
+    ap.add_argument("--zipf-langs", default="zh", help="comma-separated; empty: no general_freq rule")
+    args = ap.parse_args()
+    zl = {x for x in args.zipf_langs.split(",") if x}
+    rows, stats = derive(SHARED / "data", args.zipf, zl)
+    write(rows, stats, Path(args.out), args.zipf, zl)
+    by = collections.Counter(note.split()[0] for *_, note in rows)
+    print(f"{len(rows)} rows -> {args.out}: {dict(by)}")
+
+
+if __name__ == "__main__":
+    main()
