@@ -338,9 +338,17 @@ class BucketEdges(beam.DoFn):
         order, runs = _runs(np.concatenate(keys))
         sketches = np.concatenate(sketches)
         stats = Counter()
+        edges = []
         for lo, hi in runs:
             members = [(ids[d], d) for d in doc_of[order[lo:hi]].tolist()]
-            yield from self._bucket(members, sketches, stats)
+            edges.extend(self._bucket(members, sketches, stats))
+        # near duplicates share many bands, so the same pair comes from many buckets: contract the
+        # partition's own edges locally (a partition, never the whole graph) and emit one star per
+        # local component, centred on its smallest id; components are unchanged
+        star = local_stars(edges)
+        stats["lsh_edges"] += len(edges)
+        stats["lsh_edges_after_local_contraction"] += len(star)
+        yield from star
         if stats["lsh_pairs_failed_verification"]:
             self.rejected.inc(stats["lsh_pairs_failed_verification"])
         if stats["lsh_buckets_capped"]:
@@ -365,6 +373,29 @@ class BucketEdges(beam.DoFn):
                     break
             else:
                 stats["lsh_pairs_failed_verification"] += 1
+
+
+def local_stars(edges) -> list[tuple[str, str]]:
+    """Edges -> (smallest id, other id) for every other node of each connected component of these
+    edges (a union-find over one partition's edges; the same components with at most n - 1 edges)."""
+    parent: dict[str, str] = {}
+
+    def find(x):
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            if rb < ra:
+                ra, rb = rb, ra
+            parent[rb] = ra
+        parent.setdefault(ra, ra)
+    return sorted((find(x), x) for x in parent if find(x) != x)
 
 
 def _cluster_row(doc_id, label, size, is_rep, match):

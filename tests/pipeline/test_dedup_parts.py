@@ -60,7 +60,8 @@ def test_partition_steps_match_a_dictionary_reference():
     out = list(BucketEdges(64, 0.65).process((0, band_batches)))
     assert [e for e in out if isinstance(e, tuple)] == [("x1", "x2")]
     stats = [e.value for e in out if not isinstance(e, tuple)][0]
-    assert stats == {"lsh_buckets_with_pairs": 1, "lsh_pairs_failed_verification": 1}
+    assert stats == {"lsh_buckets_with_pairs": 1, "lsh_pairs_failed_verification": 1, "lsh_edges": 1,
+                     "lsh_edges_after_local_contraction": 1}
 
     # unit 11 in 3 docs (twice in d1), unit 22 in 2 docs, unit 33 in 1 doc; min_docs = 3
     units = [pack((["d1", "d2"], np.array([11, 11, 22, 33], dtype=np.uint64), np.array([0, 0, 0, 1], dtype=np.int32),
@@ -76,3 +77,17 @@ def test_partition_steps_match_a_dictionary_reference():
         {"id": "d2", "paragraphs": [], "sentences": [{"start": 3, "end": 9, "count": 3}]},
         {"id": "d3", "paragraphs": [{"start": 0, "end": 9, "count": 3}], "sentences": []},
     ]
+
+
+def test_local_stars_keep_components_with_fewer_edges():
+    from pipeline.dedup import local_stars
+
+    edges = [("c", "b"), ("b", "a"), ("c", "a"), ("a", "c"), ("e", "d"), ("d", "e"), ("f", "f")]
+    assert local_stars(edges) == [("a", "b"), ("a", "c"), ("d", "e")]
+    assert local_stars([]) == []
+    # a long chain in shuffled order becomes one star on its smallest id
+    import random
+    chain = [(f"n{i:03d}", f"n{i + 1:03d}") for i in range(200)]
+    random.Random(1).shuffle(chain)
+    star = local_stars(chain)
+    assert len(star) == 200 and {a for a, _ in star} == {"n000"}
