@@ -205,6 +205,20 @@ class _SpillRows(beam.DoFn):
             yield shard, path
 
 
+def row_id(row: dict) -> str:
+    """Sort key of tables ordered by id alone."""
+    return row["id"]
+
+
+def write_shard_rows(directory: str, shard: int, num_shards: int, rows: list[dict], schema: pa.Schema,
+                     metadata: dict, table: str, max_shard_bytes: int = 512 << 20) -> None:
+    """Write one shard of a table keyed by ``id`` from a worker that already holds all its rows
+    (the same files ``WriteTable`` would write, without a shuffle of the rows)."""
+    for _ in _WriteShard(directory, num_shards, schema, row_id, max_shard_bytes, metadata, False,
+                         table).process((shard, [rows])):
+        pass
+
+
 class _CompactShard(beam.DoFn):
     """(shard, [temporary paths]) -> the shard's rows read back and written by ``_WriteShard``."""
 

@@ -24,7 +24,8 @@ from apache_beam.metrics import Metrics
 from filters.dedup_text import dedup_features
 from filters.minhash import MinHasher
 from pipeline.annotate import RowGroup, list_row_groups
-from pipeline.beam_io import Counters, WriteStats, WriteTable, shard_of, table_metadata, write_parquet
+from pipeline.beam_io import (Counters, WriteStats, WriteTable, shard_of, table_metadata, write_parquet,
+                              write_shard_rows)
 from pipeline.components import ConnectedComponents
 from pipeline.config import Config
 from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, run_stage
@@ -504,6 +505,8 @@ def _repeat_rows(element) -> list[dict]:
     _, batches = element
     by_doc: dict[str, set] = {}
     for blob in batches:
+        if blob is None:
+            continue
         batch_ids, doc, kind, start, end, n = unpack(blob)
         for d, k, a, b, c in zip(doc.tolist(), kind.tolist(), start.tolist(), end.tolist(), n.tolist()):
             by_doc.setdefault(batch_ids[d], set()).add((k, a, b, c))
@@ -514,6 +517,19 @@ def _repeat_rows(element) -> list[dict]:
                      "paragraphs": [{"start": a, "end": b, "count": c} for k, a, b, c in units if k == 0],
                      "sentences": [{"start": a, "end": b, "count": c} for k, a, b, c in units if k == 1]})
     return rows
+
+
+class WriteRepeatShard(beam.DoFn):
+    """(shard, [packed RepeatBatch]) -> writes the shard of repeats/ in place (the rows are built here,
+    never shuffled); emits a stats dict."""
+
+    def __init__(self, directory: str, num_shards: int, metadata: dict):
+        self.directory, self.num_shards, self.metadata = directory, num_shards, metadata
+
+    def process(self, element):
+        rows = _repeat_rows(element)
+        write_shard_rows(self.directory, element[0], self.num_shards, rows, REPEATS, self.metadata, "repeats")
+        yield _repeat_stats(rows)
 
 
 def _repeat_stats(rows) -> dict:
@@ -565,12 +581,12 @@ def build_dedup(pipeline, items: list[RowGroup], output: str, config: Config) ->
     cluster_stats = clusters | "ClusterStats" >> beam.Map(_cluster_stats)
 
     repeats = (feats.units | "GroupByUnitHash" >> beam.GroupByKey()
-               | "RepeatedUnits" >> beam.FlatMap(_repeated_units, cfg.min_repeat_docs, n_shards)
-               | "GroupRepeatsByShard" >> beam.GroupByKey()
-               | "RepeatRows" >> beam.Map(_repeat_rows))
-    repeats | "WriteRepeats" >> WriteTable(FileSystems.join(output, "repeats"), REPEATS, n_shards,
-                                           table="repeats", metadata=meta, batched=True)
-    repeat_stats = repeats | "RepeatStats" >> beam.Map(_repeat_stats)
+               | "RepeatedUnits" >> beam.FlatMap(_repeated_units, cfg.min_repeat_docs, n_shards))
+    repeat_shard_zero = pipeline | "RepeatShardZero" >> beam.Create([(0, None)])
+    repeat_stats = ((repeats, repeat_shard_zero) | "WithRepeatShardZero" >> beam.Flatten()
+                    | "GroupRepeatsByShard" >> beam.GroupByKey()
+                    | "WriteRepeats" >> beam.ParDo(WriteRepeatShard(FileSystems.join(output, "repeats"), n_shards,
+                                                                    meta)))
     ((feats.stats, exact.stats, near.stats, cluster_stats, repeat_stats) | "AllDedupStats" >> beam.Flatten()
      | "DedupStats" >> WriteStats(FileSystems.join(output, "stats", "dedup.json"), finalize_dedup_stats,
                                   extra={"stage": STAGE, "config_hash": config.hash(),
