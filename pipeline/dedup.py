@@ -7,7 +7,11 @@ Input: an annotate (or ingest) output directory. Outputs under OUTPUT:
   signatures/  MinHash signatures (schemas.SIGNATURES) to dedup a later crawl against
   rejected/, errors/ (the stage contract; dedup decides nothing, selection does)
   stats/dedup.json
-Element shapes are noted at each step; only hashes, ids and signatures are shuffled, never text.
+Element shapes are noted at each step; only ids, hashes, band keys and 8-bit sketches are shuffled,
+never text, packed as numpy columns in one element per (row group, partition). Each LSH partition
+contracts its own verified edges into stars (a union-find over that partition's edges only) before
+the global rounds; cluster rows of unclustered documents never leave their shard's batch, and each
+repeats shard is written where its units are grouped.
 """
 from __future__ import annotations
 
