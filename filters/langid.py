@@ -34,34 +34,60 @@ two halves A/B by crc32 of the text for fitting; and on make_corpus documents):
 
 Documents: paragraph spans (``filters.segment.paragraph_spans`` when not given) go through steps
 1-3 in one batch across the documents, each paragraph cut to ``max_paragraph_chars`` (128: both
-detectors are flat past ~120 characters and fastText's cost is linear in length; identical samples, e.g.
-boilerplate lines, are predicted once). Paragraphs with letters but fewer than ``min_paragraph_letters``
-(10) inherit the language of the nearest preceding detected paragraph (else the following one) instead of
-adding noise; letter-less ones are ``und``. An unsure paragraph is accepted without the fallback when its
-fastText label is the language of a confident paragraph of the same document (``context_agreement``).
-The remaining unsure paragraphs of a document are grouped by fastText label and the fallback runs once per
-group on its longest paragraph, cut to ``paragraph_fallback_chars`` (64; 48 loses 0.4-0.9 points of
-composed-document accuracy) (``group_unsure_paragraphs``). Inside documents lingua weighs a restricted
-set of languages (``lingua_restrict_first``, ``lingua_candidates``): fastText's top 5 labels for the
-group's 128-character sample with their close relatives, every non-Latin-script language when the sample
-has a non-Latin letter, and for a document's first group the Latin-script languages fastText
-under-proposes (``_FASTTEXT_BLIND``: the 8 it lacks, yo and so, where its top 5 holds the gold language
-for under 50% of unsure sentences; on samples under 96 characters also the 10 under 80% on 64-character
-samples), for later groups the languages the fallback already found in the document and the blind 10. A lingua call then weighs ~15 instead of ~45 Latin-script languages and costs ~2.5x less (lingua's
-cost is linear in the number of languages: ~10 us per language for 64 characters), which is what brings
-documents to the throughput target. On lone texts (64-character samples, halves A / B) this restriction
-differs from all-language lingua by -0.09 / -0.04 points on sentences (+0.06 / +0.12 with the short-sample
-set) and on make_corpus documents it changes nothing measurable (seed 1 and 2 corpora: page 99.3 / 99.5%,
-composed 97.2 / 97.6%, mixed docs listing both languages 110/114 and 99/104, as with all 75 languages).
-Rejected, measured: skipping the fallback for unsure groups under 10% of a document with confident
-paragraphs (saves ~13% of calls, loses mixed documents whose second language is short); later groups
-without the blind set (loses mixed documents of two fastText-blind languages); fastText threshold 0.6-0.7
-in documents (14% fewer calls, same accuracy, kept 0.8 for one policy). A document without any paragraph
-long enough is detected as one text. The document language is the character-weighted majority of
-paragraph languages (``doc_language='majority'``; 'whole_text' runs the policy on the whole text: same
-page agreement, worse on mixed documents); ``lang_mix`` gives every language's share of the characters of
-the paragraphs that have one, so a mixed document lists all of its languages. Counter calls are added up
-per batch and reported once per name.
+detectors are flat past ~120 characters; 112 and 96 measured: +2.5% / +6% fallback calls and lower paragraph
+accuracy; identical samples, e.g. boilerplate lines, are predicted once). In documents fastText decides a
+paragraph from ``paragraph_fasttext_threshold`` = 0.7 (lone texts: 0.8). Paragraphs with letters but fewer
+than ``min_paragraph_letters`` (10) inherit the language of the nearest preceding detected paragraph (else the
+following one) instead of adding noise; letter-less ones are ``und``. An unsure paragraph is accepted without
+the fallback when its fastText label is the language of a confident paragraph of the same document
+(``context_agreement``). The remaining unsure paragraphs of a document are grouped by fastText label and the
+fallback runs once per group (``group_unsure_paragraphs``): on the group's samples joined, longest first, cut
+to ``group_fallback_chars`` (96) when it has several paragraphs, else on the paragraph cut to
+``paragraph_fallback_chars`` (64; 48 loses 0.4-0.9 points of composed-document accuracy). Inside documents
+lingua weighs a restricted set of languages (``lingua_restrict_first``, ``lingua_candidates``): fastText's top
+5 labels with probability >= ``lingua_candidates_min_prob`` (0.05; the threshold prunes fastText's tree search:
+cheaper, same answers on the corpora) for the group's longest 128-character sample with their close
+relatives, every non-Latin-script language when the sample has a non-Latin letter, and for a document's first
+group the Latin-script languages fastText under-proposes (``_FASTTEXT_BLIND``: the 8 it lacks, yo and so, where
+its top 5 holds the gold language for under 50% of unsure sentences; on samples under 96 characters also the 10
+under 80% on 64-character samples), for later groups the languages the fallback already found in the document
+and the blind 10. A lingua call then weighs ~15 instead of ~45 Latin-script languages and costs ~2.5x less
+(lingua's cost is ~25 us per call plus ~5 us per language for 64 characters). On lone texts (64-character
+samples, halves A / B) this restriction differs from all-language lingua by -0.09 / -0.04 points on sentences
+(+0.06 / +0.12 with the short-sample set).
+
+Throughput choices (issue #3), measured on five make_corpus corpora (seeds 1, 2, 7, 11, 23; 15,000 documents),
+documents split in halves A / B by crc32 of the document id; a value is chosen on A as the cheapest one whose
+accuracy (share of paragraph characters of composed documents in the gold language, mixed documents listing
+both languages, page documents) is not below the previous policy's, then checked on B. Previous policy (0.8,
+longest paragraph's 64 characters, no probability floor): A 96.32% paragraph characters / 251 of 266 mixed /
+99.24% pages, B 96.56% / 265 of 274 / 99.52%. Joined group samples of 96 characters alone: A 96.73% / 252, B 96.98% / 266
+(128: +0.1 point for more lingua cost). With paragraph_fasttext_threshold 0.7 (9% fewer fallback calls; 0.6, 16%
+fewer, falls to 96.14% on A and is rejected), group samples on A: 64 characters 96.15% (below the previous
+policy), 80 96.42% / 253 / 99.30%, 96 96.49% / 253 / 99.30% (default), B with 96: 96.84% / 266 / 99.52%. 80 would
+be ~1% cheaper, but there all-language lingua falls behind the restricted sets on the tests' two-language
+fixture (22 vs 24 of 30 listing both) and the fixture's restricted-vs-all agreement test drops to 26/30; with 96
+the restricted sets list both in 23 of 30 (previous policy 24), all-language lingua 23. The code path itself was rewritten for speed with identical
+answers (tuples instead of per-paragraph objects, one pass per stage, an ASCII shortcut for the letter test,
+no decimal round() for fastText probabilities, fastText's binding called without its per-text check): the
+previous policy on this code gives byte-identical results on the five corpora. Instruction counts (valgrind,
+deterministic) per document fall to ~0.87 of the previous code and policy; the benchmark reports wall and CPU
+docs/s. Rejected or opt-in, measured: ``merge_unsure_below`` = 0.3
+(off by default): unsure paragraphs under that fastText probability form one group per document whatever
+their label (fastText spreads its mass over unrelated labels on languages it does not know): 22% fewer calls,
+pages and corpus mixed documents unchanged, composed documents better, but two-language documents of two
+fastText-blind languages (yo+zu, so+mi: the tests' fixture) listing both fall to 19 of 30 (previous policy 24,
+this default 23), so it is not the default; splitting that group in two halves keeps them but saves only 4% of the calls; accepting unsure groups
+whose fastText label the fallback already found in the document (1.6% fewer calls, no gain measurable);
+lingua_candidates 3 or a short-sample bound of 64 (same answers, ~1% cheaper: within the measurement noise);
+probing the candidates on 64 characters (pages 99.3% -> 97.5%); skipping the fallback for unsure groups under
+10% of a document with confident paragraphs (loses mixed documents whose second language is short); later
+groups without the blind set (loses mixed documents of two fastText-blind languages). A document without any
+paragraph long enough is detected as one text. The document language is the character-weighted majority of
+paragraph languages (``doc_language='majority'``; 'whole_text' runs the policy on the whole text: same page
+agreement, worse on mixed documents); ``lang_mix`` gives every language's share of the characters of the
+paragraphs that have one, so a mixed document lists all of its languages. Counter calls are added up per batch
+and reported once per name.
 """
 from __future__ import annotations
 
@@ -239,6 +265,10 @@ class LidConfig:
     max_paragraph_chars: int = 128  # ... and of each paragraph of a document (annotate_batch)
     paragraph_fallback_chars: int = 64  # ... and the fallback of each unsure paragraph group
     lingua_restrict_first: bool = True  # False: a doc's first fallback group gets all 75 languages (~2x the cost)
+    paragraph_fasttext_threshold: float = 0.7  # fastText decides a document paragraph from this probability
+    group_fallback_chars: int = 96  # fallback sample of a group of >= 2 unsure paragraphs: joined, cut here (0: longest)
+    lingua_candidates_min_prob: float = 0.05  # fastText labels below this are no lingua candidates in documents
+    merge_unsure_below: float = 0.0  # opt-in: a doc's unsure paragraphs under this fastText prob. form one group
     min_paragraph_letters: int = 10  # shorter paragraphs inherit a neighbour's language
     context_agreement: bool = True  # unsure paragraph agreeing with a confident one of its doc: accept
     group_unsure_paragraphs: bool = True  # one fallback call per (document, fastText label) group
@@ -246,8 +276,14 @@ class LidConfig:
     langdetect_seed: int = 0
 
     def __post_init__(self):
-        if not 0.0 <= self.fasttext_threshold <= 1.0:
-            raise ValueError("fasttext_threshold must be in [0, 1]")
+        if not 0.0 <= self.fasttext_threshold <= 1.0 or not 0.0 <= self.paragraph_fasttext_threshold <= 1.0:
+            raise ValueError("fasttext_threshold and paragraph_fasttext_threshold must be in [0, 1]")
+        if self.group_fallback_chars != 0 and self.group_fallback_chars < 16:
+            raise ValueError("group_fallback_chars must be 0 or >= 16")
+        if not 0.0 <= self.merge_unsure_below <= 1.0:
+            raise ValueError("merge_unsure_below must be in [0, 1]")
+        if not 0.0 <= self.lingua_candidates_min_prob < 1.0:
+            raise ValueError("lingua_candidates_min_prob must be in [0, 1)")
         if self.fallback not in _FALLBACKS:
             raise ValueError(f"fallback must be one of {_FALLBACKS}")
         if not 0.0 < self.script_dominance <= 1.0:
@@ -292,6 +328,17 @@ class DocLanguage:
 
 
 UND = LangPrediction("und", 0.0, None, "none")
+_UND_T = ("und", 0.0, "none")  # a paragraph without letters, in annotate_batch's (lang, score, detector) form
+
+
+def _round4(p: float) -> float:
+    """``round(p, 4)`` for a fastText probability (a float32 value in [0, 1]) without round()'s decimal
+    conversion: p * 10000 is exact in a double for such values, so rounding it half to even is equal."""
+    q = p * 10000.0
+    r = int(q + 0.5)
+    if r - q == 0.5:  # a tie (p = m/32): round half to even, as round() does
+        r -= r & 1
+    return r / 10000
 
 
 def _sample(text: str, limit: int) -> str:
@@ -327,9 +374,11 @@ class LanguageIdentifier:
             pass
         self._ft = fasttext.load_model(path)
         self._label_map = {l: normalize_lang_code(l) for l in self._ft.get_labels()}
+        self._ft_multiline = getattr(getattr(self._ft, "f", None), "multilinePredict", None)
         self._ft_labels = frozenset(self._label_map.values())
         n = max(1, self.config.min_paragraph_letters)
         self._enough_letters = re.compile(r"[\W\d_]*+(?:[^\W\d_][\W\d_]*+){%d}" % n)
+        self._enough_ascii = re.compile(r"[^A-Za-z]*+(?:[A-Za-z][^A-Za-z]*+){%d}" % n)  # same on ASCII text, cheaper
         self._lingua = None
         self._ld_factory = None
         if self.config.fallback == "lingua":
@@ -361,10 +410,15 @@ class LanguageIdentifier:
     # ---------------------------------------------------------------- single detectors (public for benchmarks)
 
     def fasttext_top(self, samples: list[str]) -> list[tuple[str, float]]:
-        """fastText top label (normalised) and probability for newline-free samples."""
+        """fastText top label (normalised) and probability of each sample (a newline counts as a space)."""
         if not samples:
             return []
-        labels, probs = self._ft.predict(samples, k=1)
+        raw = self._ft_multiline
+        if raw is not None:  # the binding behind FastText.predict, without its per-text newline check
+            labels, probs = raw([s.replace("\n", " ") + "\n" if "\n" in s else s + "\n" for s in samples], 1, 0.0,
+                                "strict")
+        else:
+            labels, probs = self._ft.predict(samples, k=1)
         lm = self._label_map
         return [(lm[l[0]] if l else "und", min(1.0, float(p[0])) if len(p) else 0.0)
                 for l, p in zip(labels, probs)]
@@ -484,8 +538,9 @@ class LanguageIdentifier:
 
     def _fallback_or_fasttext(self, sample: str, lang: str, p: float, count: CountFn,
                               known: frozenset | None = None, labels: list[str] | None = None,
-                              probe: str | None = None) -> LangPrediction:
-        """The fallback's answer for a sample fastText is unsure of, else fastText's own (counts one call)."""
+                              probe: str | None = None, with_script: bool = True) -> LangPrediction:
+        """The fallback's answer for a sample fastText is unsure of, else fastText's own (counts one call;
+        ``with_script``: fill the Chinese script of a ``zh`` answer)."""
         fb = None
         if self.config.fallback != "none":
             count("fallback_calls")
@@ -493,10 +548,11 @@ class LanguageIdentifier:
             if fb is None:
                 count("fallback_no_answer")
         if fb is None:
-            return LangPrediction(lang, round(p, 4), chinese_script(sample) if lang == "zh" else None, "fasttext")
+            return LangPrediction(lang, round(p, 4), chinese_script(sample) if with_script and lang == "zh" else None,
+                                  "fasttext")
         flang, fp = fb
-        return LangPrediction(flang, round(min(1.0, fp), 4), chinese_script(sample) if flang == "zh" else None,
-                              self.config.fallback)
+        return LangPrediction(flang, round(min(1.0, fp), 4),
+                              chinese_script(sample) if with_script and flang == "zh" else None, self.config.fallback)
 
     def _decide(self, samples: list[str], count: CountFn) -> list[LangPrediction]:
         out = self._first_pass(samples, count)
@@ -535,149 +591,219 @@ class LanguageIdentifier:
     def _annotate(self, texts, paragraph_spans, _para_spans, count: CountFn) -> list[DocLanguage]:
         cfg = self.config
         limit = cfg.max_paragraph_chars
+        cut_from = limit // 2
         enough = self._enough_letters.match
+        enough_ascii = self._enough_ascii.match
         has_letter = _HAS_LETTER.search
-        count("docs", len(texts))
+        ws_sub = _WS.sub
+        n_docs = len(texts)
+        # per document: one entry per span, None (inherits a neighbour's language) or (lang, score, detector)
+        pp_all: list[list[tuple | None]] = []
         doc_spans: list[list[tuple[int, int]]] = []
-        para_pred: list[dict[int, LangPrediction]] = [dict() for _ in texts]
-        flat: list[tuple[int, int]] = []
-        flat_samples: list[str] = []
+        flat_d: list[int] = []  # detectable paragraphs, flattened over the batch: document, span index, sample
+        flat_j: list[int] = []
+        flat_s: list[str] = []
         n_paras = 0
-        for d, text in enumerate(texts):
-            text = text or ""
+        for d in range(n_docs):
+            text = texts[d] or ""
             given = paragraph_spans[d] if paragraph_spans is not None else _para_spans(text)
             spans = [(int(s), int(e)) for s, e in given]
             doc_spans.append(spans)
+            pp: list[tuple | None] = [None] * len(spans)
+            pp_all.append(pp)
             n_paras += len(spans)
             for j, (s, e) in enumerate(spans):
-                smp = _sample(text[s:e], limit)
-                if enough(smp):
-                    flat.append((d, j))
-                    flat_samples.append(smp)
+                smp = text[s:e]  # inline _sample(text[s:e], limit)
+                if len(smp) > limit:
+                    smp = smp[: limit + 1]
+                    sp = smp.rfind(" ", cut_from)
+                    smp = smp[:sp] if sp > 0 else smp[:limit]
+                if "\n" in smp or "\r" in smp:
+                    smp = ws_sub(" ", smp)
+                smp = smp.strip()
+                if enough_ascii(smp) if smp.isascii() else enough(smp):
+                    flat_d.append(d)
+                    flat_j.append(j)
+                    flat_s.append(smp)
                 elif not has_letter(smp):  # digits, punctuation, symbols: nothing to detect or inherit
-                    para_pred[d][j] = UND
+                    pp[j] = _UND_T
+        count("docs", n_docs)
         count("paragraphs", n_paras)
-        first = self._first_pass(flat_samples, count, scripts=False)  # paragraphs carry no script
-        unsure = []
-        for k, ((d, j), r) in enumerate(zip(flat, first)):
-            if isinstance(r, LangPrediction):
-                para_pred[d][j] = r
+
+        # script rules, then fastText once per distinct sample (boilerplate lines repeat); paragraphs carry no script
+        special = _SPECIAL_SCRIPT.search
+        todo: list[int] = []
+        n_script = 0
+        for k, smp in enumerate(flat_s):
+            if not smp.isascii() and special(smp):
+                r = self.script_rule(smp, letter_count(smp), False)
+                if r is not None:
+                    pp_all[flat_d[k]][flat_j[k]] = (r.lang, r.score, "script")
+                    n_script += 1
+                    continue
+            todo.append(k)
+        uniq = dict.fromkeys([flat_s[k] for k in todo])
+        top = dict(zip(uniq, self.fasttext_top(list(uniq))))
+        th = cfg.paragraph_fasttext_threshold
+        ft_unsure: dict[int, tuple[str, float]] = {}  # flat index -> fastText's (label, probability) below th
+        n_ft = 0
+        for k in todo:
+            lang, p = top[flat_s[k]]
+            if p >= th:
+                pp_all[flat_d[k]][flat_j[k]] = (lang, _round4(p), "fasttext")
+                n_ft += 1
             else:
-                unsure.append(k)
-        confident = [frozenset(p.lang for p in para_pred[d].values() if p.lang != "und")
-                     for d in range(len(texts))]
+                ft_unsure[k] = (lang, p)
+
+        # unsure paragraphs: accepted by document context, else grouped per (document, fastText label)
+        confident: dict[int, set] = {}  # languages decided in the first pass, per document with unsure paragraphs
         groups: dict[tuple[int, str], list[int]] = {}
-        for k in unsure:
-            d, j = flat[k]
-            lang, p = first[k]  # type: ignore[misc]
-            if cfg.context_agreement and lang in confident[d]:
-                para_pred[d][j] = LangPrediction(lang, round(p, 4), None, "fasttext")
-                count("decided_by_fasttext")
-                count("fasttext_by_context")
+        n_ctx = 0
+        ctx = cfg.context_agreement
+        grouped = cfg.group_unsure_paragraphs
+        merge_below = cfg.merge_unsure_below
+        for k, (lang, p) in ft_unsure.items():
+            d = flat_d[k]
+            if ctx:
+                c = confident.get(d)
+                if c is None:  # first unsure paragraph of d (flat order is document-major): first-pass answers only
+                    c = confident[d] = {x[0] for x in pp_all[d] if x is not None and x[0] != "und"}
+                if lang in c:
+                    pp_all[d][flat_j[k]] = (lang, _round4(p), "fasttext")
+                    n_ctx += 1
+                    continue
+            if not grouped:
+                key = (d, str(k))
+            elif p < merge_below:  # fastText's label says nothing here: one group per document
+                key = (d, "")
             else:
-                groups.setdefault((d, lang) if cfg.group_unsure_paragraphs else (d, str(k)), []).append(k)
+                key = (d, lang)
+            groups.setdefault(key, []).append(k)
+        n_ft += n_ctx
         found: dict[int, set] = {}  # languages the fallback found so far in each document
-        size = {g: sum(len(flat_samples[k]) for k in ks) for g, ks in groups.items()}
+        size = {g: sum(len(flat_s[k]) for k in ks) for g, ks in groups.items()}
         order = sorted(groups, key=lambda g: (g[0], -size[g], g[1]))
-        reps = {g: max(groups[g], key=lambda k: len(flat_samples[k])) for g in order}
+        reps = {g: max(groups[g], key=lambda k: len(flat_s[k])) for g in order}
         topk: dict[tuple, list[str]] = {}
         k_c = cfg.lingua_candidates
-        if self._lingua is not None and k_c > 0:
-            if order:  # fastText's top-k of every group's representative, in one batch
-                lm = self._label_map
-                for g, ls in zip(order, self._ft.predict([flat_samples[reps[g]] for g in order], k=k_c)[0]):
-                    topk[g] = [lm[l] for l in ls]
+        if self._lingua is not None and k_c > 0 and order:  # fastText's top-k of every group's representative
+            lm = self._label_map
+            for g, ls in zip(order, self._ft.predict([flat_s[reps[g]] for g in order], k=k_c,
+                                                     threshold=cfg.lingua_candidates_min_prob)[0]):
+                topk[g] = [lm[l] for l in ls]
+        decided: dict[str, int] = {}
+        fb_chars = cfg.paragraph_fallback_chars
+        group_chars = cfg.group_fallback_chars
         for g in order:
             d = g[0]
             ks = groups[g]
             rep = reps[g]
-            lang, p = first[rep]  # type: ignore[misc]
+            lang, p = ft_unsure[rep]
             known = frozenset(found.get(d, ())) if (d in found or cfg.lingua_restrict_first) else None
-            r = self._fallback_or_fasttext(_sample(flat_samples[rep], cfg.paragraph_fallback_chars), lang, p,
-                                           count, known, topk.get(g), flat_samples[rep])
-            if r.detector != "fasttext":
+            if group_chars and len(ks) > 1:  # the group's samples joined, longest first (ties: document order)
+                fs = _sample(" ".join(sorted((flat_s[k] for k in ks), key=len, reverse=True)), group_chars)
+            else:
+                fs = _sample(flat_s[rep], fb_chars)
+            r = self._fallback_or_fasttext(fs, lang, p, count, known, topk.get(g),
+                                           flat_s[rep], with_script=False)
+            pp = pp_all[d]
+            if r.detector == "fasttext":  # keep each paragraph's own fastText probability
+                for k in ks:
+                    pp[flat_j[k]] = (lang, _round4(ft_unsure[k][1]), "fasttext")
+            else:
                 found.setdefault(d, set()).add(r.lang)
-            for k in ks:
-                j = flat[k][1]
-                if r.detector == "fasttext":  # keep each paragraph's own fastText probability
-                    para_pred[d][j] = LangPrediction(lang, round(first[k][1], 4), None, "fasttext")  # type: ignore[index]
-                else:
-                    para_pred[d][j] = r
-                count(f"decided_by_{r.detector}")
+                t = (r.lang, r.score, r.detector)
+                for k in ks:
+                    pp[flat_j[k]] = t
+            decided[r.detector] = decided.get(r.detector, 0) + len(ks)
+        if n_script:
+            count("decided_by_script", n_script)
+        if n_ft:
+            count("decided_by_fasttext", n_ft)
+        if n_ctx:
+            count("fasttext_by_context", n_ctx)
+        for det, n in decided.items():
+            count(f"decided_by_{det}", n)
 
-        whole: list[LangPrediction | None] = [None] * len(texts)
-        need = [d for d, text in enumerate(texts)
-                if (cfg.doc_language == "whole_text" or all(p.lang == "und" for p in para_pred[d].values()))
-                and (text or "").strip()]
+        first_det = [next((x for x in pp if x is not None and x[0] != "und"), None) for pp in pp_all]
+        whole: list[LangPrediction | None] = [None] * n_docs
+        need = [d for d in range(n_docs)
+                if (cfg.doc_language == "whole_text" or first_det[d] is None) and (texts[d] or "").strip()]
         if need:
             wl = cfg.max_sample_chars
             for d, r in zip(need, self._decide([_sample(texts[d], wl) for d in need], count)):
                 whole[d] = r
-        return [self._assemble(texts[d] or "", doc_spans[d], para_pred[d], whole[d], count)
-                for d in range(len(texts))]
+        tot = [0, 0, 0, 0]  # paragraphs und, paragraphs inherited, docs und, docs multilingual
+        out = [self._assemble(texts[d] or "", doc_spans[d], pp_all[d], first_det[d], whole[d], tot)
+               for d in range(n_docs)]
+        for name, n in zip(("paragraphs_und", "paragraphs_inherited", "docs_und", "docs_multilingual"), tot):
+            if n:
+                count(name, n)
+        return out
 
-    def _assemble(self, text: str, spans: list[tuple[int, int]], preds: dict[int, LangPrediction],
-                  whole: LangPrediction | None, count: CountFn) -> DocLanguage:
-        detected = [j for j in sorted(preds) if preds[j].lang != "und"]
+    def _assemble(self, text: str, spans: list[tuple[int, int]], pp: list[tuple | None], last: tuple | None,
+                  whole: LangPrediction | None, tot: list[int]) -> DocLanguage:
+        """DocLanguage of one document from its paragraph answers ``pp`` (None: inherit the nearest preceding
+        detected paragraph's language, else the first following one; ``last``: the first detected answer);
+        adds to the batch totals ``tot``."""
         paras: list[dict] = []
-        n_und = n_inh = 0
-        if not detected and whole is not None and whole.lang != "und":
-            # no paragraph long enough: every paragraph with letters takes the whole text's language
-            for j, (s, e) in enumerate(spans):
-                if j in preds:  # no letters
-                    paras.append({"start": s, "end": e, "lang": "und", "score": 0.0})
-                    n_und += 1
-                else:
-                    paras.append({"start": s, "end": e, "lang": whole.lang, "score": whole.score})
-                    n_inh += 1
-        else:
-            k = 0  # index into detected of the next detected paragraph at or after j
-            nd = len(detected)
-            for j, (s, e) in enumerate(spans):
-                p = preds.get(j)
-                if p is None:
-                    while k < nd and detected[k] < j:
-                        k += 1
-                    src = detected[k - 1] if k > 0 else (detected[k] if k < nd else None)
-                    if src is None:
-                        paras.append({"start": s, "end": e, "lang": "und", "score": 0.0})
-                        n_und += 1
-                        continue
-                    p = preds[src]
-                    n_inh += 1
-                elif p.lang == "und":
-                    n_und += 1
-                paras.append({"start": s, "end": e, "lang": p.lang, "score": p.score})
-        if n_und:
-            count("paragraphs_und", n_und)
-        if n_inh:
-            count("paragraphs_inherited", n_inh)
+        add = paras.append
         chars: dict[str, int] = {}
         wscore: dict[str, float] = {}
-        for p in paras:
-            lang = p["lang"]
-            if lang == "und":
-                continue
-            w = p["end"] - p["start"]
-            chars[lang] = chars.get(lang, 0) + w
-            wscore[lang] = wscore.get(lang, 0.0) + w * p["score"]
+        best: dict[str, tuple[int, str]] = {}  # language -> (length, detector) of its longest detected paragraph
+        n_und = n_inh = 0
+        if last is None and whole is not None and whole.lang != "und":
+            # no paragraph long enough: every paragraph with letters takes the whole text's language
+            wlang, wsc = whole.lang, whole.score
+            for (s, e), x in zip(spans, pp):
+                if x is not None:  # no letters
+                    add({"start": s, "end": e, "lang": "und", "score": 0.0})
+                    n_und += 1
+                else:
+                    add({"start": s, "end": e, "lang": wlang, "score": wsc})
+                    n_inh += 1
+                    chars[wlang] = chars.get(wlang, 0) + (e - s)
+                    wscore[wlang] = wscore.get(wlang, 0.0) + (e - s) * wsc
+        else:
+            for (s, e), x in zip(spans, pp):
+                if x is None:
+                    if last is None:
+                        add({"start": s, "end": e, "lang": "und", "score": 0.0})
+                        n_und += 1
+                        continue
+                    lang, sc = last[0], last[1]
+                    n_inh += 1
+                else:
+                    lang, sc = x[0], x[1]
+                    if lang == "und":
+                        add({"start": s, "end": e, "lang": "und", "score": sc})
+                        n_und += 1
+                        continue
+                    last = x
+                    b = best.get(lang)
+                    if b is None or e - s > b[0]:
+                        best[lang] = (e - s, x[2])
+                add({"start": s, "end": e, "lang": lang, "score": sc})
+                chars[lang] = chars.get(lang, 0) + (e - s)
+                wscore[lang] = wscore.get(lang, 0.0) + (e - s) * sc
+        tot[0] += n_und
+        tot[1] += n_inh
         total = sum(chars.values())
         if total == 0:
-            count("docs_und")
+            tot[2] += 1
             return DocLanguage("und", 0.0, None, "none", paras, {})
         if len(chars) == 1:
             mix = {lang: 1.0 for lang in chars}
         else:
             mix = {l: round(c / total, 4) for l, c in sorted(chars.items(), key=lambda x: (-x[1], x[0]))}
-            count("docs_multilingual")
-        if whole is not None and whole.lang != "und" and (self.config.doc_language == "whole_text" or not detected):
+            tot[3] += 1
+        if whole is not None and whole.lang != "und" and (self.config.doc_language == "whole_text" or not best):
             lang, score, detector = whole.lang, whole.score, whole.detector
         else:
             lang = next(iter(mix))
             score = round(wscore[lang] / chars[lang], 4)
-            best = max((j for j in detected if preds[j].lang == lang),
-                       key=lambda j: spans[j][1] - spans[j][0], default=None)
-            detector = preds[best].detector if best is not None else (whole.detector if whole else "none")
+            b = best.get(lang)
+            detector = b[1] if b is not None else (whole.detector if whole else "none")
         script = None
         if lang == "zh":
             script = chinese_script("".join(text[p["start"]:p["end"]] for p in paras if p["lang"] == "zh"))

@@ -239,3 +239,113 @@ def test_counts_flushed_once_per_name(lid):
     assert len(names) == len(set(names))  # one call per counter name and batch
     assert dict(calls)["paragraphs"] == 10 and dict(calls)["docs"] == 3
     assert dict(calls)["paragraphs_inherited"] == 2 and dict(calls)["paragraphs_und"] == 2
+
+
+def test_round4_equals_round():
+    """The fast rounding of fastText probabilities equals round(p, 4) on float32 values, ties included."""
+    import numpy as np
+
+    from filters.langid import _round4
+
+    grid = (np.arange(0, 2**16 + 1, dtype=np.float64) / 2**16).astype(np.float32).tolist()
+    rnd = np.random.default_rng(0).random(50_000, dtype=np.float32).tolist()
+    ties = [m / 32 for m in range(33)]  # p * 10000 ends in .5 exactly: half to even
+    for p in grid + rnd + ties:
+        assert _round4(p) == round(p, 4), p
+    assert _round4(0.03125) == 0.0312 and _round4(0.15625) == 0.1562
+
+
+def test_ascii_letter_pattern_agrees(lid):
+    """The ASCII shortcut of the min_paragraph_letters test answers as the Unicode pattern on ASCII text."""
+    import random
+
+    rng = random.Random(0)
+    alphabet = "ab Z9_-.,;!\t0x"
+    for _ in range(3000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert bool(lid._enough_ascii.match(s)) == bool(lid._enough_letters.match(s)), s
+
+
+def _text_with_fasttext_prob(lid, shared_data, lo, hi, min_len=90):
+    """First lingua sentence (file order) whose fastText top probability on its 128-character sample is in [lo, hi)."""
+    from filters.langid import _sample
+
+    rows = [t for _, t in _lingua_rows(shared_data, "sentences")[::7] if len(t) >= min_len]
+    for t, (_, p) in zip(rows, lid.fasttext_top([_sample(t, 128) for t in rows])):
+        if lo <= p < hi:
+            return t
+    raise AssertionError("no such sentence")
+
+
+def test_paragraph_fasttext_threshold(lid, shared_data):
+    """Inside documents fastText decides from paragraph_fasttext_threshold (0.7), lone texts from 0.8."""
+    assert lid.config.paragraph_fasttext_threshold == 0.7 and lid.config.fasttext_threshold == 0.8
+    t = _text_with_fasttext_prob(lid, shared_data, 0.72, 0.78)
+    c = Counts()
+    d = lid.annotate_batch([t], count=c)[0]
+    assert d.detector == "fasttext" and c["fallback_calls"] == 0 and c["decided_by_fasttext"] == 1
+    c = Counts()
+    lid.predict_batch([t], count=c)
+    assert c["fallback_calls"] == 1
+    old = LanguageIdentifier(LidConfig(paragraph_fasttext_threshold=0.8))
+    c = Counts()
+    old.annotate_batch([t], count=c)
+    assert c["fallback_calls"] == 1
+
+
+def test_group_fallback_sample(shared_data):
+    """A group of unsure paragraphs (same document, same fastText label) gives the fallback their samples
+    joined, longest first, cut at group_fallback_chars; a lone unsure paragraph gives its own sample cut at
+    paragraph_fallback_chars; group_fallback_chars=0 gives the longest paragraph's sample (previous policy)."""
+    from filters.langid import _sample
+
+    zu = ZU
+    zu2 = ZU.replace("namuhla", "izolo")
+    seen = {}
+    for gchars in (96, 0):
+        x = LanguageIdentifier(LidConfig(group_fallback_chars=gchars))
+        (la, pa), (lb, pb) = x.fasttext_top([zu, zu2])
+        assert la == lb and max(pa, pb) < 0.7  # one unsure group of two paragraphs (lid.176 has no Zulu)
+        samples = []
+        orig = x.fallback_one
+        x.fallback_one = lambda s, *a, **k: (samples.append(s), orig(s, *a, **k))[1]
+        c = Counts()
+        d = x.annotate_batch([zu + "\n" + zu2], count=c)[0]
+        assert c["fallback_calls"] == 1 and d.lang == "zu"
+        assert [p["lang"] for p in d.paragraphs] == ["zu", "zu"]
+        seen[gchars] = samples[0]
+    longest, other = sorted([zu, zu2], key=len, reverse=True)
+    assert seen[96] == _sample(longest + " " + other, 96) and len(seen[96]) > 64
+    assert seen[0] == _sample(longest, 64)
+
+
+def test_new_config_validation():
+    for bad in (dict(paragraph_fasttext_threshold=1.2), dict(paragraph_fasttext_threshold=-0.1),
+                dict(group_fallback_chars=8), dict(group_fallback_chars=-1),
+                dict(lingua_candidates_min_prob=1.0), dict(lingua_candidates_min_prob=-0.5)):
+        with pytest.raises(ValueError):
+            LidConfig(**bad)
+    LidConfig(group_fallback_chars=0, lingua_candidates_min_prob=0.0, paragraph_fasttext_threshold=0.8)
+
+
+def test_merge_unsure_below_opt_in(lid, shared_data):
+    """merge_unsure_below (off by default) puts a document's unsure paragraphs below that fastText probability in
+    one fallback group whatever their fastText label: one call instead of one per label."""
+    from filters.langid import _sample
+
+    zu = [t for g, t in _lingua_rows(shared_data, "sentences") if g == "zu" and len(t) >= 80][:60]
+    top = lid.fasttext_top([_sample(t, 128) for t in zu])
+    a = next(i for i, (_, p) in enumerate(top) if p < 0.3)
+    b = next(i for i, (l, p) in enumerate(top) if p < 0.3 and l != top[a][0])
+    doc = zu[a] + "\n" + zu[b]
+    c = Counts()
+    d = lid.annotate_batch([doc], count=c)[0]
+    assert c["fallback_calls"] == 2  # default: one group per fastText label
+    m = LanguageIdentifier(LidConfig(merge_unsure_below=0.3))
+    c = Counts()
+    dm = m.annotate_batch([doc], count=c)[0]
+    assert c["fallback_calls"] == 1 and c["decided_by_lingua"] == 2
+    assert dm.lang == "zu" and len({p["lang"] for p in dm.paragraphs}) == 1
+    assert d.lang == "zu"
+    with pytest.raises(ValueError):
+        LidConfig(merge_unsure_below=1.5)
