@@ -717,6 +717,24 @@ def band_keys(signature: np.ndarray, config: MinHashConfig) -> list[bytes]:
             for i in range(config.bands)]
 
 
+EMPTY_VALUE = _EMPTY  # every value of the signature of a text without shingles
+_BAND_MULTIPLIERS = np.random.default_rng(0x7E5E).integers(1, 1 << 63, size=(4096,), dtype=np.uint64) | np.uint64(1)
+
+
+def band_key_matrix(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """(n, num_perm) uint32 signatures -> (n, bands) uint64 LSH bucket keys. Band ``b``'s key mixes
+    its ``rows`` values with per-(band, row) odd multipliers and a 64-bit finalizer, so equal bands
+    give equal keys and different bands (or band positions) collide with probability ~2^-64."""
+    n = sigs.shape[0]
+    if bands * rows > len(_BAND_MULTIPLIERS):
+        raise ValueError("bands x rows above 4096")
+    vals = sigs[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
+    mult = _BAND_MULTIPLIERS[: bands * rows].reshape(1, bands, rows)
+    with np.errstate(over="ignore"):
+        mixed = _fmix64(vals * mult + np.arange(1, bands * rows + 1, dtype=np.uint64).reshape(1, bands, rows))
+        return _fmix64((mixed * mult).sum(axis=2, dtype=np.uint64) + np.arange(bands, dtype=np.uint64))
+
+
 def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
     """Estimated Jaccard similarity: the fraction of equal signature values (as datasketch)."""
     a, b = np.asarray(sig_a), np.asarray(sig_b)

@@ -26,7 +26,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from filters.dedup_text import dedup_features
-from filters.minhash import MinHasher
+from filters.minhash import EMPTY_VALUE, MinHasher, band_key_matrix
 from pipeline.annotate import RowGroup, list_row_groups
 from pipeline.beam_io import (Counters, WriteStats, WriteTable, shard_of, table_metadata, write_parquet,
                               write_shard_rows)
@@ -154,32 +154,6 @@ def _seconds(epoch_ms: int | None) -> int:
     if epoch_ms is None:
         return 0
     return epoch_ms // 1000 if epoch_ms >= 0 else -((-epoch_ms) // 1000)
-
-
-EMPTY_VALUE = np.uint32(0xFFFFFFFF)
-_BAND_MULTIPLIERS = np.random.default_rng(0x7E5E).integers(1, 1 << 63, size=(4096,), dtype=np.uint64) | np.uint64(1)
-
-
-def _fmix64(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
-
-
-def band_key_matrix(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """(n, num_perm) uint32 signatures -> (n, bands) uint64 LSH bucket keys. Band ``b``'s key mixes
-    its ``rows`` values with per-(band, row) odd multipliers and a 64-bit finalizer, so equal bands
-    give equal keys and different bands (or band positions) collide with probability ~2^-64."""
-    n = sigs.shape[0]
-    if bands * rows > len(_BAND_MULTIPLIERS):
-        raise ValueError("bands x rows above 4096")
-    vals = sigs[:, : bands * rows].astype(np.uint64).reshape(n, bands, rows)
-    mult = _BAND_MULTIPLIERS[: bands * rows].reshape(1, bands, rows)
-    with np.errstate(over="ignore"):
-        mixed = _fmix64(vals * mult + np.arange(1, bands * rows + 1, dtype=np.uint64).reshape(1, bands, rows))
-        return _fmix64((mixed * mult).sum(axis=2, dtype=np.uint64) + np.arange(bands, dtype=np.uint64))
 
 
 def _partitioned(tag, n_parts, hashes: np.ndarray, doc_idx: np.ndarray, ids):

@@ -24,7 +24,7 @@ def test_b_bit_sketch_estimates_jaccard_like_the_full_signature():
 
 
 def test_band_keys_are_equal_exactly_when_a_band_is_equal():
-    from pipeline.dedup import band_key_matrix
+    from filters.minhash import band_key_matrix
 
     rng = np.random.default_rng(5)
     sigs = rng.integers(0, 1 << 32, size=(50, 128), dtype=np.uint32)
