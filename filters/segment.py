@@ -99,12 +99,10 @@ def _is_cjk_char(ch: str) -> bool:
     return 0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF or 0x20000 <= o <= 0x3FFFF
 
 
-def _dot_is_boundary(text: str, s_start: int, dot: int, nxt: int, lang: str | None,
-                     other_spaces: bool = True) -> bool:
-    """Decide whether the dot at ``dot`` (next non-space character at ``nxt``) ends a sentence
-    that began at ``s_start``. ``other_spaces`` False promises that ``text`` holds no tab and no
-    no-break space (the token is then cut at the last plain space only)."""
-    # the token before the dot: back to white space, a CJK character or the sentence start
+def _token_before(text: str, s_start: int, dot: int, other_spaces: bool) -> tuple[int, str]:
+    """(start, token) of the token before the dot at ``dot``: back to white space, a CJK character or
+    the sentence start ``s_start`` (at most 24 characters), without leading opening brackets/quotes.
+    ``other_spaces`` False promises that ``text`` holds no tab and no no-break space."""
     lo = dot - 24
     if lo < s_start:
         lo = s_start
@@ -118,7 +116,15 @@ def _dot_is_boundary(text: str, s_start: int, dot: int, nxt: int, lang: str | No
         if m is not None:
             i = m.end()
             tok = text[i:dot]
-    tok = tok.lstrip(_OPENERS)
+    return i, tok.lstrip(_OPENERS)
+
+
+def _dot_is_boundary(text: str, s_start: int, dot: int, nxt: int, lang: str | None,
+                     other_spaces: bool = True) -> bool:
+    """Decide whether the dot at ``dot`` (next non-space character at ``nxt``) ends a sentence
+    that began at ``s_start``. ``other_spaces`` False promises that ``text`` holds no tab and no
+    no-break space (the token is then cut at the last plain space only)."""
+    i, tok = _token_before(text, s_start, dot, other_spaces)
     if not tok:
         return True
     ch = text[nxt]
@@ -174,20 +180,7 @@ def _split(text: str, paragraphs, lang: str | None, out: list) -> None:
                     continue
             elif not _is_cjk_char(text[nxt]):
                 continue                          # "3.14", "example.com", "a.b@c.de"
-            lo = ms - 24
-            if lo < start:
-                lo = start
-            if other_spaces:
-                i = max(text.rfind(" ", lo, ms), text.rfind("\t", lo, ms), text.rfind("\u00a0", lo, ms)) + 1 or lo
-            else:
-                i = text.rfind(" ", lo, ms) + 1 or lo
-            tok = text[i:ms]
-            if not tok.isascii():
-                cut = _LAST_SPACE_OR_CJK.match(text, i, ms)
-                if cut is not None:
-                    i = cut.end()
-                    tok = text[i:ms]
-            tok = tok.lstrip(_OPENERS)
+            i, tok = _token_before(text, start, ms, other_spaces)
             if tok:
                 ch = text[nxt]
                 if ch.islower():
