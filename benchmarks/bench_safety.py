@@ -13,8 +13,9 @@ language has an LDNOOBW list. Each document is scanned with the list of its (gol
 all 28 lists being loaded. The rule under test is the weighted score
 (``WordBlocklist.from_ldnoobw_dir(d, **default_scoring())``, flag ``flagged_by_score(2.0)``); the old
 rule (two or more different entries, ``flagged()``) is reported beside it. Planted recall is also
-estimated without the corpus: make_corpus's planting (2-5 entries drawn uniformly from the
-language's list) is simulated many times per language (``--sim N``).
+estimated by simulation, as a corpus holds only ~50 planted documents: make_corpus's planting (2-5
+entries drawn uniformly from the language's list, inserted at random positions) is repeated ``--sim N``
+times per language on the corpus's unplanted documents of that language.
 """
 from __future__ import annotations
 
@@ -105,23 +106,34 @@ def _cold_offensive_automaton():
     return auto
 
 
-def simulate_planting(wb: WordBlocklist, ldnoobw: Path, langs: list[str], n: int, seed: int = 0) -> dict:
+def simulate_planting(wb: WordBlocklist, ldnoobw: Path, langs: list[str], n: int, carriers: dict,
+                      seed: int = 0) -> dict:
     """Share of simulated planted documents flagged, per language: make_corpus's draw (2-5 entries,
-    uniform without replacement from the raw list) joined into a carrier text, scanned with the language."""
+    uniform without replacement from the raw list), each entry inserted at a random token position of
+    a random paragraph (characters for zh/ja/th, words otherwise) of a random unplanted document of
+    that language from this corpus (``carriers[lang]``), scanned with the language. The carrier's own
+    hits count, as they do in make_corpus documents."""
     import random
 
     out = {}
     for lang in langs:
+        if not carriers.get(lang):
+            continue
         rng = random.Random(f"{seed}:{lang}")
         words = [w.strip() for w in open(ldnoobw / f"{lang}.txt", encoding="utf-8-sig") if w.strip()]
         ok_new = ok_old = 0
         for _ in range(n):
-            picked = rng.sample(words, min(len(words), rng.randint(2, 5)))
-            if lang in ("zh", "ja", "th"):
-                text = "今天。" + "，".join(picked) + "。"
-            else:
-                text = "and " + " , ".join(picked) + " ."
-            r = wb.scan(text, lang=lang)
+            paras = rng.choice(carriers[lang]).split("\n\n")
+            for word in rng.sample(words, min(len(words), rng.randint(2, 5))):
+                k = rng.randrange(len(paras))
+                if lang in ("zh", "ja", "th"):
+                    j = rng.randint(0, len(paras[k]))
+                    paras[k] = paras[k][:j] + word + paras[k][j:]
+                else:
+                    toks = paras[k].split()
+                    j = rng.randint(0, len(toks))
+                    paras[k] = " ".join(toks[:j] + [word] + toks[j:])
+            r = wb.scan("\n\n".join(paras), lang=lang)
             ok_new += r.flagged_by_score(DEFAULT_MIN_SCORE)
             ok_old += r.flagged()
         out[lang] = (ok_new / n, ok_old / n)
@@ -186,9 +198,14 @@ def bench_blocklist(docs, truth, ldnoobw: Path, sim_n: int = 2000) -> dict:
     res["fpr_no_lang"] = fp_all / max(1, neg)
     # simulated planting, per language of the planted documents
     sim_langs = sorted(planted_langs)
-    res["sim"] = simulate_planting(wb, ldnoobw, sim_langs, sim_n)
+    carriers = collections.defaultdict(list)
+    for i, t in truth.items():
+        if t["kind"] in ("composed", "page") and len(t["langs"]) == 1 and not t.get("badwords"):
+            carriers[t["langs"][0]].append(docs[i]["text"])
+    res["sim"] = simulate_planting(wb, ldnoobw, sim_langs, sim_n, carriers)
     tot = sum(planted_langs.values())
-    res["sim_overall"] = tuple(sum(planted_langs[l] * res["sim"][l][k] for l in sim_langs) / max(1, tot)
+    tot = sum(planted_langs[l] for l in res["sim"])
+    res["sim_overall"] = tuple(sum(planted_langs[l] * res["sim"][l][k] for l in res["sim"]) / max(1, tot)
                                for k in (0, 1))
     # zh_konsheng categories: share of zh non-planted docs with a hit, per category
     kons = SHARED / "data" / "safety" / "zh_konsheng"
@@ -327,7 +344,8 @@ def main() -> None:
          f"| other docs flagged when no language is given (every list applies) | {bl['fpr_no_lang']:.1%} | | — |",
          f"| entries / single-character unspaced entries dropped | {bl['entries']} / {bl['dropped_short']} | | — |",
          f"| scan speed | {bl['mb_s']:.1f} M chars/s (build {bl['build_s']:.2f} s) | | — |", "",
-         f"Simulated planting ({args.sim} documents per language; new / old rule): "
+         f"Simulated planting ({args.sim} documents per language, entries inserted into this corpus's unplanted "
+         f"documents of the language; new / old rule): "
          + ", ".join(f"{l} {a:.1%} / {b:.1%}" for l, (a, b) in bl["sim"].items()) + ".", "",
          f"Flagged other docs by kind (new rule): {bl['fp_by_kind']}. Most frequent entries in them (weight): "
          + ", ".join(f"{l}:{w} ({wt:g}) {n}" for (l, w, wt), n in bl["fp_terms"]) + ".", "",
