@@ -329,7 +329,7 @@ def main() -> None:
          f"Rule: score = sum of the weights of the distinct entries found (variants count once), flag when "
          f"score >= {DEFAULT_MIN_SCORE:g}. Weights from `filters/resources/badword_weak_terms.txt` "
          f"({bl['weighted']} (entry, language) pairs not at 1.0: the listed weak entries at 0.5, the kept single unspaced "
-         "characters at 0.25 (one common character, 性, dropped); every other entry 1.0. Old rule: >= 2 different entries.", "",
+         "characters at 0.25 (rare ones, `rare_char`, weigh 1.0; one common character, 性, is dropped); every other entry 1.0. Old rule: >= 2 different entries.", "",
          "| figure | new rule (score >= 2) | old rule (>= 2 entries) | target |", "|---|---|---|---|",
          f"| docs with planted bad words flagged | {bl['tp']}/{bl['pos']} = {bl['tp'] / max(1, bl['pos']):.1%} | "
          f"{bl['tp_old']}/{bl['pos']} = {bl['tp_old'] / max(1, bl['pos']):.1%} | >= 99% |",

@@ -1,7 +1,7 @@
 """Derive filters/resources/badword_weak_terms.txt: per-language weights of LDNOOBW entries that are
 weak evidence of offensive content because ordinary text uses them.
 
-Usage: .venv/bin/python benchmarks/derive_weak_terms.py [--out PATH] [--zipf 4.4] [--zipf-langs zh]
+Usage: .venv/bin/python benchmarks/derive_weak_terms.py [--out PATH] [--zipf 4.4] [--zipf-langs zh] [--rare-char-zipf 3.5]
 
 Criterion (every number below is computed here, nothing is hand-picked):
 
@@ -18,7 +18,13 @@ Criterion (every number below is computed here, nothing is hand-picked):
    seed-1 benchmark corpus, hence zh only.
 3. short_common — a single unspaced character found in >= 1% of the clean reference units of its
    language: weight 0 (dropped: it fires inside ordinary words). Other single characters are kept
-   at the scorer's ``short_weight`` (0.25) and are not listed.
+   at the scorer's ``short_weight`` (0.25) and are not listed, except under 4.
+4. rare_char — for the languages in --zipf-langs, a single unspaced character whose Zipf frequency
+   as a word in general text is below --rare-char-zipf (3.5, ~3 per million words) weighs 1.0: such
+   characters (屄, 肏, 閪, the Cantonese profanity characters ...) are rarely anything but the
+   offensive word. Chosen on three make_corpus seeds: at 3.5 the other-document flag rate is the
+   same as with every character at 0.25 and the simulated planted recall of zh rises from 95.7% to
+   97.2%; at 3.7 the flag rate rises by 0.2-0.35 points (屌, 淫 and 鳩 become strong).
 
 wordfreq is needed only to re-run this script (pip install wordfreq==3.1.1), never at run time.
 """
@@ -70,7 +76,7 @@ def is_short(term: str) -> bool:
     return len(term) == 1 and is_unspaced_char(term)
 
 
-def derive(data: Path, zipf_min: float, zipf_langs: set[str]) -> tuple[list[tuple[str, str, float, str]], dict]:
+def derive(data: Path, zipf_min: float, zipf_langs: set[str], rare_char_zipf: float = 3.5) -> tuple[list[tuple[str, str, float, str]], dict]:
     wb = WordBlocklist.from_ldnoobw_dir(data / "safety" / "ldnoobw", min_unspaced_len=1)
     langs = set(wb.langs)
     units = reference_units(data, langs)
@@ -97,21 +103,27 @@ def derive(data: Path, zipf_min: float, zipf_langs: set[str]) -> tuple[list[tupl
                 z = zipf_frequency(term, lang)
                 if z >= zipf_min:
                     rows[(lang, term)] = (WEAK, f"general_freq zipf={z:.2f}")
+        for term, lang, _cat in wb.entries():
+            if lang in zipf_langs and is_short(term) and (lang, term) not in rows:
+                z = zipf_frequency(term, lang)
+                if z < rare_char_zipf:
+                    rows[(lang, term)] = (1.0, f"rare_char zipf={z:.2f}")
     out = sorted((lang, term, w, note) for (lang, term), (w, note) in rows.items())
     stats = {"units": {l: len(v) for l, v in sorted(units.items())}, "entries": len(wb)}
     return out, stats
 
 
-def write(rows, stats, path: Path, zipf_min: float, zipf_langs: set[str]) -> None:
+def write(rows, stats, path: Path, zipf_min: float, zipf_langs: set[str], rare_char_zipf: float) -> None:
     header = f"""# Weights of LDNOOBW entries that are weak evidence of offensive content (derived, do not edit:
-# re-run `.venv/bin/python benchmarks/derive_weak_terms.py --zipf {zipf_min} --zipf-langs {','.join(sorted(zipf_langs))}`).
+# re-run `.venv/bin/python benchmarks/derive_weak_terms.py --zipf {zipf_min} --zipf-langs {','.join(sorted(zipf_langs))} --rare-char-zipf {rare_char_zipf}`).
 # Format: lang<TAB>term<TAB>weight<TAB>why. Unlisted entries weigh 1.0, unlisted single unspaced
 # characters the scorer's short_weight (0.25). Document score = sum of the weights of the distinct
 # entries found; flag = score >= 2.0 (filters.blocklist.BlocklistResult.flagged_by_score).
 # Criterion: clean_df = found in >= 1 unit of clean reference text of the language (lingua LID
 # sentences/word pairs/single words, c4zh Common Crawl lines, Dolma/cc_net Common Crawl docs) -> 0.5;
 # general_freq = for {','.join(sorted(zipf_langs)) or 'no language'}, one wordfreq 3.1.1 token with Zipf frequency >= {zipf_min} -> 0.5;
-# short_common = single unspaced character found in >= {SHORT_COMMON_SHARE:.0%} of the reference units -> 0 (dropped).
+# short_common = single unspaced character found in >= {SHORT_COMMON_SHARE:.0%} of the reference units -> 0 (dropped);
+# rare_char = for {','.join(sorted(zipf_langs)) or 'no language'}, single unspaced character with Zipf frequency < {rare_char_zipf} -> 1.0.
 # Reference units per language: {stats['units']}
 """
     with open(path, "w", encoding="utf-8") as fh:
@@ -125,10 +137,11 @@ def main() -> None:
     ap.add_argument("--out", default=str(DEFAULT_WEIGHTS_PATH))
     ap.add_argument("--zipf", type=float, default=4.4)
     ap.add_argument("--zipf-langs", default="zh", help="comma-separated; empty: no general_freq rule")
+    ap.add_argument("--rare-char-zipf", type=float, default=3.5)
     args = ap.parse_args()
     zl = {x for x in args.zipf_langs.split(",") if x}
-    rows, stats = derive(SHARED / "data", args.zipf, zl)
-    write(rows, stats, Path(args.out), args.zipf, zl)
+    rows, stats = derive(SHARED / "data", args.zipf, zl, args.rare_char_zipf)
+    write(rows, stats, Path(args.out), args.zipf, zl, args.rare_char_zipf)
     by = collections.Counter(note.split()[0] for *_, note in rows)
     print(f"{len(rows)} rows -> {args.out}: {dict(by)}")
 

@@ -174,7 +174,10 @@ def test_default_weights_resource_is_derived_list(shared_data):
     assert any("Criterion" in l for l in header)
     w = load_term_weights()
     assert w[("zh", "强奸")] == 0.5 and w[("zh", "性")] == 0.0 and w[("en", "sex")] == 0.5
-    assert set(w.values()) <= {0.0, 0.5}
+    assert set(w.values()) <= {0.0, 0.5, 1.0}
+    # 1.0 only for rare single characters (rare_char), which would otherwise weigh short_weight
+    assert all(len(t) == 1 for (lang, t), v in w.items() if v == 1.0)
+    assert w[("zh", "屄")] == 1.0 and ("zh", "奶") not in w
     full = WordBlocklist.from_ldnoobw_dir(shared_data / "safety" / "ldnoobw", min_unspaced_len=1)
     known = {(lang, t) for t, lang, _ in full.entries()}
     assert set(w) <= known  # only LDNOOBW entries, nothing else
@@ -190,8 +193,9 @@ def test_default_scoring_on_real_lists(shared_data):
     assert wb.scan("你这个傻逼，操你娘", lang="zh").flagged_by_score()
     assert not wb.scan("Sex education and sexual health classes.", lang="en").flagged_by_score()
     assert wb.scan("a fucking cunt", lang="en").flagged_by_score()
-    # single characters: 性 is dropped, rare ones weigh 0.25
-    assert "性" in wb.dropped and wb.weight("屄", "zh") == 0.25
+    # single characters: 性 is dropped, common ones (奶 "milk") weigh 0.25, rare ones (屄) 1.0
+    assert "性" in wb.dropped and wb.weight("奶", "zh") == 0.25 and wb.weight("屄", "zh") == 1.0
+    assert not wb.scan("我每天早上喝一杯牛奶，屁股坐在椅子上", lang="zh").flagged_by_score()  # 0.25 + 0.5
 
 
 def test_planted_badwords_in_corpus_by_score(corpus_small, shared_data):
