@@ -40,8 +40,9 @@ paragraph from ``paragraph_fasttext_threshold`` = 0.7 (lone texts: 0.8). Paragra
 than ``min_paragraph_letters`` (10) inherit the language of the nearest preceding detected paragraph (else the
 following one) instead of adding noise; letter-less ones are ``und``. An unsure paragraph is accepted without
 the fallback when its fastText label is the language of a confident paragraph of the same document
-(``context_agreement``). The remaining unsure paragraphs of a document are grouped by fastText label and the
-fallback runs once per group (``group_unsure_paragraphs``): on the group's samples joined, longest first, cut
+(``context_agreement``). The remaining unsure paragraphs of a document are grouped by fastText label, those under
+``merge_unsure_below`` (0.3) into one group whatever their label, and the fallback runs once per group
+(``group_unsure_paragraphs``): on the group's samples joined, longest first, cut
 to ``group_fallback_chars`` (96) when it has several paragraphs, else on the paragraph cut to
 ``paragraph_fallback_chars`` (64; 48 loses 0.4-0.9 points of composed-document accuracy). Inside documents
 lingua weighs a restricted set of languages (``lingua_restrict_first``, ``lingua_candidates``): fastText's top
@@ -52,42 +53,58 @@ group the Latin-script languages fastText under-proposes (``_FASTTEXT_BLIND``: t
 its top 5 holds the gold language for under 50% of unsure sentences; on samples under 96 characters also the 10
 under 80% on 64-character samples), for later groups the languages the fallback already found in the document
 and the blind 10. A lingua call then weighs ~15 instead of ~45 Latin-script languages and costs ~2.5x less
-(lingua's cost is ~25 us per call plus ~5 us per language for 64 characters). On lone texts (64-character
+(cost figures below). On lone texts (64-character
 samples, halves A / B) this restriction differs from all-language lingua by -0.09 / -0.04 points on sentences
 (+0.06 / +0.12 with the short-sample set).
 
-Throughput choices (issue #3), measured on five make_corpus corpora (seeds 1, 2, 7, 11, 23; 15,000 documents),
-documents split in halves A / B by crc32 of the document id; a value is chosen on A as the cheapest one whose
-accuracy (share of paragraph characters of composed documents in the gold language, mixed documents listing
-both languages, page documents) is not below the previous policy's, then checked on B. Previous policy (0.8,
-longest paragraph's 64 characters, no probability floor): A 96.32% paragraph characters / 251 of 266 mixed /
-99.24% pages, B 96.56% / 265 of 274 / 99.52%. Joined group samples of 96 characters alone: A 96.73% / 252, B 96.98% / 266
-(128: +0.1 point for more lingua cost). With paragraph_fasttext_threshold 0.7 (9% fewer fallback calls; 0.6, 16%
-fewer, falls to 96.14% on A and is rejected), group samples on A: 64 characters 96.15% (below the previous
-policy), 80 96.42% / 253 / 99.30%, 96 96.49% / 253 / 99.30% (default), B with 96: 96.84% / 266 / 99.52%. 80 would
-be ~1% cheaper, but there all-language lingua falls behind the restricted sets on the tests' two-language
-fixture (22 vs 24 of 30 listing both) and the fixture's restricted-vs-all agreement test drops to 26/30; with 96
-the restricted sets list both in 23 of 30 (previous policy 24), all-language lingua 23. The code path itself was rewritten for speed with identical
-answers (tuples instead of per-paragraph objects, one pass per stage, an ASCII shortcut for the letter test,
-no decimal round() for fastText probabilities, fastText's binding called without its per-text check): the
-previous policy on this code gives byte-identical results on the five corpora. Instruction counts (valgrind,
-deterministic) per document fall to ~0.87 of the previous code and policy; the benchmark reports wall and CPU
-docs/s. Rejected or opt-in, measured: ``merge_unsure_below`` = 0.3
-(off by default): unsure paragraphs under that fastText probability form one group per document whatever
-their label (fastText spreads its mass over unrelated labels on languages it does not know): 22% fewer calls,
-pages and corpus mixed documents unchanged, composed documents better, but two-language documents of two
-fastText-blind languages (yo+zu, so+mi: the tests' fixture) listing both fall to 19 of 30 (previous policy 24,
-this default 23), so it is not the default; splitting that group in two halves keeps them but saves only 4% of the calls; accepting unsure groups
-whose fastText label the fallback already found in the document (1.6% fewer calls, no gain measurable);
-lingua_candidates 3 or a short-sample bound of 64 (same answers, ~1% cheaper: within the measurement noise);
-probing the candidates on 64 characters (pages 99.3% -> 97.5%); skipping the fallback for unsure groups under
-10% of a document with confident paragraphs (loses mixed documents whose second language is short); later
-groups without the blind set (loses mixed documents of two fastText-blind languages). A document without any
-paragraph long enough is detected as one text. The document language is the character-weighted majority of
-paragraph languages (``doc_language='majority'``; 'whole_text' runs the policy on the whole text: same page
-agreement, worse on mixed documents); ``lang_mix`` gives every language's share of the characters of the
-paragraphs that have one, so a mixed document lists all of its languages. Counter calls are added up per batch
-and reported once per name.
+Throughput choices (issue #3), measured on five make_corpus corpora (seeds 1, 2, 7, 11, 23; 15,000 documents) split
+in halves A / B by crc32 of the document id: a value is chosen on A as the cheapest whose accuracy (share of
+paragraph characters of composed documents in the gold language, mixed documents listing both languages, page
+documents) is not below the previous policy's, then checked on B. Previous policy (0.8, longest paragraph's 64
+characters, no probability floor): A 96.32% / 251 of 266 mixed / 99.24% pages, B 96.56% / 265 of 274 / 99.52%.
+Default: A 96.49% / 253 / 99.30%, B 96.84% / 266 / 99.52% (paragraph threshold 0.7: 9% fewer fallback calls, 0.6
+falls to 96.14% on A; joined group samples of 96 characters: 64 gives 96.15% on A, 80 is ~1% cheaper but on the
+tests' two-language fixture of fastText-blind languages its restricted sets agree with all-language lingua on 26 of
+30). ``merge_unsure_below`` = 0.3 (session 3; 0 = per-label groups only): under that probability fastText spreads
+its mass over unrelated labels (languages it lacks or barely knows), so its label says nothing and one group per
+document suffices: 22% fewer calls, ~+17% documents/s (4,871 -> 5,710, best of 7, two configurations
+interleaved), pages unchanged and composed documents slightly better on all five corpora, but mixed documents
+listing both languages 517 of 540 against 519 (B: 264 against 266), and on the tests' fixture of two-language
+documents of fastText-blind languages 19 of 30 against 23: when both languages are ones fastText lacks, their
+paragraphs share one group and one answer. Only that choice reaches the issue's 5,000 documents/s with a margin;
+0.2 saves 10% of the calls and loses 3 mixed documents. Grouping merged paragraphs by shared fastText top-5 labels
+(>= 2 shared: as many calls as per-label groups; >= 1: +9% instead of +17%, fixture 56 of 80 against 49 merged and
+74 per-label) and splitting a merged group when lingua is unsure of it (lingua's confidence on the joined sample
+is ~1.0 whatever it holds) were measured and dropped. Also rejected: accepting an
+unsure paragraph when a confident language of its document is among its fastText top-k (>= 0.2: 7.5% fewer calls,
+one mixed document fewer on A; >= 0.05: 26% fewer, pages -0.3 point); leaving the blind languages out of groups
+whose fastText top probability is >= 0.5 (sets 8% smaller, -0.2 / -0.3 point of paragraph characters) or whose top-k
+mass is >= 0.9 (6% smaller, -0.03 point on A), out of later groups of documents without a blind language found (B
+loses 2 mixed; 1-3 KB documents have few later groups: no gain), or out of samples with a Latin letter no
+blind-language sentence uses (only 11% of the calls have one); lingua_candidates 3 (~1%: noise); probing the
+candidates on 64 characters (pages 99.3% -> 97.5%).
+The code path is tuned with identical answers (byte-identical DocLanguage and counter totals on the five corpora
+against the code before each change): tuples instead of per-paragraph objects, one pass per stage (the script rules
+run in the sample loop), an ASCII shortcut for the letter test, no decimal round() for fastText probabilities, and
+ONE fastText call per batch: k = ``lingua_candidates`` with threshold ``lingua_candidates_min_prob`` gives every
+sample's top label and probability (the hierarchical-softmax search finds the same best leaf whatever k; a sample
+with no label above the floor is predicted again with k=1) and the candidates of the unsure ones, which a second
+call used to recompute (~20% less fastText time; k=5 costs nothing on confident samples, the floor prunes the
+search). Restricted lingua detectors are looked up by their inputs and lingua's answers are kept per (detector,
+sample) within a batch (2.8% of the calls on the corpora repeat: boilerplate, duplicates). Not kept: lingua's
+``compute_language_confidence_values_in_parallel`` (rayon worker threads: not one core, and no cheaper per CPU
+second); fastText's per-text ``predict`` instead of the batch call (same cost). Cost per 1-3 KB document: fastText
+~45% (~15 us per 128-character sample), lingua ~35% (per call ~27 us of text processing per 64 characters plus ~3 us
+per language weighed; the blind languages are ~60% of it), Python ~20%. Mixed documents not listing both languages
+(4 of 114 on seed 1) are Malay paragraphs answered ``id`` and Bosnian ones answered ``hr``: on the lingua sentences
+fastText gets ms 13% / bs 6%, lingua low accuracy restricted to the pair ms 36% / bs 39%, high accuracy ms 29% / bs
+43% while calling 15% of Indonesian ms (7% of Croatian bs or sr), so forcing the split would put false languages
+into monolingual documents; at macrolanguage level (ms includes id, sh includes bs/hr/sr) all 114 list both.
+A document without any paragraph long enough is detected as one text. The document language is the
+character-weighted majority of paragraph languages (``doc_language='majority'``; 'whole_text' runs the policy on the
+whole text: same page agreement, worse on mixed documents); ``lang_mix`` gives every language's share of the
+characters of the paragraphs that have one, so a mixed document lists all of its languages. Counter calls are added
+up per batch and reported once per name.
 """
 from __future__ import annotations
 
@@ -268,7 +285,7 @@ class LidConfig:
     paragraph_fasttext_threshold: float = 0.7  # fastText decides a document paragraph from this probability
     group_fallback_chars: int = 96  # fallback sample of a group of >= 2 unsure paragraphs: joined, cut here (0: longest)
     lingua_candidates_min_prob: float = 0.05  # fastText labels below this are no lingua candidates in documents
-    merge_unsure_below: float = 0.0  # opt-in: a doc's unsure paragraphs under this fastText prob. form one group
+    merge_unsure_below: float = 0.3  # a doc's unsure paragraphs under this fastText probability form one group
     min_paragraph_letters: int = 10  # shorter paragraphs inherit a neighbour's language
     context_agreement: bool = True  # unsure paragraph agreeing with a confident one of its doc: accept
     group_unsure_paragraphs: bool = True  # one fallback call per (document, fastText label) group
@@ -393,7 +410,9 @@ class LanguageIdentifier:
             self._lingua_langs = {normalize_lang_code(l.iso_code_639_1.name): l for l in Language.all()}
             self._lingua_langs["nb"] = self._lingua_langs["no"]
             self._ft_missing = frozenset(c for c in self._lingua_langs if c not in self._ft_labels and c != "nb")
-            self._restricted: dict[frozenset, object] = {}
+            self._restricted: dict[frozenset, object] = {}  # candidate set -> detector
+            self._restricted_by_input: dict[tuple, object] = {}  # _lingua_for's inputs -> detector (same answer)
+            self._lingua_code = {l: normalize_lang_code(l.iso_code_639_1.name) for l in Language.all()}
             self._always_cands = frozenset(c for c in _FASTTEXT_BLIND if c in self._lingua_langs)
             self._non_latin = frozenset(c for c in _NON_LATIN if c in self._lingua_langs)
             self._always_cands_short = self._always_cands | frozenset(
@@ -423,6 +442,27 @@ class LanguageIdentifier:
         return [(lm[l[0]] if l else "und", min(1.0, float(p[0])) if len(p) else 0.0)
                 for l, p in zip(labels, probs)]
 
+    def _fasttext_cands(self, samples: list[str], k: int, min_prob: float) -> tuple[list[tuple[str, float]], list]:
+        """One fastText call for samples without newlines: each one's top (label, probability), as
+        ``fasttext_top`` gives it, and its raw top-``k`` labels with probability >= ``min_prob`` (``k`` 0: top
+        label only). The hierarchical-softmax search finds the same best leaf whatever k; samples whose best
+        label is under ``min_prob`` (none come back) are predicted again with k=1 and get no top-k labels."""
+        if not samples:
+            return [], []
+        raw = self._ft_multiline
+        kk, th = (k, min_prob) if k > 0 else (1, 0.0)
+        if raw is not None:
+            labels, probs = raw([s + "\n" for s in samples], kk, th, "strict")
+        else:
+            labels, probs = self._ft.predict(samples, k=kk, threshold=th)
+        lm = self._label_map
+        out = [(lm[l[0]], min(1.0, float(p[0]))) if l else None for l, p in zip(labels, probs)]
+        miss = [i for i, r in enumerate(out) if r is None]
+        if miss:
+            for i, r in zip(miss, self.fasttext_top([samples[i] for i in miss])):
+                out[i] = r
+        return out, labels
+
     def _lingua_for(self, sample: str, known: frozenset | None, labels: list[str] | None = None,
                     probe: str | None = None):
         """Lingua detector for one sample: all 75 languages, or (``known`` not None, a document paragraph
@@ -438,11 +478,16 @@ class LanguageIdentifier:
         probe = sample if probe is None else probe
         if labels is None:
             labels = [self._label_map[l] for l in self._ft.predict(probe, k=k)[0]]
+        non_latin = not sample.isascii() and _NON_LATIN_LETTER.search(sample) is not None
+        memo = (known, tuple(labels[:k]), len(probe) >= _SHORT_SAMPLE, non_latin)
+        det = self._restricted_by_input.get(memo)
+        if det is not None:
+            return det
         if known:
             cands = set(self._later_cands)
         else:
             cands = set(self._always_cands if len(probe) >= _SHORT_SAMPLE else self._always_cands_short)
-        if _NON_LATIN_LETTER.search(sample):
+        if non_latin:
             cands.update(self._non_latin)
         for c in (*known, *labels[:k]):
             for x in _RELATIVES.get(c, (c,)):
@@ -459,18 +504,28 @@ class LanguageIdentifier:
             if self.config.lingua_low_accuracy:
                 b = b.with_low_accuracy_mode()
             det = self._restricted[key] = b.build()
+        if len(self._restricted_by_input) >= 16384:
+            self._restricted_by_input.clear()
+        self._restricted_by_input[memo] = det
         return det
 
     def fallback_one(self, sample: str, known: frozenset | None = None, labels: list[str] | None = None,
-                     probe: str | None = None) -> tuple[str, float] | None:
+                     probe: str | None = None, memo: dict | None = None) -> tuple[str, float] | None:
         """The fallback detector's answer for one sample, or None when it has none (``known``: languages
         the fallback already found in the same document, ``labels``: fastText's top labels for the
-        sample, read from ``probe`` (default: the sample); see ``_lingua_for``)."""
+        sample, read from ``probe`` (default: the sample); see ``_lingua_for``; ``memo``: a dict that keeps
+        lingua's answers per (detector, sample), e.g. for one batch)."""
         if self._lingua is not None:
-            vals = self._lingua_for(sample, known, labels, probe).compute_language_confidence_values(sample)
-            if not vals or vals[0].value <= 0.0:
-                return None
-            return normalize_lang_code(vals[0].language.iso_code_639_1.name), float(vals[0].value)
+            det = self._lingua_for(sample, known, labels, probe)
+            if memo is not None:
+                r = memo.get((det, sample), memo)
+                if r is not memo:
+                    return r
+            vals = det.compute_language_confidence_values(sample)
+            r = None if not vals or vals[0].value <= 0.0 else (self._lingua_code[vals[0].language], float(vals[0].value))
+            if memo is not None:
+                memo[(det, sample)] = r
+            return r
         if self._ld_factory is not None:
             try:
                 d = self._ld_factory.create()
@@ -486,21 +541,30 @@ class LanguageIdentifier:
     def script_rule(self, sample: str, letters: int, with_script: bool = True) -> LangPrediction | None:
         """Hangul/Kana/Han/Thai shortcut for a sample with ``letters`` letters, or None (``with_script``:
         fill the Chinese script of a ``zh`` answer)."""
-        if not self.config.script_rules or letters == 0 or not _SPECIAL_SCRIPT.search(sample):
+        if not self.config.script_rules or not _SPECIAL_SCRIPT.search(sample):
+            return None
+        r = self._script_rule(sample, letters)
+        if r is None:
+            return None
+        return LangPrediction(r[0], r[1], chinese_script(sample) if with_script and r[0] == "zh" else None, "script")
+
+    def _script_rule(self, sample: str, letters: int) -> tuple[str, float] | None:
+        """``script_rule``'s (language, score) for a sample known to hold a Han/Kana/Hangul/Thai character."""
+        if letters == 0:
             return None
         dom = self.config.script_dominance * letters
         han = _count(_NOT_HAN, sample)
         kana = _count(_NOT_KANA, sample)
         hangul = _count(_NOT_HANGUL, sample)
         if hangul >= dom and hangul >= han + kana:
-            return LangPrediction("ko", _share(hangul, letters), None, "script")
+            return "ko", _share(hangul, letters)
         if han + kana >= dom:
             if kana >= self.config.kana_min_share * (han + kana):
-                return LangPrediction("ja", _share(han + kana, letters), None, "script")
-            return LangPrediction("zh", _share(han, letters), chinese_script(sample) if with_script else None, "script")
+                return "ja", _share(han + kana, letters)
+            return "zh", _share(han, letters)
         thai = _count(_NOT_THAI, sample)
         if thai >= dom:
-            return LangPrediction("th", _share(thai, letters), None, "script")
+            return "th", _share(thai, letters)
         return None
 
     # ---------------------------------------------------------------- policy
@@ -603,7 +667,11 @@ class LanguageIdentifier:
         flat_d: list[int] = []  # detectable paragraphs, flattened over the batch: document, span index, sample
         flat_j: list[int] = []
         flat_s: list[str] = []
-        n_paras = 0
+        flat_u: list[int] = []  # index of the sample among the distinct ones
+        uniq: dict[str, int] = {}  # distinct sample -> its index in the fastText call
+        n_paras = n_script = 0
+        special = _SPECIAL_SCRIPT.search
+        script_rules = cfg.script_rules
         for d in range(n_docs):
             text = texts[d] or ""
             given = paragraph_spans[d] if paragraph_spans is not None else _para_spans(text)
@@ -621,34 +689,38 @@ class LanguageIdentifier:
                 if "\n" in smp or "\r" in smp:
                     smp = ws_sub(" ", smp)
                 smp = smp.strip()
-                if enough_ascii(smp) if smp.isascii() else enough(smp):
-                    flat_d.append(d)
-                    flat_j.append(j)
-                    flat_s.append(smp)
-                elif not has_letter(smp):  # digits, punctuation, symbols: nothing to detect or inherit
-                    pp[j] = _UND_T
+                if smp.isascii():
+                    if not enough_ascii(smp):
+                        if not has_letter(smp):  # digits, punctuation, symbols: nothing to detect or inherit
+                            pp[j] = _UND_T
+                        continue
+                elif not enough(smp):
+                    if not has_letter(smp):
+                        pp[j] = _UND_T
+                    continue
+                elif script_rules and special(smp):  # script rules (paragraphs carry no Chinese script)
+                    r = self._script_rule(smp, letter_count(smp))
+                    if r is not None:
+                        pp[j] = (r[0], r[1], "script")
+                        n_script += 1
+                        continue
+                u = uniq.get(smp)  # fastText runs once per distinct sample (boilerplate lines repeat)
+                if u is None:
+                    u = uniq[smp] = len(uniq)
+                flat_d.append(d)
+                flat_j.append(j)
+                flat_s.append(smp)
+                flat_u.append(u)
         count("docs", n_docs)
         count("paragraphs", n_paras)
 
-        # script rules, then fastText once per distinct sample (boilerplate lines repeat); paragraphs carry no script
-        special = _SPECIAL_SCRIPT.search
-        todo: list[int] = []
-        n_script = 0
-        for k, smp in enumerate(flat_s):
-            if not smp.isascii() and special(smp):
-                r = self.script_rule(smp, letter_count(smp), False)
-                if r is not None:
-                    pp_all[flat_d[k]][flat_j[k]] = (r.lang, r.score, "script")
-                    n_script += 1
-                    continue
-            todo.append(k)
-        uniq = dict.fromkeys([flat_s[k] for k in todo])
-        top = dict(zip(uniq, self.fasttext_top(list(uniq))))
+        k_c = cfg.lingua_candidates if self._lingua is not None else 0
+        top, top_labels = self._fasttext_cands(list(uniq), k_c, cfg.lingua_candidates_min_prob)
         th = cfg.paragraph_fasttext_threshold
         ft_unsure: dict[int, tuple[str, float]] = {}  # flat index -> fastText's (label, probability) below th
         n_ft = 0
-        for k in todo:
-            lang, p = top[flat_s[k]]
+        for k, u in enumerate(flat_u):
+            lang, p = top[u]
             if p >= th:
                 pp_all[flat_d[k]][flat_j[k]] = (lang, _round4(p), "fasttext")
                 n_ft += 1
@@ -684,16 +756,17 @@ class LanguageIdentifier:
         size = {g: sum(len(flat_s[k]) for k in ks) for g, ks in groups.items()}
         order = sorted(groups, key=lambda g: (g[0], -size[g], g[1]))
         reps = {g: max(groups[g], key=lambda k: len(flat_s[k])) for g in order}
-        topk: dict[tuple, list[str]] = {}
-        k_c = cfg.lingua_candidates
-        if self._lingua is not None and k_c > 0 and order:  # fastText's top-k of every group's representative
+        topk: dict[tuple, list[str]] = {}  # fastText's top-k of every group's representative (first pass)
+        if k_c > 0:
             lm = self._label_map
-            for g, ls in zip(order, self._ft.predict([flat_s[reps[g]] for g in order], k=k_c,
-                                                     threshold=cfg.lingua_candidates_min_prob)[0]):
-                topk[g] = [lm[l] for l in ls]
+            for g in order:
+                topk[g] = [lm[x] for x in top_labels[flat_u[reps[g]]]]
         decided: dict[str, int] = {}
+        memo: dict = {}  # lingua's answers per (detector, sample) in this batch (boilerplate and duplicates repeat)
         fb_chars = cfg.paragraph_fallback_chars
         group_chars = cfg.group_fallback_chars
+        fb_name = cfg.fallback
+        n_calls = n_no_answer = 0
         for g in order:
             d = g[0]
             ks = groups[g]
@@ -704,18 +777,28 @@ class LanguageIdentifier:
                 fs = _sample(" ".join(sorted((flat_s[k] for k in ks), key=len, reverse=True)), group_chars)
             else:
                 fs = _sample(flat_s[rep], fb_chars)
-            r = self._fallback_or_fasttext(fs, lang, p, count, known, topk.get(g),
-                                           flat_s[rep], with_script=False)
+            fb = None  # as _fallback_or_fasttext without a LangPrediction per group
+            if fb_name != "none":
+                n_calls += 1
+                fb = self.fallback_one(fs, known, topk.get(g), flat_s[rep], memo)
+                if fb is None:
+                    n_no_answer += 1
             pp = pp_all[d]
-            if r.detector == "fasttext":  # keep each paragraph's own fastText probability
+            if fb is None:  # keep each paragraph's own fastText probability
+                det = "fasttext"
                 for k in ks:
-                    pp[flat_j[k]] = (lang, _round4(ft_unsure[k][1]), "fasttext")
+                    pp[flat_j[k]] = (lang, _round4(ft_unsure[k][1]), det)
             else:
-                found.setdefault(d, set()).add(r.lang)
-                t = (r.lang, r.score, r.detector)
+                det = fb_name
+                found.setdefault(d, set()).add(fb[0])
+                t = (fb[0], round(min(1.0, fb[1]), 4), det)
                 for k in ks:
                     pp[flat_j[k]] = t
-            decided[r.detector] = decided.get(r.detector, 0) + len(ks)
+            decided[det] = decided.get(det, 0) + len(ks)
+        if n_calls:
+            count("fallback_calls", n_calls)
+        if n_no_answer:
+            count("fallback_no_answer", n_no_answer)
         if n_script:
             count("decided_by_script", n_script)
         if n_ft:
@@ -766,26 +849,33 @@ class LanguageIdentifier:
                     wscore[wlang] = wscore.get(wlang, 0.0) + (e - s) * wsc
         else:
             for (s, e), x in zip(spans, pp):
+                n = e - s
                 if x is None:
                     if last is None:
                         add({"start": s, "end": e, "lang": "und", "score": 0.0})
                         n_und += 1
                         continue
-                    lang, sc = last[0], last[1]
+                    lang = last[0]
+                    sc = last[1]
                     n_inh += 1
                 else:
-                    lang, sc = x[0], x[1]
+                    lang, sc, det = x
                     if lang == "und":
                         add({"start": s, "end": e, "lang": "und", "score": sc})
                         n_und += 1
                         continue
                     last = x
                     b = best.get(lang)
-                    if b is None or e - s > b[0]:
-                        best[lang] = (e - s, x[2])
+                    if b is None or n > b[0]:
+                        best[lang] = (n, det)
                 add({"start": s, "end": e, "lang": lang, "score": sc})
-                chars[lang] = chars.get(lang, 0) + (e - s)
-                wscore[lang] = wscore.get(lang, 0.0) + (e - s) * sc
+                c = chars.get(lang)
+                if c is None:
+                    chars[lang] = n
+                    wscore[lang] = n * sc
+                else:
+                    chars[lang] = c + n
+                    wscore[lang] += n * sc
         tot[0] += n_und
         tot[1] += n_inh
         total = sum(chars.values())
