@@ -3,8 +3,11 @@
 ``find_pii(text)`` returns ``[{'type', 'start', 'end'}]`` (code-point offsets, end exclusive),
 sorted by start, with types:
 
-- ``email``: ``local@domain.tld``; the TLD must be alphabetic and not a file extension
-  (``logo@2x.png`` is not an address).
+- ``email``: ``local@domain.tld``; the TLD is alphabetic and not a file extension (``logo@2x.png`` is
+  not an address). CJK text runs into Latin words and numbers without spaces, so an address glued
+  to following text ends at a real top-level domain (``resources/tlds.txt``, from the Public Suffix
+  List): ``a.b@163.com1.8t`` -> ``a.b@163.com``, ``x@example.comtao`` -> ``x@example.com`` (a run
+  that is no TLD is cut at its longest real TLD prefix of 3+ letters).
 - ``phone``: ``+<country code>`` numbers with 8-15 digits in groups (``+1 (555) 234-5678``,
   ``+49 30 1234567``); North-American ``(555) 234-5678`` / ``555-234-5678``; Chinese mobiles
   ``1[3-9]x xxxx xxxx`` (11 digits, optionally spaced/dashed 3-4-4) and landlines ``0xx-xxxxxxxx``.
@@ -15,7 +18,8 @@ sorted by start, with types:
 - ``cn_id``: 18-character Chinese resident ID with a region code 11-82, a real birth date between
   1900 and today, and a valid ISO 7064 MOD 11-2 check character. An ID glued to one or two
   more digits (CJK text joined without spaces) is also found: with region, date and checksum
-  all required, a random 19-20 digit number passes with a probability of about 1e-4.
+  all required, a random 19-20 digit number passes with a probability of about 1e-4. An ID whose
+  check character is X is found at the end of any longer digit run (only an ID ends in X).
 
 Numbers are never taken out of a longer run of digits/letters, which keeps dates, prices, version
 numbers, ISBNs and long IDs out. Overlaps are resolved deterministically: longer spans first, then
@@ -28,6 +32,7 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import re
+from pathlib import Path
 from typing import Callable
 
 Counter = Callable[..., None]
@@ -40,10 +45,14 @@ _PRIORITY = {"cn_id": 0, "credit_card": 1, "email": 2, "ip": 3, "phone": 4}
 _W = r"A-Za-z0-9_\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"
 
 # ---- e-mail ---------------------------------------------------------------------------------
+# the TLD group takes every letter that follows the last dot; ``_email_end`` cuts it to a real TLD
 _EMAIL = re.compile(
     rf"(?<![{_W}.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{{0,62}}[A-Za-z0-9_%+-])?"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24})(?![A-Za-z0-9-])"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,})"
 )
+_TLDS = frozenset(
+    line.strip() for line in (Path(__file__).resolve().parent / "resources" / "tlds.txt").read_text("ascii").splitlines()
+    if line.strip() and not line.startswith("#"))
 _FILE_EXT = {"png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "js", "css", "html", "htm", "php",
              "json", "xml", "pdf", "txt", "zip", "gz", "mp4", "mp3", "woff", "woff2", "ttf"}
 
@@ -72,6 +81,8 @@ _CARD16 = re.compile(rf"(?<![{_W}\-])(?<!\d[.,])\d{{4}}([ \-])\d{{4}}\1\d{{4}}\1
 _CN_ID = re.compile(r"(?<![0-9A-Za-z])[1-8]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])")
 # 19-20 character digit runs: an ID glued to an extra digit when text is joined without spaces.
 _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])[\dXx]{19,20}(?![0-9A-Za-z])")
+# a run of digits ending in the check character X: only an ID ends so, whatever digits precede it
+_X_ID_RUN = re.compile(r"(?<![0-9A-Za-z])\d{18,30}[Xx](?![0-9A-Za-z])")
 _CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CN_ID_CHECK = "10X98765432"
 
@@ -178,13 +189,33 @@ def _numeric_windows(text: str) -> list[tuple[int, int]]:
     return windows
 
 
+def _email_end(text: str, m: re.Match) -> int | None:
+    """End of the address matched by ``_EMAIL`` (None: not an address). The TLD run (every letter after
+    the last dot) ends the address when it is followed by no letter, digit or hyphen, or when it is a
+    real TLD followed by digits (``163.com1.8t``); a run that is no TLD but starts with a real TLD of 3+
+    letters is cut there (``example.comtao``: glued-on text); file extensions are never TLDs."""
+    run = m.group(1).lower()
+    nxt = text[m.end():m.end() + 1]
+    if run in _FILE_EXT:
+        return None
+    if run in _TLDS:
+        return None if nxt == "-" else m.end()
+    for n in range(min(len(run) - 1, 24), 2, -1):
+        if run[:n] in _TLDS:
+            return None if run[:n] in _FILE_EXT else m.start(1) + n
+    if nxt.isascii() and (nxt.isalnum() or nxt == "-"):
+        return None
+    return m.end()  # an unknown alphabetic TLD, as written
+
+
 def _text_candidates(text: str) -> list[tuple[str, int, int]]:
     """E-mail and IPv6 candidates (the forms not anchored on decimal digit runs)."""
     out: list[tuple[str, int, int]] = []
     if "@" in text:
         for m in _EMAIL.finditer(text):
-            if m.group(1).lower() not in _FILE_EXT:
-                out.append(("email", m.start(), m.end()))
+            end = _email_end(text, m)
+            if end is not None:
+                out.append(("email", m.start(), end))
     if ":" in text:
         out.extend(_ipv6(text))
     return out
@@ -221,6 +252,9 @@ def _digit_candidates(text: str, lo: int, hi: int) -> list[tuple[str, int, int]]
         for k in range(len(run) - 17):
             if cn_id_valid(run[k:k + 18]):
                 out.append(("cn_id", m.start() + k, m.start() + k + 18))
+    for m in _X_ID_RUN.finditer(text, lo, hi):
+        if cn_id_valid(text[m.end() - 18:m.end()]):
+            out.append(("cn_id", m.end() - 18, m.end()))
     for m in _IPV4.finditer(text, lo, hi):
         if _VERSION_BEFORE.search(text[max(0, m.start() - 12):m.start()]):
             continue

@@ -49,6 +49,10 @@ def test_cn_id():
     assert found(f"id {bad_check} end") == []
     # an ID glued to one more digit in unspaced text is still found, and is not a phone
     assert found(f"比如16+{good}8减肥法") == [("cn_id", good)]
+    # an ID ending in the check character X is found after any digits glued before it
+    x_id = next(i for i in (make_cn_id(f"510107198610162{n:02d}") for n in range(100)) if i.endswith("X"))
+    assert found(f"体验，4045 3985{x_id} 5159 5983继续") == [("cn_id", x_id)]
+    assert found(f"体验，4045 3985{x_id[:17]}1 5159") == []  # without the X: a long number, no ID
 
 
 def test_phones():
@@ -64,6 +68,15 @@ def test_emails():
     assert found("write to li.wei12@mail.example.org.") == [("email", "li.wei12@mail.example.org")]
     assert found("这是何k.mueller69@gmail.com猷君") == [("email", "k.mueller69@gmail.com")]
     assert found("logo@2x.png and icon@3x.webp") == []
+
+
+def test_emails_glued_to_following_text():
+    # CJK text joins Latin words and numbers without spaces: the address ends at a real TLD
+    assert found("Ai shi qu de ai contact99@example.comtao bu hui") == [("email", "contact99@example.com")]
+    assert found("想说的是li.wei15@163.com1.8t旗舰") == [("email", "li.wei15@163.com")]
+    assert found("write a@b.company now") == [("email", "a@b.company")]  # a real TLD is never cut
+    assert found("x@foo.notatld y") == [("email", "x@foo.notatld")]  # unknown TLD without a real prefix: as written
+    assert found("foo@bar.com-baz and z@host.zip") == []
 
 
 def test_ips():
