@@ -114,7 +114,9 @@ class SafetyAnnotator:
             text = row["text"]
             row["pii"] = find_pii(text, count=count) if self.config.pii else []
             if self.words is not None:
-                langs = [lang for lang, _ in row.get("lang_mix") or []] or [row.get("lang") or "und"]
+                min_share = self.config.badword_min_lang_share
+                langs = sorted({row.get("lang") or "und"} | {lang for lang, share in row.get("lang_mix") or []
+                                                              if share >= min_share})
                 found = self.words.scan(text, langs, count=count)
                 row.update(badword_count=found.hits, badword_distinct=found.distinct,
                            badword_score=float(found.score),

@@ -72,9 +72,15 @@ class SafetyConfig:
     badword_weights: Optional[str] = None     # term weights file for badword_score (None: the shipped,
                                               # derived filters/resources/badword_weak_terms.txt; "": all 1.0)
     badword_short_weight: float = 0.25        # single unspaced characters (e.g. one Han character) count this much
+    badword_min_lang_share: float = 0.05      # word lists of the languages holding at least this share of the
+                                              # text apply (lang_mix); the document language's list always does
     pii: bool = True
     toxicity_model: Optional[str] = None      # fastText model from `thresher train toxicity`
     toxicity_paragraphs: bool = True         # also score each paragraph
+
+    def __post_init__(self):
+        if not 0.0 <= self.badword_min_lang_share <= 1.0:
+            raise ValueError("annotate.safety.badword_min_lang_share must be in [0, 1]")
 
     def __hash__(self):
         return hash(json.dumps(dataclasses.asdict(self), sort_keys=True))
