@@ -100,21 +100,10 @@ def test_merge_and_counter(shared_data, ldnoobw):
 
 
 def test_planted_badwords_in_corpus(corpus_small, ldnoobw):
-    import io
-    import json
+    from tests.corpus import read_docs, read_truth
 
-    import zstandard
-
-    truth = {}
-    for line in open(corpus_small / "truth.jsonl", encoding="utf-8"):
-        t = json.loads(line)
-        truth[t["id"]] = t
-    docs = {}
-    for p in sorted((corpus_small / "raw").glob("*.zst")):
-        with open(p, "rb") as fh:
-            for line in io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(fh), encoding="utf-8"):
-                d = json.loads(line)
-                docs[d["id"]] = d["text"]
+    truth = read_truth(corpus_small)
+    docs = {i: d["text"] for i, d in read_docs(corpus_small).items()}
     planted = [i for i, t in truth.items() if t.get("badwords")]
     assert planted
     for i in planted:
@@ -199,21 +188,12 @@ def test_default_scoring_on_real_lists(shared_data):
 
 
 def test_planted_badwords_in_corpus_by_score(corpus_small, shared_data):
-    import io
-    import json
-
-    import zstandard
-
     from filters.blocklist import default_scoring
+    from tests.corpus import read_docs, read_truth
 
     wb = WordBlocklist.from_ldnoobw_dir(shared_data / "safety" / "ldnoobw", **default_scoring())
-    truth = {json.loads(l)["id"]: json.loads(l) for l in open(corpus_small / "truth.jsonl", encoding="utf-8")}
-    docs = {}
-    for p in sorted((corpus_small / "raw").glob("*.zst")):
-        with open(p, "rb") as fh:
-            for line in io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(fh), encoding="utf-8"):
-                d = json.loads(line)
-                docs[d["id"]] = d["text"]
+    truth = read_truth(corpus_small)
+    docs = {i: d["text"] for i, d in read_docs(corpus_small).items()}
     planted = [i for i, t in truth.items() if t.get("badwords")]
     for i in planted:
         r = wb.scan(docs[i], lang=truth[i]["langs"])

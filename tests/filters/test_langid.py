@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import collections
-import glob
-import io
-import json
 import lzma
 
 import pytest
@@ -181,16 +178,10 @@ def test_accuracy_smoke(lid, shared_data):
 
 
 def test_corpus_mixed_and_pages(lid, corpus_small):
-    import zstandard
+    from tests.corpus import read_docs, read_truth
 
-    truth = {}
-    for line in open(corpus_small / "truth.jsonl", encoding="utf-8"):
-        t = json.loads(line)
-        truth[t["id"]] = t
-    docs = []
-    for p in sorted(glob.glob(str(corpus_small / "raw" / "*.zst"))):
-        with zstandard.ZstdDecompressor().stream_reader(open(p, "rb")) as r:
-            docs += [json.loads(x) for x in io.TextIOWrapper(r, encoding="utf-8") if x.strip()]
+    truth = read_truth(corpus_small)
+    docs = list(read_docs(corpus_small).values())
     res = dict(zip([d["id"] for d in docs], lid.annotate_batch([d["text"] for d in docs])))
     mixed = [i for i, t in truth.items() if t["kind"] == "mixed"]
     pages = [i for i, t in truth.items() if t["kind"] == "page"]

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import datetime
-import io
-import json
 
 import pytest
 
@@ -123,17 +121,11 @@ def test_redact_and_counter():
 
 
 def test_planted_pii_in_corpus(corpus_small):
-    import zstandard
+    from tests.corpus import read_docs, read_truth
 
-    docs = {}
-    for p in sorted((corpus_small / "raw").glob("*.zst")):
-        with open(p, "rb") as fh:
-            for line in io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(fh), encoding="utf-8"):
-                d = json.loads(line)
-                docs[d["id"]] = d["text"]
+    docs = {i: d["text"] for i, d in read_docs(corpus_small).items()}
     n = hit = 0
-    for line in open(corpus_small / "truth.jsonl", encoding="utf-8"):
-        t = json.loads(line)
+    for t in read_truth(corpus_small).values():
         for typ, val in t.get("pii") or []:
             text = docs[t["id"]]
             k = text.find(val)

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import glob
-import io
 import json
 import lzma
 import math
@@ -316,15 +314,8 @@ def test_deterministic_and_paragraphs_argument(scorer, pages):
 # --- on the labelled corpus ---------------------------------------------------------------------
 
 def _read_corpus(path):
-    import zstandard
-    docs = {}
-    for p in sorted(glob.glob(str(path / "raw" / "*.zst"))):
-        with open(p, "rb") as fh:
-            for line in io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(fh), encoding="utf-8"):
-                d = json.loads(line)
-                docs[d["id"]] = d
-    truth = [json.loads(line) for line in open(path / "truth.jsonl", encoding="utf-8")]
-    return docs, truth
+    from tests.corpus import read_docs, read_truth
+    return read_docs(path), list(read_truth(path).values())
 
 
 def test_corpus_small_separation_and_boilerplate(scorer, corpus_small):
