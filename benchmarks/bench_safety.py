@@ -23,6 +23,7 @@ import argparse
 import collections
 import datetime
 import json
+import math
 import os
 import platform
 import re
@@ -146,6 +147,7 @@ def bench_blocklist(docs, truth, ldnoobw: Path, sim_n: int = 2000) -> dict:
     build_s = time.perf_counter() - t0
     langs = set(wb.langs)
     res = {"entries": len(wb), "dropped_short": len(wb.dropped), "build_s": build_s,
+           "allow": len(wb.allow_terms()),
            "weighted": sum(1 for t, l, _ in wb.entries() if wb.weight(t, l) != 1.0)}
     cold = _cold_offensive_automaton()
     pos = tp = tp_old = neg = fp = fp_old = fp_any = 0
@@ -205,6 +207,7 @@ def bench_blocklist(docs, truth, ldnoobw: Path, sim_n: int = 2000) -> dict:
     res["sim"] = simulate_planting(wb, ldnoobw, sim_langs, sim_n, carriers)
     tot = sum(planted_langs.values())
     tot = sum(planted_langs[l] for l in res["sim"])
+    res["sim_all"] = tuple(math.prod(res["sim"][l][k] ** planted_langs[l] for l in res["sim"]) for k in (0, 1))
     res["sim_overall"] = tuple(sum(planted_langs[l] * res["sim"][l][k] for l in res["sim"]) / max(1, tot)
                                for k in (0, 1))
     # zh_konsheng categories: share of zh non-planted docs with a hit, per category
@@ -330,8 +333,11 @@ def main() -> None:
          "### Word blocklists (LDNOOBW, all 28 lists loaded, each doc scanned with its gold language)", "",
          f"Rule: score = sum of the weights of the distinct entries found (variants count once), flag when "
          f"score >= {DEFAULT_MIN_SCORE:g}. Weights from `filters/resources/badword_weak_terms.txt` "
-         f"({bl['weighted']} (entry, language) pairs not at 1.0: the listed weak entries at 0.5, the kept single unspaced "
-         "characters at 0.25 (rare ones, `rare_char`, weigh 1.0; one common character, 性, is dropped); every other entry 1.0. Old rule: >= 2 different entries.", "",
+         f"({bl['weighted']} (entry, language) pairs not at 1.0: the listed weak entries at 0.5, entries rare in general "
+         "text (`rare_word`, wordfreq Zipf < 3) at 1.75, the kept single unspaced characters at 0.25 (rare ones, "
+         "`rare_char`, weigh 1.0; one common character, 性, is dropped); every other entry 1.0. "
+         f"Allow list: {bl['allow']} ordinary words holding an entry (`filters/resources/badword_allow_terms.txt`: "
+         "奶奶, 处女作, 你妈妈 ...) are not hits. Old rule: >= 2 different entries.", "",
          "| figure | new rule (score >= 2) | old rule (>= 2 entries) | target |", "|---|---|---|---|",
          f"| docs with planted bad words flagged | {bl['tp']}/{bl['pos']} = {bl['tp'] / max(1, bl['pos']):.1%} | "
          f"{bl['tp_old']}/{bl['pos']} = {bl['tp_old'] / max(1, bl['pos']):.1%} | >= 99% |",
@@ -342,6 +348,8 @@ def main() -> None:
          f"{(bl['fp_old'] - bl['fp_old_cold']) / max(1, bl['neg']):.2%} | < 2% |",
          f"| simulated planting, expected recall (weighted by this corpus's planted languages) | "
          f"{bl['sim_overall'][0]:.2%} | {bl['sim_overall'][1]:.2%} | >= 99% |",
+         f"| simulated planting, probability that all {bl['pos']} planted docs of a corpus like this are flagged | "
+         f"{bl['sim_all'][0]:.2f} | {bl['sim_all'][1]:.2f} | — |",
          f"| other docs with at least one hit (not a flag rule) | {bl['fp_any']}/{bl['neg']} = {bl['fp_any'] / max(1, bl['neg']):.1%} | | — |",
          f"| other docs flagged when no language is given (every list applies) | {bl['fpr_no_lang']:.1%} | | — |",
          f"| entries / single-character unspaced entries dropped | {bl['entries']} / {bl['dropped_short']} | | — |",

@@ -13,7 +13,9 @@ forms match their ASCII entries). An entry edge that is a letter/digit of a spac
 sit on a word boundary (no letter/digit of a spaced script next to it); an edge in an unspaced
 script (Han, kana, hangul, Thai, ...) or a punctuation edge matches as a substring. So ``ass``
 does not fire inside ``class``, while Chinese entries fire inside running text. Overlapping hits
-are reduced to leftmost-longest non-overlapping ones.
+are reduced to leftmost-longest non-overlapping ones. Allow-listed ordinary words that contain an
+entry (``allow_terms``; the shipped list holds Chinese words such as 处女座, 奶奶, 你妈妈, 老祖宗)
+compete in that choice and are then dropped, so the entry inside them is not a hit.
 
 Per document (``scan``): ``hits`` (non-overlapping matches), ``hit_ratio`` = hits per word for
 spaced text and hits per non-space character for CJK text (``lang`` in zh/ja/th/ko/my/km/lo, or
@@ -31,8 +33,11 @@ entry; every other entry weighs ``default_weight`` (1.0). With ``short_weight`` 
 unspaced entries are kept at that weight instead of being dropped (an explicit weight of 0 in
 ``term_weights`` still drops one). When several languages of the document own a term, the lowest
 weight applies. ``default_scoring()`` gives the project's weights: the derived list in
-``filters/resources/badword_weak_terms.txt`` (see ``benchmarks/derive_weak_terms.py`` for the
-criterion) and ``short_weight=0.25``; the document flag is ``flagged_by_score(2.0)``.
+``filters/resources/badword_weak_terms.txt`` (weak entries 0.5; entries rare in general text
+1.75, so one of them plus any other hit flags a document while it alone does not; see
+``benchmarks/derive_weak_terms.py`` for the criteria), the derived allow list
+``filters/resources/badword_allow_terms.txt`` and ``short_weight=0.25``; the document flag is
+``flagged_by_score(2.0)``.
 """
 from __future__ import annotations
 
@@ -57,10 +62,12 @@ _UNSPACED_RE = re.compile(
     "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]"
 )
 DEFAULT_WEIGHTS_PATH = Path(__file__).resolve().parent / "resources" / "badword_weak_terms.txt"
+DEFAULT_ALLOW_PATH = Path(__file__).resolve().parent / "resources" / "badword_allow_terms.txt"
 DEFAULT_SHORT_WEIGHT = 0.25
 DEFAULT_MIN_SCORE = 2.0
 CJK_LANGS = frozenset({"zh", "ja", "th", "ko", "my", "km", "lo", "bo"})
 POLITICAL = ("political", "political_reactionary")
+ALLOW = "\0allow"  # category marker of allow-listed words (never reported)
 _WS = re.compile(r"\s+")
 
 
@@ -139,11 +146,27 @@ def load_term_weights(path: str | os.PathLike | None = None) -> dict[tuple[str |
     return out
 
 
-def default_scoring(path: str | os.PathLike | None = None) -> dict:
+def load_allow_terms(path: str | os.PathLike | None = None) -> list[tuple[str | None, str]]:
+    """``[(lang, word)]`` from an allow-list file (default: ``DEFAULT_ALLOW_PATH``).
+
+    File format: ``#`` comment lines, then ``lang<TAB>word[<TAB>note]`` a line (``*``: any language).
+    """
+    out = []
+    with open(path or DEFAULT_ALLOW_PATH, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.rstrip("\n").split("\t")
+            out.append((None if parts[0] == "*" else parts[0], normalize_term(parts[1])))
+    return out
+
+
+def default_scoring(path: str | os.PathLike | None = None, allow_path: str | os.PathLike | None = None) -> dict:
     """Constructor keywords for the project's document score: ``term_weights`` from the derived
-    weights file and ``short_weight=DEFAULT_SHORT_WEIGHT``. Use as
-    ``WordBlocklist.from_ldnoobw_dir(d, **default_scoring())`` then ``result.flagged_by_score()``."""
-    return {"term_weights": load_term_weights(path), "short_weight": DEFAULT_SHORT_WEIGHT}
+    weights file, ``allow_terms`` from the derived allow list and ``short_weight=DEFAULT_SHORT_WEIGHT``.
+    Use as ``WordBlocklist.from_ldnoobw_dir(d, **default_scoring())`` then ``result.flagged_by_score()``."""
+    return {"term_weights": load_term_weights(path), "short_weight": DEFAULT_SHORT_WEIGHT,
+            "allow_terms": load_allow_terms(allow_path)}
 
 
 def _read_entries(path: Path) -> list[str]:
@@ -157,8 +180,14 @@ class WordBlocklist:
     def __init__(self, entries: Iterable[tuple[str, str | None, str]] = (), min_unspaced_len: int = 2,
                  stopterms: Iterable[str] = (), term_weights: dict | None = None,
                  weak_terms: Iterable[str | tuple[str | None, str]] = (), weak_weight: float = 0.5,
-                 default_weight: float = 1.0, short_weight: float | None = None):
+                 default_weight: float = 1.0, short_weight: float | None = None,
+                 allow_terms: Iterable[tuple[str | None, str]] = ()):
         """``entries``: ``(term, lang or None, category)``. Terms are normalised (``normalize_term``).
+
+        ``allow_terms``: ``(lang or None, word)`` pairs of ordinary words that contain an entry
+        (``处女座`` holds ``处女``, ``奶奶`` holds ``奶``): they take part in the leftmost-longest choice
+        of matches, so an entry inside one of them is not a hit; the words themselves are never
+        reported. A word that is also an entry stays an entry.
 
         ``term_weights``: ``{(lang or None, term): weight}``; ``weak_terms``: terms or ``(lang, term)``
         pairs weighing ``weak_weight``; others weigh ``default_weight``. ``short_weight``: keep unspaced
@@ -187,7 +216,16 @@ class WordBlocklist:
                     continue
                 self._short.add(t)
             self._entries.setdefault(t, set()).add((lang, cat))
+        self._allow: dict[str, set[str | None]] = {}
+        for lang, term in allow_terms:
+            t = normalize_term(term)
+            if t and t not in self._entries:
+                self._allow.setdefault(t, set()).add(lang)
         self._auto = ahocorasick.Automaton()
+        for t, langs_ in self._allow.items():
+            owners = tuple((lang, ALLOW) for lang in sorted(langs_, key=lambda x: x or ""))
+            self._auto.add_word(t, (len(t), _is_word_char(t[0]), _is_word_char(t[-1]), owners,
+                                    (0.0,) * len(owners)))
         for t, owners in self._entries.items():
             left = _is_word_char(t[0])
             right = _is_word_char(t[-1])
@@ -223,6 +261,11 @@ class WordBlocklist:
         """All ``(term, lang, category)`` entries, sorted."""
         return sorted(((t, lang, cat) for t, owners in self._entries.items() for lang, cat in owners),
                       key=lambda e: (e[0], e[1] or "", e[2]))
+
+    def allow_terms(self) -> list[tuple[str | None, str]]:
+        """The allow-listed ``(lang, word)`` pairs in use (entries excluded), sorted."""
+        return sorted(((lang, t) for t, langs in self._allow.items() for lang in langs),
+                      key=lambda a: (a[0] or "", a[1]))
 
     # ---- constructors -----------------------------------------------------------------------
     @classmethod
@@ -265,7 +308,8 @@ class WordBlocklist:
         short = self.short_weight if self.short_weight is not None else other.short_weight
         return WordBlocklist(self.entries() + other.entries(),
                              min_unspaced_len=min(self.min_unspaced_len, other.min_unspaced_len),
-                             term_weights=weights, default_weight=self.default_weight, short_weight=short)
+                             term_weights=weights, default_weight=self.default_weight, short_weight=short,
+                             allow_terms=self.allow_terms() + other.allow_terms())
 
     # ---- scanning ---------------------------------------------------------------------------
     def scan(self, text: str, lang: str | Iterable[str] | None = None,
@@ -299,6 +343,7 @@ class WordBlocklist:
             raw.append((start, end + 1, owners, min(weights)))
         if not raw:
             return BlocklistResult(hit_ratio=0.0)
+        # (allow-listed words take part in the leftmost-longest choice, then are not reported)
         raw.sort(key=lambda r: (r[0], -(r[1] - r[0])))
         spans = []
         last_end = -1
@@ -308,6 +353,8 @@ class WordBlocklist:
             if s < last_end:
                 continue
             last_end = e
+            if owners[0][1] == ALLOW:
+                continue
             s0, e0 = s, e
             if index is not None:
                 s, e = index[s], index[e]

@@ -83,13 +83,15 @@ class SafetyAnnotator:
         self.words = self.urls = self.toxicity = None
 
     def setup(self):
-        from filters.blocklist import WordBlocklist, load_term_weights
+        from filters.blocklist import WordBlocklist, load_allow_terms, load_term_weights
         from filters.urlfilter import UrlBlocklist
         c = self.config
         words = None
         weights = load_term_weights(c.badword_weights) if c.badword_weights != "" else None
+        allow = load_allow_terms(c.badword_allow) if c.badword_allow != "" else ()
         for d in c.ldnoobw_dirs:
-            part = WordBlocklist.from_ldnoobw_dir(d, term_weights=weights, short_weight=c.badword_short_weight)
+            part = WordBlocklist.from_ldnoobw_dir(d, term_weights=weights, short_weight=c.badword_short_weight,
+                                                  allow_terms=allow)
             words = part if words is None else words.merge(part)
         for d in c.category_dirs:
             part = WordBlocklist.from_category_dir(d, categories=list(c.categories) if c.categories else None,

@@ -71,6 +71,8 @@ class SafetyConfig:
     url_host_files: dict[str, str] = field(default_factory=dict)   # category -> host list file
     badword_weights: Optional[str] = None     # term weights file for badword_score (None: the shipped,
                                               # derived filters/resources/badword_weak_terms.txt; "": all 1.0)
+    badword_allow: Optional[str] = None       # allow list of ordinary words holding an entry, e.g. 处女座 (None: the
+                                              # shipped, derived filters/resources/badword_allow_terms.txt; "": none)
     badword_short_weight: float = 0.25        # single unspaced characters (e.g. one Han character) count this much
     badword_min_lang_share: float = 0.05      # word lists of the languages holding at least this share of the
                                               # text apply (lang_mix); the document language's list always does

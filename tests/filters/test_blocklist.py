@@ -163,10 +163,14 @@ def test_default_weights_resource_is_derived_list(shared_data):
     assert any("Criterion" in l for l in header)
     w = load_term_weights()
     assert w[("zh", "强奸")] == 0.5 and w[("zh", "性")] == 0.0 and w[("en", "sex")] == 0.5
-    assert set(w.values()) <= {0.0, 0.5, 1.0}
+    assert set(w.values()) <= {0.0, 0.5, 1.0, 1.75}
     # 1.0 only for rare single characters (rare_char), which would otherwise weigh short_weight
     assert all(len(t) == 1 for (lang, t), v in w.items() if v == 1.0)
     assert w[("zh", "屄")] == 1.0 and ("zh", "奶") not in w
+    # 1.75 for entries rare in general text (rare_word): never a weak entry, never ja/ko (no frequencies)
+    rare = {k for k, v in w.items() if v == 1.75}
+    assert ("en", "acrotomophilia") in rare and ("en", "fuck") not in w and ("zh", "他妈") not in w
+    assert not any(lang in ("ja", "ko") for lang, _ in rare)
     full = WordBlocklist.from_ldnoobw_dir(shared_data / "safety" / "ldnoobw", min_unspaced_len=1)
     known = {(lang, t) for t, lang, _ in full.entries()}
     assert set(w) <= known  # only LDNOOBW entries, nothing else
@@ -177,14 +181,47 @@ def test_default_scoring_on_real_lists(shared_data):
 
     wb = WordBlocklist.from_ldnoobw_dir(shared_data / "safety" / "ldnoobw", **default_scoring())
     # a rape report plus one strong word: weak + strong = 1.5, not flagged (the old rule flags it)
-    r = wb.scan("新闻报道了一起强奸案，网友骂嫌犯是傻逼", lang="zh")
+    r = wb.scan("新闻说他涉嫌强奸，网友骂嫌犯是傻逼", lang="zh")
     assert r.flagged() and r.score == pytest.approx(1.5) and not r.flagged_by_score()
     assert wb.scan("你这个傻逼，操你娘", lang="zh").flagged_by_score()
     assert not wb.scan("Sex education and sexual health classes.", lang="en").flagged_by_score()
     assert wb.scan("a fucking cunt", lang="en").flagged_by_score()
     # single characters: 性 is dropped, common ones (奶 "milk") weigh 0.25, rare ones (屄) 1.0
     assert "性" in wb.dropped and wb.weight("奶", "zh") == 0.25 and wb.weight("屄", "zh") == 1.0
+    # ... and 奶 inside 牛奶 (an allow-listed word) is no hit at all
+    assert wb.scan("一杯牛奶", lang="zh").hits == 0
     assert not wb.scan("我每天早上喝一杯牛奶，屁股坐在椅子上", lang="zh").flagged_by_score()  # 0.25 + 0.5
+
+
+def test_allow_listed_words_hide_the_entry_inside_them():
+    entries = [("处女", "zh", "x"), ("奶", "zh", "x"), ("奶奶的熊", "zh", "x"), ("你妈", "zh", "x")]
+    allow = [("zh", "处女座"), ("zh", "奶奶"), ("zh", "你妈妈"), ("zh", "你妈")]
+    wb = WordBlocklist(entries, short_weight=0.25, allow_terms=allow)
+    assert wb.allow_terms() == [("zh", "你妈妈"), ("zh", "处女座"), ("zh", "奶奶")]  # an entry stays an entry
+    r = wb.scan("她是处女座，爱喝奶奶煮的牛奶。你妈妈好吗？", lang="zh")
+    assert [(s["start"], s["end"]) for s in r.spans] == [(13, 14)]  # only the 奶 of 牛奶
+    assert r.score == pytest.approx(0.25)
+    # outside the allowed words the entries are hits; a longer entry beats a shorter allowed word
+    r = wb.scan("处女，你妈，奶奶的熊", lang="zh")
+    assert sorted("处女，你妈，奶奶的熊"[s["start"]:s["end"]] for s in r.spans) == ["你妈", "处女", "奶奶的熊"]
+    # allow words are per language and survive merge
+    assert wb.scan("处女座", lang="zh").hits == 0
+    assert wb.merge(WordBlocklist([("x", "fr", "c")])).scan("处女座", lang="zh").hits == 0
+    assert WordBlocklist(entries).scan("处女座", lang="zh").hits == 1
+
+
+def test_rare_entry_plus_any_hit_flags(shared_data):
+    from filters.blocklist import default_scoring
+
+    wb = WordBlocklist.from_ldnoobw_dir(shared_data / "safety" / "ldnoobw", **default_scoring())
+    assert wb.weight("acrotomophilia", "en") == 1.75
+    assert not wb.scan("a page about acrotomophilia", lang="en").flagged_by_score()  # alone: 1.75
+    assert wb.scan("acrotomophilia and sex", lang="en").flagged_by_score()            # + weak 0.5
+    assert not wb.scan("porn and sex", lang="en").flagged_by_score()                   # common 1.0 + 0.5
+    # the shipped allow list: 处女作 (first work), 奶奶 (grandma) and 老祖宗 are not 处女, 奶 and 祖宗
+    r = wb.scan("我奶奶的处女作，老祖宗的规矩", lang="zh")
+    assert r.hits == 0, r.spans
+    assert wb.scan("她还是处女，真他妈的", lang="zh").hits == 2
 
 
 def test_planted_badwords_in_corpus_by_score(corpus_small, shared_data):
