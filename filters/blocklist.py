@@ -181,13 +181,16 @@ class WordBlocklist:
                  stopterms: Iterable[str] = (), term_weights: dict | None = None,
                  weak_terms: Iterable[str | tuple[str | None, str]] = (), weak_weight: float = 0.5,
                  default_weight: float = 1.0, short_weight: float | None = None,
-                 allow_terms: Iterable[tuple[str | None, str]] = ()):
+                 allow_terms: Iterable[tuple[str | None, str]] = (),
+                 category_weights: dict[str, float] | None = None):
         """``entries``: ``(term, lang or None, category)``. Terms are normalised (``normalize_term``).
 
         ``allow_terms``: ``(lang or None, word)`` pairs of ordinary words that contain an entry
         (``处女座`` holds ``处女``, ``奶奶`` holds ``奶``): they take part in the leftmost-longest choice
         of matches, so an entry inside one of them is not a hit; the words themselves are never
-        reported. A word that is also an entry stays an entry.
+        reported. A word that is also an entry stays an entry. ``category_weights``: ``{category:
+        weight}`` replacing ``default_weight`` for the entries of that category (e.g. 0.5 for topic
+        lists such as zh_konsheng's violence_terror, whose words name topics rather than insult).
 
         ``term_weights``: ``{(lang or None, term): weight}``; ``weak_terms``: terms or ``(lang, term)``
         pairs weighing ``weak_weight``; others weigh ``default_weight``. ``short_weight``: keep unspaced
@@ -197,6 +200,7 @@ class WordBlocklist:
         self.min_unspaced_len = min_unspaced_len
         self.default_weight = default_weight
         self.short_weight = short_weight
+        self.category_weights = dict(category_weights or {})
         self._weights: dict[tuple[str | None, str], float] = {}
         for w in weak_terms:
             lang, term = (None, w) if isinstance(w, str) else w
@@ -230,13 +234,17 @@ class WordBlocklist:
             left = _is_word_char(t[0])
             right = _is_word_char(t[-1])
             owners = tuple(sorted(owners, key=lambda o: (o[0] or "", o[1])))
-            base = short_weight if t in self._short else default_weight
-            weights = tuple(self._weight(o[0], t, base) for o in owners)
+            weights = tuple(self._weight(o[0], t, self._base(t, o[1])) for o in owners)
             self._auto.add_word(t, (len(t), left, right, owners, weights))
         if self._entries:
             self._auto.make_automaton()
         self.langs = sorted({lang for owners in self._entries.values() for lang, _ in owners if lang})
         self.categories = sorted({cat for owners in self._entries.values() for _, cat in owners})
+
+    def _base(self, term: str, category: str) -> float:
+        if term in self._short:
+            return self.short_weight
+        return self.category_weights.get(category, self.default_weight)
 
     def _weight(self, lang: str | None, term: str, base: float) -> float:
         w = self._weights.get((lang, term))
@@ -250,8 +258,7 @@ class WordBlocklist:
         owners = self._entries.get(t)
         if not owners:
             return 0.0
-        base = self.short_weight if t in self._short else self.default_weight
-        ws = [self._weight(o, t, base) for o, _ in owners if lang is None or o is None or o == lang]
+        ws = [self._weight(o, t, self._base(t, c)) for o, c in owners if lang is None or o is None or o == lang]
         return min(ws) if ws else 0.0
 
     def __len__(self) -> int:
@@ -283,8 +290,10 @@ class WordBlocklist:
 
     @classmethod
     def from_category_dir(cls, path: str | os.PathLike, categories: Iterable[str] | None = None,
-                          exclude: Iterable[str] = POLITICAL, lang: str | None = "zh", **kw) -> "WordBlocklist":
-        """One category per ``<category>__*.txt`` in ``path``; ``categories`` None = all but ``exclude``."""
+                          exclude: Iterable[str] = POLITICAL, lang: str | None = "zh",
+                          weight: float | None = None, **kw) -> "WordBlocklist":
+        """One category per ``<category>__*.txt`` in ``path``; ``categories`` None = all but ``exclude``.
+        ``weight``: the score weight of every entry read here (None: ``default_weight``)."""
         want = set(categories) if categories is not None else None
         excl = set(exclude or ())
         entries = []
@@ -299,6 +308,8 @@ class WordBlocklist:
             elif cat in excl or raw in excl:
                 continue
             entries.extend((t, lang, cat) for t in _read_entries(f))
+        if weight is not None:
+            kw["category_weights"] = {**{cat: weight for _, _, cat in entries}, **kw.get("category_weights", {})}
         return cls(entries, **kw)
 
     def merge(self, other: "WordBlocklist") -> "WordBlocklist":
@@ -309,7 +320,8 @@ class WordBlocklist:
         return WordBlocklist(self.entries() + other.entries(),
                              min_unspaced_len=min(self.min_unspaced_len, other.min_unspaced_len),
                              term_weights=weights, default_weight=self.default_weight, short_weight=short,
-                             allow_terms=self.allow_terms() + other.allow_terms())
+                             allow_terms=self.allow_terms() + other.allow_terms(),
+                             category_weights={**other.category_weights, **self.category_weights})
 
     # ---- scanning ---------------------------------------------------------------------------
     def scan(self, text: str, lang: str | Iterable[str] | None = None,

@@ -95,7 +95,7 @@ class SafetyAnnotator:
             words = part if words is None else words.merge(part)
         for d in c.category_dirs:
             part = WordBlocklist.from_category_dir(d, categories=list(c.categories) if c.categories else None,
-                                                   exclude=tuple(c.exclude_categories))
+                                                   exclude=tuple(c.exclude_categories), weight=c.category_weight)
             words = part if words is None else words.merge(part)
         self.words = words
         urls = None

@@ -71,6 +71,8 @@ class SafetyConfig:
     url_host_files: dict[str, str] = field(default_factory=dict)   # category -> host list file
     badword_weights: Optional[str] = None     # term weights file for badword_score (None: the shipped,
                                               # derived filters/resources/badword_weak_terms.txt; "": all 1.0)
+    category_weight: float = 0.5              # weight in badword_score of each category_dirs entry (topic words:
+                                              # drugs, weapons ...), LDNOOBW entries weigh 1.0 or as derived
     badword_allow: Optional[str] = None       # allow list of ordinary words holding an entry, e.g. 处女座 (None: the
                                               # shipped, derived filters/resources/badword_allow_terms.txt; "": none)
     badword_short_weight: float = 0.25        # single unspaced characters (e.g. one Han character) count this much
@@ -81,6 +83,8 @@ class SafetyConfig:
     toxicity_paragraphs: bool = True         # also score each paragraph
 
     def __post_init__(self):
+        if self.category_weight < 0:
+            raise ValueError("annotate.safety.category_weight must be >= 0")
         if not 0.0 <= self.badword_min_lang_share <= 1.0:
             raise ValueError("annotate.safety.badword_min_lang_share must be in [0, 1]")
 

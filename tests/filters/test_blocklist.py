@@ -235,3 +235,24 @@ def test_planted_badwords_in_corpus_by_score(corpus_small, shared_data):
     for i in planted:
         r = wb.scan(docs[i], lang=truth[i]["langs"])
         assert r.flagged_by_score(), (truth[i]["badwords"], r.spans, r.score)
+
+
+def test_category_weight_applies_to_category_entries_and_survives_merge():
+    ld = WordBlocklist([("傻逼", "zh", "ldnoobw"), ("他妈", "zh", "ldnoobw")])
+    cat = WordBlocklist([("大麻", "zh", "violence_terror"), ("海洛因", "zh", "violence_terror")],
+                        category_weights={"violence_terror": 0.5})
+    assert cat.weight("大麻", "zh") == 0.5
+    merged = ld.merge(cat)
+    assert merged.weight("大麻", "zh") == 0.5 and merged.weight("傻逼", "zh") == 1.0
+    assert merged.scan("他妈的大麻", lang="zh").score == pytest.approx(1.5)
+    assert merged.scan("大麻和海洛因", lang="zh").score == pytest.approx(1.0)
+    assert merged.scan("傻逼，他妈", lang="zh").score == pytest.approx(2.0)
+
+
+def test_from_category_dir_weight(shared_data):
+    wb = WordBlocklist.from_category_dir(shared_data / "safety" / "zh_konsheng",
+                                         categories=["violence_terror"], weight=0.5)
+    term = next(t for t, _, c in wb.entries() if c == "violence_terror")
+    assert wb.weight(term, "zh") == 0.5
+    assert WordBlocklist.from_category_dir(shared_data / "safety" / "zh_konsheng",
+                                           categories=["violence_terror"]).weight(term, "zh") == 1.0
