@@ -284,6 +284,38 @@ def bench_pii(docs, truth, seed: int, out_dir: Path) -> dict:
             "redacted_docs": red_n, "redacted_ok": red_ok, "gone": dict(gone)}
 
 
+def simulate_pii(docs, truth, n: int, seed: int = 0) -> dict:
+    """Recall (overlap) per language and type when make_corpus's own ``make_pii`` and
+    ``insert_phrases`` put one item into ``n`` random unplanted documents per language (one item,
+    so no item cuts another): ``{lang: {type: (found, tried)}}``. zh/ja/th insert at any character,
+    gluing items to the text around them; other languages insert between words."""
+    import importlib.util
+    import random
+
+    spec = importlib.util.spec_from_file_location("make_corpus", SHARED / "bench" / "make_corpus.py")
+    mc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mc)
+    carriers = collections.defaultdict(list)
+    for i, t in truth.items():
+        if t["kind"] in ("composed", "page") and len(t["langs"]) == 1 and not t.get("pii"):
+            carriers[t["langs"][0]].append(docs[i]["text"])
+    out = {}
+    for lang in ("zh", "ja", "th", "en", "de", "ru"):
+        if not carriers.get(lang):
+            continue
+        rng = random.Random(f"{seed}:pii:{lang}")
+        res = collections.defaultdict(lambda: [0, 0])
+        for _ in range(n):
+            typ, value = rng.choice(mc.make_pii(rng, lang))
+            text = mc.insert_phrases(rng.choice(carriers[lang]), [value], rng, lang)
+            k = text.find(value)
+            ok = any(p["type"] == typ and p["start"] < k + len(value) and p["end"] > k for p in find_pii(text))
+            res[typ][0] += ok
+            res[typ][1] += 1
+        out[lang] = {typ: tuple(v) for typ, v in sorted(res.items())}
+    return out
+
+
 def bench_urls(docs, truth) -> dict:
     d = SHARED / "data" / "safety"
     t0 = time.perf_counter()
@@ -315,6 +347,7 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--sim", type=int, default=2000, help="simulated planted documents per language")
+    ap.add_argument("--pii-sim", type=int, default=2000, help="simulated PII insertions per language")
     ap.add_argument("--results", default=str(REPO / "benchmarks" / "results" / "safety.md"))
     args = ap.parse_args()
     out_dir = REPO / "benchmarks" / "out"
@@ -322,6 +355,7 @@ def main() -> None:
     docs, truth = load(corpus)
     bl = bench_blocklist(docs, truth, SHARED / "data" / "safety" / "ldnoobw", args.sim)
     pii = bench_pii(docs, truth, args.seed, out_dir)
+    pii_sim = simulate_pii(docs, truth, args.pii_sim, args.seed)
     urls = bench_urls(docs, truth)
 
     cmd = "cd /work/main && .venv/bin/python benchmarks/bench_safety.py " + " ".join(sys.argv[1:])
@@ -376,6 +410,13 @@ def main() -> None:
         L.append(f"| {typ} | {p} | {pii['exact'].get(typ, 0) / max(1, p):.3f} | {pii['overlap'].get(typ, 0) / max(1, p):.3f} | "
                  f"{g} | {pii['overlap'].get(typ, 0) / max(1, p - g):.3f} | {det} | {pii['matched'].get(typ, 0)} | {pii['unplanted'].get(typ, 0)} | "
                  f"{pii['matched'].get(typ, 0) / max(1, det):.3f} |")
+    sim_types = ("email", "phone", "ip", "credit_card", "cn_id")
+    L += ["", f"Simulated insertion (make_corpus's `make_pii` + `insert_phrases`, one item into each of "
+          f"{args.pii_sim} unplanted documents per language; recall by overlap, found/tried):", "",
+          "| language | " + " | ".join(sim_types) + " |", "|---|" + "---|" * len(sim_types)]
+    for lang, res in pii_sim.items():
+        L.append(f"| {lang} | " + " | ".join(
+            f"{res[t][0] / max(1, res[t][1]):.3f} ({res[t][0]}/{res[t][1]})" if t in res else "—" for t in sim_types) + " |")
     L += ["", f"Misses (masked): {pii['misses'] or 'none'}.", "",
           f"Speed: {pii['mb_s']:.1f} M chars/s, {pii['docs_s']:.0f} docs/s. Redaction removed every planted value "
           f"in {pii['redacted_ok']}/{pii['redacted_docs']} planted documents.", "",

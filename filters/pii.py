@@ -7,22 +7,26 @@ sorted by start, with types:
   not an address). CJK text runs into Latin words and numbers without spaces, so an address glued
   to following text ends at a real top-level domain (``resources/tlds.txt``, from the Public Suffix
   List): ``a.b@163.com1.8t`` -> ``a.b@163.com``, ``x@example.comtao`` -> ``x@example.com`` (a run
-  that is no TLD is cut at its longest real TLD prefix of 3+ letters).
+  that is no TLD is cut at its longest real TLD prefix of 3+ letters; a hyphen after a real TLD ends
+  the address unless a Latin letter follows it: ``163.com-14``). An address may follow a dot or
+  hyphen that ends other text (``น.j.smith@example.com``).
 - ``phone``: ``+<country code>`` numbers with 8-15 digits in groups (``+1 (555) 234-5678``,
-  ``+49 30 1234567``); North-American ``(555) 234-5678`` / ``555-234-5678``; Chinese mobiles
+  ``+49 30 1234567``; a ``+1`` number glued to more digits inside CJK/Thai text is cut after 11); North-American ``(555) 234-5678`` / ``555-234-5678``; Chinese mobiles
   ``1[3-9]x xxxx xxxx`` (11 digits, optionally spaced/dashed 3-4-4) and landlines ``0xx-xxxxxxxx``.
-- ``ip``: IPv4 dotted quads (no leading zeros, not after "version"/"v") and IPv6 (validated by
-  ``ipaddress``, needs a digit and ``::`` or 8 groups).
+- ``ip``: IPv4 dotted quads (no leading zeros, not after "version"/"v"/"版本", letters may touch
+  them) and IPv6 (validated by ``ipaddress``, needs a digit and ``::`` or 8 groups). Within 12
+  characters of Han, kana, hangul or Thai text a quad whose outer parts run into other digits is
+  taken with its longest valid outer octets (``新疆20103.85.114.900年`` -> ``103.85.114.90``).
 - ``credit_card``: 13-19 digits, contiguous or in 4-4-4-4(-x) / 4-6-5 / 4-6-4 groups with one
-  kind of separator, a card-network prefix (2,3,4,5,6) and a valid Luhn checksum.
+  kind of separator, a card-network prefix (2,3,4,5,6) and a valid Luhn checksum. 4-4-4-4 groups
+  are also found glued to letters or digits (``cook4111 1111 1111 1111ie``).
 - ``cn_id``: 18-character Chinese resident ID with a region code 11-82, a real birth date between
-  1900 and today, and a valid ISO 7064 MOD 11-2 check character. An ID glued to one or two
-  more digits (CJK text joined without spaces) is also found: with region, date and checksum
-  all required, a random 19-20 digit number passes with a probability of about 1e-4. An ID whose
-  check character is X is found at the end of any longer digit run (only an ID ends in X).
+  1900 and today, and a valid ISO 7064 MOD 11-2 check character, found in any 18-character window
+  of a digit run, whatever touches the run (CJK and Thai text join numbers without spaces): with
+  region, date and checksum all required, a random window passes with a probability of about 1e-4.
 
-Numbers are never taken out of a longer run of digits/letters, which keeps dates, prices, version
-numbers, ISBNs and long IDs out. Overlaps are resolved deterministically: longer spans first, then
+Apart from those checksummed or glued-in-CJK cases, numbers are never taken out of a longer run of
+digits, which keeps dates, prices, version numbers and ISBNs out. Overlaps are resolved deterministically: longer spans first, then
 the type priority cn_id > credit_card > email > ip > phone, so a cn_id or card is never also a phone.
 
 ``redact(text, spans, policy)`` replaces spans with typed placeholders such as ``<EMAIL>``.
@@ -47,7 +51,7 @@ _W = r"A-Za-z0-9_\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"
 # ---- e-mail ---------------------------------------------------------------------------------
 # the TLD group takes every letter that follows the last dot; ``_email_end`` cuts it to a real TLD
 _EMAIL = re.compile(
-    rf"(?<![{_W}.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{{0,62}}[A-Za-z0-9_%+-])?"
+    rf"(?<![{_W}%+])(?<![A-Za-z0-9_%+][.-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{{0,62}}[A-Za-z0-9_%+-])?"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,})"
 )
 _TLDS = frozenset(
@@ -57,16 +61,16 @@ _FILE_EXT = {"png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "js", "cs
              "json", "xml", "pdf", "txt", "zip", "gz", "mp4", "mp3", "woff", "woff2", "ttf"}
 
 # ---- phones ---------------------------------------------------------------------------------
-_INTL = re.compile(rf"(?<![{_W}+])\+[1-9]\d{{0,2}}(?:(?:[ .\-]|\u00a0)?\(?\d{{1,5}}\)?){{1,7}}(?!\d)")
+_INTL = re.compile(rf"(?<![+])\+[1-9]\d{{0,2}}(?:(?:[ .\-]|\u00a0)?\(?\d{{1,5}}\)?){{1,7}}(?!\d)")
 _INTL_GROUP = re.compile(r"([ .\-\u00a0]?)(\(?)(\d{1,5})(\)?)")
 _NANP = re.compile(rf"(?<![{_W}+\-.(])(?:\([2-9]\d{{2}}\)[ .\-]?|[2-9]\d{{2}}([ .\-]))[2-9]\d{{2}}[ .\-]\d{{4}}(?![{_W}\-]|\.\d)")
-_CN_MOBILE = re.compile(r"(?<![\d+\-.])1[3-9]\d(?:\d{8}|([ \-])\d{4}\1\d{4})(?![\d])")
+_CN_MOBILE = re.compile(r"(?<![0-9+\-])(?<![0-9]\.)1[3-9]\d(?:\d{8}|([ \-])\d{4}\1\d{4})(?![\d])")
 _CN_LANDLINE = re.compile(rf"(?<![{_W}+\-.])(?:0\d{{2,3}}-|\(0\d{{2,3}}\))[2-9]\d{{6,7}}(?![\d\-])")
 
 # ---- IP addresses ---------------------------------------------------------------------------
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)"
-_IPV4 = re.compile(rf"(?<![{_W}.\-]){_OCTET}(?:\.{_OCTET}){{3}}(?![{_W}\-]|\.\d)")
-_VERSION_BEFORE = re.compile(r"(?:version|ver\.?|v|版本|版|build|release|rev\.?)\s*$", re.IGNORECASE)
+_IPV4 = re.compile(rf"(?<![\d_])(?<!\d[.\-]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d_]|-[\dA-Za-z]|\.\d)")
+_VERSION_BEFORE = re.compile(r"(?:(?<![A-Za-z])(?:version|ver\.?|v|build|release|rev\.?)|版本)\s*$", re.IGNORECASE)
 _IPV6 = re.compile(rf"(?<![{_W}:.])(?:[0-9A-Fa-f]{{0,4}}:){{2,7}}(?:(?:\d{{1,3}}\.){{3}}\d{{1,3}}|[0-9A-Fa-f]{{1,4}})?(?![{_W}:])")
 
 # ---- cards and IDs --------------------------------------------------------------------------
@@ -78,11 +82,13 @@ _CARD = re.compile(
 )
 # 4-4-4-4 groups followed by a separate short number (``4111 1111 1111 1111 12/25``).
 _CARD16 = re.compile(rf"(?<![{_W}\-])(?<!\d[.,])\d{{4}}([ \-])\d{{4}}\1\d{{4}}\1\d{{4}}(?![{_W}]|[.,]\d)")
-_CN_ID = re.compile(r"(?<![0-9A-Za-z])[1-8]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])")
-# 19-20 character digit runs: an ID glued to an extra digit when text is joined without spaces.
-_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])[\dXx]{19,20}(?![0-9A-Za-z])")
-# a run of digits ending in the check character X: only an ID ends so, whatever digits precede it
-_X_ID_RUN = re.compile(r"(?<![0-9A-Za-z])\d{18,30}[Xx](?![0-9A-Za-z])")
+# ... and the same groups glued to letters or digits on either side (text joined without spaces);
+# the card prefix and the Luhn digit still have to hold.
+_CARD_GLUED = re.compile(r"\d{4}([ \-])\d{4}\1\d{4}\1\d{4}")
+# Chinese IDs: any 18-character window of a run of 17+ digits ending in a digit or X. CJK text glues
+# numbers to digits and letters, so the run may touch anything; region, birth date and checksum must
+# all hold (a random window passes with a probability of about 1e-4).
+_ID_RUN = re.compile(r"\d{17,}[\dXx]")
 _CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CN_ID_CHECK = "10X98765432"
 
@@ -167,8 +173,42 @@ def _intl_phone(text: str, m: re.Match) -> tuple[int, int] | None:
     if digits < 8 or end <= len(cc):
         return None
     if cc == "+1" and digits != 11:
-        return None
+        glued = _NANP_PLUS1.match(s)  # "+1 (580) 267-788900人": a North-American number glued to digits
+        return (m.start(), m.start() + glued.end()) if glued and _in_unspaced_text(text, m.start(), m.end()) else None
     return m.start(), m.start() + end
+
+
+_NANP_PLUS1 = re.compile(r"\+1[ .\-\u00a0]?(?:\(\d{3}\)|\d{3})[ .\-\u00a0]?\d{3}[ .\-]\d{4}(?=\d)")
+_UNSPACED = re.compile("[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
+
+
+def _in_unspaced_text(text: str, start: int, end: int, margin: int = 12) -> bool:
+    """True when Han, kana, hangul or Thai text lies within ``margin`` characters of [start, end):
+    such text runs into numbers without spaces, so digits glued to a number are likely other text."""
+    return _UNSPACED.search(text, max(0, start - margin), min(len(text), end + margin)) is not None
+
+
+# A dotted quad whose outer parts run into other digits ("24104.73.73.90", "22220.49.132.228日"):
+# inside Han/kana/Thai text the address is taken with the longest valid outer octets.
+# Not inside dotted identifiers or URL parameters ("spm=a2c4g.434034.0.0.21711607IHSSjw").
+_GLUED_QUAD = re.compile(r"(?<![\d=])(?<![A-Za-z0-9_]\.)(\d+)\.(\d{1,3})\.(\d{1,3})\.(\d+)(?![\dA-Za-z_]|\.\d)")
+
+
+def _glued_ipv4(text: str, m: re.Match) -> tuple[int, int] | None:
+    first, b, c, last = m.groups()
+    if len(first) <= 3 and len(last) <= 3 and _is_octet(first) and _is_octet(last):
+        return None  # not glued: the strict pattern decides
+    if not (_is_octet(b) and _is_octet(c)) or not _in_unspaced_text(text, m.start(), m.end()):
+        return None
+    head = next((first[-k:] for k in (3, 2, 1) if k <= len(first) and _is_octet(first[-k:])), None)
+    tail = next((last[:k] for k in (3, 2, 1) if k <= len(last) and _is_octet(last[:k])), None)
+    if head is None or tail is None:
+        return None
+    return m.start(1) + len(first) - len(head), m.start(4) + len(tail)
+
+
+def _is_octet(part: str) -> bool:
+    return (part == "0" or not part.startswith("0")) and int(part) <= 255
 
 
 # Every digit-based PII form (ids, cards, IPv4, phones) lies inside a run of digits and separators;
@@ -192,14 +232,17 @@ def _numeric_windows(text: str) -> list[tuple[int, int]]:
 def _email_end(text: str, m: re.Match) -> int | None:
     """End of the address matched by ``_EMAIL`` (None: not an address). The TLD run (every letter after
     the last dot) ends the address when it is followed by no letter, digit or hyphen, or when it is a
-    real TLD followed by digits (``163.com1.8t``); a run that is no TLD but starts with a real TLD of 3+
+    real TLD followed by digits (``163.com1.8t``) or by a hyphen and no Latin letter (``163.com-14``); a run that is no TLD but starts with a real TLD of 3+
     letters is cut there (``example.comtao``: glued-on text); file extensions are never TLDs."""
     run = m.group(1).lower()
     nxt = text[m.end():m.end() + 1]
     if run in _FILE_EXT:
         return None
     if run in _TLDS:
-        return None if nxt == "-" else m.end()
+        if nxt == "-":  # "bar.com-baz" is a longer name; "163.com-14", "163.com-หาก" are glued text
+            after = text[m.end() + 1:m.end() + 2]
+            return None if after.isascii() and after.isalpha() else m.end()
+        return m.end()
     for n in range(min(len(run) - 1, 24), 2, -1):
         if run[:n] in _TLDS:
             return None if run[:n] in _FILE_EXT else m.start(1) + n
@@ -233,10 +276,7 @@ def _candidates(text: str) -> list[tuple[str, int, int]]:
 def _digit_candidates(text: str, lo: int, hi: int) -> list[tuple[str, int, int]]:
     """Digit-based candidates whose match starts in [lo, hi) (patterns see text[:hi])."""
     out: list[tuple[str, int, int]] = []
-    for m in _CN_ID.finditer(text, lo, hi):
-        if cn_id_valid(m.group(0)):
-            out.append(("cn_id", m.start(), m.end()))
-    for rx in (_CARD, _CARD16):
+    for rx in (_CARD, _CARD16, _CARD_GLUED):
         pos = lo
         while True:  # overlapping search: "2010 4307 4188 7473 0951" holds a card after a year
             m = rx.search(text, pos, hi)
@@ -247,20 +287,21 @@ def _digit_candidates(text: str, lo: int, hi: int) -> list[tuple[str, int, int]]
                 pos = m.end()
             else:
                 pos = m.start() + 1
-    for m in _DIGIT_RUN.finditer(text, lo, hi):
+    for m in _ID_RUN.finditer(text, lo, hi):  # every 18-character window of a digit run
         run = m.group(0)
         for k in range(len(run) - 17):
             if cn_id_valid(run[k:k + 18]):
                 out.append(("cn_id", m.start() + k, m.start() + k + 18))
-    for m in _X_ID_RUN.finditer(text, lo, hi):
-        if cn_id_valid(text[m.end() - 18:m.end()]):
-            out.append(("cn_id", m.end() - 18, m.end()))
     for m in _IPV4.finditer(text, lo, hi):
         if _VERSION_BEFORE.search(text[max(0, m.start() - 12):m.start()]):
             continue
         if m.end() - m.start() == 7:  # all four parts single digits: a section or version number
             continue
         out.append(("ip", m.start(), m.end()))
+    for m in _GLUED_QUAD.finditer(text, lo, hi):
+        span = _glued_ipv4(text, m)
+        if span and not _VERSION_BEFORE.search(text[max(0, span[0] - 12):span[0]]):
+            out.append(("ip", *span))
     if "+" in text[lo:hi]:
         for m in _INTL.finditer(text, lo, hi):
             span = _intl_phone(text, m)

@@ -147,3 +147,35 @@ def test_windowed_scan_equals_full_scan(shared_data):
               "v1.2.3.4 build 2.0.0.1 and 2010 4307 4188 7473 0951"]
     for text in texts:
         assert sorted(set(pii_mod._candidates(text))) == sorted(set(pii_mod._candidates_full_scan(text)))
+
+
+def test_items_glued_into_cjk_and_thai_text():
+    # Han, kana and Thai text runs into Latin words and numbers without spaces: checksummed items are
+    # found whatever touches them, the others when only letters (or, inside such text, stray digits) do
+    assert found("本网站使用cook4111 1111 1111 1111ie来改善") == [("credit_card", "4111 1111 1111 1111")]
+    assert found("上调了0.6个百分点至4111 1111 1111 11111%，将今年") == [("credit_card", "4111 1111 1111 1111")]
+    assert found("的。,------------4111 1111 1111 1111---------,但") == [("credit_card", "4111 1111 1111 1111")]
+    assert found("ภาพันธ์ 256011010519491231002X สมคิด") == [("cn_id", "11010519491231002X")]
+    assert found("举报电话：11010519491231002X021-34144567 |")[0] == ("cn_id", "11010519491231002X")
+    assert found("Wi-Fiの利用UN11010519491231002XIQLOのホルター") == [("cn_id", "11010519491231002X")]
+    assert found("那个亚裔for216.193.34.74d的办公室") == [("ip", "216.193.34.74")]
+    assert found("那土城比中国新疆20103.85.114.900年的土城") == [("ip", "103.85.114.90")]
+    assert found("ปีที่ 24104.73.73.90 ฉบับที่") == [("ip", "104.73.73.90")]
+    assert found("不仅仅安徽嗯.....132.212.227.147..我们") == [("ip", "132.212.227.147")]
+    assert found("ของ 18.215.32.130- 2564") == [("ip", "18.215.32.130")]
+    assert found("町田市の全教職員約2,0+1 (580) 267-788900人分") == [("phone", "+1 (580) 267-7889")]
+    assert found("注文が先日２８15774430075日にドイツ") == [("phone", "15774430075")]
+    assert found("เวลา 16:05 น.j.smith14@example.com รายงาน") == [("email", "j.smith14@example.com")]
+    assert found("ต่างประเทศ -li.wei31@web.de คณะ") == [("email", "li.wei31@web.de")]
+    assert found("时间：2023-08-14 zhang.san57@gmail.com-14\n") == [("email", "zhang.san57@gmail.com")]
+
+
+def test_glue_rules_keep_precision():
+    assert found("帮助文档?spm=a2c4g.434034.0.0.21711607IHSSjw\n支持以") == []  # URL parameter
+    assert found("release 1.2.3.4567 is out") == []       # a version number, no CJK/Thai text near
+    assert found("版本 2.5.1.1234 已发布") == []            # ... and after 版本
+    assert found("Chrome 120.0.6099.129 版") == []
+    assert found("were over 176.109.207.191 a thousand") == [("ip", "176.109.207.191")]  # "over" is no "ver"
+    assert found("v1.20.3.40 build") == []
+    assert found("foo@bar.com-baz") == []
+    assert found("2024年1234 5678 9012 3456元") == []  # grouped, Luhn fails
