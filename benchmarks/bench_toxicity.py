@@ -1,11 +1,14 @@
 """Benchmark of the toxicity classifier (filters.toxicity / filters.classifier) on COLD.
 
-Usage: .venv/bin/python benchmarks/bench_toxicity.py [--model benchmarks/out/toxicity_cold.ftz]
+Usage: .venv/bin/python benchmarks/bench_toxicity.py [--model benchmarks/out/toxicity_cold.bin]
 
 Trains on cold_train (threshold tuned on a 10% hash split of train, never on dev), reports
 accuracy / F1 (offensive class) on cold_dev, model size and single-thread throughput, next to the
-keyword rule (LDNOOBW zh list: any hit = offensive) and an unquantised character 1-3-gram model
-(the issue's reference setup). Writes benchmarks/results/toxicity.md.
+keyword rule (LDNOOBW zh list: any hit = offensive), a character 1-3-gram model (the issue's
+reference setup) and the same settings quantised. As COLD's test comments are unlike train/dev (the
+issue's character model: ~89% on dev here, 80.2% on test), held-out accuracy is estimated by
+cross-topic accuracy: train on two of COLD's topics (race, gender, region), test on the dev comments
+of the third, averaged. Training is single-threaded (deterministic). Writes benchmarks/results/toxicity.md.
 """
 from __future__ import annotations
 
@@ -38,15 +41,39 @@ def machine() -> str:
     return f"nproc={os.cpu_count()}, CPU {cpu}, RAM {ram}, Python {platform.python_version()}"
 
 
+def read_cold(path) -> list[tuple[str, str, str]]:
+    """(text, label, topic) rows of a COLD CSV (plain or .xz)."""
+    import csv
+    import io
+    import lzma
+    raw = lzma.open(path, "rt", encoding="utf-8-sig").read() if str(path).endswith(".xz") else \
+        open(path, encoding="utf-8-sig").read()
+    return [(r["TEXT"], r["label"], r["topic"]) for r in csv.DictReader(io.StringIO(raw)) if (r["TEXT"] or "").strip()]
+
+
+def cross_topic(train_rows, dev_rows, params: dict, out_dir: Path) -> dict:
+    """Accuracy (threshold 0.5) on each topic's dev comments of a model trained on the other topics."""
+    res = {}
+    for topic in sorted({t for _, _, t in dev_rows}):
+        path = out_dir / f"xtopic_{topic}.bin"
+        fit = [(x, lab) for x, lab, t in train_rows if t != topic]
+        test = [(x, lab) for x, lab, t in dev_rows if t == topic]
+        res[topic] = classifier.train(fit, test, path, {**params, "positive_label": "1"})["dev"]["accuracy"]
+        for f in (path, Path(str(path) + ".json")):
+            f.unlink(missing_ok=True)
+    res["mean"] = sum(res.values()) / len(res)
+    return res
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--model", default=str(REPO / "benchmarks" / "out" / "toxicity_cold.ftz"))
+    ap.add_argument("--model", default=str(REPO / "benchmarks" / "out" / "toxicity_cold.bin"))
     ap.add_argument("--results", default=str(REPO / "benchmarks" / "results" / "toxicity.md"))
     args = ap.parse_args()
     train_path, dev_path = default_cold_paths(SHARED / "data")
 
     t0 = time.perf_counter()
-    m = train_cold(train_path, dev_path, args.model, params={"thread": 2})
+    m = train_cold(train_path, dev_path, args.model)
     train_s = time.perf_counter() - t0
     dev = classifier.read_examples(dev_path, "TEXT", "label")
     texts = [t for t, _ in dev]
@@ -66,10 +93,18 @@ def main() -> None:
     kw_m = classifier.binary_metrics([lab for _, lab in dev], kw_pred, "1")
 
     ref_path = str(Path(args.model).with_name("toxicity_ref_ngram3.bin"))
-    ref = classifier.train(train_path, dev, ref_path, {**COLD_PARAMS, "wordNgrams": 3, "epoch": 5, "lr": 0.1,
-                                                        "quantize": False, "thread": 2})
+    ref_params = {**COLD_PARAMS, "wordNgrams": 3, "epoch": 5, "lr": 0.1, "dim": 100, "bucket": 2_000_000}
+    ref = classifier.train(train_path, dev, ref_path, ref_params)
+    quant_params = {**COLD_PARAMS, "quantize": True}
+    quant = classifier.train(train_path, dev, ref_path, quant_params)
+    old_params = {**COLD_PARAMS, "dim": 50, "lr": 0.5, "bucket": 2_000_000, "quantize": True}
+    old = classifier.train(train_path, dev, ref_path, old_params)
     os.remove(ref_path)
     os.remove(ref_path + ".json")
+    train_rows, dev_rows = read_cold(train_path), read_cold(dev_path)
+    out_dir = Path(args.model).parent
+    xt = {name: cross_topic(train_rows, dev_rows, {k: v for k, v in p.items() if k not in ("text_col", "label_col")}, out_dir)
+          for name, p in (("this", COLD_PARAMS), ("quant", quant_params), ("old", old_params), ("ref", ref_params))}
 
     d = m["dev"]
     cmd = "cd /work/main && .venv/bin/python benchmarks/bench_toxicity.py " + " ".join(sys.argv[1:])
@@ -83,25 +118,36 @@ def main() -> None:
          f"({d['n']} texts) used only for the figures below.",
          f"- Model: fastText supervised, text = NFKC + lower case, one token per CJK character, word tokens "
          f"otherwise; wordNgrams={m['params']['wordNgrams']} (character 1-4-grams on Chinese), dim={m['params']['dim']}, "
-         f"epoch={m['params']['epoch']}, lr={m['params']['lr']}, quantised (cutoff 100k, dsub 2, retrain). "
-         f"Training+tuning took {train_s:.0f} s with 2 threads.", "",
+         f"epoch={m['params']['epoch']}, lr={m['params']['lr']}, bucket={m['params']['bucket']:,}, not quantised. "
+         f"Training+tuning took {train_s:.0f} s with 1 thread.", "",
          "| figure | value | target |", "|---|---|---|",
          f"| dev accuracy (threshold {m['threshold']}) | {d['accuracy']:.2%} | >= 81% |",
          f"| dev F1, offensive class | {d['f1']:.3f} (P {d['precision']:.3f}, R {d['recall']:.3f}) | >= 0.77 |",
          f"| dev accuracy / F1 at threshold 0.5 | {at_half['accuracy']:.2%} / {at_half['f1']:.3f} | — |",
          f"| model file | {m['model_bytes'] / 2 ** 20:.2f} MiB | <= 20 MB |",
          f"| throughput, 1 thread, batches of 512 | {best:,.0f} texts/s (mean {mean_chars:.0f} chars/text) | >= 5,000 texts/s |",
-         "", "Comparison on cold_dev:", "",
-         "| system | accuracy | F1 (offensive) |", "|---|---|---|",
-         f"| keyword rule, LDNOOBW zh list (any hit = offensive) | {kw_m['accuracy']:.2%} | {kw_m['f1']:.3f} |",
-         f"| fastText chars 1-3 (wordNgrams 3, 5 epochs, lr 0.1), not quantised | {ref['dev']['accuracy']:.2%} | {ref['dev']['f1']:.3f} |",
-         f"| this model (quantised) | {d['accuracy']:.2%} | {d['f1']:.3f} |", "",
+         "", "Comparison (dev at threshold 0.5; cross-topic = mean accuracy on each topic's dev comments of a "
+         "model trained on the other two topics' train comments, the estimate for held-out comments):", "",
+         "| system | model file | dev accuracy | dev F1 (offensive) | cross-topic accuracy (race / gender / region) |",
+         "|---|---|---|---|---|",
+         f"| keyword rule, LDNOOBW zh list (any hit = offensive) | — | {kw_m['accuracy']:.2%} | {kw_m['f1']:.3f} | — |"]
+    for name, label, res in (("this", "this model: dim 16, 250k buckets, not quantised", m),
+                             ("quant", "the same, quantised (cutoff 100k, dsub 2, retrain)", quant),
+                             ("old", "session 1-3 default: dim 50, 2M buckets, lr 0.5, quantised", old),
+                             ("ref", "fastText chars 1-3 (wordNgrams 3, dim 100, 5 epochs, lr 0.1), not quantised", ref)):
+        x = xt[name]
+        dd = at_half if name == "this" else res["dev"]
+        L.append(f"| {label} | {res['model_bytes'] / 2 ** 20:.1f} MiB | {dd['accuracy']:.2%} | {dd['f1']:.3f} | "
+                 f"{x['mean']:.2%} ({x['race']:.1%} / {x['gender']:.1%} / {x['region']:.1%}) |")
+    L += ["",
          "Notes: the tuning split of train gave "
-         f"{tune.get('held_metrics', {}).get('accuracy', 0):.2%} accuracy at the chosen threshold. Segmentation with "
-         "jieba was not tried: it is not installed, and character tokens with word n-grams already exceed the "
-         "targets while keeping the tokeniser dictionary-free and fast. The issue's reference figures (80.2% for "
-         "fastText chars 1-3, ~81% for COLDetector) are much lower than what we measure on cold_dev here; COLD's "
-         "dev split is drawn like train, so expect lower figures on COLD's harder test split or other sources.", ""]
+         f"{tune.get('held_metrics', {}).get('accuracy', 0):.2%} accuracy at the chosen threshold. The issue's "
+         "reference figures (80.2% test accuracy for fastText chars 1-3, ~81% for COLDetector) are far below "
+         "dev figures: COLD's dev split is drawn like train, its test split is not. Cross-topic accuracy of the "
+         "character 1-3 model (row 5) sits near its 80.2% test figure, so it is the estimate used here. "
+         "Quantisation lowers it by 1-2 points, which is why the toxicity model is not quantised by default "
+         "(`--param quantize=1` to quantise). jieba word tokens added to the characters gained 0.7 point of "
+         "cross-topic accuracy in a side test, not enough for a tokeniser dependency at run time.", ""]
     Path(args.results).parent.mkdir(parents=True, exist_ok=True)
     Path(args.results).write_text("\n".join(L), encoding="utf-8")
     print("\n".join(L))

@@ -103,3 +103,21 @@ def test_training_that_diverges_in_process_is_retried_in_a_fresh_process(monkeyp
     assert result["labels"] == ["0", "1"] and (tmp_path / "m.ftz").exists()
     clf = classifier.TextClassifier(tmp_path / "m.ftz")
     assert clf.predict(["bad thing 3"]) == ["1"]
+
+
+def test_default_cold_model_is_unquantised_and_under_20mb(tmp_path, cold):
+    # the shipped settings keep every n-gram bucket unquantised (quantising cost 1-2 points of
+    # cross-topic accuracy) yet stay under the 20 MB budget, whatever the data
+    from filters.toxicity import COLD_PARAMS
+
+    train, dev = cold
+    path = tmp_path / "train.csv"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("TEXT,label\n" + "".join(f"\"{t.replace(chr(34), '')}\",{lab}\n" for t, lab in subsample(train, 3000, 3)))
+    m = train_cold(path, None, tmp_path / "m.bin", tune=False)
+    meta = json.loads((tmp_path / "m.bin.json").read_text())
+    assert meta["quantized"] is False and COLD_PARAMS["quantize"] is False
+    assert 15 * 2 ** 20 < m["model_bytes"] < 20 * 10 ** 6
+    scorer = ToxicityScorer(tmp_path / "m.bin")
+    acc = sum((s >= 0.5) == (lab == "1") for s, (_, lab) in zip(scorer.score_batch([t for t, _ in dev[:1000]]), dev[:1000]))
+    assert acc / 1000 > 0.75
