@@ -211,8 +211,8 @@ def write_allow(rows, path: Path) -> None:
 
 def write(rows, stats, path: Path, zipf_min: float, zipf_langs: set[str], rare_char_zipf: float,
           rare_zipf: float = RARE_ZIPF) -> None:
-    header = f"""# Weights of LDNOOBW entries other than 1.0: weak evidence (0.5, 0.25, 0) or rare, specific entries (1.75) (derived, do not edit:
-# re-run `.venv/bin/python benchmarks/derive_weak_terms.py --zipf {zipf_min} --zipf-langs {','.join(sorted(zipf_langs))} --rare-char-zipf {rare_char_zipf} --rare-zipf {rare_zipf}`).
+    header = f"""# Weights of LDNOOBW entries other than 1.0: weak evidence (0.5, 0.25, 0) or rare, specific
+# entries (1.75) (derived, do not edit: re-run `.venv/bin/python benchmarks/derive_weak_terms.py --zipf {zipf_min} --zipf-langs {','.join(sorted(zipf_langs))} --rare-char-zipf {rare_char_zipf} --rare-zipf {rare_zipf}`).
 # Format: lang<TAB>term<TAB>weight<TAB>why. Unlisted entries weigh 1.0, unlisted single unspaced
 # characters the scorer's short_weight (0.25). Document score = sum of the weights of the distinct
 # entries found; flag = score >= 2.0 (filters.blocklist.BlocklistResult.flagged_by_score).

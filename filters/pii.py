@@ -11,8 +11,9 @@ sorted by start, with types:
   the address unless a Latin letter follows it: ``163.com-14``). An address may follow a dot or
   hyphen that ends other text (``น.j.smith@example.com``).
 - ``phone``: ``+<country code>`` numbers with 8-15 digits in groups (``+1 (555) 234-5678``,
-  ``+49 30 1234567``; a ``+1`` number glued to more digits inside CJK/Thai text is cut after 11); North-American ``(555) 234-5678`` / ``555-234-5678``; Chinese mobiles
-  ``1[3-9]x xxxx xxxx`` (11 digits, optionally spaced/dashed 3-4-4) and landlines ``0xx-xxxxxxxx``.
+  ``+49 30 1234567``; a ``+1`` number glued to more digits inside CJK/Thai text is cut after 11);
+  North-American ``(555) 234-5678`` / ``555-234-5678``; Chinese mobiles ``1[3-9]x xxxx xxxx``
+  (11 digits, optionally spaced/dashed 3-4-4) and landlines ``0xx-xxxxxxxx``.
 - ``ip``: IPv4 dotted quads (no leading zeros, not after "version"/"v"/"版本", letters may touch
   them) and IPv6 (validated by ``ipaddress``, needs a digit and ``::`` or 8 groups). Within 12
   characters of Han, kana, hangul or Thai text a quad whose outer parts run into other digits is
@@ -26,8 +27,9 @@ sorted by start, with types:
   region, date and checksum all required, a random window passes with a probability of about 1e-4.
 
 Apart from those checksummed or glued-in-CJK cases, numbers are never taken out of a longer run of
-digits, which keeps dates, prices, version numbers and ISBNs out. Overlaps are resolved deterministically: longer spans first, then
-the type priority cn_id > credit_card > email > ip > phone, so a cn_id or card is never also a phone.
+digits, which keeps dates, prices, version numbers and ISBNs out. Overlaps are resolved
+deterministically: longer spans first, then the type priority cn_id > credit_card > email > ip >
+phone, so a cn_id or card is never also a phone.
 
 ``redact(text, spans, policy)`` replaces spans with typed placeholders such as ``<EMAIL>``.
 """
@@ -174,7 +176,9 @@ def _intl_phone(text: str, m: re.Match) -> tuple[int, int] | None:
         return None
     if cc == "+1" and digits != 11:
         glued = _NANP_PLUS1.match(s)  # "+1 (580) 267-788900人": a North-American number glued to digits
-        return (m.start(), m.start() + glued.end()) if glued and _in_unspaced_text(text, m.start(), m.end()) else None
+        if glued and _in_unspaced_text(text, m.start(), m.end()):
+            return m.start(), m.start() + glued.end()
+        return None
     return m.start(), m.start() + end
 
 
@@ -232,8 +236,8 @@ def _numeric_windows(text: str) -> list[tuple[int, int]]:
 def _email_end(text: str, m: re.Match) -> int | None:
     """End of the address matched by ``_EMAIL`` (None: not an address). The TLD run (every letter after
     the last dot) ends the address when it is followed by no letter, digit or hyphen, or when it is a
-    real TLD followed by digits (``163.com1.8t``) or by a hyphen and no Latin letter (``163.com-14``); a run that is no TLD but starts with a real TLD of 3+
-    letters is cut there (``example.comtao``: glued-on text); file extensions are never TLDs."""
+    real TLD followed by digits (``163.com1.8t``) or by a hyphen and no Latin letter (``163.com-14``);
+    a run that is no TLD but starts with a real TLD of 3+ letters is cut there (``example.comtao``: glued-on text); file extensions are never TLDs."""
     run = m.group(1).lower()
     nxt = text[m.end():m.end() + 1]
     if run in _FILE_EXT:
