@@ -155,14 +155,15 @@ def derive(data: Path, zipf_min: float, zipf_langs: set[str], rare_char_zipf: fl
     return out, stats
 
 
-def derive_allow(data: Path, min_jieba_freq: int = ALLOW_MIN_JIEBA_FREQ,
+def derive_allow(data: Path, dropped: set[str] = frozenset(), min_jieba_freq: int = ALLOW_MIN_JIEBA_FREQ,
                  min_zipf: float = ALLOW_MIN_ZIPF) -> list[tuple[str, str, str]]:
     """Ordinary Chinese words that contain a zh LDNOOBW entry: ``[(lang, word, note)]``.
 
     Candidates: jieba 0.42.1's dictionary words with frequency >= ``min_jieba_freq`` and wordfreq's
     zh words with Zipf >= ``min_zipf``. Kept when the word holds a zh entry, is not itself an entry
     of any LDNOOBW list and is in no zh_konsheng list (those lists name offensive compounds such as
-    真他妈, 手淫, 色情网站)."""
+    真他妈, 手淫, 色情网站). Entries in ``dropped`` (weight 0, such as 性) are never hits, so words
+    holding only them are left out."""
     import jieba
     from wordfreq import iter_wordlist, zipf_frequency
     lists = data / "safety"
@@ -173,7 +174,7 @@ def derive_allow(data: Path, min_jieba_freq: int = ALLOW_MIN_JIEBA_FREQ,
         if not p.name.startswith("illegal_urls"):
             every.update(normalize_term(x) for x in p.read_text(encoding="utf-8-sig").splitlines() if x.strip())
     zh = sorted({normalize_term(x) for x in (lists / "ldnoobw" / "zh.txt").read_text(encoding="utf-8-sig").splitlines()
-                 if x.strip()})
+                 if x.strip()} - set(dropped))
     cand: dict[str, str] = {}
     with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as fh:
         for line in fh:
@@ -246,7 +247,7 @@ def main() -> None:
     write(rows, stats, Path(args.out), args.zipf, zl, args.rare_char_zipf, args.rare_zipf)
     by = collections.Counter(note.split()[0] for *_, note in rows)
     print(f"{len(rows)} rows -> {args.out}: {dict(by)}")
-    allow = derive_allow(SHARED / "data")
+    allow = derive_allow(SHARED / "data", {term for lang, term, w, _ in rows if lang == "zh" and w == 0})
     write_allow(allow, Path(args.allow_out))
     print(f"{len(allow)} allow-listed words -> {args.allow_out}")
 
