@@ -41,8 +41,9 @@ Criterion (every number below is computed here, nothing is hand-picked):
 It also writes the allow list filters/resources/badword_allow_terms.txt (``derive_allow``): ordinary
 Chinese words that hold a zh entry (奶奶, 牛奶, 处女作, 老祖宗, 强奸案 ...), from jieba's dictionary
 (frequency >= 10) and wordfreq's zh word list (Zipf >= 3), minus every LDNOOBW entry and every
-zh_konsheng entry. An entry inside such a word is not a hit. On the six seeds this removes a sixth of
-the other-document flags (1.80% -> 1.58% on average) for 0.1-0.2 points of simulated zh recall.
+zh_konsheng entry, and minus words that hold only entries weighing 0 (性). An entry inside such a
+word is not a hit. On the six seeds this removes a sixth of the other-document flags (1.80% ->
+1.58% on average) for 0.1-0.2 points of simulated zh recall.
 
 wordfreq and jieba are needed only to re-run this script (`pip install -e .[derive]`), never at run time.
 """
@@ -201,8 +202,8 @@ def write_allow(rows, path: Path) -> None:
 # `.venv/bin/python benchmarks/derive_weak_terms.py`). Format: lang<TAB>word<TAB>why.
 # An entry found inside one of these words is not a hit (filters.blocklist, allow_terms): 处女座 is
 # not 处女, 奶奶 is not 奶. Criterion: a jieba 0.42.1 dictionary word with frequency >= {ALLOW_MIN_JIEBA_FREQ} or a
-# wordfreq 3.1.1 zh word with Zipf >= {ALLOW_MIN_ZIPF} that holds a zh LDNOOBW entry, is no LDNOOBW entry
-# itself and is in no zh_konsheng list.
+# wordfreq 3.1.1 zh word with Zipf >= {ALLOW_MIN_ZIPF} that holds a zh LDNOOBW entry weighing more than 0,
+# is no LDNOOBW entry itself and is in no zh_konsheng list.
 """
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(header)
