@@ -131,15 +131,20 @@ class SafetyAnnotator:
                            badword_spans=[])
             row["url_category"] = self.urls.category(row["url"], count=count) if self.urls and row.get("url") else None
         if self.toxicity is not None:
-            scores = self.toxicity.score_batch([r["text"] for r in rows], count=count)
-            for row, score in zip(rows, scores):
+            langs = self.config.toxicity_langs
+            scored = [r for r in rows if langs is None or r.get("lang") in langs]
+            if len(scored) < len(rows):
+                count("toxicity_skipped_lang", len(rows) - len(scored))
+            scores = self.toxicity.score_batch([r["text"] for r in scored], count=count) if scored else []
+            for row, score in zip(scored, scores):
                 row["toxicity_score"] = float(score)
             if self.config.toxicity_paragraphs:
                 texts, where = [], []
                 for row in rows:
                     for p in row.get("paragraphs") or []:
-                        texts.append(row["text"][p["start"]:p["end"]])
-                        where.append(p)
+                        if langs is None or p.get("lang") in langs:
+                            texts.append(row["text"][p["start"]:p["end"]])
+                            where.append(p)
                 for p, score in zip(where, self.toxicity.score_batch(texts) if texts else []):
                     p["toxicity"] = float(score)
 

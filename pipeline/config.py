@@ -81,6 +81,9 @@ class SafetyConfig:
     pii: bool = True
     toxicity_model: Optional[str] = None      # fastText model from `thresher train toxicity`
     toxicity_paragraphs: bool = True         # also score each paragraph
+    toxicity_langs: Optional[tuple[str, ...]] = ("zh",)  # languages the model was trained for (the COLD
+                                              # reference model: zh); documents and paragraphs of other
+                                              # languages get null scores. None: every language
 
     def __post_init__(self):
         if self.category_weight < 0:

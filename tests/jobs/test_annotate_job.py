@@ -71,8 +71,11 @@ def test_safety_signals_and_toxicity_model(corpus_small, shared_data, tmp_path, 
                  "--toxicity-model", str(model)]) == 0
     rows = pq.read_table(annotate_dir / "docs").to_pylist()
     truth = load_truth(corpus_small)
-    assert all(0.0 <= r["toxicity_score"] <= 1.0 for r in rows)
-    assert all(p["toxicity"] is not None for r in rows for p in r["paragraphs"])
+    # the COLD model is scored on Chinese documents and paragraphs only (annotate.safety.toxicity_langs)
+    zh = [r for r in rows if r["lang"] == "zh"]
+    assert zh and all(0.0 <= r["toxicity_score"] <= 1.0 for r in zh)
+    assert all(r["toxicity_score"] is None for r in rows if r["lang"] != "zh")
+    assert all((p["toxicity"] is not None) == (p["lang"] == "zh") for r in rows for p in r["paragraphs"])
     planted_pii = {t["id"] for t in truth.values() if t.get("pii")}
     found_pii = {r["id"] for r in rows if r["pii"]}
     assert planted_pii and planted_pii <= found_pii
@@ -82,7 +85,9 @@ def test_safety_signals_and_toxicity_model(corpus_small, shared_data, tmp_path, 
     planted_bad = {t["id"] for t in truth.values() if t.get("badwords")}
     assert planted_bad and all(r["badword_distinct"] >= 2 for r in rows if r["id"] in planted_bad)
     stats = json.loads((annotate_dir / "stats" / "annotate.json").read_text())
-    assert stats["balanced"] and stats["by_annotator"]["safety"]["toxicity_texts"] >= len(rows)
+    safety = stats["by_annotator"]["safety"]
+    assert stats["balanced"] and safety["toxicity_texts"] == len(zh)
+    assert safety["toxicity_skipped_lang"] == len(rows) - len(zh)
 
 
 def test_quality_signals_at_three_granularities(stages_3000, corpus_3000):
