@@ -371,7 +371,7 @@ def main() -> None:
          "text (`rare_word`, wordfreq Zipf < 3) at 1.75, the kept single unspaced characters at 0.25 (rare ones, "
          "`rare_char`, weigh 1.0; one common character, 性, is dropped); every other entry 1.0. "
          f"Allow list: {bl['allow']} ordinary words holding an entry (`filters/resources/badword_allow_terms.txt`: "
-         "奶奶, 处女作, 你妈妈 ...) are not hits. Old rule: >= 2 different entries.", "",
+         "奶奶, 牛奶, 处女作 ...) are not hits. Old rule: >= 2 different entries.", "",
          "| figure | new rule (score >= 2) | old rule (>= 2 entries) | target |", "|---|---|---|---|",
          f"| docs with planted bad words flagged | {bl['tp']}/{bl['pos']} = {bl['tp'] / max(1, bl['pos']):.1%} | "
          f"{bl['tp_old']}/{bl['pos']} = {bl['tp_old'] / max(1, bl['pos']):.1%} | >= 99% |",

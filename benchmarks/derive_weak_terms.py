@@ -200,7 +200,7 @@ def derive_allow(data: Path, dropped: set[str] = frozenset(), min_jieba_freq: in
 def write_allow(rows, path: Path) -> None:
     header = f"""# Ordinary words that contain a word-list entry (derived, do not edit: re-run
 # `.venv/bin/python benchmarks/derive_weak_terms.py`). Format: lang<TAB>word<TAB>why.
-# An entry found inside one of these words is not a hit (filters.blocklist, allow_terms): 处女座 is
+# An entry found inside one of these words is not a hit (filters.blocklist, allow_terms): 处女作 is
 # not 处女, 奶奶 is not 奶. Criterion: a jieba 0.42.1 dictionary word with frequency >= {ALLOW_MIN_JIEBA_FREQ} or a
 # wordfreq 3.1.1 zh word with Zipf >= {ALLOW_MIN_ZIPF} that holds a zh LDNOOBW entry weighing more than 0,
 # is no LDNOOBW entry itself and is in no zh_konsheng list.

@@ -14,7 +14,7 @@ sit on a word boundary (no letter/digit of a spaced script next to it); an edge 
 script (Han, kana, hangul, Thai, ...) or a punctuation edge matches as a substring. So ``ass``
 does not fire inside ``class``, while Chinese entries fire inside running text. Overlapping hits
 are reduced to leftmost-longest non-overlapping ones. Allow-listed ordinary words that contain an
-entry (``allow_terms``; the shipped list holds Chinese words such as 处女座, 奶奶, 你妈妈, 老祖宗)
+entry (``allow_terms``; the shipped list holds Chinese words such as 奶奶, 牛奶, 处女作, 老祖宗)
 compete in that choice and are then dropped, so the entry inside them is not a hit.
 
 Per document (``scan``): ``hits`` (non-overlapping matches), ``hit_ratio`` = hits per word for

@@ -73,7 +73,7 @@ class SafetyConfig:
                                               # derived filters/resources/badword_weak_terms.txt; "": all 1.0)
     category_weight: float = 0.5              # weight in badword_score of each category_dirs entry (topic words:
                                               # drugs, weapons ...), LDNOOBW entries weigh 1.0 or as derived
-    badword_allow: Optional[str] = None       # allow list of ordinary words holding an entry, e.g. 处女座 (None: the
+    badword_allow: Optional[str] = None       # allow list of ordinary words holding an entry, e.g. 处女作 (None: the
                                               # shipped, derived filters/resources/badword_allow_terms.txt; "": none)
     badword_short_weight: float = 0.25        # single unspaced characters (e.g. one Han character) count this much
     badword_min_lang_share: float = 0.05      # word lists of the languages holding at least this share of the
