@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from filters.blocklist import DEFAULT_MIN_SCORE, WordBlocklist, default_scoring  # noqa: E402
-from filters.pii import find_pii, redact  # noqa: E402
+from filters.pii import TYPES as PII_TYPES, find_pii, redact  # noqa: E402
 from filters.urlfilter import UrlBlocklist  # noqa: E402
 
 SHARED = Path(os.environ.get("THRESHER_SHARED", REPO.parent / "shared")).resolve()
@@ -107,15 +107,36 @@ def _cold_offensive_automaton():
     return auto
 
 
+def _make_corpus():
+    """The ../shared/bench/make_corpus.py module, whose planting the simulations repeat."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_corpus", SHARED / "bench" / "make_corpus.py")
+    mc = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mc)
+    return mc
+
+
+def _carriers(docs, truth, planted_key: str) -> dict[str, list[str]]:
+    """Texts of single-language composed/page documents without planted ``planted_key`` items, by language."""
+    carriers = collections.defaultdict(list)
+    for i, t in truth.items():
+        if t["kind"] in ("composed", "page") and len(t["langs"]) == 1 and not t.get(planted_key):
+            carriers[t["langs"][0]].append(docs[i]["text"])
+    return carriers
+
+
 def simulate_planting(wb: WordBlocklist, ldnoobw: Path, langs: list[str], n: int, carriers: dict,
                       seed: int = 0) -> dict:
     """Share of simulated planted documents flagged, per language: make_corpus's draw (2-5 entries,
-    uniform without replacement from the raw list), each entry inserted at a random token position of
-    a random paragraph (characters for zh/ja/th, words otherwise) of a random unplanted document of
-    that language from this corpus (``carriers[lang]``), scanned with the language. The carrier's own
+    uniform without replacement from the raw list), inserted by make_corpus's own ``insert_phrases``
+    (a random token position of a random paragraph: characters for zh/ja/th, words otherwise) into a
+    random unplanted document of that language from this corpus (``carriers[lang]``), scanned with
+    the language. The carrier's own
     hits count, as they do in make_corpus documents."""
     import random
 
+    mc = _make_corpus()
     out = {}
     for lang in langs:
         if not carriers.get(lang):
@@ -124,17 +145,9 @@ def simulate_planting(wb: WordBlocklist, ldnoobw: Path, langs: list[str], n: int
         words = [w.strip() for w in open(ldnoobw / f"{lang}.txt", encoding="utf-8-sig") if w.strip()]
         ok_new = ok_old = 0
         for _ in range(n):
-            paras = rng.choice(carriers[lang]).split("\n\n")
-            for word in rng.sample(words, min(len(words), rng.randint(2, 5))):
-                k = rng.randrange(len(paras))
-                if lang in ("zh", "ja", "th"):
-                    j = rng.randint(0, len(paras[k]))
-                    paras[k] = paras[k][:j] + word + paras[k][j:]
-                else:
-                    toks = paras[k].split()
-                    j = rng.randint(0, len(toks))
-                    paras[k] = " ".join(toks[:j] + [word] + toks[j:])
-            r = wb.scan("\n\n".join(paras), lang=lang)
+            text = rng.choice(carriers[lang])
+            text = mc.insert_phrases(text, rng.sample(words, min(len(words), rng.randint(2, 5))), rng, lang)
+            r = wb.scan(text, lang=lang)
             ok_new += r.flagged_by_score(DEFAULT_MIN_SCORE)
             ok_old += r.flagged()
         out[lang] = (ok_new / n, ok_old / n)
@@ -200,12 +213,7 @@ def bench_blocklist(docs, truth, ldnoobw: Path, sim_n: int = 2000) -> dict:
     res["fpr_no_lang"] = fp_all / max(1, neg)
     # simulated planting, per language of the planted documents
     sim_langs = sorted(planted_langs)
-    carriers = collections.defaultdict(list)
-    for i, t in truth.items():
-        if t["kind"] in ("composed", "page") and len(t["langs"]) == 1 and not t.get("badwords"):
-            carriers[t["langs"][0]].append(docs[i]["text"])
-    res["sim"] = simulate_planting(wb, ldnoobw, sim_langs, sim_n, carriers)
-    tot = sum(planted_langs.values())
+    res["sim"] = simulate_planting(wb, ldnoobw, sim_langs, sim_n, _carriers(docs, truth, "badwords"))
     tot = sum(planted_langs[l] for l in res["sim"])
     res["sim_all"] = tuple(math.prod(res["sim"][l][k] ** planted_langs[l] for l in res["sim"]) for k in (0, 1))
     res["sim_overall"] = tuple(sum(planted_langs[l] * res["sim"][l][k] for l in res["sim"]) / max(1, tot)
@@ -289,16 +297,10 @@ def simulate_pii(docs, truth, n: int, seed: int = 0) -> dict:
     ``insert_phrases`` put one item into ``n`` random unplanted documents per language (one item,
     so no item cuts another): ``{lang: {type: (found, tried)}}``. zh/ja/th insert at any character,
     gluing items to the text around them; other languages insert between words."""
-    import importlib.util
     import random
 
-    spec = importlib.util.spec_from_file_location("make_corpus", SHARED / "bench" / "make_corpus.py")
-    mc = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mc)
-    carriers = collections.defaultdict(list)
-    for i, t in truth.items():
-        if t["kind"] in ("composed", "page") and len(t["langs"]) == 1 and not t.get("pii"):
-            carriers[t["langs"][0]].append(docs[i]["text"])
+    mc = _make_corpus()
+    carriers = _carriers(docs, truth, "pii")
     out = {}
     for lang in ("zh", "ja", "th", "en", "de", "ru"):
         if not carriers.get(lang):
@@ -403,20 +405,19 @@ def main() -> None:
           "| type | planted | recall (exact span) | recall (overlap) | cut by a later insertion | recall (overlap) of the rest "
           "| detections | matched planted | unplanted | precision lower bound |",
           "|---|---|---|---|---|---|---|---|---|---|"]
-    for typ in ("email", "phone", "ip", "credit_card", "cn_id"):
+    for typ in PII_TYPES:
         p = pii["planted"].get(typ, 0)
         det = pii["detected"].get(typ, 0)
         g = pii["gone"].get(typ, 0)
         L.append(f"| {typ} | {p} | {pii['exact'].get(typ, 0) / max(1, p):.3f} | {pii['overlap'].get(typ, 0) / max(1, p):.3f} | "
                  f"{g} | {pii['overlap'].get(typ, 0) / max(1, p - g):.3f} | {det} | {pii['matched'].get(typ, 0)} | {pii['unplanted'].get(typ, 0)} | "
                  f"{pii['matched'].get(typ, 0) / max(1, det):.3f} |")
-    sim_types = ("email", "phone", "ip", "credit_card", "cn_id")
     L += ["", f"Simulated insertion (make_corpus's `make_pii` + `insert_phrases`, one item into each of "
           f"{args.pii_sim} unplanted documents per language; recall by overlap, found/tried):", "",
-          "| language | " + " | ".join(sim_types) + " |", "|---|" + "---|" * len(sim_types)]
+          "| language | " + " | ".join(PII_TYPES) + " |", "|---|" + "---|" * len(PII_TYPES)]
     for lang, res in pii_sim.items():
         L.append(f"| {lang} | " + " | ".join(
-            f"{res[t][0] / max(1, res[t][1]):.3f} ({res[t][0]}/{res[t][1]})" if t in res else "—" for t in sim_types) + " |")
+            f"{res[t][0] / max(1, res[t][1]):.3f} ({res[t][0]}/{res[t][1]})" if t in res else "—" for t in PII_TYPES) + " |")
     L += ["", f"Misses (masked): {pii['misses'] or 'none'}.", "",
           f"Speed: {pii['mb_s']:.1f} M chars/s, {pii['docs_s']:.0f} docs/s. Redaction removed every planted value "
           f"in {pii['redacted_ok']}/{pii['redacted_docs']} planted documents.", "",

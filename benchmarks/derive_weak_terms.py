@@ -52,6 +52,7 @@ from __future__ import annotations
 import argparse
 import ast
 import collections
+import functools
 import gzip
 import json
 import lzma
@@ -101,11 +102,17 @@ def is_short(term: str) -> bool:
     return len(term) == 1 and is_unspaced_char(term)
 
 
+@functools.lru_cache(maxsize=None)
+def _wordfreq_langs() -> frozenset[str]:
+    from wordfreq import available_languages
+    return frozenset(available_languages("large")) | frozenset(available_languages("small"))
+
+
 def general_zipf(term: str, lang: str) -> float | None:
     """wordfreq Zipf frequency of ``term`` in general text of ``lang`` (None: language not covered)."""
-    from wordfreq import available_languages, zipf_frequency
+    from wordfreq import zipf_frequency
     code = WORDFREQ_CODE.get(lang, lang)
-    if lang in NO_RARE_LANGS or code not in available_languages("large") | available_languages("small"):
+    if lang in NO_RARE_LANGS or code not in _wordfreq_langs():
         return None
     return zipf_frequency(term, code)
 
@@ -167,15 +174,10 @@ def derive_allow(data: Path, dropped: set[str] = frozenset(), min_jieba_freq: in
     holding only them are left out."""
     import jieba
     from wordfreq import iter_wordlist, zipf_frequency
-    lists = data / "safety"
-    every = set()
-    for p in sorted((lists / "ldnoobw").glob("*.txt")):
-        every.update(normalize_term(x) for x in p.read_text(encoding="utf-8-sig").splitlines() if x.strip())
-    for p in sorted((lists / "zh_konsheng").glob("*__*.txt")):
-        if not p.name.startswith("illegal_urls"):
-            every.update(normalize_term(x) for x in p.read_text(encoding="utf-8-sig").splitlines() if x.strip())
-    zh = sorted({normalize_term(x) for x in (lists / "ldnoobw" / "zh.txt").read_text(encoding="utf-8-sig").splitlines()
-                 if x.strip()} - set(dropped))
+    ldnoobw = WordBlocklist.from_ldnoobw_dir(data / "safety" / "ldnoobw", min_unspaced_len=1).entries()
+    konsheng = WordBlocklist.from_category_dir(data / "safety" / "zh_konsheng", exclude=(), min_unspaced_len=1)
+    every = {t for t, _, _ in ldnoobw} | {t for t, _, _ in konsheng.entries()}
+    zh = sorted({t for t, lang, _ in ldnoobw if lang == "zh"} - set(dropped))
     cand: dict[str, str] = {}
     with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as fh:
         for line in fh:

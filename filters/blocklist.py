@@ -135,15 +135,8 @@ def load_term_weights(path: str | os.PathLike | None = None) -> dict[tuple[str |
     File format: ``#`` comment lines, then ``lang<TAB>term<TAB>weight[<TAB>note]`` a line; ``*`` as
     lang means any language. Terms are normalised with ``normalize_term``.
     """
-    out: dict[tuple[str | None, str], float] = {}
-    with open(path or DEFAULT_WEIGHTS_PATH, encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = line.rstrip("\n").split("\t")
-            lang, term, weight = parts[0], normalize_term(parts[1]), float(parts[2])
-            out[(None if lang == "*" else lang, term)] = weight
-    return out
+    return {(lang, normalize_term(parts[0])): float(parts[1])
+            for lang, parts in _tsv_rows(path or DEFAULT_WEIGHTS_PATH)}
 
 
 def load_allow_terms(path: str | os.PathLike | None = None) -> list[tuple[str | None, str]]:
@@ -151,14 +144,16 @@ def load_allow_terms(path: str | os.PathLike | None = None) -> list[tuple[str | 
 
     File format: ``#`` comment lines, then ``lang<TAB>word[<TAB>note]`` a line (``*``: any language).
     """
-    out = []
-    with open(path or DEFAULT_ALLOW_PATH, encoding="utf-8") as fh:
+    return [(lang, normalize_term(parts[0])) for lang, parts in _tsv_rows(path or DEFAULT_ALLOW_PATH)]
+
+
+def _tsv_rows(path: str | os.PathLike) -> Iterable[tuple[str | None, list[str]]]:
+    """``(lang, other columns)`` per non-comment line of a ``lang<TAB>...`` file (``*``: lang None)."""
+    with open(path, encoding="utf-8") as fh:
         for line in fh:
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = line.rstrip("\n").split("\t")
-            out.append((None if parts[0] == "*" else parts[0], normalize_term(parts[1])))
-    return out
+            if line.strip() and not line.startswith("#"):
+                lang, *rest = line.rstrip("\n").split("\t")
+                yield (None if lang == "*" else lang), rest
 
 
 def default_scoring(path: str | os.PathLike | None = None, allow_path: str | os.PathLike | None = None) -> dict:
