@@ -80,3 +80,28 @@ def split_text(text: str, max_chars: int) -> list[str]:
     if text:
         parts.append(text)
     return parts
+
+
+_FIELD_BAD = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\u2028\u2029]+")
+
+
+def clean_field(value: str, max_chars: int) -> tuple[str, list[str]]:
+    """A metadata value (id, url, source, path) made safe to encode and to show.
+
+    In: any str (lone surrogates, controls, megabytes). Out: (value, notes) where the value is valid
+    UTF-8 text on one line with no control characters, stripped, at most ``max_chars`` characters
+    (a longer one keeps its head and ends with ``~h`` and 16 hex digits of a hash of the whole, so
+    distinct long values stay distinct); notes are ``sanitized`` and/or ``truncated``.
+    """
+    notes = []
+    if not value.isascii() or _FIELD_BAD.search(value):
+        cleaned = _FIELD_BAD.sub(" ", value).strip()
+        if cleaned != value:
+            notes.append("sanitized")
+        value = cleaned
+    if len(value) > max_chars:
+        import hashlib
+        digest = hashlib.blake2b(value.encode("utf-8"), digest_size=8).hexdigest()
+        value = value[: max(0, max_chars - 18)] + "~h" + digest
+        notes.append("truncated")
+    return value, notes

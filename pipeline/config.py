@@ -48,6 +48,10 @@ class IngestConfig:
     min_chars: int = 1                        # shorter normalized texts are rejected as empty_text
     shard_target_mb: int = 128                # text megabytes per output shard (sets the shard count)
     excerpt_chars: int = 200                  # bytes of raw input kept with each error
+    max_record_bytes: int = 0                 # bytes read of one line/record (0: max(64 MiB, 12 x max_doc_chars));
+                                              # past it a JSON line is an error, a text/WARC body is truncated
+    max_expansion: int = 200                  # a compressed stream past 1 GiB may inflate to this many times
+                                              # its compressed bytes; beyond, the rest is a decompression_limit error
 
     def __post_init__(self):
         _choice("ingest.format", self.format, INPUT_FORMATS)
@@ -56,6 +60,14 @@ class IngestConfig:
         _positive("ingest.max_doc_chars", self.max_doc_chars)
         _positive("ingest.min_chars", self.min_chars)
         _positive("ingest.shard_target_mb", self.shard_target_mb)
+        _positive("ingest.max_expansion", self.max_expansion)
+        if self.max_record_bytes < 0:
+            raise ConfigError("ingest.max_record_bytes must be >= 0 (0: derived from max_doc_chars)")
+
+    @property
+    def record_byte_cap(self) -> int:
+        """Bytes of one line or record body that are read; the rest is skipped without buffering."""
+        return self.max_record_bytes or max(64 << 20, 12 * self.max_doc_chars)
 
 
 @dataclass(frozen=True)

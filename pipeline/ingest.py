@@ -15,6 +15,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.io.filesystem import CompressionTypes
 
 from pipeline.beam_io import Counters, WriteStats, WriteTable, table_metadata
+from filters.normalize import clean_field
 from pipeline.config import Config
 from pipeline.readers import STAGE, Source, detect_format, error_row, id_prefix_for, read_records
 from pipeline.runner import InputFile, clear_dir, fingerprint, match_inputs, note_progress, run_stage
@@ -29,7 +30,9 @@ class ReadFile(beam.DoFn):
     """InputFile -> documents (main), ``rejected`` and ``errors`` rows, and one ``stats`` dict per file.
 
     Nothing escapes: an unexpected exception inside a reader becomes an error row for the file
-    (records already emitted stay), so a bad file never fails the job.
+    (records already emitted stay), so a bad file never fails the job. ``records`` counts the
+    readers' ``record`` events, apart from the outcomes, so a record lost on the way shows as
+    ``balanced: false`` in stats/ingest.json.
     """
 
     def __init__(self, config: Config, fmt: str | None):
@@ -43,16 +46,18 @@ class ReadFile(beam.DoFn):
         fmt, codec = detect_format(f.path)
         if self.fmt and self.fmt != "auto":
             fmt = self.fmt
-        source = Source(f.path, id_prefix_for(f.path, f.base), fmt, codec)
+        shown_path, _ = clean_field(f.path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), 4096)
+        source = Source(shown_path, id_prefix_for(shown_path, f.base), fmt, codec)
         counts = Counter()
         reasons = {"rejected": Counter(), "errors": Counter(), "ignored": Counter(), "notes": Counter()}
         try:
             with FileSystems.open(f.path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
                 for kind, row in read_records(stream, source, self.cfg):
-                    if kind == "doc":
+                    if kind == "record":
+                        counts["records"] += 1
+                    elif kind == "doc":
                         if not row.get("part"):
                             counts["docs"] += 1
-                            counts["records"] += 1
                             if counts["docs"] % 1000 == 0:
                                 note_progress(STAGE, 1000)
                         counts["doc_rows"] += 1
@@ -63,12 +68,10 @@ class ReadFile(beam.DoFn):
                         yield row
                     elif kind == "rejected":
                         counts["rejected"] += 1
-                        counts["records"] += 1
                         reasons["rejected"][row["reason"]] += 1
                         yield beam.pvalue.TaggedOutput("rejected", row)
                     elif kind == "error":
                         counts["errors"] += 1
-                        counts["records"] += 1
                         reasons["errors"][row["reason"]] += 1
                         yield beam.pvalue.TaggedOutput("errors", row)
                     else:
@@ -76,8 +79,9 @@ class ReadFile(beam.DoFn):
         except Exception as exc:  # a reader bug or an unreadable file: one error, never a crash
             row = error_row(source, -1, "unreadable_file", f"{type(exc).__name__}: {exc}\n"
                             f"{traceback.format_exc(limit=3)}", b"", self.cfg.excerpt_chars)
+            if counts["records"] == counts["docs"] + counts["rejected"] + counts["errors"]:
+                counts["records"] += 1      # else the error stands for the record the reader had begun
             counts["errors"] += 1
-            counts["records"] += 1
             reasons["errors"]["unreadable_file"] += 1
             yield beam.pvalue.TaggedOutput("errors", row)
         note_progress(STAGE, counts["docs"] % 1000)
@@ -89,7 +93,7 @@ class ReadFile(beam.DoFn):
         stats = {k: counts[k] for k in ("records", "docs", "doc_rows", "doc_chars", "rejected", "errors")}
         stats.update({f"{g}_by_reason": dict(c) for g, c in reasons.items()})
         stats["files"] = 1
-        stats["by_file"] = {f.path: {k: counts[k] for k in ("records", "docs", "rejected", "errors")}}
+        stats["by_file"] = {shown_path: {k: counts[k] for k in ("records", "docs", "rejected", "errors")}}
         stats["by_format"] = {fmt: 1}
         yield beam.pvalue.TaggedOutput("stats", stats)
 

@@ -18,16 +18,26 @@ from pipeline.readers import Source, detect_format, parse_date, read_records
 CFG = IngestConfig()
 
 
+def accounted(events):
+    """The events without the readers' ``record`` markers, after checking that each record has
+    exactly one outcome (a split document counts once)."""
+    records = sum(kind == "record" for kind, _ in events)
+    outcomes = sum(kind in ("rejected", "error") or (kind == "doc" and not row.get("part"))
+                   for kind, row in events)
+    assert records == outcomes, f"{records} records, {outcomes} outcomes"
+    return [(kind, row) for kind, row in events if kind != "record"]
+
+
 def read_path(path, cfg=CFG, fmt=None):
     path = str(path)
     detected, codec = detect_format(path)
     with open(path, "rb") as f:
-        return list(read_records(f, Source(path, Path(path).name, fmt or detected, codec), cfg))
+        return accounted(list(read_records(f, Source(path, Path(path).name, fmt or detected, codec), cfg)))
 
 
 def read_bytes(data: bytes, name: str, cfg=CFG):
     fmt, codec = detect_format(name)
-    return list(read_records(io.BytesIO(data), Source(name, name, fmt, codec), cfg))
+    return accounted(list(read_records(io.BytesIO(data), Source(name, name, fmt, codec), cfg)))
 
 
 def kinds(events):
