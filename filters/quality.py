@@ -225,7 +225,8 @@ _TLD = re.compile(r"\.(?:com|org|net|edu|gov|info|biz|io|co|de|uk|cn|ru|jp|fr|ex
                   re.I)
 _DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
 _EMAIL_LOCAL = re.compile(r"[\w.+-]{1,64}$")
-_EMAIL_DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)+")
+_EMAIL_DOMAIN = re.compile(r"[\w-]++(?:\.[\w-]++)+")   # matched in a window of _DOMAIN_MAX characters
+_DOMAIN_MAX = 255
 
 
 def _find_emails(text: str) -> list[tuple[int, int]]:
@@ -234,7 +235,7 @@ def _find_emails(text: str) -> list[tuple[int, int]]:
     i = text.find("@")
     while i >= 0:
         left = _EMAIL_LOCAL.search(text, max(0, i - 64), i)
-        right = _EMAIL_DOMAIN.match(text, i + 1)
+        right = _EMAIL_DOMAIN.match(text, i + 1, i + 1 + _DOMAIN_MAX)
         if left and right:
             out.append((left.start(), right.end()))
             i = text.find("@", right.end())

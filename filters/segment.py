@@ -89,7 +89,9 @@ def _has_thai_lao(text: str) -> bool:
     return _THAI_LAO_UTF8.search(text.encode("utf-8", "surrogatepass")) is not None
 _OPENERS = "\"'\u201c\u2018\u00ab(["  # opening quotes and brackets stripped from the token before a dot
 # the last white space or CJK character of a token (see _is_cjk_char), to cut non-ASCII tokens
-_LAST_SPACE_OR_CJK = re.compile(r".*[\s\u2E80-\u9FFF\uF900-\uFAFF\uFF00-\uFFEF\U00020000-\U0003FFFF]", re.S)
+_SPACE_OR_CJK = r"\s\u2E80-\u9FFF\uF900-\uFAFF\uFF00-\uFFEF\U00020000-\U0003FFFF"
+# up to the last white space or CJK character (matched in the 24-character window of _token_before)
+_LAST_SPACE_OR_CJK = re.compile(rf"(?:[^{_SPACE_OR_CJK}]*+[{_SPACE_OR_CJK}])++")
 
 
 def _is_cjk_char(ch: str) -> bool:

@@ -8,6 +8,7 @@ overwrites rather than duplicates. Files go through Beam's FileSystems (local, g
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterable
 
 import apache_beam as beam
@@ -88,12 +89,18 @@ class _WriteShard(beam.DoFn):
 
     @staticmethod
     def _rename_duplicates(rows: list[dict]) -> int:
-        """Rows sharing an id (sorted together) keep it once; later ones get ``~1``, ``~2``..."""
+        """Rows sharing an id (sorted together) keep it once; later ones get the first free ``~1``,
+        ``~2``... A free name is one no row of the shard holds, and since ``unique_ids`` tables
+        shard by ``id_family`` (``x``, ``x~1`` and ``x#2~1`` share a shard), no row anywhere."""
+        taken = {row["id"] for row in rows}
         renamed, prev, k = 0, None, 0
         for row in rows:
             if row["id"] == prev:
                 k += 1
+                while f"{prev}~{k}" in taken:
+                    k += 1
                 row["id"] = f"{prev}~{k}"
+                taken.add(row["id"])
                 notes = list(row.get("notes") or [])
                 row["notes"] = notes + ["duplicate_id"]
                 renamed += 1
@@ -128,8 +135,10 @@ class WriteTable(beam.PTransform):
     def expand(self, rows):
         key_field, n = self.key_field, self.num_shards
 
+        family = self.unique_ids
+
         def shard(row):
-            return row_shard(row, key_field, n)
+            return row_shard(row, key_field, n, family)
 
         def keyed(row):
             return shard(row), [row]
@@ -150,7 +159,7 @@ class WriteTable(beam.PTransform):
             if self.batched:
                 raise ValueError("spill_dir takes rows, not batches")
             spills = rows | "SpillRows" >> beam.ParDo(_SpillRows(self.spill_dir, self.schema, key_field, n,
-                                                                  self.spill_bytes))
+                                                                  self.spill_bytes, family))
             always = rows.pipeline | "ShardZero" >> beam.Create([(0, None)])
             return ((spills, always) | "WithShardZero" >> beam.Flatten()
                     | "GroupByShard" >> beam.GroupByKey()
@@ -162,11 +171,23 @@ class WriteTable(beam.PTransform):
                 | "WriteShards" >> beam.ParDo(writer))
 
 
-def row_shard(row: dict, key_field: str, num_shards: int) -> int:
-    """Shard of a table row: by its key field, else by (source_file, position, reason)."""
+_DERIVED_SUFFIX = re.compile(r"(?:[~#][0-9]+)+$")
+
+
+def id_family(doc_id: str) -> str:
+    """An id without the suffixes Thresher derives ids with (``~k`` for repeats, ``#k`` for parts):
+    every id that a rename could produce from ``doc_id`` has the same family."""
+    return _DERIVED_SUFFIX.sub("", doc_id)
+
+
+def row_shard(row: dict, key_field: str, num_shards: int, family: bool = False) -> int:
+    """Shard of a table row: by its key field (its id family with ``family``), else by
+    (source_file, position, reason)."""
     key = row.get(key_field)
     if key is None:
         key = f"{row.get('source_file')}:{row.get('position')}:{row.get('reason')}"
+    elif family:
+        key = id_family(str(key))
     return shard_of(str(key), num_shards)
 
 
@@ -174,9 +195,9 @@ class _SpillRows(beam.DoFn):
     """rows -> (shard, temporary Parquet path): buffers rows per shard and writes a file whenever the
     bundle's buffer passes ``spill_bytes`` of text, and at the end of the bundle."""
 
-    def __init__(self, spill_dir, schema, key_field, num_shards, spill_bytes):
+    def __init__(self, spill_dir, schema, key_field, num_shards, spill_bytes, family=False):
         self.spill_dir, self.schema, self.key_field = spill_dir, schema, key_field
-        self.num_shards, self.spill_bytes = num_shards, spill_bytes
+        self.num_shards, self.spill_bytes, self.family = num_shards, spill_bytes, family
 
     def start_bundle(self):
         import uuid
@@ -186,7 +207,7 @@ class _SpillRows(beam.DoFn):
         self.files = 0
 
     def process(self, row):
-        self.buffers.setdefault(row_shard(row, self.key_field, self.num_shards), []).append(row)
+        self.buffers.setdefault(row_shard(row, self.key_field, self.num_shards, self.family), []).append(row)
         self.size += len(row.get("text") or "") + 64
         if self.size >= self.spill_bytes:
             yield from self._flush()

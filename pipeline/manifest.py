@@ -20,6 +20,7 @@ bucket's temporary files (Arrow only), which are removed when the job ends.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 import re
@@ -50,9 +51,22 @@ SELECTION_COLUMNS = ("id", "text", "url", "source", "date", "source_file", "posi
                      "badword_ratio", "badword_categories", "url_category", "toxicity_score")
 
 
+_PART_CHARS = 64
+
+
+def path_part(value: str | None) -> str:
+    """One folder name made from data: only ``[A-Za-z0-9._-]``, no leading dot (so never ``.`` or
+    ``..``), at most 64 characters (a longer value keeps its head plus a hash); '' -> 'unknown'."""
+    part = _SLUG.sub("_", value or "").lstrip(".")
+    if len(part) > _PART_CHARS:
+        digest = hashlib.blake2b(part.encode(), digest_size=6).hexdigest()
+        part = f"{part[:_PART_CHARS - 13]}-{digest}"
+    return part or "unknown"
+
+
 def bucket_name(source: str, lang: str, tier: str) -> str:
-    """'<source>/<lang>/<tier>' with path-unsafe characters replaced."""
-    return "/".join(_SLUG.sub("_", part or "unknown") for part in (source, lang, tier))
+    """'<source>/<lang>/<tier>', each part a safe folder name (``path_part``)."""
+    return "/".join(path_part(part) for part in (source, lang, tier))
 
 
 def pack(entries) -> bytes:

@@ -108,6 +108,11 @@ class ManifestReader:
     # ------------------------------------------------------------------ setup
 
     def _join(self, rel: str) -> str:
+        """``rel`` (a path read from the manifest or its index) under the manifest's folder; a path
+        that is absolute, names a scheme or climbs out with ``..`` is refused (ValueError)."""
+        if (not rel or rel.startswith(("/", "\\")) or "://" in rel or "\\" in rel or "\x00" in rel
+                or ".." in rel.split("/")):
+            raise ValueError(f"manifest path {rel[:200]!r} points outside the manifest folder {self._root}")
         return posixpath.join(self._root, rel)
 
     def _load_index(self) -> None:
