@@ -6,7 +6,7 @@ LID    := filters/resources/lid.176.ftz
 SHARED ?= ../shared
 DEMO   ?= demo_out
 
-.PHONY: setup test test-fast demo bench clean
+.PHONY: setup test test-fast fuzz demo bench clean
 
 setup: $(VENV)/.installed $(LID)
 
@@ -22,6 +22,10 @@ $(LID): $(VENV)/.installed
 
 test: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# the reader fuzz suite with 3,000 examples per property (make test runs 60)
+fuzz: setup
+	THRESHER_FUZZ=long $(BIN)/python -m pytest -q -p no:cacheprovider tests/pipeline/test_fuzz_readers.py
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"

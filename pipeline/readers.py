@@ -630,7 +630,8 @@ def _at_boundary(reader: ByteReader) -> bool:
     sep = reader.peek(8)
     k = len(sep) - len(sep.lstrip(b"\r\n"))
     nxt = reader.peek(k + 24)[k:]
-    if not nxt and reader.error is None:
+    cut_short = reader.error is not None and len(nxt) < 24     # the stream breaks inside what follows
+    if not nxt or (cut_short and (nxt.startswith(b"WARC/") or b"WARC/".startswith(nxt))):
         reader.skip(k)
         return True
     if _VERSION.match(nxt) and _find_record_start(nxt) == 0:
