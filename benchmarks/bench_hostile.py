@@ -37,31 +37,52 @@ def plain_one_liners() -> list[Case]:
     return out
 
 
-def run_case(case: Case, root: Path) -> dict:
-    folder = root / case.name.replace(".", "_")
+def all_cases() -> list[Case]:
+    return bomb_cases() + plain_one_liners() + cases()
+
+
+def write_case(name: str, folder: Path) -> dict:
+    """Build and write one case (in its own process, so the measuring parent never holds the
+    gigabytes: a child's peak RSS includes its parent's at fork); returns its expectations."""
+    [case] = [c for c in all_cases() if c.name == name]
+    path = write(case, folder)
+    return {"path": str(path), "records": case.records, "docs": case.docs, "errors": case.errors,
+            "input_bytes": len(case.data)}
+
+
+def run_case(name: str, root: Path) -> dict:
+    folder = root / name.replace(".", "_")
     shutil.rmtree(folder, ignore_errors=True)
-    path = write(case, folder / "in")
+    made = subprocess.run([sys.executable, __file__, "--write", name, str(folder / "in")], check=True,
+                          capture_output=True, text=True)
+    expect = json.loads(made.stdout)
     out = folder / "out"
-    cmd = [str(REPO / ".venv" / "bin" / "thresher"), "ingest", "--input", str(path), "--output", str(out),
+    cmd = [str(REPO / ".venv" / "bin" / "thresher"), "ingest", "--input", expect["path"], "--output", str(out),
            "--progress_interval=0"]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    stats = json.loads((out / "stats" / "ingest.json").read_text()) if (out / "stats" / "ingest.json").exists() else {}
-    ok = (proc.returncode == 0 and stats.get("balanced") and stats.get("records") == case.records
-          and stats.get("docs") == case.docs and stats.get("errors_by_reason", {}) == case.errors
+    code = os.waitstatus_to_exitcode(status)
+    stats_path = out / "stats" / "ingest.json"
+    stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
+    ok = (code == 0 and stats.get("balanced") and stats.get("records") == expect["records"]
+          and stats.get("docs") == expect["docs"] and stats.get("errors_by_reason", {}) == expect["errors"]
           and usage.ru_maxrss / 1024 < RSS_LIMIT_MB)
     shutil.rmtree(folder, ignore_errors=True)
-    return {"case": case.name, "input_bytes": len(case.data), "exit": proc.returncode, "seconds": seconds,
+    return {"case": name, "input_bytes": expect["input_bytes"], "exit": code, "seconds": seconds,
             "rss_mb": usage.ru_maxrss / 1024, "records": stats.get("records"), "docs": stats.get("docs"),
             "errors": stats.get("errors_by_reason"), "balanced": stats.get("balanced"), "ok": bool(ok)}
 
 
 def main() -> int:
     root = OUT / "hostile"
-    rows = [run_case(case, root) for case in bomb_cases() + plain_one_liners() + cases()]
+    if len(sys.argv) == 4 and sys.argv[1] == "--write":
+        print(json.dumps(write_case(sys.argv[2], Path(sys.argv[3]))))
+        return 0
+    names = [c.name for c in bomb_cases(total=1 << 26)] + [f"line{m}.{x}" for m in (128, 512) for x in ("jsonl", "txt")]
+    names += [c.name for c in cases()]
+    rows = [run_case(name, root) for name in names]
     table = ["| case | input bytes | exit | seconds | peak RSS MB | records | docs | errors | balanced | as expected |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
