@@ -107,7 +107,10 @@ def iter_chunks(stream: BinaryIO, codec: str | None, max_expansion: int = 200) -
 def _new_decoder(codec: str):
     if codec == "gz":
         return zlib.decompressobj(wbits=47)
-    from backports.zstd import ZstdDecompressor
+    try:
+        from compression.zstd import ZstdDecompressor          # Python 3.14+
+    except ImportError:
+        from backports.zstd import ZstdDecompressor
     return ZstdDecompressor()
 
 
