@@ -502,18 +502,33 @@ def _read_whole_json(reader: ByteReader, source: Source, cfg: IngestConfig) -> I
 
 
 def read_parquet(stream: BinaryIO, source: Source, cfg: IngestConfig) -> Iterator[tuple[str, dict]]:
-    """Rows of a Parquet file (fields as for JSONL); position is the 0-based row index."""
+    """Rows of a Parquet file (fields as for JSONL); position is the 0-based row index.
+
+    A row group whose metadata says it inflates past 1 GiB and past ``ingest.max_expansion`` times
+    its compressed bytes is not decoded: each of its rows is a ``decompression_limit`` error."""
     import pyarrow.parquet as pq
 
     position = 0
     try:
         pf = pq.ParquetFile(stream)
-        for batch in pf.iter_batches(batch_size=1024):
-            for row in batch.to_pylist():
-                yield RECORD
-                raw = safe_text(json.dumps(row, default=str)[:2000])
-                yield from isolated(source, position, raw, cfg, _from_object(source, position, row, raw, [], cfg))
-                position += 1
+        for g in range(pf.metadata.num_row_groups):
+            meta = pf.metadata.row_group(g)
+            packed = sum(meta.column(c).total_compressed_size for c in range(meta.num_columns))
+            if meta.total_byte_size > max(_EXPANSION_FLOOR, cfg.max_expansion * packed):
+                for _ in range(meta.num_rows):
+                    yield RECORD
+                    yield "error", error_row(source, position, "decompression_limit",
+                                             f"row group {g}: {meta.total_byte_size} bytes from {packed}", b"",
+                                             cfg.excerpt_chars)
+                    position += 1
+                continue
+            for batch in pf.iter_batches(batch_size=1024, row_groups=[g]):
+                for row in batch.to_pylist():
+                    yield RECORD
+                    raw = safe_text(json.dumps(row, default=str)[:2000])
+                    yield from isolated(source, position, raw, cfg,
+                                        _from_object(source, position, row, raw, [], cfg))
+                    position += 1
     except Exception as exc:  # pyarrow raises several types for damaged files
         yield RECORD
         yield "error", error_row(source, position, "unreadable_parquet", f"{type(exc).__name__}: {exc}", b"",

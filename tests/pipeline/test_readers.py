@@ -245,3 +245,14 @@ def test_bad_huge_document_split_mode(corpus_small):
     assert len(parts) == -(-huge_chars // 4_000_000)
     assert huge_chars - 2 * len(parts) <= sum(len(p["text"]) for p in parts) <= huge_chars
     assert all(p["part"] == i for i, p in enumerate(parts))
+
+
+def test_parquet_row_group_that_inflates_past_the_limit_is_not_decoded(tmp_path, monkeypatch):
+    import pipeline.readers as readers
+
+    monkeypatch.setattr(readers, "_EXPANSION_FLOOR", 1 << 20)
+    path = tmp_path / "bomb.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "text": ["a" * (8 << 20), "ok"]}), path, compression="zstd")
+    events = read_path(path, IngestConfig(max_expansion=10))
+    assert [(k, r["reason"]) for k, r in events] == [("error", "decompression_limit")] * 2
+    assert len(read_path(path, IngestConfig(max_expansion=100_000))) == 2
