@@ -382,7 +382,7 @@ class LanguageIdentifier:
         self.config = config or LidConfig()
         path = self.config.fasttext_model
         if path is None:
-            from pipeline.models import default_lid_model_path
+            from filters.paths import default_lid_model_path
 
             path = default_lid_model_path()
         try:  # fasttext prints a deprecation warning on stderr for load_model; silence it

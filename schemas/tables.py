@@ -10,7 +10,7 @@ from typing import Any, Iterable, Mapping
 
 import pyarrow as pa
 
-from filters.quality import SIGNAL_TYPES
+from schemas.signals import SIGNAL_TYPES
 
 SCHEMA_VERSION = "1.0"
 
