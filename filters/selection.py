@@ -4,7 +4,8 @@ Thresholds apply here, never at annotate time, so a new threshold re-runs only t
 Rules in order; the first that fails names the rejection reason:
 
   lang_und, lang_not_selected, lang_score_low   language (per-language minimum scores)
-  duplicate                                     dedup policy ``representatives``
+  duplicate                                     dedup policy ``representatives`` (``downweight``
+                                                multiplies a non-representative's weight instead)
   url_blocked                                   URL list category (``url_block_categories``)
   badwords, toxic                               safety policy ``drop`` (``downweight`` multiplies
                                                 the document weight instead; ``keep`` ignores)
@@ -71,7 +72,10 @@ class SelectionConfig:
                              "badword_min_score > 0")
 
     def __hash__(self):
-        return hash((self.min_lang_score, self.min_quality, self.dedup_policy, self.pii_policy))
+        """Every field counts (dict fields are unhashable, so hash their sorted JSON form)."""
+        import json
+        from dataclasses import asdict
+        return hash(json.dumps(asdict(self), sort_keys=True, default=str))
 
 
 @dataclass
@@ -104,9 +108,13 @@ def select(doc: dict, cluster: Optional[dict], repeats: Optional[dict], cfg: Sel
         return _reject("lang_score_low", f"{lang} {doc.get('lang_score', 0.0):.3f} < {min_score}")
     weight, actions = 1.0, []
     if cluster is not None and cluster.get("cluster_size", 1) > 1:
-        if cfg.dedup_policy == "representatives" and not cluster.get("is_representative", True):
-            return _reject("duplicate", f"{cluster.get('match')} duplicate in cluster {cluster.get('cluster_id')} "
-                                        f"of {cluster.get('cluster_size')}")
+        if not cluster.get("is_representative", True):
+            if cfg.dedup_policy == "representatives":
+                return _reject("duplicate", f"{cluster.get('match')} duplicate in cluster {cluster.get('cluster_id')} "
+                                            f"of {cluster.get('cluster_size')}")
+            if cfg.dedup_policy == "downweight":
+                weight *= cfg.downweight_factor
+                actions.append("downweight:duplicate")
     category = doc.get("url_category")
     if category and (cfg.url_block_categories is None or category in cfg.url_block_categories):
         return _reject("url_blocked", category)

@@ -57,7 +57,19 @@ def test_per_language_thresholds_override_defaults():
 def test_dedup_policies():
     dup = {"cluster_id": "a", "cluster_size": 3, "is_representative": False, "match": "near"}
     assert select(doc(), dup, None, SelectionConfig(min_chars=10)).reason == "duplicate"
-    assert select(doc(), dup, None, SelectionConfig(min_chars=10, dedup_policy="downweight")).keep
+    down = select(doc(), dup, None, SelectionConfig(min_chars=10, dedup_policy="downweight", downweight_factor=0.2))
+    assert down.keep and down.weight_factor == 0.2 and down.actions[0] == "downweight:duplicate"
+    kept = select(doc(), dup, None, SelectionConfig(min_chars=10, dedup_policy="keep"))
+    assert kept.keep and kept.weight_factor == 1.0 and "downweight:duplicate" not in kept.actions
+    representative = dict(dup, is_representative=True)
+    assert select(doc(), representative, None, SelectionConfig(min_chars=10, dedup_policy="downweight")).weight_factor == 1.0
+
+
+def test_selection_config_hash_sees_every_field():
+    base = SelectionConfig()
+    assert hash(base) == hash(SelectionConfig())
+    assert hash(base) != hash(SelectionConfig(badword_policy="keep"))
+    assert hash(base) != hash(SelectionConfig(lang_min_quality={"en": 0.5}))
 
 
 def test_downweight_policies_multiply_the_weight():
