@@ -465,18 +465,9 @@ def main(argv=None):
         "### LSH S-curve of the default config\n",
         s_curve(config),
         "",
-        "Choice (reasoned, not fitted): must merge J>=0.8, must not merge J<0.5. With b=20, r=6 a pair at J=0.8 "
-        "shares a band with p=0.998, at J=0.5 with p=0.27; candidates are then kept only if the 128-value "
-        "estimate is >= 0.65, halfway between 0.5 and 0.8 (sd of the estimate 0.035 at J=0.8 and 0.044 at J=0.5, so "
-        "~4 sd from 0.65 on the 0.8 side and ~3.4 sd on the 0.5 side). A stricter S-curve alone (no verification) "
-        "cannot do both with 128 permutations: it needs r~16, b~190 (3,000 permutations) to reach p(0.5)<0.5% "
-        "and p(0.8)>99.5%.",
-        "",
         "### Clustering quality: IN-MEMORY STAND-IN for the Beam job (LSH dict + union-find)\n",
         "Targets: >= 99.5% of exact dups and >= 95% of near-dup pairs with jaccard5 >= 0.8 in the same cluster as "
-        "their original (zh/ja/th included); <= 0.5% of pairs with jaccard5 < 0.5 merged. Reference figures measured "
-        "here: datatrove 4-stage MinHash recall 0.86-0.88 at J>=0.8, 1/15 on zh/ja/th pairs, 0-0.5% false merges; "
-        "datasketch MinHashLSH(0.8) recall 0.61-0.67.\n",
+        "their original (zh/ja/th included); <= 0.5% of pairs with jaccard5 < 0.5 merged.\n",
         quality_section(f"make_corpus --docs 3000 --seed 1 ({corpus.name})", main_q, groups, config),
         quality_section("same corpus + zh/ja/th supplement (60 originals per language composed from the real lid "
                         "sentences with make_corpus.compose, one near-dup each with make_corpus.perturb at rates "
@@ -485,23 +476,7 @@ def main(argv=None):
     if held:
         lines.append(quality_section(f"check on a differently seeded corpus (make_corpus --docs 3000 --seed "
                                      f"{args.heldout_seed}; same defaults, nothing re-tuned)", held, groups, config))
-    lines += [
-        "### Notes for the Beam dedup job\n",
-        "- Where the false merges come from (read from the pairs, not tuned away): make_corpus's `zh_gambling` spam "
-        "documents are shuffles of 8 fixed phrases; the truth's character 5-grams include the `，` between phrases "
-        "and give J 0.45-0.50, our punctuation-free shingles give 0.6-0.8, so they cluster (spam removal drops them "
-        "anyway). Readability `lorem ipsum` test pages and their near-dups chain together through pairs at J~0.5. "
-        "A near-dup labelled `wuu` has truth jaccard5 0.375 because the truth tokenized its Chinese-script text by "
-        "whitespace (lang label); by characters the pair is J=0.99, so merging it is right: the script-based "
-        "choice of n-gram type does what the label cannot.",
-        "- Verification matters: without it (plain LSH stars) near-dups with J<0.5 are merged at 3-7%, above the "
-        "0.5% target; with the estimated-Jaccard check (>= 0.65) they are at 0-0.5%. The job therefore needs each "
-        "bucket member's signature beside its id (or a join of signatures onto candidate edges) to verify pairs.",
-        "- Call `MinHasher.signatures` on batches (e.g. `beam.BatchElements(min_batch_size=16, "
-        "max_batch_size=256)`): one document per call costs about 1.5-2x more per document.",
-        "- Empty documents (no token) get no band keys; exact dedup via `dedup_text.doc_hash` returns None for them.",
-        "",
-    ]
+    lines += ["Design notes and figures from earlier runs (not measured by this run): benchmarks/NOTES.md.", ""]
     RESULT.parent.mkdir(parents=True, exist_ok=True)
     RESULT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {RESULT}")

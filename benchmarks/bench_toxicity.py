@@ -139,15 +139,8 @@ def main() -> None:
         dd = at_half if name == "this" else res["dev"]
         L.append(f"| {label} | {res['model_bytes'] / 2 ** 20:.1f} MiB | {dd['accuracy']:.2%} | {dd['f1']:.3f} | "
                  f"{x['mean']:.2%} ({x['race']:.1%} / {x['gender']:.1%} / {x['region']:.1%}) |")
-    L += ["",
-         "Notes: the tuning split of train gave "
-         f"{tune.get('held_metrics', {}).get('accuracy', 0):.2%} accuracy at the chosen threshold. The issue's "
-         "reference figures (80.2% test accuracy for fastText chars 1-3, ~81% for COLDetector) are far below "
-         "dev figures: COLD's dev split is drawn like train, its test split is not. Cross-topic accuracy of the "
-         "character 1-3 model (row 5) sits near its 80.2% test figure, so it is the estimate used here. "
-         "Quantisation lowers it by 1-2 points, which is why the toxicity model is not quantised by default "
-         "(`--param quantize=1` to quantise). jieba word tokens added to the characters gained 0.7 point of "
-         "cross-topic accuracy in a side test, not enough for a tokeniser dependency at run time.", ""]
+    L += ["", f"The tuning split of train gave {tune.get('held_metrics', {}).get('accuracy', 0):.2%} accuracy at the "
+          "chosen threshold. Reference figures and design notes (not measured by this run): benchmarks/NOTES.md.", ""]
     Path(args.results).parent.mkdir(parents=True, exist_ok=True)
     Path(args.results).write_text("\n".join(L), encoding="utf-8")
     print("\n".join(L))
