@@ -487,18 +487,53 @@ def _read_whole_json(reader: ByteReader, source: Source, cfg: IngestConfig) -> I
                                  "write one JSON object per line instead", data, n)
         return
     text, replaced = decode_bytes(data)
-    try:
-        obj = json.loads(text)
-    except (ValueError, RecursionError) as exc:
+    del data
+    notes = ["invalid_utf8"] if replaced else []
+    position = 0
+    for position, item in enumerate(_json_items(text)):
         yield RECORD
-        yield "error", error_row(source, -1, "invalid_json", str(exc), data, n)
-        return
-    items = obj if isinstance(obj, list) else [obj]
-    for position, item in enumerate(items):
-        yield RECORD
+        if isinstance(item, Exception):
+            yield "error", error_row(source, position if position else -1, "invalid_json", str(item), "", n)
+            return
         raw = safe_text(json.dumps(item, ensure_ascii=False, default=str)[:n]) if n else ""
-        yield from isolated(source, position, raw, cfg,
-                            _from_object(source, position, item, raw, ["invalid_utf8"] if replaced else [], cfg))
+        yield from isolated(source, position, raw, cfg, _from_object(source, position, item, raw, list(notes), cfg))
+
+
+_WS = re.compile(r"[ \t\r\n]*")
+
+
+def _json_items(text: str) -> Iterator[Any]:
+    """The elements of a JSON array (or the one value of a JSON document), decoded one at a time,
+    so only one element's objects exist at once; a parse error ends the stream as an Exception item
+    (the elements before it stand)."""
+    decoder = json.JSONDecoder()
+    i = _WS.match(text).end()
+    try:
+        if not text.startswith("[", i):
+            value, end = decoder.raw_decode(text, i)
+            if _WS.match(text, end).end() != len(text):
+                raise ValueError(f"extra data after the JSON value at character {end}")
+            yield value
+            return
+        i = _WS.match(text, i + 1).end()
+        if text.startswith("]", i):
+            i = _WS.match(text, i + 1).end()
+        else:
+            while True:
+                value, i = decoder.raw_decode(text, i)
+                yield value
+                i = _WS.match(text, i).end()
+                if text.startswith(",", i):
+                    i = _WS.match(text, i + 1).end()
+                    continue
+                if not text.startswith("]", i):
+                    raise ValueError(f"expected ',' or ']' at character {i}")
+                i = _WS.match(text, i + 1).end()
+                break
+        if i != len(text):
+            raise ValueError(f"extra data after the JSON array at character {i}")
+    except (ValueError, RecursionError) as exc:
+        yield exc
 
 
 def read_parquet(stream: BinaryIO, source: Source, cfg: IngestConfig) -> Iterator[tuple[str, dict]]:

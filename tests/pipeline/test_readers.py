@@ -256,3 +256,11 @@ def test_parquet_row_group_that_inflates_past_the_limit_is_not_decoded(tmp_path,
     events = read_path(path, IngestConfig(max_expansion=10))
     assert [(k, r["reason"]) for k, r in events] == [("error", "decompression_limit")] * 2
     assert len(read_path(path, IngestConfig(max_expansion=100_000))) == 2
+
+
+def test_json_array_is_decoded_element_by_element():
+    good = [{"id": f"a{i}", "text": f"text {i}"} for i in range(3)]
+    whole = json.dumps(good).encode()
+    assert [r["id"] for k, r in read_bytes(whole, "x.json") if k == "doc"] == ["a0", "a1", "a2"]
+    broken = read_bytes(whole[:-1] + b",{broken", "x.json")      # elements before the damage stand
+    assert [k for k, _ in broken] == ["doc", "doc", "doc", "error"] and broken[-1][1]["reason"] == "invalid_json"
