@@ -646,9 +646,6 @@ class WarcRecord:
     body: bytes
     notes: list[str]
 
-    @property
-    def type(self) -> str:
-        return self.headers.get("warc-type", "")
 
 
 def _find_record_start(data: bytes, start: int = 0, stop: int | None = None) -> int:
@@ -682,8 +679,8 @@ def _at_boundary(reader: ByteReader) -> bool:
     """After a body: skip the record's CR/LF separator; True if a record or the stream's end follows."""
     sep = reader.peek(8)
     k = len(sep) - len(sep.lstrip(b"\r\n"))
-    nxt = reader.peek(k + 24)[k:]
-    cut_short = reader.error is not None and len(nxt) < 24     # the stream breaks inside what follows
+    nxt = reader.peek(k + 48)[k:]
+    cut_short = reader.error is not None and len(nxt) < 48     # the stream breaks inside what follows
     if not nxt or (cut_short and (nxt.startswith(b"WARC/") or b"WARC/".startswith(nxt))):
         reader.skip(k)
         return True
@@ -710,6 +707,19 @@ def _near_record_start(reader: ByteReader, body: bytes, length: int) -> int:
         if at_eof and len(window) - end <= slack and not window[end:].strip():
             return len(window)
     return -1
+
+
+def _resync(reader: ByteReader, consumed: bytes) -> None:
+    """After a damaged record: continue at the first record start in the bytes just consumed (put
+    back) or after them, one that straddles their end included."""
+    window = consumed + reader.peek(64)
+    at = _find_record_start(window)
+    if 0 <= at < len(consumed):
+        reader.unread(consumed[at:])
+    elif at >= len(consumed):
+        reader.skip(at - len(consumed))
+    else:
+        _skip_to_record_start(reader)
 
 
 def _skip_to_record_start(reader: ByteReader) -> int:
@@ -774,12 +784,7 @@ def iter_warc_records(reader: ByteReader, source: Source, cfg: IngestConfig) -> 
         rtype = headers.get("warc-type", "")
         length_text = headers.get("content-length", "")
         if not _LENGTH.fullmatch(length_text):
-            kept = reader.read(min(cap, 1 << 16))
-            at = _find_record_start(kept)
-            if at >= 0:
-                reader.unread(kept[at:])
-            else:
-                _skip_to_record_start(reader)
+            _resync(reader, reader.read(min(cap, 1 << 16)))
             yield from damaged(rtype, "invalid_content_length", f"Content-Length {length_text[:40]!r}", header_bytes)
             if rtype in _WARC_DOC_TYPES:
                 position += 1
@@ -821,11 +826,7 @@ def iter_warc_records(reader: ByteReader, source: Source, cfg: IngestConfig) -> 
                 body = body.rstrip(b"\r\n")
                 notes.append("content_length_adjusted")
             else:
-                at = _find_record_start(body)
-                if at >= 0:
-                    reader.unread(body[at:])
-                else:
-                    _skip_to_record_start(reader)
+                _resync(reader, body)
                 yield from damaged(rtype, "content_length_mismatch",
                                    f"Content-Length {length} does not end at a record boundary", body[:n])
                 position += rtype in _WARC_DOC_TYPES

@@ -264,3 +264,15 @@ def test_json_array_is_decoded_element_by_element():
     assert [r["id"] for k, r in read_bytes(whole, "x.json") if k == "doc"] == ["a0", "a1", "a2"]
     broken = read_bytes(whole[:-1] + b",{broken", "x.json")      # elements before the damage stand
     assert [k for k, _ in broken] == ["doc", "doc", "doc", "error"] and broken[-1][1]["reason"] == "invalid_json"
+
+
+def test_wet_framing_notes_only_real_length_repairs():
+    def rec(i, body, length=None):
+        return (f"WARC/1.0\r\nContent-Length: {len(body) if length is None else length}\r\nWARC-Type: conversion\r\n"
+                f"WARC-Record-ID: <urn:uuid:{i}>\r\n\r\n").encode() + body + b"\r\n\r\n"
+    exact = read_bytes(rec(1, b"First page.") + rec(2, b"Second page."), "x.warc.wet")
+    assert [(r["id"], r["notes"]) for _, r in exact] == [("urn:uuid:1", []), ("urn:uuid:2", [])]
+    # a length 3 bytes short: the record start right after is still found, and the repair noted
+    off = read_bytes(rec(1, b"First page.", length=8) + rec(2, b"Second page."), "x.warc.wet")
+    assert [r["notes"] for _, r in off] == [["content_length_adjusted"], []]
+    assert off[0][1]["text"] == "First page."
