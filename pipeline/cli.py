@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true",
                      help="re-run every stage even when its completion marker says it is up to date")
 
+    export = sub.add_parser("export", allow_abbrev=False, help="a manifest in a consumer's layout")
+    export.add_argument("format", choices=["megatron"], help="megatron: per-bucket JSONL + blend.txt")
+    export.add_argument("--manifest", required=True, help="the manifest directory (OUTPUT/manifest of a run)")
+    export.add_argument("--output", required=True)
     demo = sub.add_parser("demo", allow_abbrev=False, help="build a small sample corpus and run everything on it")
     demo.add_argument("--output", default="demo_out", metavar="DIR")
     demo.add_argument("--docs", type=int, default=300, help="documents in the generated sample")
@@ -98,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
                 metrics = train.train_quality(args.positive, args.negative, args.output, args.text_col,
                                               params=train.parse_params(args.param))
             train.print_metrics(metrics)
+            return 0
+        if args.command == "export":
+            from pipeline.export import run_export_megatron
+            print(json.dumps(run_export_megatron(args.manifest, args.output, beam_options(beam_args, "export")),
+                             indent=1))
             return 0
         config = load_config(args.config)
         config = with_model_overrides(config, getattr(args, "toxicity_model", None),

@@ -326,6 +326,28 @@ class WriteCurated(beam.DoFn):
         yield beam.pvalue.TaggedOutput("tokens", (bucket, name, int(sum(tokens))))
 
 
+def add_sampling_contract(buckets: list[dict]) -> None:
+    """Add to each bucket what a consumer needs to reproduce the mixture:
+
+    - ``token_share``: the bucket's share of the tokens of one pass over the manifest
+      (``target_tokens`` over their sum; ``weight`` holds the same number);
+    - ``doc_probability``: for samplers that draw whole documents from per-bucket datasets, each
+      document once per pass (``datasets.interleave_datasets``), the probability of drawing from
+      this bucket that yields ``token_share``: proportional to ``token_share`` over the bucket's
+      mean tokens per document;
+    - ``epochs`` (already there): passes over the bucket's documents in one pass over the manifest.
+    The per-document copies of one pass are in the index (``repeats``, realised by ManifestReader)."""
+    total = sum(b["target_tokens"] for b in buckets) or 1
+    raw = {}
+    for b in buckets:
+        b["token_share"] = b["target_tokens"] / total
+        mean = b["tokens"] / b["docs"] if b.get("docs") else 0
+        raw[b["name"]] = b["token_share"] / mean if mean else 0.0
+    norm = sum(raw.values()) or 1
+    for b in buckets:
+        b["doc_probability"] = raw[b["name"]] / norm
+
+
 def _write_manifest(shards: list, plan: dict, output: str, extra: dict) -> dict:
     by_bucket: dict = {}
     for bucket, name, tokens in shards:
@@ -338,6 +360,7 @@ def _write_manifest(shards: list, plan: dict, output: str, extra: dict) -> dict:
         p["shards"] = sorted(by_bucket.get(b, {}))
         p["shard_tokens"] = {k: v for k, v in sorted(by_bucket.get(b, {}).items())}
         buckets.append(p)
+    add_sampling_contract(buckets)
     manifest = {"format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "schema_version": SCHEMA_VERSION,
                 **extra, "token_budget": int(round(sum(b["target_tokens"] for b in buckets))),
                 "buckets": buckets,
