@@ -59,6 +59,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from filters.encoding import mojibake_chars
 from filters.minhash import category_mask, space_code_points, unicode_categories
 from filters.quality_patterns import C4_POLICY, CUES, LOREM
 from filters.segment import UNSPACED_LANGS, paragraph_spans, sentence_spans
@@ -122,7 +123,7 @@ _DEFAULT_RULE_WEIGHTS = (
     ("c4_min_sentences", 0.15), ("c4_lorem_ipsum", 0.6), ("c4_curly_bracket", 0.1),
     ("fineweb_line_punct", 0.2), ("fineweb_short_lines", 0.15), ("fineweb_dup_line_chars", 0.1),
     ("fineweb_newline_ratio", 0.15),
-    ("url_heavy", 0.4), ("boilerplate_heavy", 0.3),
+    ("url_heavy", 0.4), ("boilerplate_heavy", 0.3), ("encoding_damage", 0.6),
 )
 RULE_NAMES = tuple(name for name, _ in _DEFAULT_RULE_WEIGHTS)
 
@@ -148,6 +149,8 @@ class QualityConfig:
     repeat_min_count: int = 3        # global repetition count from which a paragraph is penalised
     url_heavy_frac: float = 0.3      # URL characters / characters above which 'url_heavy' fails
     boilerplate_heavy_frac: float = 0.5  # characters in boilerplate paragraphs / characters
+    mojibake_max_frac: float = 0.001  # mis-decoded characters / characters above which 'encoding_damage'
+                                      # fails (with at least 3 of them; filters/encoding.py)
     boilerplate_ref_words: int = 25  # cue weights are scaled by min(1, ref / words of the span)
 
     def rules_for(self, lang: str | None) -> LangRules:
@@ -731,6 +734,9 @@ class QualityScorer:
             failed.append("url_heavy")
         if bp_frac > cfg.boilerplate_heavy_frac:
             failed.append("boilerplate_heavy")
+        moji = mojibake_chars(text)
+        if moji >= 3 and moji > cfg.mojibake_max_frac * n:
+            failed.append("encoding_damage")
         s_below = s_score < cfg.sentence_cut
         p_below = p_score < cfg.paragraph_cut
         s_total_len = max(1.0, float(s_len.sum()))
@@ -779,7 +785,7 @@ class QualityScorer:
             "paragraph_below_cut_frac": float(p_len[p_below].sum()) / line_chars if n_p_below else 0.0,
             "content_score": content, "size_factor": float(size), "heuristic_score": float(heuristic),
             "model_score": float("nan") if model_score is None else float(model_score),
-            "n_failed_rules": len(failed),
+            "mojibake_frac": moji / max(1, n), "n_failed_rules": len(failed),
         }
         s_flags = _S_FLAG_SETS
         sent_out = [{"start": x, "end": y, "score": v, "flags": list(s_flags[c])}

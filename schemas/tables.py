@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from schemas.signals import SIGNAL_TYPES
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"   # 1.1: quality_signals.mojibake_frac
 
 SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32())])
 
