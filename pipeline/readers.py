@@ -857,8 +857,14 @@ def _read_wet_records(reader: ByteReader, source: Source, cfg: IngestConfig) -> 
         text, replaced = decode_bytes(item.body)
         notes = item.notes + (["invalid_utf8"] if replaced else [])
         yield from isolated(source, item.position, item.body, cfg, make_documents(
-            source, item.position, _record_id(item.headers), text, url=item.headers.get("warc-target-uri"),
+            source, item.position, _record_id(item.headers), text, url=_target_uri(item.headers),
             date_value=item.headers.get("warc-date"), src=None, notes=notes, cfg=cfg))
+
+
+def _target_uri(headers: dict[str, str]) -> str | None:
+    """WARC-Target-URI without the angle brackets some writers (wget) put around it."""
+    uri = headers.get("warc-target-uri", "").strip().strip("<>").strip()
+    return uri or None
 
 
 def _record_id(headers: dict[str, str]) -> str | None:
@@ -941,7 +947,7 @@ class _ReaderFile(io.RawIOBase):
 
 
 def _warc_body_document(rec, headers, rid, body, source, position, cfg, notes):
-    url = headers.get("warc-target-uri")
+    url = _target_uri(headers)
     date_value = headers.get("warc-date")
     if rec.http_headers is not None and rec.rec_type == "response":
         status = rec.http_headers.get_statuscode()
@@ -970,15 +976,50 @@ def _looks_like_html(body: bytes) -> bool:
 
 
 def html_to_text(body: bytes, main_content: bool = True) -> str:
-    """Main text of an HTML page (encoding detected from the bytes), one block per line."""
+    """Main text of an HTML page (encoding detected from the bytes), one block per line.
+
+    When the main-content text is a stub (under 300 characters) it is compared with the full
+    extraction: a list that follows it there, with items of prose length (40+ characters on
+    average, unlike navigation), is the page's content that the heuristic dropped, and is kept."""
     from resiliparse.extract.html2text import extract_plain_text
     from resiliparse.parse.encoding import bytes_to_str, detect_encoding
     from resiliparse.parse.html import HTMLTree
 
     html = bytes_to_str(body, detect_encoding(body))
     tree = HTMLTree.parse(html)
-    return extract_plain_text(tree, main_content=main_content, alt_texts=False, links=False,
+    text = extract_plain_text(tree, main_content=main_content, alt_texts=False, links=False,
                               list_bullets=True, noscript=False)
+    if main_content and len(text.strip()) < _STUB_CHARS:
+        full = extract_plain_text(tree, main_content=False, alt_texts=False, links=False, list_bullets=True,
+                                  noscript=False)
+        text += restored_list(text, full)
+    return text
+
+
+_STUB_CHARS, _LIST_ITEM_CHARS = 300, 40
+_BULLET = re.compile(r"^\s*[•\-*·]\s+(.*\S)\s*$")
+
+
+def restored_list(main: str, full: str) -> str:
+    """The prose list that follows ``main`` in ``full`` (see html_to_text), as text to append, or ''."""
+    lines = [line for line in main.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    at = full.find(lines[-1].strip())
+    if at < 0:
+        return ""
+    items = []
+    for line in full[at + len(lines[-1].strip()):].splitlines()[1:]:
+        m = _BULLET.match(line)
+        if m:
+            items.append(m.group(1))
+        elif line.strip() and items:
+            break
+        elif line.strip():
+            return ""
+    if len(items) < 2 or sum(map(len, items)) / len(items) < _LIST_ITEM_CHARS:
+        return ""
+    return "\n" + "\n".join(f"• {item}" for item in items)
 
 
 # ---------------------------------------------------------------- entry point

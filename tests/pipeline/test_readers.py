@@ -276,3 +276,15 @@ def test_wet_framing_notes_only_real_length_repairs():
     off = read_bytes(rec(1, b"First page.", length=8) + rec(2, b"Second page."), "x.warc.wet")
     assert [r["notes"] for _, r in off] == [["content_length_adjusted"], []]
     assert off[0][1]["text"] == "First page."
+
+
+def test_stub_main_content_keeps_the_prose_list_that_follows(shared_data):
+    from pipeline.readers import restored_list
+
+    full = "Menu\n  • Home\n  • About\nFacts\nHere are some facts:\n  • " + "a" * 50 + "\n\n  • " + "b" * 60 + "\nFooter"
+    assert restored_list("Facts\nHere are some facts:", full) == "\n• " + "a" * 50 + "\n• " + "b" * 60
+    assert restored_list("Menu", full) == ""                            # a navigation list: short items
+    assert restored_list("Not on the page", full) == ""
+    events = read_path(shared_data / "cc_formats" / "dolma_wget_sample-0000.warc.gz")
+    [facts] = [r for k, r in events if k == "doc" and r["url"] == "https://soldaini.net/facts/"]
+    assert "sol-dah-ee-nee" in facts["text"] and len(facts["text"]) > 500
