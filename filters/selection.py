@@ -110,8 +110,9 @@ def select(doc: dict, cluster: Optional[dict], repeats: Optional[dict], cfg: Sel
     if cluster is not None and cluster.get("cluster_size", 1) > 1:
         if not cluster.get("is_representative", True):
             if cfg.dedup_policy == "representatives":
-                return _reject("duplicate", f"{cluster.get('match')} duplicate in cluster {cluster.get('cluster_id')} "
-                                            f"of {cluster.get('cluster_size')}")
+                kept = cluster.get("representative_id") or cluster.get("cluster_id")
+                return _reject("duplicate", f"{cluster.get('match')} duplicate of {kept} "
+                                            f"(cluster of {cluster.get('cluster_size')})")
             if cfg.dedup_policy == "downweight":
                 weight *= cfg.downweight_factor
                 actions.append("downweight:duplicate")

@@ -377,8 +377,9 @@ def local_stars(edges) -> list[tuple[str, str]]:
     return sorted((find(x), x) for x in parent if find(x) != x)
 
 
-def _cluster_row(doc_id, label, size, is_rep, match):
-    return {"id": doc_id, "cluster_id": label, "cluster_size": size, "is_representative": is_rep, "match": match}
+def _cluster_row(doc_id, label, size, representative, match):
+    return {"id": doc_id, "cluster_id": label, "cluster_size": size, "is_representative": doc_id == representative,
+            "match": match, "representative_id": representative}
 
 
 def _split_clustered(element):
@@ -392,7 +393,7 @@ def _split_clustered(element):
         for info in unpack(blob):
             label = labels.get(info[0])
             if label is None:
-                singles.append(_cluster_row(info[0], info[0], 1, True, "none"))
+                singles.append(_cluster_row(info[0], info[0], 1, info[0], "none"))
             else:
                 yield beam.pvalue.TaggedOutput("members", (label, info))
     if singles:
@@ -423,7 +424,7 @@ def _choose_cluster(element, policy):
     rows = []
     for doc_id, _, _, h in members:
         match = "none" if size == 1 else ("exact" if h is not None and hashes[h] > 1 else "near")
-        rows.append(_cluster_row(doc_id, label, size, doc_id == best, match))
+        rows.append(_cluster_row(doc_id, label, size, best, match))
     return rows
 
 

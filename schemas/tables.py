@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from schemas.signals import SIGNAL_TYPES
 
-SCHEMA_VERSION = "1.1"   # 1.1: quality_signals.mojibake_frac
+SCHEMA_VERSION = "1.1"   # 1.1: quality_signals.mojibake_frac, clusters.representative_id
 
 SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32())])
 
@@ -99,6 +99,7 @@ CLUSTERS = _schema("clusters", [
     pa.field("cluster_size", pa.int64(), nullable=False),
     pa.field("is_representative", pa.bool_(), nullable=False),
     pa.field("match", pa.string()),                     # exact | near | none
+    pa.field("representative_id", pa.string()),         # the id kept for the cluster (the row's own if kept)
 ])
 
 # Repetition: documents holding paragraphs/sentences that also occur in other documents;

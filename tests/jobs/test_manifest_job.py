@@ -150,3 +150,18 @@ def test_small_shards_and_orphan_dedup_rows(stages_3000, tmp_path):
     for name, table in files.items():
         ids = table.column("id").to_pylist()
         assert ids == sorted(ids)
+
+
+def test_duplicate_reasons_name_the_kept_representative(stages_3000):
+    import pyarrow.parquet as pq
+
+    m = stages_3000["manifest"]
+    kept = set(pq.read_table(m / "curated", columns=["id"]).column("id").to_pylist())
+    dups = [r for r in pq.read_table(m / "rejected").to_pylist() if r["reason"] == "duplicate"]
+    clusters = {r["id"]: r for r in pq.read_table(stages_3000["dedup"] / "clusters").to_pylist()}
+    assert len(dups) >= 100
+    for r in dups:
+        named = r["detail"].split(" duplicate of ", 1)[1].split(" (cluster of", 1)[0]
+        assert named == clusters[r["id"]]["representative_id"] and clusters[named]["is_representative"]
+    # the named copy is the one kept, unless a later rule rejected it too
+    assert sum(r["detail"].split(" duplicate of ", 1)[1].split(" (", 1)[0] in kept for r in dups) >= 0.5 * len(dups)
