@@ -794,14 +794,14 @@ class QualityScorer:
         para_out = [{"start": x, "end": y, "score": v, "flags": list(p_flag_sets[c])}
                     for (x, y), v, c in zip(paras, p_score.tolist(), p_code.tolist())]
         if count is not None:
-            count("quality.docs")
-            count(f"quality.tier.{tier}")
-            count("quality.sentences", k)
-            count("quality.paragraphs", m)
-            count("quality.sentences_below_cut", n_s_below)
-            count("quality.paragraphs_below_cut", n_p_below)
+            count("docs")
+            count(f"tier.{tier}")
+            count("sentences", k)
+            count("paragraphs", m)
+            count("sentences_below_cut", n_s_below)
+            count("paragraphs_below_cut", n_p_below)
             for r in failed:
-                count(f"quality.rule.{r}")
+                count(f"rule.{r}")
         lap("combine")
         return DocQuality(signals, score, tier, failed, para_out, sent_out)
 
@@ -835,9 +835,9 @@ class QualityScorer:
         score = 0.0 if model_score is None else self.config.model_weight * float(model_score)
         tier = "high" if score >= self.config.tier_high else "medium" if score >= self.config.tier_medium else "low"
         if count is not None:
-            count("quality.docs")
-            count("quality.empty")
-            count(f"quality.tier.{tier}")
+            count("docs")
+            count("empty")
+            count(f"tier.{tier}")
         return DocQuality(signals, score, tier, ["gopher_word_count", "c4_min_sentences"], [], [])
 
 

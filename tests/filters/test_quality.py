@@ -289,16 +289,16 @@ def test_count_callback_and_timings(scorer, pages):
     counts = Counter()
     timings = {}
     q = scorer.score(text, "en", count=lambda name, n=1: counts.update({name: n}), timings=timings)
-    assert counts["quality.docs"] == 1
-    assert counts["quality.sentences"] == len(q.sentences)
-    assert counts["quality.paragraphs"] == len(q.paragraphs)
-    assert counts[f"quality.tier.{q.quality_tier}"] == 1
-    assert counts["quality.sentences_below_cut"] == sum(s["score"] < scorer.config.sentence_cut for s in q.sentences)
+    assert counts["docs"] == 1
+    assert counts["sentences"] == len(q.sentences)
+    assert counts["paragraphs"] == len(q.paragraphs)
+    assert counts[f"tier.{q.quality_tier}"] == 1
+    assert counts["sentences_below_cut"] == sum(s["score"] < scorer.config.sentence_cut for s in q.sentences)
     for r in q.failed_rules:
-        assert counts[f"quality.rule.{r}"] == 1
+        assert counts[f"rule.{r}"] == 1
     assert set(timings) == set(TIMING_GROUPS) and all(v >= 0 for v in timings.values())
     scorer.score("", "en", count=lambda name, n=1: counts.update({name: n}))
-    assert counts["quality.empty"] == 1 and counts["quality.docs"] == 2
+    assert counts["empty"] == 1 and counts["docs"] == 2
 
 
 def test_deterministic_and_paragraphs_argument(scorer, pages):
