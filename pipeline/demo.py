@@ -5,7 +5,9 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import shutil
 import sys
+import zlib
 from pathlib import Path
 
 # Sentence parts written for this demo: subject, action, object, place, time. Combining them gives
@@ -69,8 +71,10 @@ def sentence(rng: random.Random, lang: str) -> str:
     return f"{subject} {action} {obj} {place} {when}."
 
 
-def write_sample(out: Path, docs: int, seed: int = 7) -> Path:
-    """Write sample/part-0000{0,1}.jsonl(.gz) plus a truncated gzip and return the sample folder."""
+def write_sample(out: Path, docs: int, seed: int = 7) -> tuple[Path, int]:
+    """Write sample/part-0000{0,1}.jsonl(.gz) plus a truncated gzip; return the sample folder and
+    the number of input records in it (documents, the malformed line, the truncated copy's complete
+    lines and its cut)."""
     rng = random.Random(seed)
     sample = out / "sample"
     sample.mkdir(parents=True, exist_ok=True)
@@ -99,8 +103,10 @@ def write_sample(out: Path, docs: int, seed: int = 7) -> Path:
     with gzip.open(sample / "part-00001.jsonl.gz", "wt", encoding="utf-8") as f:
         f.write("\n".join(lines[half:]) + "\n")
     blob = gzip.compress("\n".join(lines[:20]).encode())
-    (sample / "part-00002-truncated.jsonl.gz").write_bytes(blob[: len(blob) // 2])
-    return sample
+    cut = blob[: len(blob) // 2]
+    (sample / "part-00002-truncated.jsonl.gz").write_bytes(cut)
+    complete_lines = zlib.decompressobj(wbits=47).decompress(cut).count(b"\n")
+    return sample, docs + 1 + complete_lines + 1
 
 
 def run_demo(output: str, docs: int, beam_args: list[str]) -> int:
@@ -109,9 +115,10 @@ def run_demo(output: str, docs: int, beam_args: list[str]) -> int:
     from pipeline.runner import beam_options
 
     out = Path(output).resolve()
-    sample = write_sample(out, docs)
-    print(f"sample written: {sample} ({docs} generated records, 3 files, one of them truncated)",
-          file=sys.stderr)
+    sample, records = write_sample(out, docs)
+    print(f"sample written: {sample} ({records} input records in 3 files: {docs} generated documents, "
+          f"a malformed JSON line, and a gzip copy of the first lines cut in half: its complete lines "
+          f"plus one record for the cut)", file=sys.stderr)
     report = run_all([str(sample)], str(out / "run"), Config(), beam_options(beam_args, "demo"))
     print(f"\nThresher demo finished. Outputs under {out / 'run'}:")
     for stage, stats in report.items():
@@ -140,8 +147,13 @@ def run_demo(output: str, docs: int, beam_args: list[str]) -> int:
     report_dir = out / "run" / "report"
     if report_dir.exists():
         print(f"\n[report] {report_dir / 'funnel.json'}  {report_dir / 'funnel.png'}")
-        print("Inspect the manifest: THRESHER_MANIFEST_DIR=" + str(out / "run" / "manifest") +
-              " jupyter notebook notebooks/inspect_manifest.ipynb")
+        notebook = Path(__file__).resolve().parent.parent / "notebooks" / "inspect_manifest.ipynb"
+        if notebook.exists():
+            copy = out / notebook.name
+            shutil.copyfile(notebook, copy)
+            print("Inspect the manifest in a notebook (executed copy, then open it in JupyterLab or VS Code):\n"
+                  f"  THRESHER_MANIFEST_DIR={out / 'run' / 'manifest'} {Path(sys.executable).parent / 'jupyter'} "
+                  f"execute --inplace {copy}")
     return 0
 
 

@@ -24,3 +24,20 @@ def test_demo_runs_every_stage_and_the_report_reconciles(tmp_path, capsys):
     assert funnel["totals"]["curated_chars"] == sum(manifest["chars_after"].values())
     assert sum(funnel["mix"]["lang_before"].values()) == manifest["records"]
     assert (run / "report" / "funnel.png").stat().st_size > 10_000
+
+
+def test_demo_counts_what_it_wrote_and_suggests_a_command_that_works(tmp_path, capsys):
+    import os
+    import shlex
+    import subprocess
+
+    assert main(["demo", "--output", str(tmp_path), "--docs", "60", "--progress_interval=0"]) == 0
+    captured = capsys.readouterr()
+    ingest = json.loads((tmp_path / "run" / "ingest" / "stats" / "ingest.json").read_text())
+    assert f"({ingest['records']} input records in 3 files" in captured.err
+    [command] = [line.strip() for line in captured.out.splitlines() if " execute --inplace " in line]
+    env_part, rest = command.split(" ", 1)
+    env = dict(os.environ, **dict([env_part.split("=", 1)]))
+    subprocess.run(shlex.split(rest), env=env, check=True, capture_output=True, timeout=300)
+    executed = json.loads((tmp_path / "inspect_manifest.ipynb").read_text())
+    assert any(cell.get("outputs") for cell in executed["cells"] if cell["cell_type"] == "code")
