@@ -63,6 +63,7 @@ from filters.encoding import mojibake_chars
 from filters.minhash import category_mask, space_code_points, unicode_categories
 from filters.quality_patterns import C4_POLICY, CUES, LOREM
 from filters.segment import UNSPACED_LANGS, paragraph_spans, sentence_spans
+from filters.spam import is_contact_farm, is_gambling_spam, spam_cues
 from filters.stopwords import StopWords
 from schemas.signals import SIGNAL_TYPES
 
@@ -123,7 +124,8 @@ _DEFAULT_RULE_WEIGHTS = (
     ("c4_min_sentences", 0.15), ("c4_lorem_ipsum", 0.6), ("c4_curly_bracket", 0.1),
     ("fineweb_line_punct", 0.2), ("fineweb_short_lines", 0.15), ("fineweb_dup_line_chars", 0.1),
     ("fineweb_newline_ratio", 0.15),
-    ("url_heavy", 0.4), ("boilerplate_heavy", 0.3), ("encoding_damage", 0.6),
+    ("url_heavy", 0.4), ("boilerplate_heavy", 0.3), ("encoding_damage", 0.6), ("gambling_spam", 0.6),
+    ("contact_farm", 0.4),
 )
 RULE_NAMES = tuple(name for name, _ in _DEFAULT_RULE_WEIGHTS)
 
@@ -737,6 +739,11 @@ class QualityScorer:
         moji = mojibake_chars(text)
         if moji >= 3 and moji > cfg.mojibake_max_frac * n:
             failed.append("encoding_damage")
+        cues = spam_cues(text)
+        if is_gambling_spam(cues, n):
+            failed.append("gambling_spam")
+        if is_contact_farm(cues, n):
+            failed.append("contact_farm")
         s_below = s_score < cfg.sentence_cut
         p_below = p_score < cfg.paragraph_cut
         s_total_len = max(1.0, float(s_len.sum()))
@@ -785,7 +792,9 @@ class QualityScorer:
             "paragraph_below_cut_frac": float(p_len[p_below].sum()) / line_chars if n_p_below else 0.0,
             "content_score": content, "size_factor": float(size), "heuristic_score": float(heuristic),
             "model_score": float("nan") if model_score is None else float(model_score),
-            "mojibake_frac": moji / max(1, n), "n_failed_rules": len(failed),
+            "mojibake_frac": moji / max(1, n), "gambling_cues": cues.gambling_distinct,
+            "money_cues": cues.money_distinct, "contact_mentions": cues.contact_mentions,
+            "n_failed_rules": len(failed),
         }
         s_flags = _S_FLAG_SETS
         sent_out = [{"start": x, "end": y, "score": v, "flags": list(s_flags[c])}

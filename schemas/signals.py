@@ -25,5 +25,6 @@ SIGNAL_TYPES: dict[str, type] = {
     "boilerplate_char_frac": float, "nav_line_frac": float, "global_repeat_char_frac": float,
     "sentence_score_mean": float, "sentence_below_cut_frac": float, "paragraph_score_mean": float,
     "paragraph_below_cut_frac": float, "content_score": float, "size_factor": float,
-    "heuristic_score": float, "model_score": float, "mojibake_frac": float, "n_failed_rules": int,
+    "heuristic_score": float, "model_score": float, "mojibake_frac": float,
+    "gambling_cues": int, "money_cues": int, "contact_mentions": int, "n_failed_rules": int,
 }

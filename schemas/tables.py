@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from schemas.signals import SIGNAL_TYPES
 
-SCHEMA_VERSION = "1.1"   # 1.1: quality_signals.mojibake_frac, clusters.representative_id
+SCHEMA_VERSION = "1.1"   # 1.1: quality_signals.mojibake_frac/gambling_cues/money_cues/contact_mentions, clusters.representative_id
 
 SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32())])
 

@@ -1,0 +1,26 @@
+"""Gambling and contact-farm cues: pushed gambling pages are caught in several languages; news
+about gambling, prices and a single contact line are not."""
+from filters.spam import is_contact_farm, is_gambling_spam, spam_cues
+
+
+def flags(text):
+    c = spam_cues(text)
+    return is_gambling_spam(c, len(text)), is_contact_farm(c, len(text))
+
+
+def test_pushed_gambling_pages_are_spam():
+    zh = "新一轮活动上线，充值300即可提现，包赔到账。六合彩平特一肖，时时彩倍投计划。加QQ：215138693\n" * 3
+    en = "Best online casino! Claim your welcome bonus and free spins, fast withdrawal. Play slots and poker now.\n" * 3
+    th = "คาสิโนออนไลน์ สล็อต บาคาร่า ฝาก ถอน ไม่มีขั้นต่ำ รับโบนัส 100%\n" * 3
+    id_ = "Situs judi slot gacor terpercaya, bonus new member 100, deposit pulsa tanpa potongan, togel online.\n" * 3
+    assert [flags(t)[0] for t in (zh, en, th, id_)] == [True, True, True, True]
+    assert flags(zh)[1]                                         # the same QQ number three times
+
+
+def test_ordinary_pages_are_not_spam():
+    news = ("The state legislature debated a bill on Tuesday that would regulate online betting and casino "
+            "advertising. Critics said gambling addiction services are underfunded, while the industry argued "
+            "that licensed operators pay taxes that fund schools. The committee will vote next month. " * 4)
+    shop = "Contact us on WeChat: shop_2024 for orders. We ship worldwide within three days. Prices include tax. " * 2
+    lottery = "彩票中心发布公告：本期开奖结果将在官网公布，请购彩者理性投注，未成年人不得购买。" * 2
+    assert [flags(t) for t in (news, shop, lottery)] == [(False, False)] * 3
