@@ -42,22 +42,38 @@ _MONEY = [
 ]
 
 
-def _cue_pattern(words: list[str]) -> re.Pattern:
-    """Alternation of the cues; Latin-script cues must stand as whole words."""
-    parts = []
-    for w in sorted(set(words), key=len, reverse=True):
-        esc = re.escape(w)
-        parts.append(rf"(?<!\w){esc}(?!\w)" if w.isascii() else esc)
-    return re.compile("|".join(parts), re.IGNORECASE)
+_CONTACT_APPS = ["QQ", "QQ群", "Q群", "微信", "薇信", "威信", "V信", "VX", "WX", "WeChat", "Telegram", "TG", "WhatsApp",
+                 "LINE", "Line ID", "Skype", "Kakao", "KakaoTalk", "카톡", "텔레그램", "Zalo"]
+# the handle after an app name: optional 号/ID/群, optional colon, then 5-24 handle characters
+_HANDLE = re.compile(r"\s*(?:号|號|ID|id|群)?\s*[:：]?\s*(@?[A-Za-z0-9_.+\-]{5,24})")
 
 
-_GAMBLING_RE = _cue_pattern(_GAMBLING)
-_MONEY_RE = _cue_pattern(_MONEY)
-# a contact app's name (or a short form) and the handle that follows it
-_CONTACT_RE = re.compile(
-    r"(?<![A-Za-z])(?:QQ群?|qq群?|Q群|微信|薇信|威信|V信|VX|vx|wx|WX|WeChat|wechat|Telegram|telegram|TG|tg|"
-    r"WhatsApp|Whatsapp|whatsapp|LINE|Line ID|Skype|skype|Kakao(?:Talk)?|카톡|텔레그램|Zalo|zalo)"
-    r"\s*(?:号|號|ID|id|群)?\s*[:：]?\s*(@?[A-Za-z0-9_.+\-]{5,24})")
+def _build():
+    """The Aho-Corasick automaton of every cue, lower-cased: value (cue, its groups, ASCII or not)."""
+    import ahocorasick
+
+    auto = ahocorasick.Automaton()
+    entries: dict[str, list] = {}
+    for group, words in (("gambling", _GAMBLING), ("money", _MONEY), ("app", _CONTACT_APPS)):
+        for w in words:
+            entries.setdefault(w.lower(), []).append(group)
+    for key, groups in entries.items():
+        auto.add_word(key, (key, tuple(sorted(set(groups))), key.isascii()))
+    auto.make_automaton()
+    return auto
+
+
+_AUTO = _build()
+
+
+def _glued(ch: str) -> bool:
+    """A Latin-script letter or digit (CJK and other scripts run into Latin words without spaces)."""
+    return ch.isalnum() and ch <= "\u024f"
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] stands as a whole word (no Latin letter or digit glued on either side)."""
+    return (start == 0 or not _glued(text[start - 1])) and (end == len(text) or not _glued(text[end]))
 
 
 @dataclass(frozen=True)
@@ -70,15 +86,30 @@ class SpamCues:
 
 
 def spam_cues(text: str) -> SpamCues:
-    """Counts of gambling and money cues and of contact handles in ``text``."""
-    gambling = [m.group().lower() for m in _GAMBLING_RE.finditer(text)]
-    money = [m.group().lower() for m in _MONEY_RE.finditer(text)]
+    """Counts of gambling and money cues and of contact handles in ``text`` (one Aho-Corasick pass
+    over the lower-cased text; Latin-script cues must stand as whole words)."""
+    lower = text.lower()
+    if len(lower) != len(text):          # a few characters change length when lower-cased
+        lower = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+    gambling, money, hits = set(), set(), 0
     handles: dict[str, int] = {}
-    for m in _CONTACT_RE.finditer(text):
-        if any(ch.isdigit() for ch in m.group(1)) or m.group(1).startswith("@"):
-            handles[m.group(1)] = handles.get(m.group(1), 0) + 1
-    return SpamCues(len(set(gambling)), len(set(money)), len(gambling) + len(money), sum(handles.values()),
-                    max(handles.values(), default=0))
+    for end, (key, groups, ascii_key) in _AUTO.iter(lower):
+        start = end - len(key) + 1
+        if ascii_key and not _bounded(lower, start, end + 1):
+            # an app name may run into its handle (QQ215138693), never into a preceding word
+            if "app" not in groups or (start > 0 and _glued(lower[start - 1])):
+                continue
+        if "gambling" in groups:
+            gambling.add(key)
+            hits += 1
+        if "money" in groups:
+            money.add(key)
+            hits += 1
+        if "app" in groups:
+            m = _HANDLE.match(text, end + 1)
+            if m and (any(ch.isdigit() for ch in m.group(1)) or m.group(1).startswith("@")):
+                handles[m.group(1)] = handles.get(m.group(1), 0) + 1
+    return SpamCues(len(gambling), len(money), hits, sum(handles.values()), max(handles.values(), default=0))
 
 
 def is_gambling_spam(c: SpamCues, n_chars: int) -> bool:
