@@ -63,6 +63,7 @@ from filters.encoding import mojibake_chars
 from filters.minhash import category_mask, space_code_points, unicode_categories
 from filters.quality_patterns import C4_POLICY, CUES, LOREM
 from filters.segment import UNSPACED_LANGS, paragraph_spans, sentence_spans
+from filters.spam import cue_table as spam_cue_table
 from filters.spam import is_contact_farm, is_gambling_spam, spam_cues
 from filters.stopwords import StopWords
 from schemas.signals import SIGNAL_TYPES
@@ -397,6 +398,7 @@ class QualityScorer:
         self.config = config
         self.stop = StopWords()
         self.cues = _CueMatcher(CUES)
+        self.spam = _CueMatcher(spam_cue_table())
         self._weights = dict(config.rule_weights)
         self._func_tables: dict[str, np.ndarray | None] = {}
         self._thai_re: dict[str, re.Pattern | None] = {}
@@ -547,6 +549,7 @@ class QualityScorer:
         link_spans = sorted(url_spans + email_spans) if email_spans else url_spans
         s_url = _bucket(link_spans, ss, se) if link_spans else np.zeros(k)
         hits = self.cues.hits(lower, tokh, tok_pos, tok_end, bool(total[R_UNSPACED]))
+        spam_hits = self.spam.hits(lower, tokh, tok_pos, tok_end, False)
         s_bp = _bucket_weights(hits, ss, se) if hits else np.zeros(k)
         s_terminal = _terminal_at(cp, se)
         s_score, s_code = self._sentence_scores(sc, s_len, s_words, sw_counts, tok_counts, mode, s_url, s_bp,
@@ -739,7 +742,7 @@ class QualityScorer:
         moji = mojibake_chars(text)
         if moji >= 3 and moji > cfg.mojibake_max_frac * n:
             failed.append("encoding_damage")
-        cues = spam_cues(text)
+        cues = spam_cues(text, lower, spam_hits, unspaced=bool(total[R_UNSPACED]) or _has_indic(text))
         if is_gambling_spam(cues, n):
             failed.append("gambling_spam")
         if is_contact_farm(cues, n):
@@ -1128,3 +1131,11 @@ def score_document(text: str, lang: str | None, paragraphs: list[tuple[int, int]
 def with_overrides(config: QualityConfig, **per_lang: LangRules) -> QualityConfig:
     """A copy of ``config`` with per-language rule overrides added (``zh=LangRules(...)``)."""
     return replace(config, overrides=tuple(dict(config.overrides, **per_lang).items()))
+
+
+_INDIC = re.compile("[\u0900-\u0dff]")
+
+
+def _has_indic(text: str) -> bool:
+    """Devanagari and the other Indic scripts (spaced, but their cues are matched as substrings)."""
+    return not text.isascii() and _INDIC.search(text) is not None

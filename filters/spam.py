@@ -43,37 +43,49 @@ _MONEY = [
 
 
 _CONTACT_APPS = ["QQ", "QQ群", "Q群", "微信", "薇信", "威信", "V信", "VX", "WX", "WeChat", "Telegram", "TG", "WhatsApp",
-                 "LINE", "Line ID", "Skype", "Kakao", "KakaoTalk", "카톡", "텔레그램", "Zalo"]
+                 "Line ID", "Skype", "Kakao", "KakaoTalk", "카톡", "텔레그램", "Zalo"]
 # the handle after an app name: optional 号/ID/群, optional colon, then 5-24 handle characters
 _HANDLE = re.compile(r"\s*(?:号|號|ID|id|群)?\s*[:：]?\s*(@?[A-Za-z0-9_.+\-]{5,24})")
 
 
-def _build():
-    """The Aho-Corasick automaton of every cue, lower-cased: value (cue, its groups, ASCII or not)."""
+# Group codes carried as the "weight" of each cue in the quality scorer's cue matcher.
+GAMBLING, MONEY = 1.0, 2.0
+
+
+# Scripts written without spaces (and Devanagari, whose vowel signs break tokens): such cues are
+# found as substrings, the others as whole tokens by the quality scorer's cue matcher.
+_SUBSTRING_SCRIPT = re.compile("[\u0900-\u0dff\u0e00-\u0eff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def cue_table() -> dict[str, list[tuple[str, float]]]:
+    """Gambling and money cues for a token-based cue matcher, {group: [(cue, group code)]}: the
+    cues of spaced scripts only (``spam_cues`` finds the others itself)."""
+    return {"gambling": [(w, GAMBLING) for w in _GAMBLING if not _SUBSTRING_SCRIPT.search(w)],
+            "money": [(w, MONEY) for w in _MONEY if not _SUBSTRING_SCRIPT.search(w)]}
+
+
+def _automaton(pairs) -> "ahocorasick.Automaton":
+    """Aho-Corasick over (key, value) pairs."""
     import ahocorasick
 
     auto = ahocorasick.Automaton()
-    entries: dict[str, list] = {}
-    for group, words in (("gambling", _GAMBLING), ("money", _MONEY), ("app", _CONTACT_APPS)):
-        for w in words:
-            entries.setdefault(w.lower(), []).append(group)
-    for key, groups in entries.items():
-        auto.add_word(key, (key, tuple(sorted(set(groups))), key.isascii()))
+    for key, value in pairs:
+        auto.add_word(key, value)
     auto.make_automaton()
     return auto
 
 
-_AUTO = _build()
+# unspaced-script cues, lower-cased: value (cue length, group code)
+_SUBSTRING_CUES = _automaton(
+    [(w.lower(), (len(w), code)) for words, code in ((_GAMBLING, GAMBLING), (_MONEY, MONEY))
+     for w in words if _SUBSTRING_SCRIPT.search(w)])
+# app names as written and in upper case: they run into CJK text, so they are substrings too
+_APPS = _automaton([(v, len(v)) for w in _CONTACT_APPS for v in {w, w.upper()}])
 
 
 def _glued(ch: str) -> bool:
     """A Latin-script letter or digit (CJK and other scripts run into Latin words without spaces)."""
     return ch.isalnum() and ch <= "\u024f"
-
-
-def _bounded(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end] stands as a whole word (no Latin letter or digit glued on either side)."""
-    return (start == 0 or not _glued(text[start - 1])) and (end == len(text) or not _glued(text[end]))
 
 
 @dataclass(frozen=True)
@@ -85,31 +97,27 @@ class SpamCues:
     top_handle_repeats: int     # how often the most repeated handle is given
 
 
-def spam_cues(text: str) -> SpamCues:
-    """Counts of gambling and money cues and of contact handles in ``text`` (one Aho-Corasick pass
-    over the lower-cased text; Latin-script cues must stand as whole words)."""
-    lower = text.lower()
-    if len(lower) != len(text):          # a few characters change length when lower-cased
-        lower = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
-    gambling, money, hits = set(), set(), 0
-    handles: dict[str, int] = {}
-    for end, (key, groups, ascii_key) in _AUTO.iter(lower):
-        start = end - len(key) + 1
-        if ascii_key and not _bounded(lower, start, end + 1):
-            # an app name may run into its handle (QQ215138693), never into a preceding word
-            if "app" not in groups or (start > 0 and _glued(lower[start - 1])):
-                continue
-        if "gambling" in groups:
-            gambling.add(key)
-            hits += 1
-        if "money" in groups:
-            money.add(key)
-            hits += 1
-        if "app" in groups:
-            m = _HANDLE.match(text, end + 1)
-            if m and (any(ch.isdigit() for ch in m.group(1)) or m.group(1).startswith("@")):
-                handles[m.group(1)] = handles.get(m.group(1), 0) + 1
-    return SpamCues(len(gambling), len(money), hits, sum(handles.values()), max(handles.values(), default=0))
+def spam_cues(text: str, lower: str, hits: list[tuple[int, int, float]], unspaced: bool = True) -> SpamCues:
+    """SpamCues of ``text``: the cue matcher's (start, end, group code) ``hits`` in ``lower`` (the
+    lower-cased text, same length) plus, when ``unspaced`` (the text holds such scripts), the
+    unspaced-script cues found here; distinct gambling and money cues and their occurrences; and
+    the contact handles that follow an app name (a handle holds a digit or starts with @)."""
+    gambling, money, handles = set(), set(), {}
+    n = len(hits)
+    for start, end, code in hits:
+        (gambling if code == GAMBLING else money).add(lower[start:end])
+    if unspaced:
+        for last, (length, code) in _SUBSTRING_CUES.iter(lower):
+            (gambling if code == GAMBLING else money).add(lower[last - length + 1:last + 1])
+            n += 1
+    for last, length in _APPS.iter(text):
+        start = last - length + 1
+        if start and _glued(text[start - 1]):           # part of a longer Latin word
+            continue
+        m = _HANDLE.match(text, last + 1)
+        if m and (any(ch.isdigit() for ch in m.group(1)) or m.group(1).startswith("@")):
+            handles[m.group(1)] = handles.get(m.group(1), 0) + 1
+    return SpamCues(len(gambling), len(money), n, sum(handles.values()), max(handles.values(), default=0))
 
 
 def is_gambling_spam(c: SpamCues, n_chars: int) -> bool:

@@ -1,11 +1,13 @@
-"""Gambling and contact-farm cues: pushed gambling pages are caught in several languages; news
-about gambling, prices and a single contact line are not."""
-from filters.spam import is_contact_farm, is_gambling_spam, spam_cues
+"""Gambling and contact-farm cues through the quality scorer: pushed gambling pages fail the
+rules in several languages; news about gambling, a shop's contact line and a lottery notice do not."""
+from filters.quality import QualityScorer
+
+SCORER = QualityScorer()
 
 
-def flags(text):
-    c = spam_cues(text)
-    return is_gambling_spam(c, len(text)), is_contact_farm(c, len(text))
+def rules(text, lang):
+    failed = SCORER.score(text, lang).failed_rules
+    return "gambling_spam" in failed, "contact_farm" in failed
 
 
 def test_pushed_gambling_pages_are_spam():
@@ -13,8 +15,10 @@ def test_pushed_gambling_pages_are_spam():
     en = "Best online casino! Claim your welcome bonus and free spins, fast withdrawal. Play slots and poker now.\n" * 3
     th = "คาสิโนออนไลน์ สล็อต บาคาร่า ฝาก ถอน ไม่มีขั้นต่ำ รับโบนัส 100%\n" * 3
     id_ = "Situs judi slot gacor terpercaya, bonus new member 100, deposit pulsa tanpa potongan, togel online.\n" * 3
-    assert [flags(t)[0] for t in (zh, en, th, id_)] == [True, True, True, True]
-    assert flags(zh)[1]                                         # the same QQ number three times
+    assert [rules(t, lang)[0] for t, lang in ((zh, "zh"), (en, "en"), (th, "th"), (id_, "id"))] == [True] * 4
+    assert rules(zh, "zh")[1]                                   # the same QQ number three times
+    signals = SCORER.score(zh, "zh").signals
+    assert signals["gambling_cues"] >= 3 and signals["money_cues"] >= 3 and signals["contact_mentions"] == 3
 
 
 def test_ordinary_pages_are_not_spam():
@@ -23,4 +27,4 @@ def test_ordinary_pages_are_not_spam():
             "that licensed operators pay taxes that fund schools. The committee will vote next month. " * 4)
     shop = "Contact us on WeChat: shop_2024 for orders. We ship worldwide within three days. Prices include tax. " * 2
     lottery = "彩票中心发布公告：本期开奖结果将在官网公布，请购彩者理性投注，未成年人不得购买。" * 2
-    assert [flags(t) for t in (news, shop, lottery)] == [(False, False)] * 3
+    assert [rules(t, lang) for t, lang in ((news, "en"), (shop, "en"), (lottery, "zh"))] == [(False, False)] * 3
