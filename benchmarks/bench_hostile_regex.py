@@ -26,7 +26,8 @@ from benchmarks.common import write_section  # noqa: E402
 BOUND_S = 1.0
 # Patterns whose callers only run them inside a window of at most N characters (match/search with
 # pos and endpos): they are timed the same way, at every position of the string.
-WINDOWED = {"quality._EMAIL_LOCAL": 64, "quality._EMAIL_DOMAIN": 255, "segment._LAST_SPACE_OR_CJK": 24}
+WINDOWED = {"quality._EMAIL_LOCAL": 64, "quality._EMAIL_DOMAIN": 255, "segment._LAST_SPACE_OR_CJK": 24,
+            "spam._HANDLE": 40}
 
 
 def hostile_strings(size: int) -> dict[str, str]:

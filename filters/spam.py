@@ -45,7 +45,8 @@ _MONEY = [
 _CONTACT_APPS = ["QQ", "QQ群", "Q群", "微信", "薇信", "威信", "V信", "VX", "WX", "WeChat", "Telegram", "TG", "WhatsApp",
                  "Line ID", "Skype", "Kakao", "KakaoTalk", "카톡", "텔레그램", "Zalo"]
 # the handle after an app name: optional 号/ID/群, optional colon, then 5-24 handle characters
-_HANDLE = re.compile(r"\s*(?:号|號|ID|id|群)?\s*[:：]?\s*(@?[A-Za-z0-9_.+\-]{5,24})")
+_HANDLE = re.compile(r"\s{0,3}+(?:号|號|ID|id|群)?+\s{0,3}+[:：]?+\s{0,3}+(@?[A-Za-z0-9_.+\-]{5,24}+)")
+_HANDLE_WINDOW = 40          # the handle is looked for in this many characters after the app name
 
 
 # Group codes carried as the "weight" of each cue in the quality scorer's cue matcher.
@@ -114,7 +115,7 @@ def spam_cues(text: str, lower: str, hits: list[tuple[int, int, float]], unspace
         start = last - length + 1
         if start and _glued(text[start - 1]):           # part of a longer Latin word
             continue
-        m = _HANDLE.match(text, last + 1)
+        m = _HANDLE.match(text, last + 1, last + 1 + _HANDLE_WINDOW)
         if m and (any(ch.isdigit() for ch in m.group(1)) or m.group(1).startswith("@")):
             handles[m.group(1)] = handles.get(m.group(1), 0) + 1
     return SpamCues(len(gambling), len(money), n, sum(handles.values()), max(handles.values(), default=0))
