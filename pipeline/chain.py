@@ -69,10 +69,10 @@ STAGES: list[Stage] = [
 
 
 def _file_digest(path) -> str | None:
-    """Size and mtime of a local model file named in the config (None when absent/remote)."""
-    if isinstance(path, str) and os.path.isfile(path):
-        st = os.stat(path)
-        return f"{st.st_size}:{int(st.st_mtime)}"
+    """Size and mtime of a model file named in the config, any scheme (None when absent)."""
+    if isinstance(path, str) and path:
+        from pipeline.fs import stamp
+        return stamp(path)
     return None
 
 
@@ -146,8 +146,7 @@ def run_all(inputs: list[str], output: str, config: Config, options, fmt: str | 
             report[stage.name] = dict(summary(stats), skipped=False)
         stage_input, prev_dir = stage_dir, stage_dir
     ran = any(not r["skipped"] for r in report.values())
-    if "manifest" in report and "://" not in output and \
-            (ran or not os.path.exists(os.path.join(output, "report", "funnel.json"))):
+    if "manifest" in report and (ran or not FileSystems.exists(FileSystems.join(output, "report", "funnel.json"))):
         from pipeline.report import write_report
         path = write_report(output)
         if log is not None:

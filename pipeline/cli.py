@@ -10,7 +10,7 @@ import json
 import sys
 
 from pipeline.config import ConfigError, load_config
-from pipeline.runner import InputError, beam_options
+from pipeline.runner import InputError, StageError, beam_options
 
 
 def _common(p: argparse.ArgumentParser, *, many_inputs: bool) -> None:
@@ -98,10 +98,10 @@ def main(argv: list[str] | None = None) -> int:
                                               params=train.parse_params(args.param))
             train.print_metrics(metrics)
             return 0
+        options = beam_options(beam_args, args.command)   # first: FileSystems needs them for --config
         config = load_config(args.config)
         config = with_model_overrides(config, getattr(args, "toxicity_model", None),
                                       getattr(args, "quality_model", None))
-        options = beam_options(beam_args, args.command)
         if args.command == "ingest":
             from pipeline.ingest import run_ingest
             stats = run_ingest(args.input, args.output, config, options, fmt=args.format)
@@ -123,6 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, InputError, ValueError, FileNotFoundError) as exc:
         print(f"thresher {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except StageError as exc:
+        print(f"thresher {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"thresher {args.command}: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

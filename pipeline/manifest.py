@@ -37,8 +37,9 @@ from pipeline.annotate import list_row_groups
 from pipeline.beam_io import (ROWS_PER_GROUP, Counters, WriteStats, WriteTable, merge_counts_into, shard_of,
                               table_metadata, write_parquet)
 from pipeline.config import Config
-from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, run_stage
+from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, read_stage_json, run_stage
 from schemas import CURATED, ERRORS, MANIFEST_INDEX, REJECTED, SCHEMA_VERSION
+from pipeline.fs import FileDoFn, FsCall
 
 STAGE = "manifest"
 MANIFEST_FORMAT = "thresher-manifest"
@@ -60,7 +61,7 @@ def pack(entries) -> bytes:
     return pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-class LocateDocs(beam.DoFn):
+class LocateDocs(FileDoFn):
     """(row group number, RowGroup) of annotated docs -> (partition, packed [(id, row group number)])."""
 
     def __init__(self, partitions: int):
@@ -77,7 +78,7 @@ class LocateDocs(beam.DoFn):
             yield part, pack(out[part])
 
 
-class ReadDedupRows(beam.DoFn):
+class ReadDedupRows(FileDoFn):
     """RowGroup of a clusters/repeats table -> (partition, packed [(id, row dict)])."""
 
     def __init__(self, partitions: int):
@@ -117,7 +118,7 @@ def route_dedup_rows(element):
         yield number, pack(by_group[number])
 
 
-class SelectRowGroup(beam.DoFn):
+class SelectRowGroup(FileDoFn):
     """(row group number, {'item': [RowGroup], 'dedup': [packed {id: (cluster, repeats)}]}) ->
     selects, cuts and redacts every document of the row group and spills the kept ones into one
     temporary Parquet file per bucket. Outputs: main ``(bucket, (temp path, totals))``;
@@ -130,9 +131,11 @@ class SelectRowGroup(beam.DoFn):
         self.counters = Counters(STAGE)
 
     def setup(self):
+        super().setup()
         if self.cfg.tokenizer:
             from filters.sampling import load_token_counter
-            self.counter = load_token_counter(self.cfg.tokenizer)
+            from pipeline.fs import local_copy
+            self.counter = load_token_counter(local_copy(self.cfg.tokenizer))
 
     def process(self, element):
         number, grouped = element
@@ -263,7 +266,7 @@ def curated_shards(element, plan):
         yield (bucket, shard), paths
 
 
-class WriteCurated(beam.DoFn):
+class WriteCurated(FileDoFn):
     """((bucket, shard), [temp paths]) -> one curated Parquet file: the bucket's spilled rows whose id
     falls in this shard, sorted by id, with their ``repeats``. Outputs: main, a list of index rows;
     ``tokens`` ``(bucket, file name, tokens)``. Arrow only: rows are never turned into Python dicts."""
@@ -390,7 +393,7 @@ def build_manifest(pipeline, groups: list, dedup_groups: dict, output: str, conf
                                                max(1, len(extra.get("inputs", {})) // 8), table="index",
                                                metadata=meta, batched=True)
     (written.tokens | "AllShards" >> beam.combiners.ToList()
-     | "WriteManifestJson" >> beam.Map(_write_manifest, AsSingleton(plan), output, extra))
+     | "WriteManifestJson" >> beam.Map(FsCall(_write_manifest), AsSingleton(plan), output, extra))
     selected.rejected | "WriteRejected" >> WriteTable(FileSystems.join(output, "rejected"), REJECTED, 1,
                                                       table="rejected", metadata=meta, batched=True)
     routed.errors | "WriteErrors" >> WriteTable(FileSystems.join(output, "errors"), ERRORS, 1, table="errors",
@@ -403,8 +406,6 @@ def build_manifest(pipeline, groups: list, dedup_groups: dict, output: str, conf
 
 def run_manifest(annotated: str, dedup: str, output: str, config: Config, options) -> dict:
     """Select, cut, weight and write the manifest; returns the stats."""
-    from pipeline.beam_io import read_json
-
     inputs = {}
     for name, directory, table in (("annotated", annotated, "docs"), ("clusters", dedup, "clusters"),
                                    ("repeats", dedup, "repeats")):
@@ -427,4 +428,4 @@ def run_manifest(annotated: str, dedup: str, output: str, config: Config, option
         raise
     finally:
         clear_dir(FileSystems.join(output, "_tmp"))
-    return read_json(FileSystems.join(output, "stats", "manifest.json"))
+    return read_stage_json(STAGE, FileSystems.join(output, "stats", "manifest.json"))

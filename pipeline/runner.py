@@ -2,10 +2,10 @@
 counters, completion markers. Every stage job goes through ``run_stage``."""
 from __future__ import annotations
 
-import glob as globlib
 import hashlib
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -26,6 +26,10 @@ DEFAULT_PROGRESS_INTERVAL = 30.0
 
 class InputError(ValueError):
     """The command line names inputs that do not exist or cannot be used."""
+
+
+class StageError(RuntimeError):
+    """A stage's job failed, or finished without usable output (message: one line naming the stage)."""
 
 
 class ThresherOptions(PipelineOptions):
@@ -53,17 +57,19 @@ def _glob_base(pattern: str) -> str:
 
 
 def match_inputs(patterns: list[str]) -> list[InputFile]:
-    """Expand globs (any FileSystems scheme; a directory means everything below it) into files.
+    """Expand globs (any FileSystems scheme; a local directory, or a URL without wildcards that
+    names no object, means everything below it) into files.
 
     Metadata only: no file content is read on the driver. Raises InputError naming any pattern
     that matches nothing.
     """
+    from pipeline.fs import as_pattern
     files: dict[str, InputFile] = {}
     for pattern in patterns:
-        pat = pattern
-        if "://" not in pat and FileSystems.get_scheme(pat) is None:
-            if os.path.isdir(pat):
-                pat = pat.rstrip("/") + "/**"
+        try:
+            pat = as_pattern(pattern)
+        except Exception as exc:  # the object store refused the request (credentials, endpoint...)
+            raise InputError(f"--input {pattern!r}: {type(exc).__name__}: {exc}") from exc
         try:
             results = FileSystems.match([pat])[0].metadata_list
         except Exception as exc:  # BeamIOError when nothing matches or the scheme is unknown
@@ -92,6 +98,8 @@ def beam_options(beam_args: list[str], job_name: str) -> PipelineOptions:
         args.insert(0, "--runner=FnApiRunner")
     options = PipelineOptions(args)
     options.view_as(SetupOptions).save_main_session = False
+    from pipeline import fs
+    fs.use(options)
     std = options.view_as(StandardOptions)
     if std.runner in ("DataflowRunner", "dataflow"):
         from apache_beam.options.pipeline_options import GoogleCloudOptions
@@ -226,15 +234,25 @@ def run_stage(name: str, build: Callable[[beam.Pipeline], None], options: Pipeli
     completion marker (``marker`` plus stage, schema version, run id, timing)."""
     started = time.time()
     interval = progress_interval(options)
+    from pipeline import fs
+    fs.use(options)
     pipeline = beam.Pipeline(options=options)
     build(pipeline)
+    fs.attach(pipeline, options)
     saved_env = os.environ.get(PROGRESS_ENV)
     os.environ[PROGRESS_ENV] = f"{interval:g}"   # inherited by worker subprocesses the runner starts
+    result = None
     try:
         with ProgressPrinter(name, interval, log) as printer:
             result = pipeline.run()   # FnApiRunner runs to completion here; others return at once
             printer.result = result
-            result.wait_until_finish()
+            state = result.wait_until_finish()
+        if state is not None and str(state) not in ("DONE", "PipelineState.DONE"):
+            raise StageError(f"[{name}] job {_job_id(result)} ended in state {state}")
+    except StageError:
+        raise
+    except Exception as exc:
+        raise StageError(f"[{name}] job {_job_id(result)} failed: {_one_line(exc)}") from exc
     finally:
         if saved_env is None:
             os.environ.pop(PROGRESS_ENV, None)
@@ -263,6 +281,34 @@ def run_stage(name: str, build: Callable[[beam.Pipeline], None], options: Pipeli
     return {"elapsed_s": elapsed, "counters": counters}
 
 
+def _job_id(result) -> str:
+    try:
+        return str(result.job_id()) if result is not None else "(not started)"
+    except Exception:
+        return "(in process)"
+
+
+def _one_line(exc: BaseException) -> str:
+    """The gist of a runner's (often multi-page) error: its type and first meaningful line."""
+    text = str(exc).strip()
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for ln in reversed(lines):   # worker tracebacks end with the real error
+        if re.match(r"^[A-Za-z_.]+(Error|Exception|Exit)\b", ln):
+            return ln[:300]
+    return f"{type(exc).__name__}: {lines[0][:300] if lines else ''}"
+
+
+def read_stage_json(stage: str, path: str) -> dict:
+    """A stats file the job's workers wrote; a clear StageError when they wrote none."""
+    from pipeline.beam_io import read_json
+    try:
+        return read_json(path)
+    except Exception as exc:
+        raise StageError(f"[{stage}] the job finished but {path} cannot be read ({type(exc).__name__}); "
+                         "workers that share no disk with the driver need --output on an object store "
+                         "or a shared file system") from exc
+
+
 def write_marker(output: str, record: dict) -> None:
     """(Over)write ``output``/_STAGE_COMPLETE.json."""
     with FileSystems.create(FileSystems.join(output, MARKER)) as f:
@@ -277,5 +323,4 @@ def read_marker(output: str) -> dict | None:
         return json.loads(f.read().decode())
 
 
-def local_glob(pattern: str) -> list[str]:
-    return sorted(globlib.glob(pattern, recursive=True))
+
