@@ -139,6 +139,9 @@ def run_all(inputs: list[str], output: str, config: Config, options, fmt: str | 
             stats = read_json(FileSystems.join(stage_dir, "stats", stage.stats))
             report[stage.name] = dict(summary(stats), skipped=True)
         else:
+            marker_path = FileSystems.join(stage_dir, MARKER)
+            if FileSystems.exists(marker_path):   # a run killed from here on must not look finished
+                FileSystems.delete([marker_path])
             stats = stage.run(stage_input, stage_dir, config, options, fmt, dirs=dirs)
             marker = dict(read_marker(stage_dir) or {}, **expected)
             marker.setdefault("run_id", f"{time.time_ns():x}-{os.getpid()}")

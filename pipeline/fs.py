@@ -173,7 +173,8 @@ def read_text(path: str) -> str:
 
 
 def write_bytes(path: str, data: bytes) -> None:
-    with FileSystems.create(str(path)) as f:
+    """Store ``data`` as is (no compression added, whatever the name ends with)."""
+    with FileSystems.create(str(path), compression_type=CompressionTypes.UNCOMPRESSED) as f:
         f.write(data)
 
 

@@ -17,7 +17,8 @@ from apache_beam.io.filesystem import CompressionTypes
 from pipeline.beam_io import Counters, WriteStats, WriteTable, table_metadata
 from pipeline.config import Config
 from pipeline.readers import STAGE, Source, detect_format, error_row, id_prefix_for, read_records
-from pipeline.runner import InputFile, clear_dir, fingerprint, match_inputs, note_progress, read_stage_json, run_stage, StageError
+from pipeline.runner import (InputFile, StageError, clear_dir, fingerprint, match_inputs, note_progress,
+                             read_stage_json, run_stage)
 from schemas import DOCUMENTS, ERRORS, REJECTED
 from pipeline.fs import FileDoFn
 

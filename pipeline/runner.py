@@ -109,14 +109,25 @@ def beam_options(beam_args: list[str], job_name: str) -> PipelineOptions:
 
 
 def clear_dir(path: str) -> None:
-    """Delete a stage output directory's previous contents (stale shards must not survive a rerun)."""
-    try:
+    """Delete a stage output directory's previous contents (stale shards must not survive a rerun).
+    On an object store a directory is a prefix: every object below it is deleted (batched calls)."""
+    from pipeline import fs
+    if not fs.is_remote(path):
         if FileSystems.exists(path):
             FileSystems.delete([path])
-    except Exception:
-        matches = FileSystems.match([FileSystems.join(path, "*")])[0].metadata_list
-        if matches:
-            FileSystems.delete([m.path for m in matches])
+        return
+    files = fs.list_files(path)
+    if files:
+        try:
+            FileSystems.delete(files)
+        except Exception:
+            if not path.startswith("gs://"):
+                raise
+            # batch requests refused (fake-gcs-server has no batch API): one request per object
+            from apache_beam.io.gcp.gcsio import GcsIO
+            gcs = GcsIO(pipeline_options=FileSystems._pipeline_options)
+            for f in files:
+                gcs.delete(f)
 
 
 # ---------------------------------------------------------------------------------------------
