@@ -22,6 +22,7 @@ from schemas import SCHEMA_VERSION
 MARKER = "_STAGE_COMPLETE.json"
 PROGRESS_ENV = "THRESHER_PROGRESS_INTERVAL"
 DEFAULT_PROGRESS_INTERVAL = 30.0
+JOB_SERVER_TIMEOUT = 60
 
 
 class InputError(ValueError):
@@ -96,6 +97,10 @@ def beam_options(beam_args: list[str], job_name: str) -> PipelineOptions:
     args = list(beam_args)
     if not any(a == "--runner" or a.startswith("--runner=") for a in args):
         args.insert(0, "--runner=FnApiRunner")
+    given = {a.split("=", 1)[0].replace("-", "_") for a in args if a.startswith("--")}
+    if "__job_endpoint" in given and "__job_server_timeout" not in given:
+        # a running job server that does not answer within a minute is gone (Beam waits 300 s)
+        args.append(f"--job_server_timeout={JOB_SERVER_TIMEOUT}")
     options = PipelineOptions(args)
     options.view_as(SetupOptions).save_main_session = False
     from pipeline import fs
@@ -253,6 +258,8 @@ def run_stage(name: str, build: Callable[[beam.Pipeline], None], options: Pipeli
     saved_env = os.environ.get(PROGRESS_ENV)
     os.environ[PROGRESS_ENV] = f"{interval:g}"   # inherited by worker subprocesses the runner starts
     result = None
+    if not getattr(threading.excepthook, "thresher", False):   # kept: the thread may die after we return
+        threading.excepthook = _quiet_runner_threads(threading.excepthook)
     try:
         with ProgressPrinter(name, interval, log) as printer:
             result = pipeline.run()   # FnApiRunner runs to completion here; others return at once
@@ -292,15 +299,36 @@ def run_stage(name: str, build: Callable[[beam.Pipeline], None], options: Pipeli
     return {"elapsed_s": elapsed, "counters": counters}
 
 
+def _quiet_runner_threads(fallback):
+    """threading.excepthook that keeps the PortableRunner's message-reading thread quiet: its error
+    (the job service went away) reaches the driver as the job's failure, reported in one line."""
+    def hook(args):
+        if args.thread is not None and args.thread.name == "wait_until_finish_read":
+            return
+        fallback(args)
+    hook.thresher = True
+    return hook
+
+
 def _job_id(result) -> str:
+    if result is None:
+        return "(not started)"
     try:
-        return str(result.job_id()) if result is not None else "(not started)"
+        return str(result.job_id())
     except Exception:
-        return "(in process)"
+        return str(getattr(result, "_job_id", None) or "(in process)")
 
 
 def _one_line(exc: BaseException) -> str:
     """The gist of a runner's (often multi-page) error: its type and first meaningful line."""
+    code = getattr(exc, "code", None)
+    if callable(code) and hasattr(exc, "details"):   # grpc.RpcError: the job server went away
+        try:
+            return f"job service unreachable ({code().name}: {exc.details()})"
+        except Exception:
+            pass
+    if type(exc).__name__ == "FutureTimeoutError":   # grpc: the job service never answered
+        return "job service did not answer (--job_server_timeout)"
     text = str(exc).strip()
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     for ln in reversed(lines):   # worker tracebacks end with the real error
