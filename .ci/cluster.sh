@@ -31,7 +31,7 @@ wait_port() {  # name port seconds
 start() {  # name port command...: own session (process group) so "down" stops its children too
   local name=$1 port=$2; shift 2
   if alive "$name"; then echo "cluster: $name already running (pid $(cat "$STATE/$name.pid"))"; return; fi
-  setsid "$@" >"$LOGS/$name.log" 2>&1 < /dev/null &
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 < /dev/null &
   echo $! > "$STATE/$name.pid"
   wait_port "$name" "$port" 60
   echo "cluster: $name started (pid $(cat "$STATE/$name.pid"), port $port)"

@@ -72,3 +72,20 @@ def cluster():
 def corpus_300_bad(tmp_path_factory):
     from tests.conftest import build_corpus
     return build_corpus(tmp_path_factory.mktemp("c300") / "corpus", 300, bad=True)
+
+
+@pytest.fixture(scope="session")
+def runs(cluster, corpus_300_bad, tmp_path_factory):
+    """(local output, [local inputs], s3 output, [s3 inputs]) after one run of each."""
+    local_inputs = [str(corpus_300_bad / "raw"), str(corpus_300_bad / "bad")]
+    local_out = str(tmp_path_factory.mktemp("same") / "out")
+    proc = cluster.thresher("run", "--input", local_inputs[0], "--input", local_inputs[1], "--output", local_out)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    base = f"s3://{cluster.prefix}/same"
+    s3_inputs = [cluster.upload(corpus_300_bad / "raw", f"{base}/in/raw"),
+                 cluster.upload(corpus_300_bad / "bad", f"{base}/in/bad")]
+    s3_out = f"{base}/out"
+    proc = cluster.thresher("run", "--input", s3_inputs[0], "--input", s3_inputs[1], "--output", s3_out,
+                            *cluster.flags)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return local_out, local_inputs, s3_out, s3_inputs

@@ -15,23 +15,6 @@ from tests.cluster.tables import differences, snapshot
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def runs(cluster, corpus_300_bad, tmp_path_factory):
-    """(local output, [local inputs], s3 output, [s3 inputs]) after one run of each."""
-    local_inputs = [str(corpus_300_bad / "raw"), str(corpus_300_bad / "bad")]
-    local_out = str(tmp_path_factory.mktemp("same") / "out")
-    proc = cluster.thresher("run", "--input", local_inputs[0], "--input", local_inputs[1], "--output", local_out)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    base = f"s3://{cluster.prefix}/same"
-    s3_inputs = [cluster.upload(corpus_300_bad / "raw", f"{base}/in/raw"),
-                 cluster.upload(corpus_300_bad / "bad", f"{base}/in/bad")]
-    s3_out = f"{base}/out"
-    proc = cluster.thresher("run", "--input", s3_inputs[0], "--input", s3_inputs[1], "--output", s3_out,
-                            *cluster.flags)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return local_out, local_inputs, s3_out, s3_inputs
-
-
 def test_cluster_run_on_s3_equals_local_run(runs):
     local_out, local_inputs, s3_out, s3_inputs = runs
     a, b = snapshot(local_out, local_inputs), snapshot(s3_out, s3_inputs)
