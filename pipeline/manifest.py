@@ -15,8 +15,9 @@ Memory stays bounded by design: document text is never shuffled. Only small per-
 move through the runner: each document's location (row group), its cluster row and repeated spans
 are joined by id in hash partitions, then sent to the row group that holds the document. One worker
 reads one annotated row group at a time, selects, cuts and redacts, and spills its kept documents
-into a temporary file per bucket (``_tmp/``); each curated shard is then compacted from its
-bucket's temporary files (Arrow only), which are removed when the job ends.
+into one temporary file (``_tmp/``) holding a Parquet row group per bucket (one object per row
+group: object stores charge per request); each curated shard is then compacted from its bucket's
+row groups of those files (Arrow only), which are removed when the job ends.
 """
 from __future__ import annotations
 
@@ -35,10 +36,10 @@ from filters.sampling import BucketStats, InfeasibleMixture, doc_weights, estima
 from filters.selection import select
 from pipeline.annotate import list_row_groups
 from pipeline.beam_io import (ROWS_PER_GROUP, Counters, WriteStats, WriteTable, merge_counts_into, shard_of,
-                              table_metadata, write_parquet)
+                              table_metadata)
 from pipeline.config import Config
 from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, read_stage_json, run_stage
-from schemas import CURATED, ERRORS, MANIFEST_INDEX, REJECTED, SCHEMA_VERSION
+from schemas import CURATED, ERRORS, MANIFEST_INDEX, REJECTED, SCHEMA_VERSION, conform
 from pipeline.fs import FileDoFn, FsCall
 
 STAGE = "manifest"
@@ -121,8 +122,9 @@ def route_dedup_rows(element):
 class SelectRowGroup(FileDoFn):
     """(row group number, {'item': [RowGroup], 'dedup': [packed {id: (cluster, repeats)}]}) ->
     selects, cuts and redacts every document of the row group and spills the kept ones into one
-    temporary Parquet file per bucket. Outputs: main ``(bucket, (temp path, totals))``;
-    ``rejected`` lists of rows; ``stats`` dicts."""
+    temporary Parquet file whose row groups each hold one bucket's rows (one object per row group,
+    not per bucket: object stores charge per request). Outputs: main ``(bucket, ((temp path,
+    row group indices), totals))``; ``rejected`` lists of rows; ``stats`` dicts."""
 
     def __init__(self, config: Config, temp_dir: str, metadata: dict):
         self.cfg = config.manifest
@@ -162,15 +164,15 @@ class SelectRowGroup(FileDoFn):
                 kept.setdefault(record["bucket"], []).append(record)
         note_progress(STAGE, len(docs))
         stem = item.out_name[: -len(".parquet")]
+        path = FileSystems.join(self.temp_dir, f"{stem}.parquet")
+        groups = write_bucket_groups(path, kept, self.metadata) if kept else {}
         for bucket in sorted(kept):
             records = kept[bucket]
-            path = FileSystems.join(self.temp_dir, bucket, f"{stem}.parquet")
-            write_parquet(path, records, CURATED, self.metadata)
             totals = {"docs": len(records), "chars": sum(r["chars"] for r in records),
                       "tokens": sum(r["tokens"] for r in records),
                       "weighted_tokens": sum(r["tokens"] * r["doc_weight"] for r in records),
                       "source": records[0]["source"], "lang": records[0]["lang"], "tier": records[0]["quality_tier"]}
-            yield bucket, (path, totals)
+            yield bucket, ((path, groups[bucket]), totals)
         if rejected:
             yield beam.pvalue.TaggedOutput("rejected", rejected)
         yield beam.pvalue.TaggedOutput("stats", stats)
@@ -258,16 +260,35 @@ def make_plan(bucket_totals: list, config: Config, shard_chars: int) -> dict:
     return out
 
 
+def write_bucket_groups(path: str, kept: dict[str, list[dict]], metadata: dict) -> dict[str, tuple[int, ...]]:
+    """Write ``{bucket: rows}`` to one Parquet file, each bucket in row groups of its own (at most
+    ROWS_PER_GROUP rows each); returns ``{bucket: row group indices}``."""
+    schema = CURATED.with_metadata({**(CURATED.metadata or {}),
+                                    **{k.encode(): v.encode() for k, v in metadata.items()}})
+    groups: dict[str, tuple[int, ...]] = {}
+    n = 0
+    with FileSystems.create(path) as f:
+        with pq.ParquetWriter(f, schema, compression="zstd") as writer:
+            for bucket in sorted(kept):
+                rows = kept[bucket]
+                for i in range(0, len(rows), ROWS_PER_GROUP):
+                    writer.write_table(conform(rows[i:i + ROWS_PER_GROUP], schema), row_group_size=ROWS_PER_GROUP)
+                    groups[bucket] = groups.get(bucket, ()) + (n,)
+                    n += 1
+    return groups
+
+
 def curated_shards(element, plan):
-    """(bucket, [(temp path, totals)]) -> ((bucket, shard), [temp paths]) for each shard the plan gives it."""
+    """(bucket, [(spill, totals)]) -> ((bucket, shard), [spills]) for each shard the plan gives it;
+    a spill is (temp path, row group indices)."""
     bucket, spills = element
-    paths = sorted(path for path, _ in spills)
+    paths = sorted(spill for spill, _ in spills)
     for shard in range(plan[bucket]["shards"]):
         yield (bucket, shard), paths
 
 
 class WriteCurated(FileDoFn):
-    """((bucket, shard), [temp paths]) -> one curated Parquet file: the bucket's spilled rows whose id
+    """((bucket, shard), [spills]) -> one curated Parquet file: the bucket's spilled rows whose id
     falls in this shard, sorted by id, with their ``repeats``. Outputs: main, a list of index rows;
     ``tokens`` ``(bucket, file name, tokens)``. Arrow only: rows are never turned into Python dicts."""
 
@@ -283,9 +304,9 @@ class WriteCurated(FileDoFn):
         p = plan[bucket]
         n_shards = p["shards"]
         parts = []
-        for path in paths:
+        for path, groups in paths:
             with FileSystems.open(path) as stream:
-                table = pq.read_table(stream)
+                table = pq.ParquetFile(stream).read_row_groups(list(groups))
             if n_shards > 1:
                 mask = np.array([shard_of(i, n_shards) == shard for i in table.column("id").to_pylist()], dtype=bool)
                 table = table.filter(pa.array(mask))
