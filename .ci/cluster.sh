@@ -19,7 +19,13 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGIO
 export STORAGE_EMULATOR_HOST="http://127.0.0.1:$GCS_PORT"
 
 die() { echo "cluster: $*" >&2; exit 1; }
-alive() { [ -f "$STATE/$1.pid" ] && kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
+alive() {  # the pid file's process exists and is not a zombie (a killed service nobody reaped yet)
+  local pid
+  [ -f "$STATE/$1.pid" ] || return 1
+  pid=$(cat "$STATE/$1.pid")
+  kill -0 "$pid" 2>/dev/null || return 1
+  [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]
+}
 wait_port() {  # name port seconds
   for _ in $(seq 1 $(( $3 * 10 ))); do
     if "$PY" -c "import socket,sys; socket.create_connection(('127.0.0.1', $2), 0.2)" 2>/dev/null; then return 0; fi
