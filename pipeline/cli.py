@@ -90,12 +90,14 @@ def main(argv: list[str] | None = None) -> int:
             return run_demo(args.output, args.docs, beam_args)
         if args.command == "train":
             from pipeline import train
+            beam_options(beam_args, "train")   # FileSystems options (--s3_endpoint_url ...) for the paths
             if args.kind == "toxicity":
-                metrics = train.train_toxicity(args.train, args.dev, args.output, args.text_col, args.label_col,
-                                               args.positive_label, train.parse_params(args.param))
+                metrics = train.on_any_filesystem(train.train_toxicity, [args.train, args.dev], args.output,
+                                                  args.text_col, args.label_col, args.positive_label,
+                                                  train.parse_params(args.param))
             else:
-                metrics = train.train_quality(args.positive, args.negative, args.output, args.text_col,
-                                              params=train.parse_params(args.param))
+                metrics = train.on_any_filesystem(train.train_quality, [args.positive, args.negative], args.output,
+                                                  args.text_col, params=train.parse_params(args.param))
             train.print_metrics(metrics)
             return 0
         options = beam_options(beam_args, args.command)   # first: FileSystems needs them for --config

@@ -63,3 +63,20 @@ def test_config_and_inputs_on_gcs_prefix(cluster, corpus_300_bad, runs):
     a = snapshot(f"{local_out}-raw-only", [local_inputs[0]])
     b = snapshot(out, [raw])
     assert a["docs/part-00000-of-00001.parquet"] and differences(a, b) == []
+
+
+def test_train_reads_and_writes_s3(cluster):
+    """thresher train with example files and the model on s3://; the model then loads from s3://."""
+    base = f"s3://{cluster.prefix}/train"
+    good = "\n".join(f"A well written paragraph number {i} about the history of science and art." for i in range(60))
+    bad = "\n".join(f"buy now cheap pills click here {i} !!! free free free" for i in range(60))
+    fs.write_bytes(f"{base}/good.txt", good.encode())
+    fs.write_bytes(f"{base}/bad.txt", bad.encode())
+    proc = cluster.thresher("train", "quality", "--positive", f"{base}/good.txt", "--negative", f"{base}/bad.txt",
+                            "--output", f"{base}/quality.ftz", "--param", "quantize=0", *cluster.s3_flags)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert fs.is_file(f"{base}/quality.ftz") and fs.is_file(f"{base}/quality.ftz.json")
+    from filters.classifier import TextClassifier
+    model = TextClassifier(fs.local_copy(f"{base}/quality.ftz", sidecars=(".json",)))
+    p_good, p_bad = model.predict_proba(["A well written paragraph about art.", "cheap pills click here"], "hq")
+    assert p_good > p_bad
