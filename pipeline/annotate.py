@@ -19,8 +19,9 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.annotators import build_annotators
 from pipeline.beam_io import Counters, WriteStats, WriteTable, table_metadata, write_parquet
 from pipeline.config import Config
-from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, run_stage
+from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, read_stage_json, run_stage
 from schemas import ANNOTATED, ERRORS
+from pipeline.fs import FileDoFn
 
 STAGE = "annotate"
 
@@ -47,7 +48,7 @@ def list_row_groups(input_dir: str) -> list[RowGroup]:
     return items
 
 
-class AnnotateRowGroup(beam.DoFn):
+class AnnotateRowGroup(FileDoFn):
     """RowGroup -> writes its annotated file; emits a stats dict and ``errors`` rows.
 
     An annotator that fails on a batch is retried document by document; a document it still
@@ -60,6 +61,7 @@ class AnnotateRowGroup(beam.DoFn):
         self._counters = Counters(STAGE)
 
     def setup(self):
+        super().setup()
         self.annotators = build_annotators(self.config)
         for a in self.annotators:
             a.setup()
@@ -157,8 +159,6 @@ def build_annotate(pipeline, items: list[RowGroup], output: str, config: Config)
 
 def run_annotate(input_dir: str, output: str, config: Config, options) -> dict:
     """Annotate every document of ``input_dir``/docs into ``output``/docs; returns the stats."""
-    from pipeline.beam_io import read_json
-
     items = list_row_groups(input_dir)
     for sub in ("docs", "rejected", "errors", "stats"):
         clear_dir(FileSystems.join(output, sub))
@@ -168,4 +168,4 @@ def run_annotate(input_dir: str, output: str, config: Config, options) -> dict:
     # an empty rejected/ table keeps the stage contract (annotate rejects nothing)
     write_parquet(FileSystems.join(output, "rejected", "part-00000-of-00001.parquet"), [],
                   __import__("schemas").REJECTED, table_metadata(STAGE, config.hash()))
-    return read_json(FileSystems.join(output, "stats", "annotate.json"))
+    return read_stage_json(STAGE, FileSystems.join(output, "stats", "annotate.json"))

@@ -17,8 +17,13 @@ class LidAnnotator:
         self.identifier = None
 
     def setup(self):
+        import dataclasses
         from filters.langid import LanguageIdentifier
-        self.identifier = LanguageIdentifier(self.config)
+        from pipeline.fs import local_copy
+        cfg = self.config
+        if cfg.fasttext_model:
+            cfg = dataclasses.replace(cfg, fasttext_model=local_copy(cfg.fasttext_model))
+        self.identifier = LanguageIdentifier(cfg)
 
     def annotate(self, rows, count):
         from filters.segment import paragraph_spans
@@ -51,7 +56,8 @@ class QualityAnnotator:
         self.scorer = QualityScorer(self.config)
         if self.model_path:
             from filters.classifier import TextClassifier
-            self.model = TextClassifier(self.model_path)
+            from pipeline.fs import local_copy
+            self.model = TextClassifier(local_copy(self.model_path, sidecars=(".json",)))
 
     def annotate(self, rows, count):
         model_scores = [None] * len(rows)
@@ -85,7 +91,7 @@ class SafetyAnnotator:
     def setup(self):
         from filters.blocklist import WordBlocklist, load_allow_terms, load_term_weights
         from filters.urlfilter import UrlBlocklist
-        c = self.config
+        c = localized_safety(self.config)
         words = None
         weights = load_term_weights(c.badword_weights) if c.badword_weights != "" else None
         allow = load_allow_terms(c.badword_allow) if c.badword_allow != "" else ()
@@ -147,6 +153,20 @@ class SafetyAnnotator:
                             where.append(p)
                 for p, score in zip(where, self.toxicity.score_batch(texts) if texts else []):
                     p["toxicity"] = float(score)
+
+
+def localized_safety(c):
+    """The safety config with every list and model path readable by ``filters/`` (a local copy of
+    each gs://, s3://... file or folder, made once per worker machine)."""
+    import dataclasses
+    from pipeline.fs import local_copy
+    return dataclasses.replace(
+        c, ldnoobw_dirs=tuple(local_copy(d) for d in c.ldnoobw_dirs),
+        category_dirs=tuple(local_copy(d) for d in c.category_dirs),
+        url_dir=local_copy(c.url_dir),
+        url_host_files={k: local_copy(v) for k, v in c.url_host_files.items()},
+        badword_weights=local_copy(c.badword_weights), badword_allow=local_copy(c.badword_allow),
+        toxicity_model=local_copy(c.toxicity_model, sidecars=(".json",)))
 
 
 def build_annotators(config: Config) -> list:

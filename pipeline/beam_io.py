@@ -19,6 +19,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from schemas import SCHEMA_VERSION, conform
+from pipeline.fs import FileDoFn, FsCall
 
 ROWS_PER_GROUP = 2_000
 
@@ -58,7 +59,7 @@ def write_parquet(path: str, rows: list[dict], schema: pa.Schema, metadata: dict
     return 0
 
 
-class _WriteShard(beam.DoFn):
+class _WriteShard(FileDoFn):
     """(shard, rows) -> rows sorted by sort key, written to one or more files; emits stats events."""
 
     def __init__(self, directory, num_shards, schema, sort_key, max_bytes, metadata, unique_ids, table):
@@ -191,7 +192,7 @@ def row_shard(row: dict, key_field: str, num_shards: int, family: bool = False) 
     return shard_of(str(key), num_shards)
 
 
-class _SpillRows(beam.DoFn):
+class _SpillRows(FileDoFn):
     """rows -> (shard, temporary Parquet path): buffers rows per shard and writes a file whenever the
     bundle's buffer passes ``spill_bytes`` of text, and at the end of the bundle."""
 
@@ -240,13 +241,14 @@ def write_shard_rows(directory: str, shard: int, num_shards: int, rows: list[dic
         pass
 
 
-class _CompactShard(beam.DoFn):
+class _CompactShard(FileDoFn):
     """(shard, [temporary paths]) -> the shard's rows read back and written by ``_WriteShard``."""
 
     def __init__(self, writer: "_WriteShard"):
         self.writer = writer
 
     def setup(self):
+        super().setup()
         self.writer.setup()
 
     def process(self, element):
@@ -313,7 +315,7 @@ class WriteStats(beam.PTransform):
             return stats
 
         return (counts | "SumCounts" >> beam.CombineGlobally(MergeCounts())
-                | "WriteStatsJson" >> beam.Map(write))
+                | "WriteStatsJson" >> beam.Map(FsCall(write)))
 
 
 def read_json(path: str) -> Any:

@@ -69,10 +69,10 @@ STAGES: list[Stage] = [
 
 
 def _file_digest(path) -> str | None:
-    """Size and mtime of a local model file named in the config (None when absent/remote)."""
-    if isinstance(path, str) and os.path.isfile(path):
-        st = os.stat(path)
-        return f"{st.st_size}:{int(st.st_mtime)}"
+    """Size and mtime of a model file named in the config, any scheme (None when absent)."""
+    if isinstance(path, str) and path:
+        from pipeline.fs import stamp
+        return stamp(path)
     return None
 
 
@@ -138,6 +138,9 @@ def run_all(inputs: list[str], output: str, config: Config, options, fmt: str | 
             stats = read_json(FileSystems.join(stage_dir, "stats", stage.stats))
             report[stage.name] = dict(summary(stats), skipped=True)
         else:
+            marker_path = FileSystems.join(stage_dir, MARKER)
+            if FileSystems.exists(marker_path):   # a run killed from here on must not look finished
+                FileSystems.delete([marker_path])
             stats = stage.run(stage_input, stage_dir, config, options, fmt, dirs=dirs)
             marker = dict(read_marker(stage_dir) or {}, **expected)
             marker.setdefault("run_id", f"{time.time_ns():x}-{os.getpid()}")
@@ -145,8 +148,7 @@ def run_all(inputs: list[str], output: str, config: Config, options, fmt: str | 
             report[stage.name] = dict(summary(stats), skipped=False)
         stage_input, prev_dir = stage_dir, stage_dir
     ran = any(not r["skipped"] for r in report.values())
-    if "manifest" in report and "://" not in output and \
-            (ran or not os.path.exists(os.path.join(output, "report", "funnel.json"))):
+    if "manifest" in report and (ran or not FileSystems.exists(FileSystems.join(output, "report", "funnel.json"))):
         from pipeline.report import write_report
         path = write_report(output)
         if log is not None:

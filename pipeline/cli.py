@@ -11,7 +11,7 @@ import sys
 
 from pipeline.chain import summary
 from pipeline.config import ConfigError, load_config
-from pipeline.runner import InputError, beam_options
+from pipeline.runner import InputError, StageError, beam_options
 
 
 def _common(p: argparse.ArgumentParser, *, many_inputs: bool) -> None:
@@ -95,23 +95,24 @@ def main(argv: list[str] | None = None) -> int:
             return run_demo(args.output, args.docs, beam_args)
         if args.command == "train":
             from pipeline import train
+            beam_options(beam_args, "train")   # FileSystems options (--s3_endpoint_url ...) for the paths
             if args.kind == "toxicity":
-                metrics = train.train_toxicity(args.train, args.dev, args.output, args.text_col, args.label_col,
-                                               args.positive_label, train.parse_params(args.param))
+                metrics = train.on_any_filesystem(train.train_toxicity, [args.train, args.dev], args.output,
+                                                  args.text_col, args.label_col, args.positive_label,
+                                                  train.parse_params(args.param))
             else:
-                metrics = train.train_quality(args.positive, args.negative, args.output, args.text_col,
-                                              params=train.parse_params(args.param))
+                metrics = train.on_any_filesystem(train.train_quality, [args.positive, args.negative], args.output,
+                                                  args.text_col, params=train.parse_params(args.param))
             train.print_metrics(metrics)
             return 0
+        options = beam_options(beam_args, args.command)   # first: FileSystems needs them for --config
         if args.command == "export":
             from pipeline.export import run_export_megatron
-            print(json.dumps(run_export_megatron(args.manifest, args.output, beam_options(beam_args, "export")),
-                             indent=1))
+            print(json.dumps(run_export_megatron(args.manifest, args.output, options), indent=1))
             return 0
         config = load_config(args.config)
         config = with_model_overrides(config, getattr(args, "toxicity_model", None),
                                       getattr(args, "quality_model", None))
-        options = beam_options(beam_args, args.command)
         if args.command == "ingest":
             from pipeline.ingest import run_ingest
             stats = run_ingest(args.input, args.output, config, options, fmt=args.format)
@@ -133,6 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, InputError, ValueError, FileNotFoundError) as exc:
         print(f"thresher {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except StageError as exc:
+        print(f"thresher {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"thresher {args.command}: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -276,14 +276,19 @@ def config_from_dict(data: dict | None) -> Config:
 
 
 def load_config(path: str | os.PathLike | None) -> Config:
-    """Load a YAML config file; ``None`` gives the defaults."""
+    """Load a YAML config file (any FileSystems path: local, gs://, s3://); ``None`` gives the defaults."""
     if path is None:
         return Config()
-    p = Path(path)
-    if not p.exists():
-        raise ConfigError(f"config file {p} does not exist")
+    from pipeline import fs
+    p = str(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        text = fs.read_text(p)
+    except Exception as exc:   # FileNotFoundError, BeamIOError, an object store's refusal
+        if not fs.is_remote(p) and not fs.is_file(p):
+            raise ConfigError(f"config file {p} does not exist") from exc
+        raise ConfigError(f"config file {p} cannot be read: {type(exc).__name__}: {exc}") from exc
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{p} is not valid YAML: {exc}") from exc
     return config_from_dict(data)

@@ -32,14 +32,15 @@ from pipeline.beam_io import (Counters, WriteStats, WriteTable, shard_of, table_
                               write_shard_rows)
 from pipeline.components import ConnectedComponents
 from pipeline.config import Config
-from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, run_stage
+from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, read_stage_json, run_stage
 from schemas import CLUSTERS, ERRORS, REJECTED, REPEATS, SIGNATURES
+from pipeline.fs import FileDoFn
 
 STAGE = "dedup"
 _COLUMNS = ("id", "text", "date", "lang", "quality_score", "sentences")
 
 
-class ExtractFeatures(beam.DoFn):
+class ExtractFeatures(FileDoFn):
     """RowGroup -> per-row-group feature batches, as tagged outputs (one element per batch):
     main  ``(shard, packed [(id, quality, date, doc_hash), ...])``  per cluster-table shard
     exact ``(partition, packed HashBatch)``   doc hashes              exact groups
@@ -59,6 +60,7 @@ class ExtractFeatures(beam.DoFn):
         self.counters = Counters(STAGE)
 
     def setup(self):
+        super().setup()
         self.hasher = MinHasher(self.cfg.minhash)
 
     def _count(self, name, n=1):
@@ -498,7 +500,7 @@ def _repeat_rows(element) -> list[dict]:
     return rows
 
 
-class WriteRepeatShard(beam.DoFn):
+class WriteRepeatShard(FileDoFn):
     """(shard, [packed RepeatBatch]) -> writes the shard of repeats/ in place (the rows are built here,
     never shuffled); emits a stats dict."""
 
@@ -575,8 +577,6 @@ def build_dedup(pipeline, items: list[RowGroup], output: str, config: Config) ->
 
 def run_dedup(input_dir: str, output: str, config: Config, options) -> dict:
     """Dedup the documents of ``input_dir``/docs into ``output``; returns the stats."""
-    from pipeline.beam_io import read_json
-
     items = list_row_groups(input_dir)
     for sub in ("clusters", "repeats", "signatures", "rejected", "errors", "stats"):
         clear_dir(FileSystems.join(output, sub))
@@ -586,4 +586,4 @@ def run_dedup(input_dir: str, output: str, config: Config, options) -> dict:
     meta = table_metadata(STAGE, config.hash())
     write_parquet(FileSystems.join(output, "rejected", "part-00000-of-00001.parquet"), [], REJECTED, meta)
     write_parquet(FileSystems.join(output, "errors", "part-00000-of-00001.parquet"), [], ERRORS, meta)
-    return read_json(FileSystems.join(output, "stats", "dedup.json"))
+    return read_stage_json(STAGE, FileSystems.join(output, "stats", "dedup.json"))

@@ -24,6 +24,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from filters.sampling import realize_copies
 from pipeline.beam_io import Counters, WriteStats, read_json
+from pipeline.fs import FileDoFn
 from pipeline.runner import InputError, clear_dir, match_inputs, run_stage
 
 STAGE = "export"
@@ -41,7 +42,7 @@ def _inside(manifest_dir: str, rel: str) -> str:
     return FileSystems.join(manifest_dir, rel)
 
 
-class ExportBucket(beam.DoFn):
+class ExportBucket(FileDoFn):
     """bucket entry of manifest.json -> OUTPUT/<prefix>.jsonl written; emits one stats dict."""
 
     def __init__(self, manifest_dir: str, index_files: list[str], output: str, seed: int):

@@ -18,15 +18,17 @@ from pipeline.beam_io import Counters, WriteStats, WriteTable, table_metadata
 from filters.normalize import clean_field
 from pipeline.config import Config
 from pipeline.readers import STAGE, Source, detect_format, error_row, id_prefix_for, read_records
-from pipeline.runner import InputFile, clear_dir, fingerprint, match_inputs, note_progress, run_stage
+from pipeline.runner import (InputFile, StageError, clear_dir, fingerprint, match_inputs, note_progress,
+                             read_stage_json, run_stage)
 from schemas import DOCUMENTS, ERRORS, REJECTED
+from pipeline.fs import FileDoFn
 
 # Rough text yield per input byte, to size shards before reading anything.
 _TEXT_PER_BYTE = {"warc": 0.08, "parquet": 2.0}
 _COMPRESSED_RATIO = 3.5
 
 
-class ReadFile(beam.DoFn):
+class ReadFile(FileDoFn):
     """InputFile -> documents (main), ``rejected`` and ``errors`` rows, and one ``stats`` dict per file.
 
     Nothing escapes: an unexpected exception inside a reader becomes an error row for the file
@@ -142,10 +144,20 @@ def build_ingest(pipeline: beam.Pipeline, files: list[InputFile], output: str, c
                                    extra={"stage": STAGE, "config_hash": config.hash(), "shards": shards}))
 
 
+def check_some_read(stats: dict, output: str = "") -> None:
+    """A StageError when not one input file could be opened (every file an ``unreadable_file``
+    error): typically workers that cannot see the driver's paths."""
+    files = stats.get("files", 0)
+    unreadable = (stats.get("errors_by_reason") or {}).get("unreadable_file", 0)
+    if files and unreadable >= files:
+        where = f" (details in {FileSystems.join(output, 'errors')})" if output else ""
+        raise StageError(f"[{STAGE}] none of the {files} input files could be read by the workers{where}; "
+                         "workers that share no disk with the driver need inputs on an object store "
+                         "or a shared file system")
+
+
 def run_ingest(inputs: list[str], output: str, config: Config, options, fmt: str | None = None) -> dict:
     """Run the ingest job and return its stats (read back from stats/ingest.json)."""
-    from pipeline.beam_io import read_json
-
     files = match_inputs(inputs)
     for sub in ("docs", "rejected", "errors", "stats", "_tmp"):
         clear_dir(FileSystems.join(output, sub))
@@ -155,4 +167,6 @@ def run_ingest(inputs: list[str], output: str, config: Config, options, fmt: str
         run_stage(STAGE, lambda p: build_ingest(p, files, output, config, fmt), options, output, marker)
     finally:
         clear_dir(FileSystems.join(output, "_tmp"))
-    return read_json(FileSystems.join(output, "stats", "ingest.json"))
+    stats = read_stage_json(STAGE, FileSystems.join(output, "stats", "ingest.json"))
+    check_some_read(stats, output)
+    return stats

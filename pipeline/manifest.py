@@ -15,8 +15,9 @@ Memory stays bounded by design: document text is never shuffled. Only small per-
 move through the runner: each document's location (row group), its cluster row and repeated spans
 are joined by id in hash partitions, then sent to the row group that holds the document. One worker
 reads one annotated row group at a time, selects, cuts and redacts, and spills its kept documents
-into a temporary file per bucket (``_tmp/``); each curated shard is then compacted from its
-bucket's temporary files (Arrow only), which are removed when the job ends.
+into one temporary file (``_tmp/``) holding a Parquet row group per bucket (one object per row
+group: object stores charge per request); each curated shard is then compacted from its bucket's
+row groups of those files (Arrow only), which are removed when the job ends.
 """
 from __future__ import annotations
 
@@ -36,10 +37,11 @@ from filters.sampling import BucketStats, InfeasibleMixture, doc_weights, estima
 from filters.selection import select
 from pipeline.annotate import list_row_groups
 from pipeline.beam_io import (ROWS_PER_GROUP, Counters, WriteStats, WriteTable, merge_counts_into, shard_of,
-                              table_metadata, write_parquet)
+                              table_metadata)
 from pipeline.config import Config
-from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, run_stage
-from schemas import CURATED, ERRORS, MANIFEST_INDEX, REJECTED, SCHEMA_VERSION
+from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, read_stage_json, run_stage
+from schemas import CURATED, ERRORS, MANIFEST_INDEX, REJECTED, SCHEMA_VERSION, conform
+from pipeline.fs import FileDoFn, FsCall
 
 STAGE = "manifest"
 MANIFEST_FORMAT = "thresher-manifest"
@@ -74,7 +76,7 @@ def pack(entries) -> bytes:
     return pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-class LocateDocs(beam.DoFn):
+class LocateDocs(FileDoFn):
     """(row group number, RowGroup) of annotated docs -> (partition, packed [(id, row group number)])."""
 
     def __init__(self, partitions: int):
@@ -91,7 +93,7 @@ class LocateDocs(beam.DoFn):
             yield part, pack(out[part])
 
 
-class ReadDedupRows(beam.DoFn):
+class ReadDedupRows(FileDoFn):
     """RowGroup of a clusters/repeats table -> (partition, packed [(id, row dict)])."""
 
     def __init__(self, partitions: int):
@@ -131,11 +133,12 @@ def route_dedup_rows(element):
         yield number, pack(by_group[number])
 
 
-class SelectRowGroup(beam.DoFn):
+class SelectRowGroup(FileDoFn):
     """(row group number, {'item': [RowGroup], 'dedup': [packed {id: (cluster, repeats)}]}) ->
     selects, cuts and redacts every document of the row group and spills the kept ones into one
-    temporary Parquet file per bucket. Outputs: main ``(bucket, (temp path, totals))``;
-    ``rejected`` lists of rows; ``stats`` dicts."""
+    temporary Parquet file whose row groups each hold one bucket's rows (one object per row group,
+    not per bucket: object stores charge per request). Outputs: main ``(bucket, ((temp path,
+    row group indices), totals))``; ``rejected`` lists of rows; ``stats`` dicts."""
 
     def __init__(self, config: Config, temp_dir: str, metadata: dict):
         self.cfg = config.manifest
@@ -144,9 +147,11 @@ class SelectRowGroup(beam.DoFn):
         self.counters = Counters(STAGE)
 
     def setup(self):
+        super().setup()
         if self.cfg.tokenizer:
             from filters.sampling import load_token_counter
-            self.counter = load_token_counter(self.cfg.tokenizer)
+            from pipeline.fs import local_copy
+            self.counter = load_token_counter(local_copy(self.cfg.tokenizer))
 
     def process(self, element):
         number, grouped = element
@@ -173,15 +178,15 @@ class SelectRowGroup(beam.DoFn):
                 kept.setdefault(record["bucket"], []).append(record)
         note_progress(STAGE, len(docs))
         stem = item.out_name[: -len(".parquet")]
+        path = FileSystems.join(self.temp_dir, f"{stem}.parquet")
+        groups = write_bucket_groups(path, kept, self.metadata) if kept else {}
         for bucket in sorted(kept):
             records = kept[bucket]
-            path = FileSystems.join(self.temp_dir, bucket, f"{stem}.parquet")
-            write_parquet(path, records, CURATED, self.metadata)
             totals = {"docs": len(records), "chars": sum(r["chars"] for r in records),
                       "tokens": sum(r["tokens"] for r in records),
                       "weighted_tokens": sum(r["tokens"] * r["doc_weight"] for r in records),
                       "source": records[0]["source"], "lang": records[0]["lang"], "tier": records[0]["quality_tier"]}
-            yield bucket, (path, totals)
+            yield bucket, ((path, groups[bucket]), totals)
         if rejected:
             yield beam.pvalue.TaggedOutput("rejected", rejected)
         yield beam.pvalue.TaggedOutput("stats", stats)
@@ -269,16 +274,35 @@ def make_plan(bucket_totals: list, config: Config, shard_chars: int) -> dict:
     return out
 
 
+def write_bucket_groups(path: str, kept: dict[str, list[dict]], metadata: dict) -> dict[str, tuple[int, ...]]:
+    """Write ``{bucket: rows}`` to one Parquet file, each bucket in row groups of its own (at most
+    ROWS_PER_GROUP rows each); returns ``{bucket: row group indices}``."""
+    schema = CURATED.with_metadata({**(CURATED.metadata or {}),
+                                    **{k.encode(): v.encode() for k, v in metadata.items()}})
+    groups: dict[str, tuple[int, ...]] = {}
+    n = 0
+    with FileSystems.create(path) as f:
+        with pq.ParquetWriter(f, schema, compression="zstd") as writer:
+            for bucket in sorted(kept):
+                rows = kept[bucket]
+                for i in range(0, len(rows), ROWS_PER_GROUP):
+                    writer.write_table(conform(rows[i:i + ROWS_PER_GROUP], schema), row_group_size=ROWS_PER_GROUP)
+                    groups[bucket] = groups.get(bucket, ()) + (n,)
+                    n += 1
+    return groups
+
+
 def curated_shards(element, plan):
-    """(bucket, [(temp path, totals)]) -> ((bucket, shard), [temp paths]) for each shard the plan gives it."""
+    """(bucket, [(spill, totals)]) -> ((bucket, shard), [spills]) for each shard the plan gives it;
+    a spill is (temp path, row group indices)."""
     bucket, spills = element
-    paths = sorted(path for path, _ in spills)
+    paths = sorted(spill for spill, _ in spills)
     for shard in range(plan[bucket]["shards"]):
         yield (bucket, shard), paths
 
 
-class WriteCurated(beam.DoFn):
-    """((bucket, shard), [temp paths]) -> one curated Parquet file: the bucket's spilled rows whose id
+class WriteCurated(FileDoFn):
+    """((bucket, shard), [spills]) -> one curated Parquet file: the bucket's spilled rows whose id
     falls in this shard, sorted by id, with their ``repeats``. Outputs: main, a list of index rows;
     ``tokens`` ``(bucket, file name, tokens)``. Arrow only: rows are never turned into Python dicts."""
 
@@ -294,9 +318,9 @@ class WriteCurated(beam.DoFn):
         p = plan[bucket]
         n_shards = p["shards"]
         parts = []
-        for path in paths:
+        for path, groups in paths:
             with FileSystems.open(path) as stream:
-                table = pq.read_table(stream)
+                table = pq.ParquetFile(stream).read_row_groups(list(groups))
             if n_shards > 1:
                 mask = np.array([shard_of(i, n_shards) == shard for i in table.column("id").to_pylist()], dtype=bool)
                 table = table.filter(pa.array(mask))
@@ -427,7 +451,7 @@ def build_manifest(pipeline, groups: list, dedup_groups: dict, output: str, conf
                                                max(1, len(extra.get("inputs", {})) // 8), table="index",
                                                metadata=meta, batched=True)
     (written.tokens | "AllShards" >> beam.combiners.ToList()
-     | "WriteManifestJson" >> beam.Map(_write_manifest, AsSingleton(plan), output, extra))
+     | "WriteManifestJson" >> beam.Map(FsCall(_write_manifest), AsSingleton(plan), output, extra))
     selected.rejected | "WriteRejected" >> WriteTable(FileSystems.join(output, "rejected"), REJECTED, 1,
                                                       table="rejected", metadata=meta, batched=True)
     routed.errors | "WriteErrors" >> WriteTable(FileSystems.join(output, "errors"), ERRORS, 1, table="errors",
@@ -440,8 +464,6 @@ def build_manifest(pipeline, groups: list, dedup_groups: dict, output: str, conf
 
 def run_manifest(annotated: str, dedup: str, output: str, config: Config, options) -> dict:
     """Select, cut, weight and write the manifest; returns the stats."""
-    from pipeline.beam_io import read_json
-
     inputs = {}
     for name, directory, table in (("annotated", annotated, "docs"), ("clusters", dedup, "clusters"),
                                    ("repeats", dedup, "repeats")):
@@ -464,4 +486,4 @@ def run_manifest(annotated: str, dedup: str, output: str, config: Config, option
         raise
     finally:
         clear_dir(FileSystems.join(output, "_tmp"))
-    return read_json(FileSystems.join(output, "stats", "manifest.json"))
+    return read_stage_json(STAGE, FileSystems.join(output, "stats", "manifest.json"))

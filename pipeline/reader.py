@@ -1,6 +1,8 @@
-"""Reader of a Thresher manifest for the tokenization stage (pyarrow + numpy, no Beam).
+"""Reader of a Thresher manifest for the tokenization stage (pyarrow + numpy; files through Beam's
+FileSystems, no pipeline).
 
-In: a manifest directory (local path or a URI pyarrow's filesystems understand) holding
+In: a manifest directory (local path, gs://, s3://...: any Beam FileSystems path; pass the
+``options`` (PipelineOptions) an object store needs, e.g. ``--s3_endpoint_url``) holding
 ``manifest.json``, ``index/*.parquet`` (id, shard, row, bucket, weight, repeats, tokens) and the
 curated Parquet shards the index points at (``shard`` is relative to the manifest directory, ``row`` the
 row number in that file; shards hold at least ``id`` and ``text``).
@@ -38,9 +40,9 @@ from typing import Iterator
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import xxhash
+from apache_beam.io.filesystems import FileSystems
 
 from filters.sampling import realize_copies
 
@@ -81,18 +83,17 @@ class ManifestReader:
     ``seed`` None -> the manifest's seed. ``window``: positions per batch of text reads."""
 
     def __init__(self, manifest_dir: str | Path, seed: int | None = None, rank: int = 0, world_size: int = 1,
-                 epoch: int = 0, window: int = 65536):
+                 epoch: int = 0, window: int = 65536, options=None):
         if world_size < 1 or not 0 <= rank < world_size:
             raise ValueError(f"need 0 <= rank < world_size, got rank={rank} world_size={world_size}")
         if epoch < 0 or window < 1:
             raise ValueError("epoch must be >= 0 and window >= 1")
+        from pipeline import fs
+        if options is not None:
+            fs.use(options)
         path = str(manifest_dir)
-        if "://" in path:
-            self._fs, self._root = pafs.FileSystem.from_uri(path)
-        else:
-            self._fs, self._root = pafs.LocalFileSystem(), str(Path(path).resolve())
-        self._root = self._root.rstrip("/")
-        with self._fs.open_input_stream(self._join("manifest.json")) as f:
+        self._root = (path if fs.is_remote(path) else str(Path(path).resolve())).rstrip("/")
+        with FileSystems.open(self._join("manifest.json")) as f:
             self.manifest: dict = json.loads(f.read().decode("utf-8"))
         if self.manifest.get("format") != MANIFEST_FORMAT:
             raise ValueError(f"{path}: not a {MANIFEST_FORMAT} manifest (format={self.manifest.get('format')!r})")
@@ -115,11 +116,20 @@ class ManifestReader:
             raise ValueError(f"manifest path {rel[:200]!r} points outside the manifest folder {self._root}")
         return posixpath.join(self._root, rel)
 
+    def _open(self, rel_or_path: str):
+        path = rel_or_path if rel_or_path.startswith(self._root + "/") else self._join(rel_or_path)
+        return FileSystems.open(path)
+
     def _load_index(self) -> None:
         index_dir = self._join(self.manifest.get("index", "index/").rstrip("/"))
-        infos = self._fs.get_file_info(pafs.FileSelector(index_dir, allow_not_found=False))
-        files = sorted(i.path for i in infos if i.type == pafs.FileType.File and i.path.endswith(".parquet"))
-        tables = [pq.read_table(f, columns=_INDEX_COLUMNS, filesystem=self._fs) for f in files]
+        from pipeline import fs
+        files = fs.list_files(index_dir, ".parquet")
+        if not files:
+            raise FileNotFoundError(f"{index_dir}: no index files")
+        tables = []
+        for f in files:
+            with FileSystems.open(f) as stream:
+                tables.append(pq.read_table(stream, columns=_INDEX_COLUMNS))
         schema = pa.schema([("id", pa.string()), ("shard", pa.string()), ("row", pa.int64()),
                             ("bucket", pa.string()), ("repeats", pa.float64()), ("tokens", pa.int64())])
         table = (pa.concat_tables([t.select(_INDEX_COLUMNS).cast(schema) for t in tables])
@@ -213,7 +223,8 @@ class ManifestReader:
     def _row_group_starts(self, shard: str) -> np.ndarray:
         starts = self._row_groups.get(shard)
         if starts is None:
-            md = pq.read_metadata(self._join(shard), filesystem=self._fs)
+            with self._open(shard) as stream:
+                md = pq.read_metadata(stream)
             starts = np.cumsum([0] + [md.row_group(i).num_rows for i in range(md.num_row_groups)])
             self._row_groups[shard] = starts
         return starts
@@ -232,7 +243,8 @@ class ManifestReader:
             if (rows < 0).any() or (rows >= starts[-1]).any():
                 raise ValueError(f"index points past the end of {shard} ({starts[-1]} rows)")
             groups = np.searchsorted(starts, rows, side="right") - 1
-            pf = pq.ParquetFile(self._join(shard), filesystem=self._fs)
+            stream = self._open(shard)
+            pf = pq.ParquetFile(stream)
             for g in np.unique(groups):
                 sel = groups == g
                 part = pf.read_row_group(int(g), columns=["id", "text"])
@@ -244,4 +256,5 @@ class ManifestReader:
                         raise ValueError(f"{shard} row {self._rows[docs[k]]} holds id {gid!r}, index says {ids[k]!r}")
                     texts[k] = text
                 del part
+            stream.close()
         return texts

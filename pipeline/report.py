@@ -5,21 +5,28 @@ Built on the driver from the stages' stats JSON files only (a few KB), never fro
 """
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
+from apache_beam.io.filesystems import FileSystems
 
-def _load(path: Path) -> dict | None:
-    return json.loads(path.read_text()) if path.exists() else None
+
+def _load(run: str, stage: str) -> dict | None:
+    path = FileSystems.join(run, stage, "stats", f"{stage}.json")
+    if not FileSystems.exists(path):
+        return None
+    with FileSystems.open(path) as f:
+        return json.loads(f.read().decode("utf-8"))
 
 
 def build_funnel(run_dir: str | Path) -> dict:
-    """funnel.json content from RUN/{ingest,annotate,dedup,manifest}/stats/*.json."""
-    run = Path(run_dir)
-    ingest = _load(run / "ingest" / "stats" / "ingest.json")
-    annotate = _load(run / "annotate" / "stats" / "annotate.json")
-    dedup = _load(run / "dedup" / "stats" / "dedup.json")
-    manifest = _load(run / "manifest" / "stats" / "manifest.json")
+    """funnel.json content from RUN/{ingest,annotate,dedup,manifest}/stats/*.json (any FileSystems path)."""
+    run = str(run_dir)
+    ingest = _load(run, "ingest")
+    annotate = _load(run, "annotate")
+    dedup = _load(run, "dedup")
+    manifest = _load(run, "manifest")
     steps = []
     docs = chars = None
     if ingest:
@@ -70,18 +77,21 @@ def build_funnel(run_dir: str | Path) -> dict:
     return {"steps": steps, "mix": mix, "totals": totals}
 
 
-def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> Path:
-    """Write report/funnel.json and report/funnel.png; returns the report folder."""
-    run = Path(run_dir)
-    out = Path(out_dir) if out_dir else run / "report"
-    out.mkdir(parents=True, exist_ok=True)
+def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> str:
+    """Write report/funnel.json and report/funnel.png (any FileSystems path); returns the report folder."""
+    run = str(run_dir)
+    out = str(out_dir) if out_dir else FileSystems.join(run, "report")
     funnel = build_funnel(run)
-    (out / "funnel.json").write_text(json.dumps(funnel, indent=1, sort_keys=True))
-    plot_funnel(funnel, out / "funnel.png")
+    with FileSystems.create(FileSystems.join(out, "funnel.json")) as f:
+        f.write(json.dumps(funnel, indent=1, sort_keys=True).encode())
+    png = io.BytesIO()
+    plot_funnel(funnel, png)
+    with FileSystems.create(FileSystems.join(out, "funnel.png")) as f:
+        f.write(png.getvalue())
     return out
 
 
-def plot_funnel(funnel: dict, path: Path) -> None:
+def plot_funnel(funnel: dict, path) -> None:
     """Bars of documents left after each removal step (by stage) and the language/tier mixes."""
     import matplotlib
     matplotlib.use("Agg")
@@ -112,5 +122,5 @@ def plot_funnel(funnel: dict, path: Path) -> None:
         ax2.set_title(title, fontsize=9)
         ax2.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, format="png")
     plt.close(fig)

@@ -2,10 +2,10 @@
 counters, completion markers. Every stage job goes through ``run_stage``."""
 from __future__ import annotations
 
-import glob as globlib
 import hashlib
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -22,10 +22,15 @@ from schemas import SCHEMA_VERSION
 MARKER = "_STAGE_COMPLETE.json"
 PROGRESS_ENV = "THRESHER_PROGRESS_INTERVAL"
 DEFAULT_PROGRESS_INTERVAL = 30.0
+JOB_SERVER_TIMEOUT = 60
 
 
 class InputError(ValueError):
     """The command line names inputs that do not exist or cannot be used."""
+
+
+class StageError(RuntimeError):
+    """A stage's job failed, or finished without usable output (message: one line naming the stage)."""
 
 
 class ThresherOptions(PipelineOptions):
@@ -53,17 +58,19 @@ def _glob_base(pattern: str) -> str:
 
 
 def match_inputs(patterns: list[str]) -> list[InputFile]:
-    """Expand globs (any FileSystems scheme; a directory means everything below it) into files.
+    """Expand globs (any FileSystems scheme; a local directory, or a URL without wildcards that
+    names no object, means everything below it) into files.
 
     Metadata only: no file content is read on the driver. Raises InputError naming any pattern
     that matches nothing.
     """
+    from pipeline.fs import as_pattern
     files: dict[str, InputFile] = {}
     for pattern in patterns:
-        pat = pattern
-        if "://" not in pat and FileSystems.get_scheme(pat) is None:
-            if os.path.isdir(pat):
-                pat = pat.rstrip("/") + "/**"
+        try:
+            pat = as_pattern(pattern)
+        except Exception as exc:  # the object store refused the request (credentials, endpoint...)
+            raise InputError(f"--input {pattern!r}: {type(exc).__name__}: {exc}") from exc
         try:
             results = FileSystems.match([pat])[0].metadata_list
         except Exception as exc:  # BeamIOError when nothing matches or the scheme is unknown
@@ -90,8 +97,14 @@ def beam_options(beam_args: list[str], job_name: str) -> PipelineOptions:
     args = list(beam_args)
     if not any(a == "--runner" or a.startswith("--runner=") for a in args):
         args.insert(0, "--runner=FnApiRunner")
+    given = {a.split("=", 1)[0].replace("-", "_") for a in args if a.startswith("--")}
+    if "__job_endpoint" in given and "__job_server_timeout" not in given:
+        # a running job server that does not answer within a minute is gone (Beam waits 300 s)
+        args.append(f"--job_server_timeout={JOB_SERVER_TIMEOUT}")
     options = PipelineOptions(args)
     options.view_as(SetupOptions).save_main_session = False
+    from pipeline import fs
+    fs.use(options)
     std = options.view_as(StandardOptions)
     if std.runner in ("DataflowRunner", "dataflow"):
         from apache_beam.options.pipeline_options import GoogleCloudOptions
@@ -101,14 +114,25 @@ def beam_options(beam_args: list[str], job_name: str) -> PipelineOptions:
 
 
 def clear_dir(path: str) -> None:
-    """Delete a stage output directory's previous contents (stale shards must not survive a rerun)."""
-    try:
+    """Delete a stage output directory's previous contents (stale shards must not survive a rerun).
+    On an object store a directory is a prefix: every object below it is deleted (batched calls)."""
+    from pipeline import fs
+    if not fs.is_remote(path):
         if FileSystems.exists(path):
             FileSystems.delete([path])
-    except Exception:
-        matches = FileSystems.match([FileSystems.join(path, "*")])[0].metadata_list
-        if matches:
-            FileSystems.delete([m.path for m in matches])
+        return
+    files = fs.list_files(path)
+    if files:
+        try:
+            FileSystems.delete(files)
+        except Exception:
+            if not path.startswith("gs://"):
+                raise
+            # batch requests refused (fake-gcs-server has no batch API): one request per object
+            from apache_beam.io.gcp.gcsio import GcsIO
+            gcs = GcsIO(pipeline_options=FileSystems._pipeline_options)
+            for f in files:
+                gcs.delete(f)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,15 +250,27 @@ def run_stage(name: str, build: Callable[[beam.Pipeline], None], options: Pipeli
     completion marker (``marker`` plus stage, schema version, run id, timing)."""
     started = time.time()
     interval = progress_interval(options)
+    from pipeline import fs
+    fs.use(options)
     pipeline = beam.Pipeline(options=options)
     build(pipeline)
+    fs.attach(pipeline, options)
     saved_env = os.environ.get(PROGRESS_ENV)
     os.environ[PROGRESS_ENV] = f"{interval:g}"   # inherited by worker subprocesses the runner starts
+    result = None
+    if not getattr(threading.excepthook, "thresher", False):   # kept: the thread may die after we return
+        threading.excepthook = _quiet_runner_threads(threading.excepthook)
     try:
         with ProgressPrinter(name, interval, log) as printer:
             result = pipeline.run()   # FnApiRunner runs to completion here; others return at once
             printer.result = result
-            result.wait_until_finish()
+            state = result.wait_until_finish()
+        if state is not None and str(state) not in ("DONE", "PipelineState.DONE"):
+            raise StageError(f"[{name}] job {_job_id(result)} ended in state {state}")
+    except StageError:
+        raise
+    except Exception as exc:
+        raise StageError(f"[{name}] job {_job_id(result)} failed: {_one_line(exc)}") from exc
     finally:
         if saved_env is None:
             os.environ.pop(PROGRESS_ENV, None)
@@ -263,6 +299,55 @@ def run_stage(name: str, build: Callable[[beam.Pipeline], None], options: Pipeli
     return {"elapsed_s": elapsed, "counters": counters}
 
 
+def _quiet_runner_threads(fallback):
+    """threading.excepthook that keeps the PortableRunner's message-reading thread quiet: its error
+    (the job service went away) reaches the driver as the job's failure, reported in one line."""
+    def hook(args):
+        if args.thread is not None and args.thread.name == "wait_until_finish_read":
+            return
+        fallback(args)
+    hook.thresher = True
+    return hook
+
+
+def _job_id(result) -> str:
+    if result is None:
+        return "(not started)"
+    try:
+        return str(result.job_id())
+    except Exception:
+        return str(getattr(result, "_job_id", None) or "(in process)")
+
+
+def _one_line(exc: BaseException) -> str:
+    """The gist of a runner's (often multi-page) error: its type and first meaningful line."""
+    code = getattr(exc, "code", None)
+    if callable(code) and hasattr(exc, "details"):   # grpc.RpcError: the job server went away
+        try:
+            return f"job service unreachable ({code().name}: {exc.details()})"
+        except Exception:
+            pass
+    if type(exc).__name__ == "FutureTimeoutError":   # grpc: the job service never answered
+        return "job service did not answer (--job_server_timeout)"
+    text = str(exc).strip()
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for ln in reversed(lines):   # worker tracebacks end with the real error
+        if re.match(r"^[A-Za-z_.]+(Error|Exception|Exit)\b", ln):
+            return ln[:300]
+    return f"{type(exc).__name__}: {lines[0][:300] if lines else ''}"
+
+
+def read_stage_json(stage: str, path: str) -> dict:
+    """A stats file the job's workers wrote; a clear StageError when they wrote none."""
+    from pipeline.beam_io import read_json
+    try:
+        return read_json(path)
+    except Exception as exc:
+        raise StageError(f"[{stage}] the job finished but {path} cannot be read ({type(exc).__name__}); "
+                         "workers that share no disk with the driver need --output on an object store "
+                         "or a shared file system") from exc
+
+
 def write_marker(output: str, record: dict) -> None:
     """(Over)write ``output``/_STAGE_COMPLETE.json."""
     with FileSystems.create(FileSystems.join(output, MARKER)) as f:
@@ -277,5 +362,4 @@ def read_marker(output: str) -> dict | None:
         return json.loads(f.read().decode())
 
 
-def local_glob(pattern: str) -> list[str]:
-    return sorted(globlib.glob(pattern, recursive=True))
+

@@ -62,5 +62,26 @@ def train_quality(positive: list[str], negative: list[str], output: str, text_co
     return classifier.train(fit, held or None, output, {"positive_label": "hq", **(params or {})})
 
 
+def on_any_filesystem(train_fn, inputs: list[str | None], output: str, *args, **kwargs) -> dict:
+    """Run ``train_fn(*local inputs, local output, ...)`` for inputs and an output on any Beam
+    FileSystems path: remote inputs are copied to the local cache, a remote model (and its
+    ``.json``) is written locally then uploaded."""
+    import os
+    import tempfile
+
+    from pipeline import fs
+    local_inputs = [[fs.local_copy(p) for p in x] if isinstance(x, list) else fs.local_copy(x) for x in inputs]
+    if not fs.is_remote(output):
+        return train_fn(*local_inputs, output, *args, **kwargs)
+    with tempfile.TemporaryDirectory() as tmp:
+        local_out = os.path.join(tmp, output.rstrip("/").rsplit("/", 1)[-1])
+        metrics = train_fn(*local_inputs, local_out, *args, **kwargs)
+        for suffix in ("", ".json"):
+            if os.path.exists(local_out + suffix):
+                with open(local_out + suffix, "rb") as f:
+                    fs.write_bytes(output + suffix, f.read())
+    return metrics
+
+
 def print_metrics(metrics: dict) -> None:
     print(json.dumps({k: v for k, v in metrics.items() if k != "params"}, indent=1, default=str))
