@@ -89,8 +89,14 @@ except urllib.error.HTTPError:
 PY
   start prism "$JOB_PORT" "$BIN/prism" --job_port "$JOB_PORT" --web_port "$UI_PORT"
   # Worker pool: own mount namespace, tmpfs on /tmp, working directory inside that private /tmp.
+  # A checkout that itself lives under /tmp (CI clones may) is bind-mounted back over the tmpfs so
+  # the pool still finds the project's environment; nothing else of the driver's /tmp is visible.
   start workers "$POOL_PORT" unshare -m --propagation private sh -c \
-    "mount -t tmpfs -o size=4g tmpfs /tmp && mkdir -p /tmp/work && cd /tmp/work && \
+    "keep=''; case '$ROOT' in /tmp/*) keep=/dev/shm/thresher-keep-\$\$; mkdir -p \$keep && \
+       mount --bind '$ROOT' \$keep;; esac; \
+     mount -t tmpfs -o size=4g tmpfs /tmp && \
+     if [ -n \"\$keep\" ]; then mkdir -p '$ROOT' && mount --bind \$keep '$ROOT' && umount \$keep && rmdir \$keep; fi && \
+     mkdir -p /tmp/work && cd /tmp/work && \
      exec env PATH='$ROOT/.venv/bin':\"\$PATH\" '$PY' -m apache_beam.runners.worker.worker_pool_main \
        --service_port=$POOL_PORT"
   echo "cluster: logs in $LOGS"
