@@ -76,6 +76,15 @@ def _assert_one_line_failure(rc, err, stage):
     assert re.match(rf"thresher run: error: \[{stage}\] job job-\d+ failed: \S", last), last
 
 
+def _rerun_finishes_identically(cluster, out, inputs, good_out, done: str, resumed: str) -> None:
+    """The same command again: finished stages are skipped, the killed one runs, and every output
+    equals the undisturbed run's."""
+    rerun = cluster.thresher("run", "--input", inputs[0], "--input", inputs[1], "--output", out, *cluster.flags)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert f"[{done}] up to date" in rerun.stderr and f"[{resumed}] finished" in rerun.stderr
+    assert differences(snapshot(good_out, inputs), snapshot(out, inputs)) == []
+
+
 def test_sdk_workers_killed_during_annotate(cluster, runs):
     _, _, good_out, inputs = runs
     out = f"s3://{cluster.prefix}/fault-workers"
@@ -83,10 +92,7 @@ def test_sdk_workers_killed_during_annotate(cluster, runs):
                                      until="[annotate] finished")
     _assert_one_line_failure(rc, err, "annotate")
     assert after < 120
-    rerun = cluster.thresher("run", "--input", inputs[0], "--input", inputs[1], "--output", out, *cluster.flags)
-    assert rerun.returncode == 0, rerun.stderr[-3000:]
-    assert "[ingest] up to date" in rerun.stderr and "[annotate] finished" in rerun.stderr
-    assert differences(snapshot(good_out, inputs), snapshot(out, inputs)) == []
+    _rerun_finishes_identically(cluster, out, inputs, good_out, done="ingest", resumed="annotate")
 
 
 def test_job_server_killed_during_dedup(cluster, runs):
@@ -110,7 +116,4 @@ def test_job_server_killed_during_dedup(cluster, runs):
         subprocess.run([str(CLUSTER), "up"], check=True, capture_output=True)   # restarts the job server
     _assert_one_line_failure(rc, err, "dedup")
     assert after < 120
-    rerun = cluster.thresher("run", "--input", inputs[0], "--input", inputs[1], "--output", out, *cluster.flags)
-    assert rerun.returncode == 0, rerun.stderr[-3000:]
-    assert "[annotate] up to date" in rerun.stderr and "[dedup] finished" in rerun.stderr
-    assert differences(snapshot(good_out, inputs), snapshot(out, inputs)) == []
+    _rerun_finishes_identically(cluster, out, inputs, good_out, done="annotate", resumed="dedup")
