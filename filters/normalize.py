@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from typing import Callable, Optional
@@ -100,7 +101,6 @@ def clean_field(value: str, max_chars: int) -> tuple[str, list[str]]:
             notes.append("sanitized")
         value = cleaned
     if len(value) > max_chars:
-        import hashlib
         digest = hashlib.blake2b(value.encode("utf-8"), digest_size=8).hexdigest()
         value = value[: max(0, max_chars - 18)] + "~h" + digest
         notes.append("truncated")

@@ -65,7 +65,7 @@ def cue_table() -> dict[str, list[tuple[str, float]]]:
             "money": [(w, MONEY) for w in _MONEY if not _SUBSTRING_SCRIPT.search(w)]}
 
 
-def _automaton(pairs) -> "ahocorasick.Automaton":
+def _automaton(pairs):
     """Aho-Corasick over (key, value) pairs."""
     import ahocorasick
 

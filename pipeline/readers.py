@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, BinaryIO, Iterator
 
-import zstandard
-
 from filters.normalize import clean_field, normalize_text, split_text, truncate_text
 from pipeline.config import IngestConfig
 
