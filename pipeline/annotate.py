@@ -63,8 +63,11 @@ class AnnotateRowGroup(FileDoFn):
     def setup(self):
         super().setup()
         self.annotators = build_annotators(self.config)
+        self.schema = ANNOTATED
         for a in self.annotators:
             a.setup()
+            if hasattr(a, "schema"):   # optional columns (embedding): only when configured
+                self.schema = a.schema(self.schema)
 
     def _count(self, name: str, n: int = 1) -> None:
         self._stats[name] += n
@@ -107,7 +110,7 @@ class AnnotateRowGroup(FileDoFn):
             for group, seconds in getattr(annotator, "timings", {}).items():
                 signal_timings[f"{annotator.name}.{group}"] = seconds
             getattr(annotator, "timings", {}).clear()
-        write_parquet(FileSystems.join(self.out_dir, item.out_name), rows, ANNOTATED, self.metadata)
+        write_parquet(FileSystems.join(self.out_dir, item.out_name), rows, self.schema, self.metadata)
         self._count("docs", len(rows))
         self._flush_counters()
         note_progress(STAGE, len(rows))

@@ -155,6 +155,32 @@ class SafetyAnnotator:
                     p["toxicity"] = float(score)
 
 
+class EmbeddingAnnotator:
+    """embedding: the document's unit vector (float16) from a static embedding model; null when the
+    document has no token the model knows. ``schema(base)`` adds the column and its dimension."""
+    name = "embedding"
+
+    def __init__(self, model: str):
+        self.model = model
+        self.embedder = None
+
+    def setup(self):
+        from filters.embedding import Embedder
+        from pipeline.fs import local_copy
+        self.embedder = Embedder(local_copy(self.model))
+
+    def schema(self, base):
+        from schemas import with_embedding
+        return with_embedding(base, self.embedder.dim, self.embedder.model_id)
+
+    def annotate(self, rows, count):
+        import numpy as np
+        vectors, mask = self.embedder.embed([r["text"] for r in rows], [r.get("lang") for r in rows], count=count)
+        half = vectors.astype(np.float16)
+        for row, vec, ok in zip(rows, half, mask.tolist()):
+            row["embedding"] = vec if ok else None
+
+
 def localized_safety(c):
     """The safety config with every list and model path readable by ``filters/`` (a local copy of
     each gs://, s3://... file or folder, made once per worker machine)."""
@@ -172,4 +198,7 @@ def localized_safety(c):
 def build_annotators(config: Config) -> list:
     """The annotators the config enables, in dependency order (language first)."""
     a = config.annotate
-    return [LidAnnotator(a.lid), QualityAnnotator(a.quality, a.quality_model), SafetyAnnotator(a.safety)]
+    annotators = [LidAnnotator(a.lid), QualityAnnotator(a.quality, a.quality_model), SafetyAnnotator(a.safety)]
+    if a.embedding_model:
+        annotators.append(EmbeddingAnnotator(a.embedding_model))
+    return annotators

@@ -70,6 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
     qual.add_argument("--text-col", default="text")
     qual.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
 
+    emb = kinds.add_parser("embeddings", allow_abbrev=False,
+                           help="static embedding model (PPMI-SVD on a corpus sample) for annotate.embedding_model")
+    emb.add_argument("--input", required=True, metavar="DIR", help="an annotate (or ingest) output directory")
+    emb.add_argument("--output", required=True, metavar="MODEL", help="model folder to write")
+    emb.add_argument("--dim", type=int, default=64, help="vector dimension (default 64)")
+    emb.add_argument("--max-docs", type=int, default=20_000, help="documents in the deterministic sample")
+    emb.add_argument("--seed", type=int, default=0, help="sample seed")
+    emb.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                     help="training parameter, e.g. min_count=3, hashed_dim=256, window=5 (repeatable)")
+
     run = sub.add_parser("run", allow_abbrev=False, help="chain every stage, each under OUTPUT/<stage>/")
     _common(run, many_inputs=True)
     run.add_argument("--format", choices=["auto", "jsonl", "parquet", "wet", "warc", "txt"])
@@ -96,7 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             from pipeline import train
             beam_options(beam_args, "train")   # FileSystems options (--s3_endpoint_url ...) for the paths
-            if args.kind == "toxicity":
+            if args.kind == "embeddings":
+                metrics = train.train_embeddings(args.input, args.output, dim=args.dim, max_docs=args.max_docs,
+                                                 seed=args.seed, params=train.parse_params(args.param))
+            elif args.kind == "toxicity":
                 metrics = train.on_any_filesystem(train.train_toxicity, [args.train, args.dev], args.output,
                                                   args.text_col, args.label_col, args.positive_label,
                                                   train.parse_params(args.param))

@@ -24,6 +24,7 @@ from filters.quality import QualityConfig
 from filters.sampling import MixtureConfig
 from filters.selection import SelectionConfig
 from filters.minhash import MinHashConfig
+from filters.semantic import SemanticDedupConfig, TopicConfig
 
 INPUT_FORMATS = ("auto", "jsonl", "parquet", "wet", "warc", "txt")
 
@@ -114,6 +115,8 @@ class AnnotateConfig:
     quality: QualityConfig = field(default_factory=QualityConfig)
     quality_model: Optional[str] = None       # fastText model from `thresher train quality` (label hq)
     safety: SafetyConfig = field(default_factory=SafetyConfig)
+    embedding_model: Optional[str] = None     # static embedding model folder (`thresher train embeddings` or
+                                              # model2vec format): adds the `embedding` column (None: off)
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,8 @@ class DedupConfig:
     representative: tuple[str, ...] = ("quality", "newest")   # then smallest id
     repetition: bool = True                   # count paragraph/sentence repetition across documents
     min_repeat_docs: int = 2                  # a unit in this many documents is marked repeated
+    semantic: SemanticDedupConfig = field(default_factory=SemanticDedupConfig)  # when the input has embeddings
+    topics: TopicConfig = field(default_factory=TopicConfig)                    # when the input has embeddings
 
     def __post_init__(self):
         _positive("dedup.max_bucket_size", self.max_bucket_size)
@@ -164,9 +169,27 @@ class Config:
         return dataclasses.asdict(self)
 
     def hash(self) -> str:
-        """Stable 16-hex digest of every setting (recorded in every output)."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, default=str).encode()
+        """Stable 16-hex digest of every setting (recorded in every output). Settings added after a
+        release are left out while they keep their defaults, so the hash (and every output) of an
+        existing configuration does not change when a feature it does not use is added."""
+        data = self.to_dict()
+        defaults = None
+        for path in _HASH_OMIT_AT_DEFAULT:
+            defaults = defaults or Config().to_dict()
+            here, base = data, defaults
+            for key in path[:-1]:
+                here, base = here[key], base[key]
+            if here.get(path[-1]) == base.get(path[-1]):
+                here.pop(path[-1], None)
+        blob = json.dumps(data, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
+
+
+# settings added after outputs were first published (issue 18: embeddings, semantic dedup, topics)
+_HASH_OMIT_AT_DEFAULT = (("annotate", "embedding_model"), ("dedup", "semantic"), ("dedup", "topics"),
+                         ("manifest", "mixture", "topic_cap"), ("manifest", "mixture", "topic_size_exponent"),
+                         ("manifest", "selection", "semantic_downweight_exponent"),
+                         ("manifest", "prune_topic_frac"), ("manifest", "prune_topic_above"))
 
 
 def _choice(key: str, value: str, allowed: tuple[str, ...]) -> None:

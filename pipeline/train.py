@@ -62,6 +62,66 @@ def train_quality(positive: list[str], negative: list[str], output: str, text_co
     return classifier.train(fit, held or None, output, {"positive_label": "hq", **(params or {})})
 
 
+def sample_annotated(input_dir: str, max_docs: int, seed: int = 0) -> tuple[list[str], list]:
+    """Texts of a deterministic sample of about ``max_docs`` documents of a stage's docs/ table:
+    a document is in when a hash of (seed, id) falls below max_docs / total, so the same corpus
+    and seed give the same sample whatever its sharding; returned in id order. Reads one row group
+    at a time (id, text and lang columns) and keeps only the sampled texts; -> (texts, languages)."""
+    import pyarrow.parquet as pq
+    import xxhash
+    from apache_beam.io.filesystems import FileSystems
+
+    from pipeline.runner import match_inputs
+    pattern = input_dir if input_dir.endswith(".parquet") else FileSystems.join(input_dir, "docs", "*.parquet")
+    files = sorted(f.path for f in match_inputs([pattern]))
+    total = 0
+    for path in files:
+        with FileSystems.open(path) as stream:
+            total += pq.ParquetFile(stream).metadata.num_rows
+    cut = min(1.0, max_docs / max(1, total)) * 2.0 ** 64
+    picked = []
+    for path in files:
+        with FileSystems.open(path) as stream:
+            pf = pq.ParquetFile(stream)
+            for i in range(pf.metadata.num_row_groups):
+                cols = [c for c in ("id", "text", "lang") if c in pf.schema_arrow.names]
+                t = pf.read_row_group(i, columns=cols)
+                langs = t.column("lang").to_pylist() if "lang" in cols else [None] * t.num_rows
+                for doc_id, text, lang in zip(t.column("id").to_pylist(), t.column("text").to_pylist(), langs):
+                    if xxhash.xxh64_intdigest(doc_id.encode("utf-8"), seed=seed) < cut:
+                        picked.append((doc_id, text, lang))
+    picked.sort(key=lambda p: p[0])
+    return [p[1] for p in picked], [p[2] for p in picked]
+
+
+def train_embeddings(input_dir: str, output: str, dim: int = 64, max_docs: int = 20_000, seed: int = 0,
+                     params: dict | None = None) -> dict:
+    """``thresher train embeddings``: a static embedding model folder from a corpus sample (any
+    FileSystems paths; a remote output folder is written locally, then uploaded file by file).
+    ``params``: keyword arguments of ``filters.embedding.train_static_model`` (min_count,
+    hashed_dim, window, max_vocab, max_doc_tokens, sif_a, semantic_scale)."""
+    import os
+    import tempfile
+
+    from filters.embedding import train_static_model
+    from pipeline import fs
+    allowed = {"min_count", "hashed_dim", "window", "max_vocab", "max_doc_tokens", "sif_a", "semantic_scale",
+               "min_lang_docs"}
+    unknown = sorted(set(params or {}) - allowed)
+    if unknown:
+        raise ValueError(f"unknown --param {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
+    texts, langs = sample_annotated(input_dir, max_docs, seed)
+    kwargs = dict(params or {}, dim=dim, langs=langs, seed=seed)
+    if not fs.is_remote(output):
+        return train_static_model(texts, output, **kwargs)
+    with tempfile.TemporaryDirectory() as tmp:
+        meta = train_static_model(texts, tmp, **kwargs)
+        for name in sorted(os.listdir(tmp)):
+            with open(os.path.join(tmp, name), "rb") as f:
+                fs.write_bytes(output.rstrip("/") + "/" + name, f.read())
+    return meta
+
+
 def on_any_filesystem(train_fn, inputs: list[str | None], output: str, *args, **kwargs) -> dict:
     """Run ``train_fn(*local inputs, local output, ...)`` for inputs and an output on any Beam
     FileSystems path: remote inputs are copied to the local cache, a remote model (and its

@@ -154,8 +154,41 @@ MANIFEST_INDEX = _schema("manifest_index", [
     pa.field("tokens", pa.int64(), nullable=False),
 ])
 
+# Optional columns and tables, present only when dense embeddings are configured (issue 18); outputs
+# of runs without them keep the schemas above, byte for byte.
+EMBEDDING_FIELD = pa.field("embedding", pa.list_(pa.float16()))   # unit vector of the document; null: no
+                                                                  # known token. Dimension in the metadata
+SEMANTIC_CLUSTER_FIELDS = [
+    pa.field("semantic_cluster_id", pa.string()),        # smallest id of the embedding-LSH component
+    pa.field("semantic_cluster_size", pa.int64()),
+    pa.field("semantic_representative_id", pa.string()),  # the id kept for the semantic cluster
+]
+
+# Topic assignment: one row per document with an embedding (spherical k-means per language).
+TOPICS = _schema("topics", [
+    pa.field("id", pa.string(), nullable=False),
+    pa.field("topic_id", pa.string()),                  # "<lang>:<k>"
+    pa.field("topic_distance", pa.float32()),           # 1 - cosine to the topic centroid
+])
+
+
+def with_embedding(schema: pa.Schema, dim: int, model_id: str) -> pa.Schema:
+    """``schema`` plus the ``embedding`` column, its dimension and model recorded in the metadata."""
+    meta = dict(schema.metadata or {})
+    meta.update({b"thresher.embedding_dim": str(dim).encode(), b"thresher.embedding_model": model_id.encode()})
+    return schema.append(EMBEDDING_FIELD).with_metadata(meta)
+
+
+def with_semantic_clusters(schema: pa.Schema) -> pa.Schema:
+    """The clusters schema plus the semantic cluster columns."""
+    for f in SEMANTIC_CLUSTER_FIELDS:
+        schema = schema.append(f)
+    return schema
+
+
 _BY_NAME = {s.metadata[b"thresher.table"].decode(): s for s in
-            (DOCUMENTS, REJECTED, ERRORS, ANNOTATED, CLUSTERS, REPEATS, SIGNATURES, CURATED, MANIFEST_INDEX)}
+            (DOCUMENTS, REJECTED, ERRORS, ANNOTATED, CLUSTERS, REPEATS, SIGNATURES, CURATED, MANIFEST_INDEX,
+              TOPICS)}
 
 
 def schema_by_name(name: str) -> pa.Schema:
