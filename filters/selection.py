@@ -6,6 +6,11 @@ Rules in order; the first that fails names the rejection reason:
   lang_und, lang_not_selected, lang_score_low   language (per-language minimum scores)
   duplicate                                     dedup policy ``representatives`` (``downweight``
                                                 multiplies a non-representative's weight instead)
+  semantic_duplicate                            dedup policy ``semantic_representatives``: MinHash
+                                                duplicates go as above, then only the representative
+                                                of each semantic (embedding) cluster is kept;
+                                                ``semantic_downweight`` keeps the semantic cluster and
+                                                multiplies each member's weight by size**-exponent
   url_blocked                                   URL list category (``url_block_categories``)
   badwords, toxic                               safety policy ``drop`` (``downweight`` multiplies
                                                 the document weight instead; ``keep`` ignores)
@@ -39,7 +44,9 @@ class SelectionConfig:
     lang_min_score: dict[str, float] = field(default_factory=dict)     # per-language overrides
     min_quality: float = 0.3
     lang_min_quality: dict[str, float] = field(default_factory=dict)   # per-language overrides
-    dedup_policy: str = "representatives"            # representatives | downweight | keep
+    dedup_policy: str = "representatives"            # representatives | downweight | keep |
+                                                     # semantic_representatives | semantic_downweight
+    semantic_downweight_exponent: float = 1.0        # semantic_downweight: weight x semantic_cluster_size**-this
     url_block_categories: Optional[tuple[str, ...]] = None   # None: every blocking category
     badword_policy: str = "drop"                     # drop | downweight | keep
     badword_min_score: float = 2.0                   # badword_score (weighted distinct entries) that flags a doc
@@ -56,7 +63,8 @@ class SelectionConfig:
     min_chars: int = 50                              # reject when less text than this is left
 
     def __post_init__(self):
-        for name, allowed in (("dedup_policy", ("representatives", "downweight", "keep")),
+        for name, allowed in (("dedup_policy", ("representatives", "downweight", "keep", "semantic_representatives",
+                                                "semantic_downweight")),
                               ("badword_policy", ("drop", "downweight", "keep")),
                               ("toxicity_policy", ("drop", "downweight", "keep")),
                               ("pii_policy", ("redact", "drop", "keep"))):
@@ -66,6 +74,8 @@ class SelectionConfig:
                      "cut_sentence_below", "cut_paragraph_below"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1]; got {getattr(self, name)!r}")
+        if self.semantic_downweight_exponent < 0:
+            raise ValueError("semantic_downweight_exponent must be >= 0")
         if self.cut_repeated_min_docs < 0 or self.min_chars < 0 or self.badword_min_distinct < 1 or \
                 self.badword_min_score <= 0:
             raise ValueError("cut_repeated_min_docs and min_chars must be >= 0, badword_min_distinct >= 1, "
@@ -109,13 +119,22 @@ def select(doc: dict, cluster: Optional[dict], repeats: Optional[dict], cfg: Sel
     weight, actions = 1.0, []
     if cluster is not None and cluster.get("cluster_size", 1) > 1:
         if not cluster.get("is_representative", True):
-            if cfg.dedup_policy == "representatives":
+            if cfg.dedup_policy in ("representatives", "semantic_representatives", "semantic_downweight"):
                 kept = cluster.get("representative_id") or cluster.get("cluster_id")
                 return _reject("duplicate", f"{cluster.get('match')} duplicate of {kept} "
                                             f"(cluster of {cluster.get('cluster_size')})")
             if cfg.dedup_policy == "downweight":
                 weight *= cfg.downweight_factor
                 actions.append("downweight:duplicate")
+    semantic_size = (cluster or {}).get("semantic_cluster_size") or 1
+    if semantic_size > 1:
+        if cfg.dedup_policy == "semantic_representatives" and \
+                cluster.get("semantic_representative_id") not in (None, doc.get("id")):
+            return _reject("semantic_duplicate", f"semantic duplicate of {cluster['semantic_representative_id']} "
+                                                 f"(cluster of {semantic_size})")
+        if cfg.dedup_policy == "semantic_downweight" and cfg.semantic_downweight_exponent > 0:
+            weight *= semantic_size ** -cfg.semantic_downweight_exponent
+            actions.append("downweight:semantic_cluster")
     category = doc.get("url_category")
     if category and (cfg.url_block_categories is None or category in cfg.url_block_categories):
         return _reject("url_blocked", category)

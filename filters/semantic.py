@@ -65,7 +65,7 @@ class TopicConfig:
     sample_per_lang: documents per language the centroids are fitted on (chosen by a hash of id
     and seed, so the same ones every run). min_docs: languages with fewer sampled documents get
     one topic. summary_terms / summary_docs: top terms and nearest documents per topic in the stats."""
-    k: int = -1
+    k: int = 0
     max_k: int = 64
     sample_per_lang: int = 5000
     min_docs: int = 20
@@ -209,7 +209,8 @@ def assign(vectors: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.n
 def top_terms(docs_tokens: list[list[str]], labels: np.ndarray, k: int, n_terms: int = 8,
               min_count: int = 3) -> list[list[str]]:
     """Per topic, the tokens most over-represented in its documents against all documents
-    (document frequency ratio, smoothed), tokens of one character or digits only skipped."""
+    (document frequency ratio, smoothed, times log count), skipping digits, one-letter Latin
+    tokens and tokens in more than a third of all documents (function words)."""
     from collections import Counter
     overall, per = Counter(), [Counter() for _ in range(k)]
     for toks, lab in zip(docs_tokens, labels.tolist()):
@@ -222,7 +223,7 @@ def top_terms(docs_tokens: list[list[str]], labels: np.ndarray, k: int, n_terms:
     for t in range(k):
         scored = []
         for tok, c in per[t].items():
-            if c < min_count:
+            if c < min_count or overall[tok] > n_all / 3:
                 continue
             lift = (c / max(1, sizes[t])) / ((overall[tok] + 1) / (n_all + 1))
             scored.append((-lift * math.log1p(c), tok))

@@ -33,7 +33,7 @@ from pipeline.beam_io import (Counters, WriteStats, WriteTable, shard_of, table_
 from pipeline.components import ConnectedComponents
 from pipeline.config import Config
 from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, read_stage_json, run_stage
-from schemas import CLUSTERS, ERRORS, REJECTED, REPEATS, SIGNATURES
+from schemas import CLUSTERS, ERRORS, REJECTED, REPEATS, SIGNATURES, with_semantic_clusters
 from pipeline.fs import FileDoFn
 
 STAGE = "dedup"
@@ -52,9 +52,11 @@ class ExtractFeatures(FileDoFn):
     pickled blob per (row group, partition): the shuffle moves a few bytes per entry and the
     per-element and decoding costs are paid once per batch."""
 
-    def __init__(self, config: Config, parts: "DedupPartitions", signatures_dir: str, metadata: dict):
+    def __init__(self, config: Config, parts: "DedupPartitions", signatures_dir: str, metadata: dict,
+                 semantic_parts: int = 0, topics: bool = False):
         self.cfg = config.dedup
         self.parts = parts
+        self.semantic_parts, self.topics = semantic_parts, topics   # embedding outputs (0/False: off)
         self.signatures_dir, self.metadata = signatures_dir, metadata
         self.hasher = None
         self.counters = Counters(STAGE)
@@ -73,6 +75,8 @@ class ExtractFeatures(FileDoFn):
         with FileSystems.open(item.path) as stream:
             pf = pq.ParquetFile(stream)
             names = [c for c in _COLUMNS if c in pf.schema_arrow.names]
+            if (self.semantic_parts or self.topics) and "embedding" in pf.schema_arrow.names:
+                names.append("embedding")
             table = pf.read_row_group(item.index, columns=names)
         ids = table.column("id").to_pylist()
         texts = table.column("text").to_pylist()
@@ -118,9 +122,24 @@ class ExtractFeatures(FileDoFn):
 
         if self.cfg.repetition:
             yield from self._units(ids, features)
+        if "embedding" in names:
+            yield from self._embeddings(ids, langs, texts, table.column("embedding"), n)
         self._count("docs", n)
         note_progress(STAGE, n)
         yield beam.pvalue.TaggedOutput("stats", dict(self.stats))
+
+    def _embeddings(self, ids, langs, texts, column, n):
+        """Semantic LSH band batches ('sembands') and topic sample offers ('topicoffers')."""
+        from pipeline import semantic
+        vectors, mask = semantic.embedding_matrix(column, n)
+        self._count("docs_with_embedding", int(mask.sum()))
+        if self.semantic_parts:
+            for part, blob in semantic.semantic_band_batches(ids, vectors, mask, self.cfg.semantic,
+                                                             self.semantic_parts, pack):
+                yield beam.pvalue.TaggedOutput("sembands", (part, blob))
+        if self.topics:
+            for offer in semantic.topic_offers(ids, langs, texts, vectors, mask, self.cfg.topics.seed):
+                yield beam.pvalue.TaggedOutput("topicoffers", offer)
 
     def _units(self, ids, features):
         """Paragraph and sentence hashes of the row group -> ('units', (partition, packed UnitBatch))."""
@@ -525,18 +544,31 @@ def finalize_dedup_stats(acc: dict) -> dict:
     return stats
 
 
+def has_embeddings(items: list[RowGroup]) -> bool:
+    """Whether the input's docs carry the ``embedding`` column (first file's footer)."""
+    if not items:
+        return False
+    with FileSystems.open(items[0].path) as stream:
+        return "embedding" in pq.ParquetFile(stream).schema_arrow.names
+
+
 def build_dedup(pipeline, items: list[RowGroup], output: str, config: Config) -> None:
     cfg = config.dedup
     meta = table_metadata(STAGE, config.hash())
     shards = max(1, len(items) // 4)
     docs = sum(item.rows for item in items)
     parts = DedupPartitions(docs, shards, cfg.minhash.bands, cfg.minhash.num_perm)
+    embedded = has_embeddings(items)
+    semantic_on = embedded and cfg.semantic.threshold is not None
+    topics_on = embedded and cfg.topics.enabled
+    semantic_parts = partitions_for(docs * cfg.semantic.params[0], 64 + 2 * 256) if semantic_on else 0
+    extra_tags = (("sembands",) if semantic_on else ()) + (("topicoffers",) if topics_on else ())
     feats = (pipeline
              | "ListRowGroups" >> beam.Create(items)
              | "SpreadRowGroups" >> beam.Reshuffle()
              | "ExtractFeatures" >> beam.ParDo(ExtractFeatures(config, parts, FileSystems.join(output, "signatures"),
-                                                               meta))
-             .with_outputs("exact", "bands", "units", "stats", main="info"))
+                                                               meta, semantic_parts, topics_on))
+             .with_outputs("exact", "bands", "units", "stats", *extra_tags, main="info"))
 
     exact = (feats.exact | "GroupByDocHash" >> beam.GroupByKey()
              | "ExactEdges" >> beam.ParDo(ExactEdges()).with_outputs("stats", main="edges"))
@@ -557,7 +589,26 @@ def build_dedup(pipeline, items: list[RowGroup], output: str, config: Config) ->
                  | "GroupByCluster" >> beam.GroupByKey()
                  | "ChooseRepresentatives" >> beam.Map(_choose_cluster, policy))
     clusters = (split.singles, clustered) | "AllClusterRows" >> beam.Flatten()
-    clusters | "WriteClusters" >> WriteTable(FileSystems.join(output, "clusters"), CLUSTERS, n_shards,
+    schema = CLUSTERS
+    extra_stats = []
+    if semantic_on:
+        from pipeline.semantic import AddSemanticColumns, SemanticBucketEdges, _semantic_stats
+        sem = (feats.sembands | "GroupBySemanticBand" >> beam.GroupByKey()
+               | "SemanticBucketEdges" >> beam.ParDo(SemanticBucketEdges(cfg.semantic.threshold,
+                                                                         cfg.semantic.max_bucket_size, unpack,
+                                                                         local_stars, _runs))
+               .with_outputs("stats", main="edges"))
+        sem_labels = sem.edges | "SemanticComponents" >> ConnectedComponents(max_rounds=cfg.max_cc_rounds)
+        clusters = (clusters, sem_labels) | "SemanticClusters" >> AddSemanticColumns(n_shards)
+        schema = with_semantic_clusters(CLUSTERS)
+        extra_stats += [sem.stats, clusters | "SemanticStats" >> beam.Map(_semantic_stats)]
+    if topics_on:
+        from pipeline.semantic import Topics
+        topic_items = pipeline | "ListTopicRowGroups" >> beam.Create(items)
+        extra_stats.append((feats.topicoffers, topic_items)
+                           | "Topics" >> Topics(cfg.topics, FileSystems.join(output, "topics"),
+                                                FileSystems.join(output, "stats", "topics.json"), meta))
+    clusters | "WriteClusters" >> WriteTable(FileSystems.join(output, "clusters"), schema, n_shards,
                                              table="clusters", metadata=meta, batched=True)
     cluster_stats = clusters | "ClusterStats" >> beam.Map(_cluster_stats)
 
@@ -568,17 +619,21 @@ def build_dedup(pipeline, items: list[RowGroup], output: str, config: Config) ->
                     | "GroupRepeatsByShard" >> beam.GroupByKey()
                     | "WriteRepeats" >> beam.ParDo(WriteRepeatShard(FileSystems.join(output, "repeats"), n_shards,
                                                                     meta)))
-    ((feats.stats, exact.stats, near.stats, cluster_stats, repeat_stats) | "AllDedupStats" >> beam.Flatten()
+    extra = {"stage": STAGE, "config_hash": config.hash(),
+             "minhash": {"num_perm": cfg.minhash.num_perm, "bands": cfg.minhash.bands, "rows": cfg.minhash.rows}}
+    if semantic_on:
+        bands, rows = cfg.semantic.params
+        extra["semantic_lsh"] = {"threshold": cfg.semantic.threshold, "bands": bands, "rows": rows}
+    ((feats.stats, exact.stats, near.stats, cluster_stats, repeat_stats, *extra_stats)
+     | "AllDedupStats" >> beam.Flatten()
      | "DedupStats" >> WriteStats(FileSystems.join(output, "stats", "dedup.json"), finalize_dedup_stats,
-                                  extra={"stage": STAGE, "config_hash": config.hash(),
-                                         "minhash": {"num_perm": cfg.minhash.num_perm, "bands": cfg.minhash.bands,
-                                                     "rows": cfg.minhash.rows}}))
+                                  extra=extra))
 
 
 def run_dedup(input_dir: str, output: str, config: Config, options) -> dict:
     """Dedup the documents of ``input_dir``/docs into ``output``; returns the stats."""
     items = list_row_groups(input_dir)
-    for sub in ("clusters", "repeats", "signatures", "rejected", "errors", "stats"):
+    for sub in ("clusters", "repeats", "signatures", "rejected", "errors", "stats", "topics"):
         clear_dir(FileSystems.join(output, sub))
     marker = {"config_hash": config.hash(), "input": input_dir,
               "input_fingerprint": fingerprint(match_inputs([FileSystems.join(input_dir, "docs", "*.parquet")]))}

@@ -1,0 +1,93 @@
+"""filters/semantic.py (LSH parameters, band keys, pairs, spherical k-means, top terms) and the
+semantic dedup policies of filters/selection.py."""
+import numpy as np
+import pytest
+
+from filters.selection import SelectionConfig, select
+from filters.semantic import (SemanticDedupConfig, TopicConfig, assign, auto_k, band_keys, candidate_probability,
+                              hyperplanes, lsh_params, similar_pairs, spherical_kmeans, top_terms)
+from tests.filters.test_selection import doc
+
+
+def _unit(x):
+    return x / np.linalg.norm(x, axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("threshold", [0.8, 0.9, 0.95])
+def test_lsh_params_follow_the_threshold(threshold):
+    bands, rows = lsh_params(threshold, 768, 12)
+    assert bands * rows <= 768 and rows >= 12
+    assert candidate_probability(min(1.0, threshold + 0.04), bands, rows) > 0.9
+    assert candidate_probability(threshold - 0.3, bands, rows) < 0.15
+    assert candidate_probability(0.0, bands, rows) < 0.01
+    assert SemanticDedupConfig(threshold=threshold).params == (bands, rows)
+    assert SemanticDedupConfig(bands=4, rows=8).params == (4, 8)
+    with pytest.raises(ValueError):
+        SemanticDedupConfig(bands=4)
+
+
+def test_band_keys_collide_for_close_vectors_only():
+    rng = np.random.default_rng(3)
+    base = _unit(rng.standard_normal((50, 32)).astype(np.float32))
+    close = _unit(base + 0.05 * rng.standard_normal(base.shape).astype(np.float32))
+    planes = hyperplanes(32, 10 * 12, seed=7)
+    assert np.array_equal(planes, hyperplanes(32, 120, seed=7))
+    ka, kb = band_keys(base, planes, 10, 12), band_keys(close, planes, 10, 12)
+    assert ka.shape == (50, 10)
+    shared = (ka == kb).any(axis=1)
+    assert shared.mean() > 0.9
+    # unrelated vectors rarely share a bucket (random pairs: about 10 * 2**-12 each)
+    pairs_sharing = sum(bool(np.isin(ka[i], ka[j]).any()) for i in range(50) for j in range(i + 1, 50))
+    assert pairs_sharing < 0.02 * 50 * 49 / 2
+    same = np.repeat(base[:1], 2, axis=0)
+    assert np.array_equal(*band_keys(same, planes, 10, 12))
+
+
+def test_similar_pairs():
+    v = _unit(np.array([[1, 0], [0.99, 0.1], [0, 1]], dtype=np.float32))
+    assert similar_pairs(v, 0.95) == [(0, 1)]
+    assert similar_pairs(v[:1], 0.5) == []
+
+
+def test_spherical_kmeans_finds_planted_directions_deterministically():
+    rng = np.random.default_rng(0)
+    centres = _unit(rng.standard_normal((3, 16)))
+    labels = np.repeat([0, 1, 2], 40)
+    x = _unit(centres[labels] + 0.3 * rng.standard_normal((120, 16)))
+    c1 = spherical_kmeans(x, 3, seed=5)
+    assert np.array_equal(c1, spherical_kmeans(x, 3, seed=5))
+    pred, dist = assign(x, c1)
+    # each planted group maps to one cluster
+    assert all(len(set(pred[labels == g].tolist())) == 1 for g in range(3))
+    assert len(set(pred.tolist())) == 3 and (dist >= -1e-6).all() and (dist < 1).all()
+    assert spherical_kmeans(x[:2], 5).shape[0] <= 2
+
+
+def test_auto_k_and_top_terms():
+    cfg = TopicConfig()
+    assert auto_k(10, cfg) == 2 and auto_k(5000, cfg) == 10 and auto_k(10 ** 7, cfg) == cfg.max_k
+    assert auto_k(100, TopicConfig(k=7)) == 7 and not TopicConfig(k=-1).enabled
+    docs = [["river", "boat", "the"]] * 4 + [["goal", "match", "the"]] * 4 + [["vote", "law", "the"]] * 4
+    terms = top_terms(docs, np.array([0] * 4 + [1] * 4 + [2] * 4), 3, n_terms=2, min_count=2)
+    assert [set(t) for t in terms] == [{"river", "boat"}, {"goal", "match"}, {"vote", "law"}]   # never "the"
+
+
+def test_semantic_dedup_policies():
+    base = {"cluster_id": "a", "cluster_size": 1, "is_representative": True, "representative_id": "b"}
+    member = dict(base, semantic_cluster_id="a", semantic_cluster_size=4, semantic_representative_id="a")
+    d = doc(id="b")
+    cfg = SelectionConfig(min_chars=10)
+    assert select(d, member, None, cfg).weight_factor == 1.0           # default: MinHash only
+    rej = select(d, member, None, SelectionConfig(min_chars=10, dedup_policy="semantic_representatives"))
+    assert not rej.keep and rej.reason == "semantic_duplicate"
+    kept = select(doc(id="a"), member, None, SelectionConfig(min_chars=10, dedup_policy="semantic_representatives"))
+    assert kept.keep
+    down = select(d, member, None, SelectionConfig(min_chars=10, dedup_policy="semantic_downweight"))
+    assert down.keep and down.weight_factor == pytest.approx(0.25) and "downweight:semantic_cluster" in down.actions
+    half = SelectionConfig(min_chars=10, dedup_policy="semantic_downweight", semantic_downweight_exponent=0.5)
+    assert select(d, member, None, half).weight_factor == pytest.approx(0.5)
+    # a MinHash duplicate is still rejected under the semantic policies
+    dup = dict(member, cluster_size=2, is_representative=False)
+    assert select(d, dup, None, SelectionConfig(min_chars=10, dedup_policy="semantic_downweight")).reason == "duplicate"
+    with pytest.raises(ValueError):
+        SelectionConfig(semantic_downweight_exponent=-1)
