@@ -250,6 +250,9 @@ class MixtureConfig:
     max_epochs: float = 4.0                                 # cap on epochs of any bucket (inf: no cap)
     token_budget: int | None = None                         # tokens of one pass; None: natural size
     seed: int = 0
+    topic_cap: float | None = None                          # max document share of one topic in its language
+                                                            # (topics from dedup's embeddings); None: no cap
+    topic_size_exponent: float = 0.0                        # document weight x (topic size / mean size) ** -this
 
     def __post_init__(self):
         def real(name, v):
@@ -280,6 +283,10 @@ class MixtureConfig:
             v = real(name, getattr(self, name))
             if not 0.0 <= v < math.inf:
                 raise ValueError(f"mixture.{name} = {v} must be finite and >= 0")
+        if self.topic_cap is not None and not 0.0 < real("topic_cap", self.topic_cap) < 1.0:
+            raise ValueError(f"mixture.topic_cap = {self.topic_cap} must be in (0, 1) or None")
+        if not 0.0 <= real("topic_size_exponent", self.topic_size_exponent) < math.inf:
+            raise ValueError(f"mixture.topic_size_exponent = {self.topic_size_exponent} must be finite and >= 0")
         if not real("max_epochs", self.max_epochs) > 0:
             raise ValueError(f"mixture.max_epochs = {self.max_epochs} must be > 0")
         if self.token_budget is not None:
@@ -475,6 +482,36 @@ def doc_weights(quality_scores: Sequence[float | None], cluster_sizes: Sequence[
     cs = np.where(np.isfinite(cs) & (cs >= 1.0), cs, 1.0)
     w = np.power(q, config.quality_exponent) / np.power(cs, config.cluster_size_exponent)
     return w.tolist()
+
+
+def topic_weight(share: float, size: float, mean_size: float, config: MixtureConfig) -> float:
+    """Weight factor of a document in a topic holding ``share`` of its language's documents
+    (``size`` documents; ``mean_size`` the mean over the language's topics):
+    ``(size / mean_size) ** -topic_size_exponent``, and when ``share`` exceeds ``topic_cap`` the
+    factor ``cap (1 - share) / (share (1 - cap))`` that brings the topic's weighted share down to
+    the cap exactly when the other topics keep weight 1 (the topic weights are relative inside a
+    bucket: bucket targets do not change). A language's only topic (share 1) is never capped."""
+    factor = 1.0
+    if config.topic_size_exponent and size > 0 and mean_size > 0:
+        factor *= (size / mean_size) ** -config.topic_size_exponent
+    cap = config.topic_cap
+    if cap is not None and cap < share < 1.0:
+        factor *= cap * (1.0 - share) / (share * (1.0 - cap))
+    return factor
+
+
+def topic_table(sizes: Mapping[str, int], cutoffs: Mapping[str, float] | None = None) -> dict:
+    """{topic id "<lang>:<k>": count} -> {topic: {"size", "share" (of its language), "mean_size"
+    (of its language's topics), "cutoff" (pruning distance, when given)}}."""
+    by_lang: dict = {}
+    for topic, n in sizes.items():
+        by_lang.setdefault(topic.rsplit(":", 1)[0], []).append(n)
+    out = {}
+    for topic, n in sizes.items():
+        lang_sizes = by_lang[topic.rsplit(":", 1)[0]]
+        out[topic] = {"size": n, "share": n / sum(lang_sizes), "mean_size": sum(lang_sizes) / len(lang_sizes),
+                      "cutoff": (cutoffs or {}).get(topic)}
+    return out
 
 
 def doc_repeats(tokens: Sequence[int], weights: Sequence[float], bucket_target_tokens: float,

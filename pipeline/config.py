@@ -152,9 +152,22 @@ class ManifestConfig:
     mixture: MixtureConfig = field(default_factory=_default_mixture)
     tokenizer: Optional[str] = None           # tokenizer.json or SentencePiece .model; None: estimator
     shard_target_mb: int = 256                # characters per curated shard (sets shards per bucket)
+    prune_topic_above: Optional[float] = None  # D4-style pruning: in topics holding more than this share of
+                                              # their language's documents ...
+    prune_topic_frac: float = 0.0             # ... drop this fraction nearest the centroid (topic_prototype)
 
     def __post_init__(self):
         _positive("manifest.shard_target_mb", self.shard_target_mb)
+        if self.prune_topic_above is not None and not 0.0 <= self.prune_topic_above < 1.0:
+            raise ConfigError("manifest.prune_topic_above must be in [0, 1) or null")
+        if not 0.0 <= self.prune_topic_frac < 1.0:
+            raise ConfigError("manifest.prune_topic_frac must be in [0, 1)")
+
+    @property
+    def uses_topics(self) -> bool:
+        m = self.mixture
+        return m.topic_cap is not None or m.topic_size_exponent > 0 or \
+            (self.prune_topic_above is not None and self.prune_topic_frac > 0)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.pvalue import AsSingleton
 
-from filters.sampling import BucketStats, InfeasibleMixture, doc_weights, estimate_tokens, plan_buckets
+from filters.sampling import (BucketStats, InfeasibleMixture, doc_weights, estimate_tokens, plan_buckets, topic_table,
+                              topic_weight)
 from filters.selection import select
 from pipeline.annotate import list_row_groups
 from pipeline.beam_io import (ROWS_PER_GROUP, Counters, WriteStats, WriteTable, merge_counts_into, shard_of,
@@ -118,8 +119,8 @@ def route_dedup_rows(element):
     for blob in grouped["where"]:
         where.update(pickle.loads(blob))
     by_group: dict[int, dict] = {}
-    for kind, slot in (("cluster", 0), ("repeats", 1)):
-        for blob in grouped[kind]:
+    for kind, slot in (("cluster", 0), ("repeats", 1), ("topic", 2)):
+        for blob in grouped.get(kind, ()):
             for doc_id, row in pickle.loads(blob):
                 number = where.get(doc_id)
                 if number is None:
@@ -127,7 +128,7 @@ def route_dedup_rows(element):
                         "stage": STAGE, "source_file": f"dedup/{kind}", "position": -1,
                         "reason": "orphan_dedup_row", "detail": doc_id, "excerpt": ""})
                     continue
-                entry = by_group.setdefault(number, {}).setdefault(doc_id, [None, None])
+                entry = by_group.setdefault(number, {}).setdefault(doc_id, [None, None, None])
                 entry[slot] = row
     for number in sorted(by_group):
         yield number, pack(by_group[number])
@@ -143,6 +144,7 @@ class SelectRowGroup(FileDoFn):
     def __init__(self, config: Config, temp_dir: str, metadata: dict):
         self.cfg = config.manifest
         self.temp_dir, self.metadata = temp_dir, metadata
+        self.topics = {}
         self.counter = None
         self.counters = Counters(STAGE)
 
@@ -153,8 +155,9 @@ class SelectRowGroup(FileDoFn):
             from pipeline.fs import local_copy
             self.counter = load_token_counter(local_copy(self.cfg.tokenizer))
 
-    def process(self, element):
+    def process(self, element, topics=None):
         number, grouped = element
+        self.topics = topics or {}
         items = list(grouped["item"])
         if not items:
             return
@@ -169,8 +172,8 @@ class SelectRowGroup(FileDoFn):
         stats: dict = {}
         rejected, kept = [], {}
         for doc in docs:
-            cluster, repeats = dedup.get(doc["id"], (None, None))
-            record, doc_stats, rejection = self._select(doc, cluster, repeats)
+            cluster, repeats, topic = dedup.get(doc["id"], (None, None, None))
+            record, doc_stats, rejection = self._select(doc, cluster, repeats, topic)
             merge_counts_into(stats, doc_stats)
             if record is None:
                 rejected.append(rejection)
@@ -191,7 +194,7 @@ class SelectRowGroup(FileDoFn):
             yield beam.pvalue.TaggedOutput("rejected", rejected)
         yield beam.pvalue.TaggedOutput("stats", stats)
 
-    def _select(self, doc, cluster, repeats):
+    def _select(self, doc, cluster, repeats, topic=None):
         """One document -> (curated record or None, stats dict, rejected row or None)."""
         doc_id = doc["id"]
         lang, tier = doc.get("lang") or "und", doc.get("quality_tier") or "unknown"
@@ -199,6 +202,9 @@ class SelectRowGroup(FileDoFn):
         stats = {"records": 1, "lang_before": {lang: 1}, "tier_before": {tier: 1},
                  "chars_before": {lang: chars_in}}
         decision = select(doc, cluster, repeats, self.cfg.selection)
+        info = self.topics.get(topic["topic_id"]) if topic and self.topics else None
+        if decision.keep and info is not None:
+            decision = self._topic_policy(decision, topic, info)
         if not decision.keep:
             self.counters.inc(f"rejected_{decision.reason}")
             stats.update(rejected=1, rejected_by_reason={decision.reason: 1},
@@ -231,6 +237,38 @@ class SelectRowGroup(FileDoFn):
             "actions": decision.actions, "toxicity_score": doc.get("toxicity_score"),
         }
         return record, stats, None
+
+
+    def _topic_policy(self, decision, topic, info):
+        """D4-style pruning of near-centroid documents of over-represented topics, then the topic
+        weight factor (``filters.sampling.topic_weight``)."""
+        from filters.selection import Decision
+        cfg = self.cfg
+        if cfg.prune_topic_above is not None and cfg.prune_topic_frac > 0 and info["share"] > cfg.prune_topic_above \
+                and info.get("cutoff") is not None and topic["topic_distance"] <= info["cutoff"]:
+            return Decision(keep=False, reason="topic_prototype",
+                            detail=f"{topic['topic_id']} share {info['share']:.3f}, distance "
+                                   f"{topic['topic_distance']:.4f} <= {info['cutoff']:.4f}")
+        factor = topic_weight(info["share"], info["size"], info["mean_size"], cfg.mixture)
+        if factor != 1.0:
+            decision.weight_factor *= factor
+            decision.actions = list(decision.actions) + ["downweight:topic" if factor < 1 else "upweight:topic"]
+        return decision
+
+
+def _topic_rows(element):
+    """(partition, packed [(id, topics row)]) -> (topic_id, distance) for each row."""
+    _, blob = element
+    return [(row["topic_id"], row["topic_distance"]) for _, row in pickle.loads(blob)]
+
+
+def _topic_info(sizes: dict, cutoffs: list, frac: float) -> dict:
+    """Topic sizes and (when pruning) the distance below which ``frac`` of a topic's documents lie,
+    from 101 approximate quantiles per topic."""
+    cut = {}
+    for topic, qs in cutoffs:
+        cut[topic] = qs[min(len(qs) - 1, int(round(frac * (len(qs) - 1))))]
+    return topic_table(sizes, cut)
 
 
 class _SumBucket(beam.CombineFn):
@@ -412,10 +450,12 @@ def finalize_manifest_stats(acc: dict) -> dict:
     return stats
 
 
-def list_manifest_inputs(annotated: str, dedup: str) -> tuple[list, dict]:
-    """Row groups of the annotated docs and of the dedup clusters/repeats tables (footers only)."""
+def list_manifest_inputs(annotated: str, dedup: str, topics: bool = False) -> tuple[list, dict]:
+    """Row groups of the annotated docs and of the dedup clusters/repeats (and topics) tables
+    (footers only)."""
+    kinds = ("clusters", "repeats") + (("topics",) if topics else ())
     return list_row_groups(annotated), {kind: list_row_groups(FileSystems.join(dedup, kind, "*.parquet"))
-                                        for kind in ("clusters", "repeats")}
+                                        for kind in kinds}
 
 
 def build_manifest(pipeline, groups: list, dedup_groups: dict, output: str, config: Config, extra: dict) -> None:
@@ -431,12 +471,30 @@ def build_manifest(pipeline, groups: list, dedup_groups: dict, output: str, conf
         dedup_rows[kind] = (pipeline
                             | f"List{label}RowGroups" >> beam.Create(dedup_groups[kind])
                             | f"Read{label}" >> beam.ParDo(ReadDedupRows(partitions)))
-    routed = ({"where": where, "cluster": dedup_rows["clusters"], "repeats": dedup_rows["repeats"]}
+    joined = {"where": where, "cluster": dedup_rows["clusters"], "repeats": dedup_rows["repeats"]}
+    side = []
+    if "topics" in dedup_groups:
+        topic_rows = (pipeline | "ListTopicsRowGroups" >> beam.Create(dedup_groups["topics"])
+                      | "ReadTopics" >> beam.ParDo(ReadDedupRows(partitions)))
+        joined["topic"] = topic_rows
+        pairs = topic_rows | "TopicDistances" >> beam.FlatMap(_topic_rows)
+        sizes = (pairs | "TopicOnes" >> beam.Map(lambda kv: (kv[0], 1)) | "TopicSizes" >> beam.CombinePerKey(sum)
+                 | "TopicSizeDict" >> beam.combiners.ToDict())
+        frac = config.manifest.prune_topic_frac
+        if config.manifest.prune_topic_above is not None and frac > 0:
+            cutoffs = pairs | "TopicDistanceQuantiles" >> beam.ApproximateQuantiles.PerKey(101)
+        else:
+            cutoffs = pipeline | "NoTopicCutoffs" >> beam.Create([])
+        info = (pipeline | "TopicInfoOnce" >> beam.Create([None])
+                | "TopicInfo" >> beam.Map(lambda _, s, c, f: _topic_info(s, c, f), AsSingleton(sizes, default_value={}),
+                                          beam.pvalue.AsList(cutoffs), frac))
+        side = [AsSingleton(info)]
+    routed = (joined
               | "JoinDedupById" >> beam.CoGroupByKey()
               | "RouteToRowGroups" >> beam.FlatMap(route_dedup_rows).with_outputs("errors", main="routed"))
     selected = ({"item": items, "dedup": routed.routed}
                 | "JoinRowGroups" >> beam.CoGroupByKey()
-                | "Select" >> beam.ParDo(SelectRowGroup(config, FileSystems.join(output, "_tmp"), meta))
+                | "Select" >> beam.ParDo(SelectRowGroup(config, FileSystems.join(output, "_tmp"), meta), *side)
                 .with_outputs("rejected", "stats", main="spills"))
     plan = (selected.spills | "BucketTotals" >> beam.Map(lambda kv: (kv[0], kv[1][1]))
             | "SumBuckets" >> beam.CombinePerKey(_SumBucket())
@@ -465,8 +523,9 @@ def build_manifest(pipeline, groups: list, dedup_groups: dict, output: str, conf
 def run_manifest(annotated: str, dedup: str, output: str, config: Config, options) -> dict:
     """Select, cut, weight and write the manifest; returns the stats."""
     inputs = {}
-    for name, directory, table in (("annotated", annotated, "docs"), ("clusters", dedup, "clusters"),
-                                   ("repeats", dedup, "repeats")):
+    use_topics = config.manifest.uses_topics
+    tables = (("annotated", annotated, "docs"), ("clusters", dedup, "clusters"), ("repeats", dedup, "repeats"))
+    for name, directory, table in tables + ((("topics", dedup, "topics"),) if use_topics else ()):
         files = match_inputs([FileSystems.join(directory, table, "*.parquet")])
         inputs[name] = {"path": FileSystems.join(directory, table), "files": len(files),
                         "fingerprint": fingerprint(files)}
@@ -476,7 +535,7 @@ def run_manifest(annotated: str, dedup: str, output: str, config: Config, option
              "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     marker = {"config_hash": config.hash(), "input_fingerprint": fingerprint([], json.dumps(inputs, sort_keys=True))}
     try:
-        groups, dedup_groups = list_manifest_inputs(annotated, dedup)
+        groups, dedup_groups = list_manifest_inputs(annotated, dedup, use_topics)
         run_stage(STAGE, lambda p: build_manifest(p, groups, dedup_groups, output, config, extra), options, output,
                   marker)
     except Exception as exc:  # the mixture plan runs inside the job: surface its message plainly

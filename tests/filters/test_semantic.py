@@ -91,3 +91,17 @@ def test_semantic_dedup_policies():
     assert select(d, dup, None, SelectionConfig(min_chars=10, dedup_policy="semantic_downweight")).reason == "duplicate"
     with pytest.raises(ValueError):
         SelectionConfig(semantic_downweight_exponent=-1)
+
+
+def test_topic_weights_cap_a_share():
+    from filters.sampling import MixtureConfig, topic_table, topic_weight
+    table = topic_table({"en:0": 60, "en:1": 30, "en:2": 10, "de:0": 5}, {"en:0": 0.2})
+    assert table["en:0"]["share"] == 0.6 and table["de:0"]["share"] == 1.0 and table["en:0"]["cutoff"] == 0.2
+    cfg = MixtureConfig(topic_cap=0.3)
+    f = topic_weight(0.6, 60, 100 / 3, cfg)
+    assert (60 * f) / (60 * f + 40) == pytest.approx(0.3)            # capped share, others at weight 1
+    assert topic_weight(0.2, 20, 100 / 3, cfg) == 1.0 and topic_weight(1.0, 5, 5, cfg) == 1.0
+    power = MixtureConfig(topic_size_exponent=1.0)
+    assert topic_weight(0.6, 60, 30, power) == pytest.approx(0.5)
+    with pytest.raises(ValueError):
+        MixtureConfig(topic_cap=1.5)

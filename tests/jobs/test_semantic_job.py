@@ -108,3 +108,58 @@ def test_manifest_drops_semantic_duplicates(emb_stages):
     for r in rejected:
         if r["reason"] == "semantic_duplicate":
             assert rows[r["id"]]["semantic_representative_id"] != r["id"]
+
+
+def _weighted_topic_shares(manifest_dir, topics, lang):
+    index = pq.read_table(manifest_dir / "index").to_pylist()
+    totals = {}
+    for r in index:
+        t = topics.get(r["id"])
+        if t and t.startswith(lang + ":"):
+            totals[t] = totals.get(t, 0.0) + r["weight"]
+    s = sum(totals.values())
+    return {t: v / s for t, v in totals.items()}, {r["id"]: r["weight"] for r in index}
+
+
+def test_topic_cap_and_pruning(emb_stages, tmp_path):
+    topics = {r["id"]: r["topic_id"] for r in pq.read_table(emb_stages["dedup"] / "topics").to_pylist()}
+    summary = json.loads((emb_stages["dedup"] / "stats" / "topics.json").read_text())
+    en = {t: s["size"] for t, s in summary.items() if t.startswith("en:")}
+    big = max(en, key=en.get)
+    share = en[big] / sum(en.values())
+    second = sorted(en.values())[-2] / sum(en.values())
+    cap = round((share + second) / 2, 4)          # only the largest topic is above the cap
+    assert share > cap > second
+    base = emb_stages["manifest"]
+    capped = tmp_path / "capped"
+    cfg = tmp_path / "cap.yaml"
+    cfg.write_text(emb_stages["cfg"].read_text().replace("manifest:\n", f"manifest:\n  mixture:\n    topic_cap: {cap}\n"))
+    run_cli("manifest", "--annotated", emb_stages["annotate_emb"], "--dedup", emb_stages["dedup"], "--output", capped,
+            "--config", cfg)
+    before, w0 = _weighted_topic_shares(base, topics, "en")
+    after, w1 = _weighted_topic_shares(capped, topics, "en")
+    print("DEBUG", share, cap, before, after)
+    assert abs(after[big] - cap) < 0.08            # document-count cap, measured on weights of the kept ones
+    # documents of the other topics keep their weights; the big topic's all scale by one factor
+    assert w0.keys() == w1.keys()
+    ratios = {round(w1[i] / w0[i], 6) for i in w0 if topics.get(i) == big and w0[i] > 0}
+    assert ratios == {round(cap * (1 - share) / (share * (1 - cap)), 6)}
+    assert all(abs(w1[i] - w0[i]) < 1e-9 for i in w0 if topics.get(i, "").startswith("en:") and topics[i] != big)
+    single = [t for t, s in summary.items() if s["size"] and not any(
+        o != t and o.split(":")[0] == t.split(":")[0] for o in summary)]
+    assert single and all(abs(w1[i] - w0[i]) < 1e-9 for i in w0 if topics.get(i) in single)
+    # D4: the most central documents of topics above the share are dropped, and only those
+    pruned = tmp_path / "pruned"
+    cfg.write_text(emb_stages["cfg"].read_text().replace(
+        "manifest:\n", f"manifest:\n  prune_topic_above: {round(share - 0.01, 3)}\n  prune_topic_frac: 0.3\n"))
+    run_cli("manifest", "--annotated", emb_stages["annotate_emb"], "--dedup", emb_stages["dedup"], "--output", pruned,
+            "--config", cfg)
+    rejected = [r for r in pq.read_table(pruned / "rejected").to_pylist() if r["reason"] == "topic_prototype"]
+    assert rejected and all(topics[r["id"]] in {t for t, s in summary.items()
+                                                if s["size"] / sum(v["size"] for k, v in summary.items()
+                                                                   if k.split(":")[0] == t.split(":")[0]) > share - 0.01}
+                            for r in rejected)
+    dist = {r["id"]: r["topic_distance"] for r in pq.read_table(emb_stages["dedup"] / "topics").to_pylist()}
+    big_dists = sorted(d for i, d in dist.items() if topics[i] == big)
+    dropped = [dist[r["id"]] for r in rejected if topics[r["id"]] == big]
+    assert dropped and max(dropped) <= big_dists[int(0.4 * len(big_dists))]
