@@ -552,13 +552,14 @@ def has_embeddings(items: list[RowGroup]) -> bool:
         return "embedding" in pq.ParquetFile(stream).schema_arrow.names
 
 
-def build_dedup(pipeline, items: list[RowGroup], output: str, config: Config) -> None:
+def build_dedup(pipeline, items: list[RowGroup], output: str, config: Config, embedded: bool = False) -> None:
+    """The dedup graph; ``embedded``: the input has the ``embedding`` column (``has_embeddings``),
+    which adds the semantic-duplicate and topic steps."""
     cfg = config.dedup
     meta = table_metadata(STAGE, config.hash())
     shards = max(1, len(items) // 4)
     docs = sum(item.rows for item in items)
     parts = DedupPartitions(docs, shards, cfg.minhash.bands, cfg.minhash.num_perm)
-    embedded = has_embeddings(items)
     semantic_on = embedded and cfg.semantic.threshold is not None
     topics_on = embedded and cfg.topics.enabled
     semantic_parts = partitions_for(docs * cfg.semantic.params[0], 64 + 2 * 256) if semantic_on else 0
@@ -637,7 +638,8 @@ def run_dedup(input_dir: str, output: str, config: Config, options) -> dict:
         clear_dir(FileSystems.join(output, sub))
     marker = {"config_hash": config.hash(), "input": input_dir,
               "input_fingerprint": fingerprint(match_inputs([FileSystems.join(input_dir, "docs", "*.parquet")]))}
-    run_stage(STAGE, lambda p: build_dedup(p, items, output, config), options, output, marker)
+    embedded = has_embeddings(items)
+    run_stage(STAGE, lambda p: build_dedup(p, items, output, config, embedded), options, output, marker)
     meta = table_metadata(STAGE, config.hash())
     write_parquet(FileSystems.join(output, "rejected", "part-00000-of-00001.parquet"), [], REJECTED, meta)
     write_parquet(FileSystems.join(output, "errors", "part-00000-of-00001.parquet"), [], ERRORS, meta)

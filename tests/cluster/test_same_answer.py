@@ -80,3 +80,37 @@ def test_train_reads_and_writes_s3(cluster):
     model = TextClassifier(fs.local_copy(f"{base}/quality.ftz", sidecars=(".json",)))
     p_good, p_bad = model.predict_proba(["A well written paragraph about art.", "cheap pills click here"], "hq")
     assert p_good > p_bad
+
+
+def test_embeddings_semantic_clusters_and_topics_equal_local(cluster, runs, tmp_path):
+    """Issue 18 on the cluster shape: a model trained from the local run's annotate output and put on
+    s3://, then annotate (embedding column) -> dedup (semantic columns, topics/, stats/topics.json)
+    -> manifest with the topic cap, locally and on the cluster: the same tables and stats."""
+    local_out, _, s3_out, _ = runs
+    model = tmp_path / "model"
+    proc = cluster.thresher("train", "embeddings", "--input", f"{local_out}/annotate", "--output", model,
+                            "--dim", 32)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    base = f"s3://{cluster.prefix}/emb"
+    s3_model = cluster.upload(model, f"{base}/model")
+    config = (f"annotate:\n  embedding_model: {s3_model}\ndedup:\n  topics:\n    k: 3\n"
+              "manifest:\n  selection:\n    dedup_policy: semantic_representatives\n  mixture:\n    topic_cap: 0.4\n")
+    fs.write_bytes(f"{base}/config.yaml", config.encode())
+    outs = {"local": str(tmp_path / "out"), "s3": f"{base}/out"}
+    for where, out in outs.items():
+        flags = cluster.flags if where == "s3" else cluster.s3_flags
+        source = local_out if where == "local" else s3_out
+        for args in (("annotate", "--input", f"{source}/ingest", "--output", f"{out}/annotate"),
+                     ("dedup", "--input", f"{out}/annotate", "--output", f"{out}/dedup"),
+                     ("manifest", "--annotated", f"{out}/annotate", "--dedup", f"{out}/dedup",
+                      "--output", f"{out}/manifest")):
+            proc = cluster.thresher(*args, "--config", f"{base}/config.yaml", *flags)
+            assert proc.returncode == 0, proc.stderr[-3000:]
+    a, b = snapshot(outs["local"], [local_out]), snapshot(outs["s3"], [s3_out])
+    for k in list(a) + list(b):          # the input paths differ by design (local vs s3 ingest)
+        if k.endswith("_STAGE_COMPLETE.json"):
+            a.pop(k, None)
+            b.pop(k, None)
+    assert any(k.startswith("dedup/topics/") for k in a) and "dedup/stats/topics.json" in a
+    assert any("semantic_cluster_id" in r for k in a if k.startswith("dedup/clusters/") for r in a[k])
+    assert differences(a, b) == []
