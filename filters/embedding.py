@@ -3,15 +3,15 @@ L2-normalised per document (or per span). No Beam import; numpy in, numpy out.
 
 Two model sources behind one ``Embedder`` interface, both a folder:
 
-* a model trained by ``thresher train embeddings`` (``train_static_model`` below): fastText
-  skip-gram trained on a deterministic sample of the corpus, tokenized with :func:`token_units`
-  (the project's tokens, see ``filters/minhash.py``: words of spaced scripts, one unit per
-  character of Han, Kana, Thai, Lao, Khmer, Myanmar). Its vocabulary vectors are exported with
-  SIF weights ``a / (a + p(w))`` and the mean document vector of the sample (the common
-  component, subtracted before normalising: without it all mean-pooled vectors point the same
-  way and unrelated documents look similar). Layout: ``model.safetensors`` (``embeddings``
-  [V, d], ``weights`` [V], ``center`` [d]), ``vocab.txt`` (row i = token i), ``config.json``
-  (``"tokenizer": "thresher_units"``).
+* a model trained by ``thresher train embeddings`` (``train_static_model`` below) on a
+  deterministic sample of the corpus, tokenized with :func:`token_units` (the project's tokens,
+  see ``filters/minhash.py``: words of spaced scripts, one unit per character of Han, Kana, Thai,
+  Lao, Khmer, Myanmar): PPMI-SVD token vectors with SIF weights ``a / (a + p(w))``, the mean
+  document vector per language of the sample (the common component, subtracted: without it all
+  mean-pooled vectors of a language point the same way and unrelated documents look alike), and
+  a hashed lexical block. Layout: ``model.safetensors`` (``embeddings`` [V, d], ``weights`` [V],
+  ``centers`` [languages, d]), ``vocab.txt`` (row i = token i), ``config.json``
+  (``"tokenizer": "thresher_units"``, ``center_langs``, ``hashed_dim``, ``semantic_scale``).
 * a model2vec-format folder a user brings: ``model.safetensors`` (``embeddings`` [V, d], optional
   ``weights`` [V]) and a Hugging Face ``tokenizer.json`` (read with the ``tokenizers`` library);
   tokens are the tokenizer's ids, unknown tokens are dropped.
@@ -357,12 +357,8 @@ def _segment_sum(out: np.ndarray, doc: np.ndarray, values: np.ndarray) -> None:
         out[doc[lo]] += np.ones(hi - lo, dtype=values.dtype) @ values[lo:hi]
 
 
-def load_embedder(folder: str) -> Embedder:
-    return Embedder(folder)
-
-
 # ---------------------------------------------------------------------------------------------
-# Training (fastText skip-gram on a deterministic sample; exported in the thresher folder layout)
+# Training (PPMI-SVD on a deterministic sample; written in the thresher folder layout)
 
 def ppmi_svd_vectors(docs_tokens: list[list[str]], vocab: list[str], dim: int, window: int = 5,
                      seed: int = 0, power_iterations: int = 3) -> tuple[np.ndarray, dict]:
@@ -467,8 +463,3 @@ def train_static_model(texts: Sequence[str], output: str, dim: int = 64, min_cou
     with open(os.path.join(output, CONFIG_FILE), "w", encoding="utf-8") as f:
         json.dump(meta, f, indent=1, sort_keys=True, ensure_ascii=False)
     return meta
-
-
-def cosine_bits(vectors: np.ndarray, planes: np.ndarray) -> np.ndarray:
-    """Random-hyperplane signs: bool [n, planes] (``vectors @ planes.T > 0``)."""
-    return (np.asarray(vectors, dtype=np.float32) @ planes.T) > 0

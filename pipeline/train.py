@@ -1,4 +1,5 @@
-"""``thresher train toxicity|quality``: fastText classifiers that annotate can use.
+"""``thresher train toxicity|quality|embeddings``: fastText classifiers and the static embedding model
+that annotate can use.
 
 toxicity: a labelled CSV/JSONL (text + label columns) -> a 16.5 MB unquantised model (``--param
 quantize=1`` quantises it: 3 MB, but 1-2 points less accurate on comments unlike the training set);
