@@ -29,12 +29,13 @@ VOLATILE = re.compile(r"(^|_)(elapsed|seconds|ms_per_doc|created_at|completed_at
                       r"|_s$|^seconds_by|^ms_per_doc_by")
 
 
-def _strip(value, root: str):
-    """JSON value without volatile keys; absolute paths under the run directory made relative."""
+def _strip(value, root: str, ignore: frozenset = frozenset()):
+    """JSON value without volatile keys (and ``ignore``d ones); absolute paths under the run
+    directory made relative."""
     if isinstance(value, dict):
-        return {k: _strip(v, root) for k, v in value.items() if not VOLATILE.search(k)}
+        return {k: _strip(v, root, ignore) for k, v in value.items() if not VOLATILE.search(k) and k not in ignore}
     if isinstance(value, list):
-        return [_strip(v, root) for v in value]
+        return [_strip(v, root, ignore) for v in value]
     if isinstance(value, str) and root in value:
         return value.replace(root, "<run>")
     return value
@@ -123,6 +124,9 @@ def main(argv=None) -> int:
     p.add_argument("--config")
     p.add_argument("--out", help="snapshot directory to write (snapshot)")
     p.add_argument("--baseline", help="snapshot directory to compare with (compare)")
+    p.add_argument("--ignore", action="append", default=[], metavar="KEY",
+                   help="JSON key left out of both sides (compare; repeatable), e.g. config_hash after a "
+                        "deliberate change of what the hash covers")
     p.add_argument("--run-dir", default=os.path.join(tempfile.gettempdir(), "thresher-compare-run"),
                    help="where the run writes (cleared first; a fixed path, since input fingerprints "
                         "recorded in the manifest include paths)")
@@ -135,7 +139,18 @@ def main(argv=None) -> int:
         return 0
     with open(os.path.join(args.baseline, "snapshot.json")) as f:
         old = json.load(f)
+    if args.ignore:
+        old, snap = (_ignore_keys(s, frozenset(args.ignore)) for s in (old, snap))
     return 1 if compare(old, snap) else 0
+
+
+def _ignore_keys(snap: dict[str, list[str]], keys: frozenset) -> dict[str, list[str]]:
+    out = {}
+    for name, lines in snap.items():
+        if name.startswith("json:"):
+            lines = json.dumps(_strip(json.loads("\n".join(lines)), "\0", keys), indent=1, sort_keys=True).splitlines()
+        out[name] = lines
+    return out
 
 
 if __name__ == "__main__":

@@ -19,11 +19,13 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.annotators import build_annotators
 from pipeline.beam_io import Counters, WriteStats, WriteTable, table_metadata, write_parquet
 from pipeline.config import Config
-from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, read_stage_json, run_stage
+from pipeline.runner import fingerprint, match_inputs, note_progress
+from pipeline.stages import BY_NAME, Job
 from schemas import ANNOTATED, ERRORS
 from pipeline.fs import FileDoFn
 
 STAGE = "annotate"
+SECTIONS = BY_NAME[STAGE].sections
 
 
 @dataclass(frozen=True)
@@ -143,29 +145,38 @@ def finalize_annotate_stats(acc: dict) -> dict:
     return stats
 
 
-def build_annotate(pipeline, items: list[RowGroup], output: str, config: Config) -> None:
-    meta = table_metadata(STAGE, config.hash())
+class AnnotateRowGroups(beam.PTransform):
+    """The annotate core. PCollection[RowGroup] -> DoOutputsTuple: ``stats`` (one count dict per row
+    group) and ``errors`` rows; each row group's annotated rows are written to ``docs_dir``."""
+
+    def __init__(self, config: Config, docs_dir: str, metadata: dict):
+        super().__init__()
+        self.config, self.docs_dir, self.metadata = config, docs_dir, metadata
+
+    def expand(self, items):
+        return (items
+                | "SpreadRowGroups" >> beam.Reshuffle()
+                | "AnnotateRowGroup" >> beam.ParDo(AnnotateRowGroup(self.config, self.docs_dir, self.metadata))
+                .with_outputs("errors", main="stats"))
+
+
+def build_annotate(pipeline, items: list[RowGroup], output: str, config: Config, config_hash: str | None = None) -> None:
+    config_hash = config_hash or config.hash(SECTIONS)
+    meta = table_metadata(STAGE, config_hash)
     out = (pipeline
            | "ListRowGroups" >> beam.Create(items)
-           | "SpreadRowGroups" >> beam.Reshuffle()
-           | "AnnotateRowGroups" >> beam.ParDo(AnnotateRowGroup(config, FileSystems.join(output, "docs"), meta))
-           .with_outputs("errors", main="stats"))
+           | "AnnotateRowGroups" >> AnnotateRowGroups(config, FileSystems.join(output, "docs"), meta))
     out.errors | "WriteErrors" >> WriteTable(FileSystems.join(output, "errors"), ERRORS, 1, table="errors",
                                              key_field="source_file", metadata=meta)
     (out.stats | "AnnotateStats" >> WriteStats(FileSystems.join(output, "stats", "annotate.json"),
                                                finalize_annotate_stats,
-                                               extra={"stage": STAGE, "config_hash": config.hash()}))
+                                               extra={"stage": STAGE, "config_hash": config_hash}))
 
 
-def run_annotate(input_dir: str, output: str, config: Config, options) -> dict:
-    """Annotate every document of ``input_dir``/docs into ``output``/docs; returns the stats."""
+def prepare(inputs: dict, output: str, config: Config, config_hash: str) -> Job:
+    """inputs ``{"input": a stage directory}``: its docs/ row groups (Parquet footers only)."""
+    input_dir = inputs["input"]
     items = list_row_groups(input_dir)
-    for sub in ("docs", "rejected", "errors", "stats"):
-        clear_dir(FileSystems.join(output, sub))
-    marker = {"config_hash": config.hash(), "input": input_dir,
+    marker = {"input": input_dir,
               "input_fingerprint": fingerprint(match_inputs([FileSystems.join(input_dir, "docs", "*.parquet")]))}
-    run_stage(STAGE, lambda p: build_annotate(p, items, output, config), options, output, marker)
-    # an empty rejected/ table keeps the stage contract (annotate rejects nothing)
-    write_parquet(FileSystems.join(output, "rejected", "part-00000-of-00001.parquet"), [],
-                  __import__("schemas").REJECTED, table_metadata(STAGE, config.hash()))
-    return read_stage_json(STAGE, FileSystems.join(output, "stats", "annotate.json"))
+    return Job(lambda p: build_annotate(p, items, output, config, config_hash), marker)

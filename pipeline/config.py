@@ -24,6 +24,7 @@ from filters.quality import QualityConfig
 from filters.sampling import MixtureConfig
 from filters.selection import SelectionConfig
 from filters.minhash import MinHashConfig
+from schemas import SCHEMA_VERSION
 
 INPUT_FORMATS = ("auto", "jsonl", "parquet", "wet", "warc", "txt")
 
@@ -163,10 +164,27 @@ class Config:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
-    def hash(self) -> str:
-        """Stable 16-hex digest of every setting (recorded in every output)."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, default=str).encode()
+    def hash(self, sections: tuple[str, ...] | None = None) -> str:
+        """Stable 16-hex digest of the named sections (default: all), the model files they name
+        (size and mtime) and the schema version. A stage records the hash of the sections it reads
+        (``Stage.sections``) in its tables, stats and completion marker."""
+        parts: dict = {"schema_version": SCHEMA_VERSION}
+        for name in sections or [f.name for f in dataclasses.fields(self)]:
+            section = dataclasses.asdict(getattr(self, name))
+            parts[name] = section
+            if name == "annotate":
+                parts["models"] = [_file_stamp(section.get("quality_model")),
+                                   _file_stamp(section.get("safety", {}).get("toxicity_model"))]
+        blob = json.dumps(parts, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _file_stamp(path) -> str | None:
+    """Size and mtime of a model file named in the config, any scheme (None when absent)."""
+    if isinstance(path, str) and path:
+        from pipeline.fs import stamp
+        return stamp(path)
+    return None
 
 
 def _choice(key: str, value: str, allowed: tuple[str, ...]) -> None:

@@ -28,15 +28,17 @@ from apache_beam.metrics import Metrics
 from filters.dedup_text import dedup_features
 from filters.minhash import EMPTY_VALUE, MinHasher, band_key_matrix
 from pipeline.annotate import RowGroup, list_row_groups
-from pipeline.beam_io import (Counters, WriteStats, WriteTable, shard_of, table_metadata, write_parquet,
+from pipeline.beam_io import (Counters, WriteStats, WriteTable, shard_of, table_metadata,
                               write_shard_rows)
 from pipeline.components import ConnectedComponents
 from pipeline.config import Config
-from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, read_stage_json, run_stage
-from schemas import CLUSTERS, ERRORS, REJECTED, REPEATS, SIGNATURES
+from pipeline.runner import fingerprint, match_inputs, note_progress
+from pipeline.stages import BY_NAME, Job
+from schemas import CLUSTERS, REPEATS, SIGNATURES
 from pipeline.fs import FileDoFn
 
 STAGE = "dedup"
+SECTIONS = BY_NAME[STAGE].sections
 _COLUMNS = ("id", "text", "date", "lang", "quality_score", "sentences")
 
 
@@ -525,65 +527,80 @@ def finalize_dedup_stats(acc: dict) -> dict:
     return stats
 
 
-def build_dedup(pipeline, items: list[RowGroup], output: str, config: Config) -> None:
+class FindDuplicates(beam.PTransform):
+    """The dedup core. PCollection[RowGroup] -> {"clusters": lists of schemas.CLUSTERS rows (one
+    list per batch), "stats": count dicts}. Signatures and repeats shards are written by the steps
+    that hold them (``signatures_dir``, ``repeats_dir``)."""
+
+    def __init__(self, config: Config, parts: "DedupPartitions", signatures_dir: str, repeats_dir: str,
+                 metadata: dict):
+        super().__init__()
+        self.config, self.parts, self.metadata = config, parts, metadata
+        self.signatures_dir, self.repeats_dir = signatures_dir, repeats_dir
+
+    def expand(self, items):
+        cfg, parts, meta = self.config.dedup, self.parts, self.metadata
+        feats = (items
+                 | "SpreadRowGroups" >> beam.Reshuffle()
+                 | "ExtractFeatures" >> beam.ParDo(ExtractFeatures(self.config, parts, self.signatures_dir, meta))
+                 .with_outputs("exact", "bands", "units", "stats", main="info"))
+
+        exact = (feats.exact | "GroupByDocHash" >> beam.GroupByKey()
+                 | "ExactEdges" >> beam.ParDo(ExactEdges()).with_outputs("stats", main="edges"))
+        near = (feats.bands | "GroupByBand" >> beam.GroupByKey()
+                | "BucketEdges" >> beam.ParDo(BucketEdges(cfg.max_bucket_size, cfg.minhash.verify_threshold))
+                .with_outputs("stats", main="edges"))
+        labels = ((exact.edges, near.edges) | "AllEdges" >> beam.Flatten()
+                  | "Components" >> ConnectedComponents(max_rounds=cfg.max_cc_rounds))
+        # documents without an edge are their own cluster and stay in their shard's batch; only the
+        # clustered ones are regrouped by label to choose a representative
+        n_shards = parts.shards
+        split = ({"info": feats.info,
+                  "label": labels | "KeyLabelsByShard" >> beam.Map(lambda kv: (shard_of(kv[0], n_shards), kv))}
+                 | "JoinLabels" >> beam.CoGroupByKey()
+                 | "SplitClustered" >> beam.FlatMap(_split_clustered).with_outputs("members", main="singles"))
+        policy = cfg.representative
+        clustered = (split.members
+                     | "GroupByCluster" >> beam.GroupByKey()
+                     | "ChooseRepresentatives" >> beam.Map(_choose_cluster, policy))
+        clusters = (split.singles, clustered) | "AllClusterRows" >> beam.Flatten()
+        cluster_stats = clusters | "ClusterStats" >> beam.Map(_cluster_stats)
+
+        repeats = (feats.units | "GroupByUnitHash" >> beam.GroupByKey()
+                   | "RepeatedUnits" >> beam.FlatMap(_repeated_units, cfg.min_repeat_docs, n_shards))
+        repeat_shard_zero = items.pipeline | "RepeatShardZero" >> beam.Create([(0, None)])
+        repeat_stats = ((repeats, repeat_shard_zero) | "WithRepeatShardZero" >> beam.Flatten()
+                        | "GroupRepeatsByShard" >> beam.GroupByKey()
+                        | "WriteRepeats" >> beam.ParDo(WriteRepeatShard(self.repeats_dir, n_shards, meta)))
+        stats = ((feats.stats, exact.stats, near.stats, cluster_stats, repeat_stats)
+                 | "AllDedupStats" >> beam.Flatten())
+        return {"clusters": clusters, "stats": stats}
+
+
+def build_dedup(pipeline, items: list[RowGroup], output: str, config: Config, config_hash: str | None = None) -> None:
     cfg = config.dedup
-    meta = table_metadata(STAGE, config.hash())
+    config_hash = config_hash or config.hash(SECTIONS)
+    meta = table_metadata(STAGE, config_hash)
     shards = max(1, len(items) // 4)
     docs = sum(item.rows for item in items)
     parts = DedupPartitions(docs, shards, cfg.minhash.bands, cfg.minhash.num_perm)
-    feats = (pipeline
+    found = (pipeline
              | "ListRowGroups" >> beam.Create(items)
-             | "SpreadRowGroups" >> beam.Reshuffle()
-             | "ExtractFeatures" >> beam.ParDo(ExtractFeatures(config, parts, FileSystems.join(output, "signatures"),
-                                                               meta))
-             .with_outputs("exact", "bands", "units", "stats", main="info"))
-
-    exact = (feats.exact | "GroupByDocHash" >> beam.GroupByKey()
-             | "ExactEdges" >> beam.ParDo(ExactEdges()).with_outputs("stats", main="edges"))
-    near = (feats.bands | "GroupByBand" >> beam.GroupByKey()
-            | "BucketEdges" >> beam.ParDo(BucketEdges(cfg.max_bucket_size, cfg.minhash.verify_threshold))
-            .with_outputs("stats", main="edges"))
-    labels = ((exact.edges, near.edges) | "AllEdges" >> beam.Flatten()
-              | "Components" >> ConnectedComponents(max_rounds=cfg.max_cc_rounds))
-    # documents without an edge are their own cluster and stay in their shard's batch; only the
-    # clustered ones are regrouped by label to choose a representative
-    n_shards = parts.shards
-    split = ({"info": feats.info,
-              "label": labels | "KeyLabelsByShard" >> beam.Map(lambda kv: (shard_of(kv[0], n_shards), kv))}
-             | "JoinLabels" >> beam.CoGroupByKey()
-             | "SplitClustered" >> beam.FlatMap(_split_clustered).with_outputs("members", main="singles"))
-    policy = cfg.representative
-    clustered = (split.members
-                 | "GroupByCluster" >> beam.GroupByKey()
-                 | "ChooseRepresentatives" >> beam.Map(_choose_cluster, policy))
-    clusters = (split.singles, clustered) | "AllClusterRows" >> beam.Flatten()
-    clusters | "WriteClusters" >> WriteTable(FileSystems.join(output, "clusters"), CLUSTERS, n_shards,
-                                             table="clusters", metadata=meta, batched=True)
-    cluster_stats = clusters | "ClusterStats" >> beam.Map(_cluster_stats)
-
-    repeats = (feats.units | "GroupByUnitHash" >> beam.GroupByKey()
-               | "RepeatedUnits" >> beam.FlatMap(_repeated_units, cfg.min_repeat_docs, n_shards))
-    repeat_shard_zero = pipeline | "RepeatShardZero" >> beam.Create([(0, None)])
-    repeat_stats = ((repeats, repeat_shard_zero) | "WithRepeatShardZero" >> beam.Flatten()
-                    | "GroupRepeatsByShard" >> beam.GroupByKey()
-                    | "WriteRepeats" >> beam.ParDo(WriteRepeatShard(FileSystems.join(output, "repeats"), n_shards,
-                                                                    meta)))
-    ((feats.stats, exact.stats, near.stats, cluster_stats, repeat_stats) | "AllDedupStats" >> beam.Flatten()
+             | "FindDuplicates" >> FindDuplicates(config, parts, FileSystems.join(output, "signatures"),
+                                                  FileSystems.join(output, "repeats"), meta))
+    found["clusters"] | "WriteClusters" >> WriteTable(FileSystems.join(output, "clusters"), CLUSTERS, parts.shards,
+                                                      table="clusters", metadata=meta, batched=True)
+    (found["stats"]
      | "DedupStats" >> WriteStats(FileSystems.join(output, "stats", "dedup.json"), finalize_dedup_stats,
-                                  extra={"stage": STAGE, "config_hash": config.hash(),
+                                  extra={"stage": STAGE, "config_hash": config_hash,
                                          "minhash": {"num_perm": cfg.minhash.num_perm, "bands": cfg.minhash.bands,
                                                      "rows": cfg.minhash.rows}}))
 
 
-def run_dedup(input_dir: str, output: str, config: Config, options) -> dict:
-    """Dedup the documents of ``input_dir``/docs into ``output``; returns the stats."""
+def prepare(inputs: dict, output: str, config: Config, config_hash: str) -> Job:
+    """inputs ``{"input": a stage directory}``: its docs/ row groups (Parquet footers only)."""
+    input_dir = inputs["input"]
     items = list_row_groups(input_dir)
-    for sub in ("clusters", "repeats", "signatures", "rejected", "errors", "stats"):
-        clear_dir(FileSystems.join(output, sub))
-    marker = {"config_hash": config.hash(), "input": input_dir,
+    marker = {"input": input_dir,
               "input_fingerprint": fingerprint(match_inputs([FileSystems.join(input_dir, "docs", "*.parquet")]))}
-    run_stage(STAGE, lambda p: build_dedup(p, items, output, config), options, output, marker)
-    meta = table_metadata(STAGE, config.hash())
-    write_parquet(FileSystems.join(output, "rejected", "part-00000-of-00001.parquet"), [], REJECTED, meta)
-    write_parquet(FileSystems.join(output, "errors", "part-00000-of-00001.parquet"), [], ERRORS, meta)
-    return read_stage_json(STAGE, FileSystems.join(output, "stats", "dedup.json"))
+    return Job(lambda p: build_dedup(p, items, output, config, config_hash), marker)

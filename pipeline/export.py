@@ -25,7 +25,8 @@ from apache_beam.io.filesystems import FileSystems
 from filters.sampling import realize_copies
 from pipeline.beam_io import Counters, WriteStats, read_json
 from pipeline.fs import FileDoFn
-from pipeline.runner import InputError, clear_dir, match_inputs, run_stage
+from pipeline.runner import InputError, clear_dir, match_inputs, run_job, write_marker
+from schemas import SCHEMA_VERSION
 
 STAGE = "export"
 
@@ -127,7 +128,9 @@ def run_export_megatron(manifest_dir: str, output: str, options) -> dict:
            | "ExportStats" >> WriteStats(FileSystems.join(output, "stats", "export.json"), finalize_export_stats,
                                          extra={"stage": STAGE, "format": "megatron", "seed": seed}))
 
-    run_stage(STAGE, build, options, output, {"manifest": manifest_dir, "format": "megatron"})
+    run_job(STAGE, build, options)
+    write_marker(output, {"stage": STAGE, "manifest": manifest_dir, "format": "megatron",
+                          "schema_version": SCHEMA_VERSION})
     stats = read_json(FileSystems.join(output, "stats", "export.json"))
     stats["blend"] = write_blend(output, stats)
     return stats

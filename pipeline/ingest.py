@@ -18,10 +18,12 @@ from pipeline.beam_io import Counters, WriteStats, WriteTable, table_metadata
 from filters.normalize import clean_field
 from pipeline.config import Config
 from pipeline.readers import STAGE, Source, detect_format, error_row, id_prefix_for, read_records
-from pipeline.runner import (InputFile, StageError, clear_dir, fingerprint, match_inputs, note_progress,
-                             read_stage_json, run_stage)
+from pipeline.runner import InputFile, StageError, fingerprint, match_inputs, note_progress
+from pipeline.stages import BY_NAME, Job
 from schemas import DOCUMENTS, ERRORS, REJECTED
 from pipeline.fs import FileDoFn
+
+SECTIONS = BY_NAME[STAGE].sections
 
 # Rough text yield per input byte, to size shards before reading anything.
 _TEXT_PER_BYTE = {"warc": 0.08, "parquet": 2.0}
@@ -118,17 +120,31 @@ def finalize_ingest_stats(acc: dict) -> dict:
     return stats
 
 
+class ReadInputs(beam.PTransform):
+    """The ingest core. PCollection[InputFile] -> DoOutputsTuple: ``docs`` (schemas.DOCUMENTS row
+    dicts), ``rejected`` and ``errors`` rows, ``stats`` (one count dict per file)."""
+
+    def __init__(self, config: Config, fmt: str | None = None):
+        super().__init__()
+        self.config, self.fmt = config, fmt
+
+    def expand(self, files):
+        return (files
+                | "SpreadFiles" >> beam.Reshuffle()
+                | "ReadFiles" >> beam.ParDo(ReadFile(self.config, self.fmt))
+                .with_outputs("rejected", "errors", "stats", main="docs"))
+
+
 def build_ingest(pipeline: beam.Pipeline, files: list[InputFile], output: str, config: Config,
-                 fmt: str | None = None) -> None:
+                 fmt: str | None = None, config_hash: str | None = None) -> None:
     """Add the ingest steps to ``pipeline``."""
-    meta = table_metadata(STAGE, config.hash())
+    config_hash = config_hash or config.hash(SECTIONS)
+    meta = table_metadata(STAGE, config_hash)
     shards = estimate_shards(files, config.ingest.shard_target_mb)
     max_bytes = 4 * (config.ingest.shard_target_mb << 20)
     outputs = (pipeline
                | "ListInputFiles" >> beam.Create(files)
-               | "SpreadFiles" >> beam.Reshuffle()
-               | "ReadFiles" >> beam.ParDo(ReadFile(config, fmt)).with_outputs("rejected", "errors", "stats",
-                                                                                main="docs"))
+               | "ReadInputs" >> ReadInputs(config, fmt))
     dup_stats = outputs.docs | "WriteDocs" >> WriteTable(FileSystems.join(output, "docs"), DOCUMENTS, shards,
                                                           table="docs", max_shard_bytes=max_bytes, metadata=meta,
                                                           unique_ids=True,
@@ -141,10 +157,10 @@ def build_ingest(pipeline: beam.Pipeline, files: list[InputFile], output: str, c
     dup_counts = dup_stats | "DuplicateIdStats" >> beam.Map(lambda kv: {kv[0]: kv[1]})
     ((outputs.stats, dup_counts) | "AllIngestStats" >> beam.Flatten()
      | "IngestStats" >> WriteStats(FileSystems.join(output, "stats", "ingest.json"), finalize_ingest_stats,
-                                   extra={"stage": STAGE, "config_hash": config.hash(), "shards": shards}))
+                                   extra={"stage": STAGE, "config_hash": config_hash, "shards": shards}))
 
 
-def check_some_read(stats: dict, output: str = "") -> None:
+def check(stats: dict, output: str = "") -> None:
     """A StageError when not one input file could be opened (every file an ``unreadable_file``
     error): typically workers that cannot see the driver's paths."""
     files = stats.get("files", 0)
@@ -156,17 +172,8 @@ def check_some_read(stats: dict, output: str = "") -> None:
                          "or a shared file system")
 
 
-def run_ingest(inputs: list[str], output: str, config: Config, options, fmt: str | None = None) -> dict:
-    """Run the ingest job and return its stats (read back from stats/ingest.json)."""
-    files = match_inputs(inputs)
-    for sub in ("docs", "rejected", "errors", "stats", "_tmp"):
-        clear_dir(FileSystems.join(output, sub))
-    marker = {"config_hash": config.hash(), "input_fingerprint": fingerprint(files, fmt or ""),
-              "inputs": list(inputs)}
-    try:
-        run_stage(STAGE, lambda p: build_ingest(p, files, output, config, fmt), options, output, marker)
-    finally:
-        clear_dir(FileSystems.join(output, "_tmp"))
-    stats = read_stage_json(STAGE, FileSystems.join(output, "stats", "ingest.json"))
-    check_some_read(stats, output)
-    return stats
+def prepare(inputs: dict, output: str, config: Config, config_hash: str) -> Job:
+    """inputs ``{"inputs": [glob, ...], "format": fmt or None}``: the matched files (metadata only)."""
+    files, fmt = match_inputs(inputs["inputs"]), inputs.get("format")
+    marker = {"input_fingerprint": fingerprint(files, fmt or ""), "inputs": list(inputs["inputs"])}
+    return Job(lambda p: build_ingest(p, files, output, config, fmt, config_hash), marker)

@@ -39,11 +39,13 @@ from pipeline.annotate import list_row_groups
 from pipeline.beam_io import (ROWS_PER_GROUP, Counters, WriteStats, WriteTable, merge_counts_into, shard_of,
                               table_metadata)
 from pipeline.config import Config
-from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, read_stage_json, run_stage
+from pipeline.runner import fingerprint, match_inputs, note_progress
+from pipeline.stages import BY_NAME, Job
 from schemas import CURATED, ERRORS, MANIFEST_INDEX, REJECTED, SCHEMA_VERSION, conform
 from pipeline.fs import FileDoFn, FsCall
 
 STAGE = "manifest"
+SECTIONS = BY_NAME[STAGE].sections
 MANIFEST_FORMAT = "thresher-manifest"
 MANIFEST_VERSION = 1
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
@@ -418,31 +420,49 @@ def list_manifest_inputs(annotated: str, dedup: str) -> tuple[list, dict]:
                                         for kind in ("clusters", "repeats")}
 
 
-def build_manifest(pipeline, groups: list, dedup_groups: dict, output: str, config: Config, extra: dict) -> None:
+class SelectDocs(beam.PTransform):
+    """The manifest core: selection, cuts and redaction of every annotated document, joined with its
+    dedup rows by id. Input {"docs": PCollection[(row group number, RowGroup)] of annotated docs,
+    "clusters"/"repeats": PCollection[RowGroup] of the dedup tables}; output DoOutputsTuple:
+    ``spills`` (bucket, ((temp path, row groups), totals)), ``rejected`` lists of schemas.REJECTED
+    rows, ``stats`` count dicts, ``errors`` rows (dedup rows naming unknown ids)."""
+
+    def __init__(self, config: Config, temp_dir: str, metadata: dict, partitions: int):
+        super().__init__()
+        self.config, self.temp_dir, self.metadata, self.partitions = config, temp_dir, metadata, partitions
+
+    def expand(self, inputs):
+        items = inputs["docs"]
+        where = items | "LocateDocs" >> beam.ParDo(LocateDocs(self.partitions))
+        dedup_rows = {kind: inputs[kind] | f"Read{label}" >> beam.ParDo(ReadDedupRows(self.partitions))
+                      for kind, label in (("clusters", "Clusters"), ("repeats", "Repeats"))}
+        routed = ({"where": where, "cluster": dedup_rows["clusters"], "repeats": dedup_rows["repeats"]}
+                  | "JoinDedupById" >> beam.CoGroupByKey()
+                  | "RouteToRowGroups" >> beam.FlatMap(route_dedup_rows).with_outputs("errors", main="routed"))
+        selected = ({"item": items, "dedup": routed.routed}
+                    | "JoinRowGroups" >> beam.CoGroupByKey()
+                    | "Select" >> beam.ParDo(SelectRowGroup(self.config, self.temp_dir, self.metadata))
+                    .with_outputs("rejected", "stats", main="spills"))
+        return {"spills": selected["spills"], "rejected": selected["rejected"], "stats": selected["stats"],
+                "errors": routed.errors}
+
+
+def build_manifest(pipeline, groups: list, dedup_groups: dict, output: str, config: Config, extra: dict,
+                   config_hash: str | None = None) -> None:
     """groups: RowGroups of annotated docs; dedup_groups: {'clusters': [...], 'repeats': [...]}."""
-    meta = table_metadata(STAGE, config.hash())
+    config_hash = config_hash or config.hash(SECTIONS)
+    meta = table_metadata(STAGE, config_hash)
     shard_chars = config.manifest.shard_target_mb << 20
-    partitions = max(1, len(groups))
     numbered = list(enumerate(groups))
-    items = pipeline | "ListDocRowGroups" >> beam.Create(numbered)
-    where = items | "LocateDocs" >> beam.ParDo(LocateDocs(partitions))
-    dedup_rows = {}
-    for kind, label in (("clusters", "Clusters"), ("repeats", "Repeats")):
-        dedup_rows[kind] = (pipeline
-                            | f"List{label}RowGroups" >> beam.Create(dedup_groups[kind])
-                            | f"Read{label}" >> beam.ParDo(ReadDedupRows(partitions)))
-    routed = ({"where": where, "cluster": dedup_rows["clusters"], "repeats": dedup_rows["repeats"]}
-              | "JoinDedupById" >> beam.CoGroupByKey()
-              | "RouteToRowGroups" >> beam.FlatMap(route_dedup_rows).with_outputs("errors", main="routed"))
-    selected = ({"item": items, "dedup": routed.routed}
-                | "JoinRowGroups" >> beam.CoGroupByKey()
-                | "Select" >> beam.ParDo(SelectRowGroup(config, FileSystems.join(output, "_tmp"), meta))
-                .with_outputs("rejected", "stats", main="spills"))
-    plan = (selected.spills | "BucketTotals" >> beam.Map(lambda kv: (kv[0], kv[1][1]))
+    selected = ({"docs": pipeline | "ListDocRowGroups" >> beam.Create(numbered),
+                 "clusters": pipeline | "ListClustersRowGroups" >> beam.Create(dedup_groups["clusters"]),
+                 "repeats": pipeline | "ListRepeatsRowGroups" >> beam.Create(dedup_groups["repeats"])}
+                | "SelectDocs" >> SelectDocs(config, FileSystems.join(output, "_tmp"), meta, max(1, len(groups))))
+    plan = (selected["spills"] | "BucketTotals" >> beam.Map(lambda kv: (kv[0], kv[1][1]))
             | "SumBuckets" >> beam.CombinePerKey(_SumBucket())
             | "AllBuckets" >> beam.combiners.ToList()
             | "PlanBuckets" >> beam.Map(make_plan, config, shard_chars))
-    written = (selected.spills | "GroupSpillsByBucket" >> beam.GroupByKey()
+    written = (selected["spills"] | "GroupSpillsByBucket" >> beam.GroupByKey()
                | "CuratedShards" >> beam.FlatMap(curated_shards, AsSingleton(plan))
                | "SpreadShards" >> beam.Reshuffle()
                | "WriteCurated" >> beam.ParDo(WriteCurated(output, meta), AsSingleton(plan))
@@ -452,38 +472,36 @@ def build_manifest(pipeline, groups: list, dedup_groups: dict, output: str, conf
                                                metadata=meta, batched=True)
     (written.tokens | "AllShards" >> beam.combiners.ToList()
      | "WriteManifestJson" >> beam.Map(FsCall(_write_manifest), AsSingleton(plan), output, extra))
-    selected.rejected | "WriteRejected" >> WriteTable(FileSystems.join(output, "rejected"), REJECTED, 1,
-                                                      table="rejected", metadata=meta, batched=True)
-    routed.errors | "WriteErrors" >> WriteTable(FileSystems.join(output, "errors"), ERRORS, 1, table="errors",
-                                                key_field="detail", metadata=meta)
-    error_stats = routed.errors | "ErrorStats" >> beam.Map(lambda r: {"errors": 1, "errors_by_reason": {r["reason"]: 1}})
-    ((selected.stats, error_stats) | "AllManifestStats" >> beam.Flatten()
+    selected["rejected"] | "WriteRejected" >> WriteTable(FileSystems.join(output, "rejected"), REJECTED, 1,
+                                                         table="rejected", metadata=meta, batched=True)
+    selected["errors"] | "WriteErrors" >> WriteTable(FileSystems.join(output, "errors"), ERRORS, 1,
+                                                     table="errors", key_field="detail", metadata=meta)
+    error_stats = selected["errors"] | "ErrorStats" >> beam.Map(lambda r: {"errors": 1,
+                                                                        "errors_by_reason": {r["reason"]: 1}})
+    ((selected["stats"], error_stats) | "AllManifestStats" >> beam.Flatten()
      | "ManifestStats" >> WriteStats(FileSystems.join(output, "stats", "manifest.json"), finalize_manifest_stats,
-                                     extra={"stage": STAGE, "config_hash": config.hash()}))
+                                     extra={"stage": STAGE, "config_hash": config_hash}))
 
 
-def run_manifest(annotated: str, dedup: str, output: str, config: Config, options) -> dict:
-    """Select, cut, weight and write the manifest; returns the stats."""
-    inputs = {}
+def prepare(inputs: dict, output: str, config: Config, config_hash: str) -> Job:
+    """inputs ``{"annotated": annotate output, "dedup": dedup output}``: their tables' row groups
+    (Parquet footers only) and fingerprints."""
+    annotated, dedup = inputs["annotated"], inputs["dedup"]
+    described = {}
     for name, directory, table in (("annotated", annotated, "docs"), ("clusters", dedup, "clusters"),
                                    ("repeats", dedup, "repeats")):
         files = match_inputs([FileSystems.join(directory, table, "*.parquet")])
-        inputs[name] = {"path": FileSystems.join(directory, table), "files": len(files),
-                        "fingerprint": fingerprint(files)}
-    for sub in ("curated", "index", "rejected", "errors", "stats", "_tmp"):
-        clear_dir(FileSystems.join(output, sub))
-    extra = {"config_hash": config.hash(), "seed": config.manifest.mixture.seed, "inputs": inputs,
+        described[name] = {"path": FileSystems.join(directory, table), "files": len(files),
+                           "fingerprint": fingerprint(files)}
+    extra = {"config_hash": config_hash, "seed": config.manifest.mixture.seed, "inputs": described,
              "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    marker = {"config_hash": config.hash(), "input_fingerprint": fingerprint([], json.dumps(inputs, sort_keys=True))}
-    try:
-        groups, dedup_groups = list_manifest_inputs(annotated, dedup)
-        run_stage(STAGE, lambda p: build_manifest(p, groups, dedup_groups, output, config, extra), options, output,
-                  marker)
-    except Exception as exc:  # the mixture plan runs inside the job: surface its message plainly
-        if "InfeasibleMixture" in f"{type(exc).__name__}{exc}":
-            message = str(exc).split("InfeasibleMixture:")[-1].strip().splitlines()[0]
-            raise InfeasibleMixture(message) from None
-        raise
-    finally:
-        clear_dir(FileSystems.join(output, "_tmp"))
-    return read_stage_json(STAGE, FileSystems.join(output, "stats", "manifest.json"))
+    marker = {"input_fingerprint": fingerprint([], json.dumps(described, sort_keys=True))}
+    groups, dedup_groups = list_manifest_inputs(annotated, dedup)
+    return Job(lambda p: build_manifest(p, groups, dedup_groups, output, config, extra, config_hash), marker)
+
+
+def explain_failure(exc: Exception) -> Exception | None:
+    """The mixture plan runs inside the job: its InfeasibleMixture comes back as the runner's error."""
+    if "InfeasibleMixture" in f"{type(exc).__name__}{exc}":
+        return InfeasibleMixture(str(exc).split("InfeasibleMixture:")[-1].strip().splitlines()[0])
+    return None

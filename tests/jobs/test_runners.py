@@ -315,7 +315,7 @@ def test_flink_pipeline_construction(corpus_small, tmp_path):
     proto = pipeline.to_runner_api(default_environment=env)
     root = proto.components.transforms[proto.root_transform_ids[0]]
     top = [proto.components.transforms[t].unique_name for t in root.subtransforms]
-    assert top[:3] == ["ListInputFiles", "SpreadFiles", "ReadFiles"]
+    assert top[:3] == ["ListInputFiles", "ReadInputs", "WriteDocs"]
     assert {"WriteDocs", "WriteRejected", "WriteErrors", "IngestStats"} <= set(top)
     # the job-server jar comes from the option (offline it cannot be downloaded); without the
     # option Beam would fetch this Maven artifact into ~/.apache_beam/cache/jars
@@ -362,7 +362,7 @@ def test_dataflow_dry_run_builds_the_ingest_job_offline(corpus_small, tmp_path):
     job = result.job           # the job request that would have been sent, built without network
     assert job.options.view_as(WorkerOptions).max_num_workers == 4
     names = {t.unique_name for t in job.proto_pipeline.components.transforms.values()}
-    assert {"ListInputFiles", "ReadFiles", "WriteDocs", "IngestStats"} <= names
+    assert {"ListInputFiles", "ReadInputs", "ReadInputs/ReadFiles", "WriteDocs", "IngestStats"} <= names
     envs = list(job.proto_pipeline.components.environments.values())
     assert len(envs) == 1 and image.encode() in envs[0].payload
     staged = b" ".join(d.role_payload for d in envs[0].dependencies)
