@@ -46,11 +46,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 import ahocorasick
 
-Counter = Callable[..., None]
+from filters.counting import Count
+
 
 _UNSPACED_RANGES = (
     (0x0E00, 0x0EFF), (0x0F00, 0x0FFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x3040, 0x30FF),
@@ -320,7 +321,7 @@ class WordBlocklist:
 
     # ---- scanning ---------------------------------------------------------------------------
     def scan(self, text: str, lang: str | Iterable[str] | None = None,
-             count: Counter | None = None) -> BlocklistResult:
+             count: Count | None = None) -> BlocklistResult:
         """Find entries in ``text``.
 
         ``lang``: a language code or several (e.g. the languages of a mixed document); only the
@@ -375,9 +376,9 @@ class WordBlocklist:
                                  categories=sorted(cats), spans=spans,
                                  distinct=sum(1 for t in roots if t not in self._short),
                                  score=round(sum(terms[t] for t in roots), 6))
-        if count is not None:
+        if count is not None and hits:
             count("blocklist_hits", hits)
-            count("blocklist_docs_flagged", 1)
+            count("blocklist_docs_with_hits")
         return result
 
 

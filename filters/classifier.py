@@ -25,15 +25,12 @@ import re
 import tempfile
 import unicodedata
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 import fasttext
+from filters.counting import Count, no_count
 
-Counter = Callable[..., None]
 
-
-def _no_count(name: str, n: int = 1) -> None:
-    return None
 
 
 # Characters written without spaces between words: CJK ideographs, kana, hangul, Thai, Lao, Khmer,
@@ -245,12 +242,12 @@ class TextClassifier:
         self.positive_label = self.meta.get("positive_label")
 
     def predict_proba(self, texts: list[str], positive_label: str | None = None,
-                      count: Counter | None = None) -> list[float]:
+                      count: Count | None = None) -> list[float]:
         """P(``positive_label``) for each text, in order (0.0 for an empty text)."""
         positive_label = positive_label if positive_label is not None else self.positive_label
         if positive_label is None:
             raise ValueError("positive_label is required")
-        count = count or _no_count
+        count = count or no_count
         want = _label_token(positive_label)
         lines = [preprocess(t) if t else "" for t in texts]
         out = [0.0] * len(lines)

@@ -41,7 +41,7 @@ import itertools
 import sys
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, NamedTuple, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 import numpy as np
 import xxhash
@@ -49,12 +49,9 @@ import xxhash
 from filters.minhash import (CATEGORY_NAMES, LOW_PLANES, MinHasher, _mapping_tables, category_mask, nfkc,
                              normalize, per_char_mapping, space_code_points, unicode_categories)
 from filters.segment import paragraph_spans, sentence_spans
+from filters.counting import Count, no_count
 
-Counter = Callable[..., None]
 
-
-def _no_count(name: str, n: int = 1) -> None:
-    return None
 
 
 @dataclass(frozen=True)
@@ -317,7 +314,7 @@ def normalize_unit(text: str, config: TextDedupConfig = DEFAULT_CONFIG) -> str:
 
 
 def unit_hashes_indexed(text: str, spans: Iterable[Any], config: TextDedupConfig = DEFAULT_CONFIG,
-                        count: Counter = _no_count) -> list[tuple[int, int]]:
+                        count: Count = no_count) -> list[tuple[int, int]]:
     """``(span index, hash)`` for each unit long enough to count, in span order.
 
     spans: ``(start, end)`` tuples or dicts with ``start``/``end`` (code point offsets, end
@@ -356,7 +353,7 @@ def unit_hashes_indexed(text: str, spans: Iterable[Any], config: TextDedupConfig
 
 
 def unit_hashes(text: str, spans: Sequence[Any], config: TextDedupConfig = DEFAULT_CONFIG,
-                count: Counter = _no_count) -> list[int]:
+                count: Count = no_count) -> list[int]:
     """64-bit hashes of the paragraphs/sentences at ``spans`` that are long enough to count
     (``config.min_unit_chars``); short units are skipped, so the list may be shorter than
     ``spans`` (use :func:`unit_hashes_indexed` to keep the span index)."""
@@ -545,7 +542,7 @@ def _units_chunk(texts: Sequence[str], spans: Sequence[Sequence[Any]], config: T
 
 def text_hashes(texts: Sequence[str], spans: Sequence[Sequence[Any]] | None = None,
                 config: TextDedupConfig = DEFAULT_CONFIG, *, normalized: Sequence[str] | None = None,
-                count: Counter = _no_count, max_chars: int = _BATCH_CHARS
+                count: Count = no_count, max_chars: int = _BATCH_CHARS
                 ) -> list[tuple[int | None, list[tuple[int, int]]]]:
     """Per text, ``(doc_hash(text, config), unit_hashes_indexed(text, spans[i], config))``,
     bit-identical to those two functions, computed for many documents at once (a few numpy
@@ -602,7 +599,7 @@ class DocFeatures(NamedTuple):
 def dedup_features(texts: Sequence[str], hasher: MinHasher, config: TextDedupConfig = DEFAULT_CONFIG, *,
                    langs: Sequence[str | None] | None = None,
                    sentences: Sequence[Sequence[tuple[int, int]]] | None = None,
-                   repetition: bool = True, count: Counter = _no_count) -> tuple[np.ndarray, list[DocFeatures]]:
+                   repetition: bool = True, count: Count = no_count) -> tuple[np.ndarray, list[DocFeatures]]:
     """Everything the dedup job extracts from a batch of documents, sharing the work:
     ``(signatures, [DocFeatures per text])``.
 

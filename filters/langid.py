@@ -111,13 +111,10 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Callable
 
-CountFn = Callable[..., None]
+from filters.counting import Count
 
 
-def _no_count(name: str, n: int = 1) -> None:
-    return None
 
 
 class _Tally(dict):
@@ -127,7 +124,7 @@ class _Tally(dict):
     def __call__(self, name: str, n: int = 1) -> None:
         self[name] = self.get(name, 0) + n
 
-    def flush(self, count: CountFn) -> None:
+    def flush(self, count: Count) -> None:
         for name, n in self.items():
             if n:
                 count(name, n)
@@ -569,7 +566,7 @@ class LanguageIdentifier:
 
     # ---------------------------------------------------------------- policy
 
-    def _first_pass(self, samples: list[str], count: CountFn,
+    def _first_pass(self, samples: list[str], count: Count,
                     scripts: bool = True) -> list[LangPrediction | tuple[str, float]]:
         """No letters -> und; script rules; fastText in one batch. A prediction where one of them
         decides, else fastText's unsure ``(label, probability)`` for ``_resolve``."""
@@ -600,7 +597,7 @@ class LanguageIdentifier:
                 out[i] = (lang, p)
         return out
 
-    def _fallback_or_fasttext(self, sample: str, lang: str, p: float, count: CountFn,
+    def _fallback_or_fasttext(self, sample: str, lang: str, p: float, count: Count,
                               known: frozenset | None = None, labels: list[str] | None = None,
                               probe: str | None = None, with_script: bool = True) -> LangPrediction:
         """The fallback's answer for a sample fastText is unsure of, else fastText's own (counts one call;
@@ -618,7 +615,7 @@ class LanguageIdentifier:
         return LangPrediction(flang, round(min(1.0, fp), 4),
                               chinese_script(sample) if with_script and flang == "zh" else None, self.config.fallback)
 
-    def _decide(self, samples: list[str], count: CountFn) -> list[LangPrediction]:
+    def _decide(self, samples: list[str], count: Count) -> list[LangPrediction]:
         out = self._first_pass(samples, count)
         res = []
         for i, r in enumerate(out):
@@ -628,7 +625,7 @@ class LanguageIdentifier:
             res.append(r)
         return res
 
-    def predict_batch(self, texts: list[str], count: CountFn | None = None) -> list[LangPrediction]:
+    def predict_batch(self, texts: list[str], count: Count | None = None) -> list[LangPrediction]:
         """Language of each text (detectors see at most ``max_sample_chars`` of it)."""
         tally = _Tally()
         tally("texts", len(texts))
@@ -639,7 +636,7 @@ class LanguageIdentifier:
         return out
 
     def annotate_batch(self, texts: list[str], paragraph_spans: list[list[tuple[int, int]]] | None = None,
-                       count: CountFn | None = None) -> list[DocLanguage]:
+                       count: Count | None = None) -> list[DocLanguage]:
         """Document language, paragraph languages and language mix of each text. ``paragraph_spans[d]``
         are (start, end) code-point offsets into ``texts[d]``; default ``filters.segment.paragraph_spans``."""
         from filters.segment import paragraph_spans as _para_spans
@@ -652,7 +649,7 @@ class LanguageIdentifier:
             tally.flush(count)
         return out
 
-    def _annotate(self, texts, paragraph_spans, _para_spans, count: CountFn) -> list[DocLanguage]:
+    def _annotate(self, texts, paragraph_spans, _para_spans, count: Count) -> list[DocLanguage]:
         cfg = self.config
         limit = cfg.max_paragraph_chars
         cut_from = limit // 2

@@ -46,12 +46,9 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import xxhash
+from filters.counting import Count, no_count
 
-Counter = Callable[..., None]
 
-
-def _no_count(name: str, n: int = 1) -> None:
-    return None
 
 
 # Character classes (values of the lookup table).
@@ -512,7 +509,7 @@ class MinHasher:
         """Signature of one document: uint32 array (num_perm,)."""
         return self.signatures([text])[0]
 
-    def signatures(self, texts: Sequence[str], count: Counter = _no_count,
+    def signatures(self, texts: Sequence[str], count: Count = no_count,
                    normalized: Sequence[str] | None = None) -> np.ndarray:
         """Signatures of many documents: uint32 array (len(texts), num_perm).
 
@@ -667,7 +664,7 @@ class MinHasher:
             acc += np.where(shingle_len > k, contrib, np.uint64(0))
         return acc + shingle_len * np.uint64(_SHINGLE_LEN_MIX), sel
 
-    def _signatures_into(self, texts: Sequence[str], out: np.ndarray, count: Counter,
+    def _signatures_into(self, texts: Sequence[str], out: np.ndarray, count: Count,
                          normalize_texts: bool = True) -> None:
         sh, sh_doc, char_mode, n_tokens = self._shingle_hashes_batch(texts, normalize_texts)
         count("minhash_docs", len(texts))

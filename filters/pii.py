@@ -39,9 +39,9 @@ import datetime
 import ipaddress
 import re
 from pathlib import Path
-from typing import Callable
 
-Counter = Callable[..., None]
+from filters.counting import Count
+
 
 TYPES = ("email", "phone", "ip", "credit_card", "cn_id")
 _PRIORITY = {"cn_id": 0, "credit_card": 1, "email": 2, "ip": 3, "phone": 4}
@@ -342,7 +342,7 @@ def _ipv6(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
-def find_pii(text: str, count: Counter | None = None) -> list[dict]:
+def find_pii(text: str, count: Count | None = None) -> list[dict]:
     """PII spans in ``text``: ``[{'type', 'start', 'end'}]`` sorted by start, non-overlapping."""
     if not text:
         return []

@@ -55,7 +55,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Callable, Optional
+
 
 import numpy as np
 
@@ -67,8 +67,8 @@ from filters.spam import cue_table as spam_cue_table
 from filters.spam import is_contact_farm, is_gambling_spam, spam_cues
 from filters.stopwords import StopWords
 from schemas.signals import SIGNAL_TYPES
+from filters.counting import Count
 
-Counter = Optional[Callable[..., None]]
 
 # ---------------------------------------------------------------------------------------------
 # configuration
@@ -451,7 +451,7 @@ class QualityScorer:
     # -- main entry -----------------------------------------------------------------------------
     def score(self, text: str, lang: str | None, paragraphs: list[tuple[int, int]] | None = None, *,
               repeat_counts: dict[int, int] | None = None, model_score: float | None = None,
-              count: Counter = None, timings: dict | None = None) -> DocQuality:
+              count: Count = None, timings: dict | None = None) -> DocQuality:
         """Score ``text`` in language ``lang``. ``paragraphs`` (sorted, disjoint (start, end) pairs
         or dicts with start / end) default to ``paragraph_spans(text)``;
         ``repeat_counts`` maps a paragraph index to the number of documents of the corpus that
@@ -1121,7 +1121,7 @@ def _default_scorer(config: QualityConfig) -> QualityScorer:
 
 def score_document(text: str, lang: str | None, paragraphs: list[tuple[int, int]] | None = None, *,
                    repeat_counts: dict[int, int] | None = None, model_score: float | None = None,
-                   config: QualityConfig = DEFAULT, count: Counter = None, timings: dict | None = None) -> DocQuality:
+                   config: QualityConfig = DEFAULT, count: Count = None, timings: dict | None = None) -> DocQuality:
     """Convenience wrapper: ``QualityScorer(config).score(...)`` with the scorer built once per
     config. Beam DoFns should build a ``QualityScorer`` in ``setup`` instead."""
     return _default_scorer(config).score(text, lang, paragraphs, repeat_counts=repeat_counts,

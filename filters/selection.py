@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from filters.counting import Count, no_count
 from filters.quality import DEFAULT as QUALITY_DEFAULT
 
 _BLANKS = re.compile(r"\n{3,}")
@@ -96,8 +97,10 @@ def _reject(reason: str, detail: str = "") -> Decision:
     return Decision(keep=False, reason=reason, detail=detail)
 
 
-def select(doc: dict, cluster: Optional[dict], repeats: Optional[dict], cfg: SelectionConfig) -> Decision:
-    """Apply the rules to one annotated document (a dict of schemas.ANNOTATED columns)."""
+def select(doc: dict, cluster: Optional[dict], repeats: Optional[dict], cfg: SelectionConfig,
+           count: Count = no_count) -> Decision:
+    """Apply the rules to one annotated document (a dict of schemas.ANNOTATED columns). Counts
+    ``badwords.flagged`` for a document over the bad-word thresholds, whatever the policy does."""
     lang = doc.get("lang") or "und"
     if lang == "und" and cfg.drop_und:
         return _reject("lang_und")
@@ -123,6 +126,7 @@ def select(doc: dict, cluster: Optional[dict], repeats: Optional[dict], cfg: Sel
     flagged = (score >= cfg.badword_min_score - 1e-9) if score is not None else \
         (doc.get("badword_distinct") or 0) >= cfg.badword_min_distinct
     if flagged and (doc.get("badword_ratio") or 0.0) > cfg.badword_max_ratio:
+        count("badwords.flagged")
         detail = ",".join(doc.get("badword_categories") or [])
         if cfg.badword_policy == "drop":
             return _reject("badwords", detail)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections import Counter
 from dataclasses import dataclass
 
 import apache_beam as beam
@@ -17,7 +16,8 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.annotators import build_annotators
-from pipeline.beam_io import Counters, WriteStats, WriteTable, table_metadata, write_parquet
+from pipeline.beam_io import WriteStats, WriteTable, table_metadata, write_parquet
+from pipeline.counting import StageCounts, nest
 from pipeline.config import Config
 from pipeline.runner import fingerprint, match_inputs, note_progress
 from pipeline.stages import BY_NAME, Job
@@ -60,7 +60,7 @@ class AnnotateRowGroup(FileDoFn):
     def __init__(self, config: Config, out_dir: str, metadata: dict):
         self.config, self.out_dir, self.metadata = config, out_dir, metadata
         self.annotators = None
-        self._counters = Counters(STAGE)
+        self.counts = StageCounts(STAGE)
 
     def setup(self):
         super().setup()
@@ -68,16 +68,7 @@ class AnnotateRowGroup(FileDoFn):
         for a in self.annotators:
             a.setup()
 
-    def _count(self, name: str, n: int = 1) -> None:
-        self._stats[name] += n
-
-    def _flush_counters(self) -> None:
-        """Beam counters get one increment per name per row group (cheap), not one per call."""
-        for name, n in self._stats.items():
-            self._counters.inc(name, n)
-
     def process(self, item: RowGroup):
-        self._stats = Counter()
         timings: dict[str, float] = {}
         signal_timings: dict[str, float] = {}
         with FileSystems.open(item.path) as stream:
@@ -86,11 +77,7 @@ class AnnotateRowGroup(FileDoFn):
             row["annotate_notes"] = []
         for annotator in self.annotators:
             start = time.perf_counter()
-            prefix = annotator.name + "."
-
-            def count(name, n=1, _prefix=prefix, _stats=self._stats):
-                _stats[_prefix + name] += n
-
+            count = self.counts.scoped(annotator.name)
             try:
                 annotator.annotate(rows, count)
             except Exception:
@@ -99,7 +86,7 @@ class AnnotateRowGroup(FileDoFn):
                         annotator.annotate([row], count)
                     except Exception as exc:
                         row["annotate_notes"].append(f"failed:{annotator.name}")
-                        self._count(f"failed_{annotator.name}")
+                        count("failed")
                         yield beam.pvalue.TaggedOutput("errors", {
                             "stage": STAGE, "source_file": item.path, "position": row.get("position"),
                             "reason": f"annotator_failed:{annotator.name}",
@@ -110,27 +97,14 @@ class AnnotateRowGroup(FileDoFn):
                 signal_timings[f"{annotator.name}.{group}"] = seconds
             getattr(annotator, "timings", {}).clear()
         write_parquet(FileSystems.join(self.out_dir, item.out_name), rows, ANNOTATED, self.metadata)
-        self._count("docs", len(rows))
-        self._flush_counters()
+        self.counts("docs", len(rows))
         note_progress(STAGE, len(rows))
-        stats = {"by_annotator": _nest(self._stats)}
+        stats = {"by_annotator": nest(self.counts.flush())}
         stats["docs"] = stats["by_annotator"].pop("docs", 0)
         stats["seconds_by_annotator"] = timings
         stats["seconds_by_signal"] = signal_timings
         stats["records"] = len(rows)
         yield stats
-
-
-def _nest(flat: dict) -> dict:
-    """{'lid.x': 1, 'docs': 2} -> {'lid': {'x': 1}, 'docs': 2}."""
-    out: dict = {}
-    for key, n in flat.items():
-        group, _, name = key.partition(".")
-        if name:
-            out.setdefault(group, {})[name] = n
-        else:
-            out[key] = n
-    return out
 
 
 def finalize_annotate_stats(acc: dict) -> dict:

@@ -16,25 +16,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.metrics import Metrics
 
 from schemas import SCHEMA_VERSION, conform
+from pipeline.counting import StageCounts
 from pipeline.fs import FileDoFn, FsCall
 
 ROWS_PER_GROUP = 2_000
-
-
-class Counters:
-    """Beam counters of one namespace, created on first use (``inc(name, n)``)."""
-
-    def __init__(self, namespace: str):
-        self.namespace, self._counters = namespace, {}
-
-    def inc(self, name: str, n: int = 1) -> None:
-        c = self._counters.get(name)
-        if c is None:
-            c = self._counters[name] = Metrics.counter(self.namespace, name)
-        c.inc(n)
 
 
 def shard_of(key: str, num_shards: int) -> int:
@@ -66,7 +53,7 @@ class _WriteShard(FileDoFn):
         self.directory, self.num_shards, self.schema = directory, num_shards, schema
         self.sort_key, self.max_bytes, self.metadata = sort_key, max_bytes, metadata
         self.unique_ids, self.table = unique_ids, table
-        self.renamed = Metrics.counter("write", f"{table}_duplicate_ids_renamed")
+        self.count = StageCounts(metadata.get("thresher.stage", "write"))
 
     def process(self, element):
         shard, batches = element
@@ -85,7 +72,8 @@ class _WriteShard(FileDoFn):
         for k, part_rows in enumerate(parts):
             write_parquet(shard_path(self.directory, shard, self.num_shards, k), part_rows, self.schema, self.metadata)
         if renamed:
-            self.renamed.inc(renamed)
+            self.count(f"write.{self.table}_duplicate_ids_renamed", renamed)
+            self.count.flush()
             yield (f"{self.table}_duplicate_ids_renamed", renamed)
 
     @staticmethod
@@ -268,16 +256,13 @@ def merge_counts(dicts: Iterable[dict]) -> dict:
     return out
 
 
-def merge_counts_into(out: dict, d: dict) -> None:
-    """Add the nested count dict ``d`` into ``out`` in place."""
+def _merge_into(out: dict, d: dict) -> None:
+    """Add the nested count dict ``d`` into ``out`` in place (the stats combiner's step)."""
     for k, v in d.items():
         if isinstance(v, dict):
-            merge_counts_into(out.setdefault(k, {}), v)
+            _merge_into(out.setdefault(k, {}), v)
         else:
             out[k] = out.get(k, 0) + v
-
-
-_merge_into = merge_counts_into
 
 
 class MergeCounts(beam.CombineFn):

@@ -23,14 +23,14 @@ import apache_beam as beam
 import numpy as np
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.metrics import Metrics
 
 from filters.dedup_text import dedup_features
 from filters.minhash import EMPTY_VALUE, MinHasher, band_key_matrix
 from pipeline.annotate import RowGroup, list_row_groups
-from pipeline.beam_io import (Counters, WriteStats, WriteTable, shard_of, table_metadata,
+from pipeline.beam_io import (WriteStats, WriteTable, shard_of, table_metadata,
                               write_shard_rows)
 from pipeline.components import ConnectedComponents
+from pipeline.counting import StageCounts
 from pipeline.config import Config
 from pipeline.runner import fingerprint, match_inputs, note_progress
 from pipeline.stages import BY_NAME, Job
@@ -59,18 +59,13 @@ class ExtractFeatures(FileDoFn):
         self.parts = parts
         self.signatures_dir, self.metadata = signatures_dir, metadata
         self.hasher = None
-        self.counters = Counters(STAGE)
+        self.counts = StageCounts(STAGE)
 
     def setup(self):
         super().setup()
         self.hasher = MinHasher(self.cfg.minhash)
 
-    def _count(self, name, n=1):
-        self.counters.inc(name, n)
-        self.stats[name] += n
-
     def process(self, item: RowGroup):
-        self.stats = Counter()
         parts, mh = self.parts, self.cfg.minhash
         with FileSystems.open(item.path) as stream:
             pf = pq.ParquetFile(stream)
@@ -86,7 +81,7 @@ class ExtractFeatures(FileDoFn):
 
         sigs, features = dedup_features(texts, self.hasher, self.cfg.text, langs=langs,
                                         sentences=sentence_spans_by_doc, repetition=self.cfg.repetition,
-                                        count=self._count)
+                                        count=self.counts)
         _write_signatures(FileSystems.join(self.signatures_dir, item.out_name), ids, sigs, self.metadata)
         hashes = [f.doc_hash for f in features]
 
@@ -100,13 +95,13 @@ class ExtractFeatures(FileDoFn):
 
         has_hash = np.array([h is not None for h in hashes], dtype=bool)
         if n - int(has_hash.sum()):
-            self._count("docs_without_hash", n - int(has_hash.sum()))
+            self.counts("docs_without_hash", n - int(has_hash.sum()))
         hash_arr = np.array([h if h is not None else 0 for h in hashes], dtype=np.uint64)
         yield from _partitioned("exact", parts.exact, hash_arr[has_hash], np.flatnonzero(has_hash), ids)
 
         nonempty = ~np.all(sigs == EMPTY_VALUE, axis=1)
         if n - int(nonempty.sum()):
-            self._count("docs_without_shingles", n - int(nonempty.sum()))
+            self.counts("docs_without_shingles", n - int(nonempty.sum()))
         keys = band_key_matrix(sigs, mh.bands, mh.rows)  # (n, bands) uint64
         sketches = b_bit_sketches(sigs)
         key_part = keys % np.uint64(parts.bands)
@@ -120,9 +115,9 @@ class ExtractFeatures(FileDoFn):
 
         if self.cfg.repetition:
             yield from self._units(ids, features)
-        self._count("docs", n)
+        self.counts("docs", n)
         note_progress(STAGE, n)
-        yield beam.pvalue.TaggedOutput("stats", dict(self.stats))
+        yield beam.pvalue.TaggedOutput("stats", self.counts.flush())
 
     def _units(self, ids, features):
         """Paragraph and sentence hashes of the row group -> ('units', (partition, packed UnitBatch))."""
@@ -264,7 +259,7 @@ class ExactEdges(beam.DoFn):
     counts exact duplicates."""
 
     def __init__(self):
-        self.dups = Metrics.counter(STAGE, "exact_duplicate_docs")
+        self.count = StageCounts(STAGE)
 
     def process(self, element):
         _, batches = element
@@ -287,8 +282,9 @@ class ExactEdges(beam.DoFn):
             for other in group[1:]:
                 yield group[0], other
         if groups:
-            self.dups.inc(dups)
-            yield beam.pvalue.TaggedOutput("stats", {"exact_groups": groups, "exact_duplicate_docs": dups})
+            self.count("exact_groups", groups)
+            self.count("exact_duplicate_docs", dups)
+            yield beam.pvalue.TaggedOutput("stats", self.count.flush())
 
 
 class BucketEdges(beam.DoFn):
@@ -302,8 +298,7 @@ class BucketEdges(beam.DoFn):
 
     def __init__(self, max_bucket: int, verify_threshold: float | None, lookback: int = 3):
         self.max_bucket, self.verify, self.lookback = max_bucket, verify_threshold, lookback
-        self.capped = Metrics.counter(STAGE, "lsh_bucket_members_capped")
-        self.rejected = Metrics.counter(STAGE, "lsh_pairs_failed_verification")
+        self.count = StageCounts(STAGE)
 
     def process(self, element):
         _, batches = element
@@ -320,31 +315,27 @@ class BucketEdges(beam.DoFn):
         doc_of = np.concatenate(docs)
         order, runs = _runs(np.concatenate(keys))
         sketches = np.concatenate(sketches)
-        stats = Counter()
         edges = []
         for lo, hi in runs:
             members = [(ids[d], d) for d in doc_of[order[lo:hi]].tolist()]
-            edges.extend(self._bucket(members, sketches, stats))
+            edges.extend(self._bucket(members, sketches))
         # near duplicates share many bands, so the same pair comes from many buckets: contract the
         # partition's own edges locally (a partition, never the whole graph) and emit one star per
         # local component, centred on its smallest id; components are unchanged
         star = local_stars(edges)
-        stats["lsh_edges"] += len(edges)
-        stats["lsh_edges_after_local_contraction"] += len(star)
+        self.count("lsh_edges", len(edges))
+        self.count("lsh_edges_after_local_contraction", len(star))
         yield from star
-        if stats["lsh_pairs_failed_verification"]:
-            self.rejected.inc(stats["lsh_pairs_failed_verification"])
-        if stats["lsh_buckets_capped"]:
-            self.capped.inc(stats["lsh_buckets_capped"])
+        stats = self.count.flush()
         if stats:
-            yield beam.pvalue.TaggedOutput("stats", dict(stats))
+            yield beam.pvalue.TaggedOutput("stats", stats)
 
-    def _bucket(self, members, sketches, stats):
+    def _bucket(self, members, sketches):
         members = heapq.nsmallest(self.max_bucket + 1, members)
-        stats["lsh_buckets_with_pairs"] += 1
+        self.count("lsh_buckets_with_pairs")
         if len(members) > self.max_bucket:
             members = members[: self.max_bucket]
-            stats["lsh_buckets_capped"] += 1
+            self.count("lsh_buckets_capped")
         for i in range(1, len(members)):
             candidates = [0] + list(range(max(1, i - self.lookback), i))
             for j in candidates:
@@ -355,7 +346,7 @@ class BucketEdges(beam.DoFn):
                     yield members[j][0], members[i][0]
                     break
             else:
-                stats["lsh_pairs_failed_verification"] += 1
+                self.count("lsh_pairs_failed_verification")
 
 
 def local_stars(edges) -> list[tuple[str, str]]:
@@ -551,7 +542,7 @@ class FindDuplicates(beam.PTransform):
                 | "BucketEdges" >> beam.ParDo(BucketEdges(cfg.max_bucket_size, cfg.minhash.verify_threshold))
                 .with_outputs("stats", main="edges"))
         labels = ((exact.edges, near.edges) | "AllEdges" >> beam.Flatten()
-                  | "Components" >> ConnectedComponents(max_rounds=cfg.max_cc_rounds))
+                  | "Components" >> ConnectedComponents(max_rounds=cfg.max_cc_rounds, namespace=f"{STAGE}.components"))
         # documents without an edge are their own cluster and stay in their shard's batch; only the
         # clustered ones are regrouped by label to choose a representative
         n_shards = parts.shards

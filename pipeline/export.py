@@ -23,7 +23,8 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from filters.sampling import realize_copies
-from pipeline.beam_io import Counters, WriteStats, read_json
+from pipeline.beam_io import WriteStats, read_json
+from pipeline.counting import StageCounts
 from pipeline.fs import FileDoFn
 from pipeline.runner import InputError, clear_dir, match_inputs, run_job, write_marker
 from schemas import SCHEMA_VERSION
@@ -48,7 +49,7 @@ class ExportBucket(FileDoFn):
 
     def __init__(self, manifest_dir: str, index_files: list[str], output: str, seed: int):
         self.manifest_dir, self.index_files, self.output, self.seed = manifest_dir, index_files, output, seed
-        self.counters = Counters(STAGE)
+        self.counts = StageCounts(STAGE)
 
     def process(self, bucket: dict):
         import pyarrow as pa
@@ -86,8 +87,9 @@ class ExportBucket(FileDoFn):
                                 written += n
                                 tokens += n * tokens_of[(shard, row)]
                             row += 1
-        self.counters.inc("docs", docs)
-        self.counters.inc("copies", written)
+        self.counts("docs", docs)
+        self.counts("copies", written)
+        self.counts.flush()
         yield {"docs": docs, "copies": written, "tokens": tokens,
                "by_bucket": {name: {"docs": docs, "copies": written, "tokens": tokens}}}
 

@@ -25,7 +25,6 @@ import hashlib
 import json
 import pickle
 import re
-from collections import Counter
 from datetime import datetime, timezone
 
 import apache_beam as beam
@@ -36,9 +35,10 @@ from apache_beam.pvalue import AsSingleton
 from filters.sampling import BucketStats, InfeasibleMixture, doc_weights, estimate_tokens, plan_buckets
 from filters.selection import select
 from pipeline.annotate import list_row_groups
-from pipeline.beam_io import (ROWS_PER_GROUP, Counters, WriteStats, WriteTable, merge_counts_into, shard_of,
+from pipeline.beam_io import (ROWS_PER_GROUP, WriteStats, WriteTable, shard_of,
                               table_metadata)
 from pipeline.config import Config
+from pipeline.counting import StageCounts, by_prefix, nest
 from pipeline.runner import fingerprint, match_inputs, note_progress
 from pipeline.stages import BY_NAME, Job
 from schemas import CURATED, ERRORS, MANIFEST_INDEX, REJECTED, SCHEMA_VERSION, conform
@@ -146,7 +146,7 @@ class SelectRowGroup(FileDoFn):
         self.cfg = config.manifest
         self.temp_dir, self.metadata = temp_dir, metadata
         self.counter = None
-        self.counters = Counters(STAGE)
+        self.counts = StageCounts(STAGE)
 
     def setup(self):
         super().setup()
@@ -168,12 +168,10 @@ class SelectRowGroup(FileDoFn):
             pf = pq.ParquetFile(stream)
             names = [c for c in SELECTION_COLUMNS if c in pf.schema_arrow.names]
             docs = pf.read_row_group(item.index, columns=names).to_pylist()
-        stats: dict = {}
         rejected, kept = [], {}
         for doc in docs:
             cluster, repeats = dedup.get(doc["id"], (None, None))
-            record, doc_stats, rejection = self._select(doc, cluster, repeats)
-            merge_counts_into(stats, doc_stats)
+            record, rejection = self._select(doc, cluster, repeats)
             if record is None:
                 rejected.append(rejection)
             else:
@@ -191,21 +189,35 @@ class SelectRowGroup(FileDoFn):
             yield bucket, ((path, groups[bucket]), totals)
         if rejected:
             yield beam.pvalue.TaggedOutput("rejected", rejected)
-        yield beam.pvalue.TaggedOutput("stats", stats)
+        yield beam.pvalue.TaggedOutput("stats", self._stats(self.counts.flush()))
+
+    @staticmethod
+    def _stats(flat: dict) -> dict:
+        """The flushed counts of a row group -> its stats dict (per-reason and per-language groups)."""
+        stats = nest({k: v for k, v in flat.items() if not k.startswith("rejected.")})
+        if "rejected" in flat:
+            stats["rejected_by_reason"] = by_prefix(flat, "rejected")
+        if "kept" in flat:
+            for group in ("cut_chars_by_reason", "redactions_by_type", "actions"):
+                stats.setdefault(group, {})
+        return stats
 
     def _select(self, doc, cluster, repeats):
-        """One document -> (curated record or None, stats dict, rejected row or None)."""
+        """One document -> (curated record, None) or (None, rejected row); counts what it decided."""
+        count = self.counts
         doc_id = doc["id"]
         lang, tier = doc.get("lang") or "und", doc.get("quality_tier") or "unknown"
         chars_in = len(doc["text"])
-        stats = {"records": 1, "lang_before": {lang: 1}, "tier_before": {tier: 1},
-                 "chars_before": {lang: chars_in}}
-        decision = select(doc, cluster, repeats, self.cfg.selection)
+        count("records")
+        count.tally(f"lang_before.{lang}")
+        count.tally(f"tier_before.{tier}")
+        count.tally(f"chars_before.{lang}", chars_in)
+        decision = select(doc, cluster, repeats, self.cfg.selection, count)
         if not decision.keep:
-            self.counters.inc(f"rejected_{decision.reason}")
-            stats.update(rejected=1, rejected_by_reason={decision.reason: 1},
-                         rejected_chars_by_reason={decision.reason: chars_in})
-            return None, stats, {"id": doc_id, "stage": STAGE, "reason": decision.reason,
+            count("rejected")
+            count(f"rejected.{decision.reason}")
+            count.tally(f"rejected_chars_by_reason.{decision.reason}", chars_in)
+            return None, {"id": doc_id, "stage": STAGE, "reason": decision.reason,
                                  "detail": decision.detail or None, "source_file": doc.get("source_file"),
                                  "position": doc.get("position")}
         text = decision.text
@@ -215,14 +227,17 @@ class SelectRowGroup(FileDoFn):
         weight = doc_weights([quality], [cluster_size], self.cfg.mixture)[0] * decision.weight_factor
         source = doc.get("source") or "unknown"
         bucket = bucket_name(source, lang, tier)
-        cut_chars = Counter()
         for cut in decision.cuts:
-            cut_chars[cut["reason"]] += cut["end"] - cut["start"]
-        self.counters.inc("kept")
-        stats.update(kept=1, lang_after={lang: 1}, tier_after={tier: 1}, chars_after={lang: len(text)},
-                     cut_chars_by_reason=dict(cut_chars), cut_docs=int(bool(decision.cuts)),
-                     redactions_by_type=dict(Counter(r["type"] for r in decision.redactions)),
-                     actions={a.split(":")[0] if a in ("cut", "redact") else a: 1 for a in decision.actions})
+            count.tally(f"cut_chars_by_reason.{cut['reason']}", cut["end"] - cut["start"])
+        count("kept")
+        count.tally(f"lang_after.{lang}")
+        count.tally(f"tier_after.{tier}")
+        count.tally(f"chars_after.{lang}", len(text))
+        count.tally("cut_docs", int(bool(decision.cuts)))
+        for r in decision.redactions:
+            count.tally(f"redactions_by_type.{r['type']}")
+        for action in set(decision.actions):
+            count.tally(f"actions.{action}")
         record = {
             "id": doc_id, "text": text, "bucket": bucket, "source": source, "lang": lang,
             "lang_score": doc.get("lang_score"), "quality_score": quality, "quality_tier": tier,
@@ -232,7 +247,7 @@ class SelectRowGroup(FileDoFn):
             "redactions": [{"type": r["type"], "start": r["start"], "end": r["end"]} for r in decision.redactions],
             "actions": decision.actions, "toxicity_score": doc.get("toxicity_score"),
         }
-        return record, stats, None
+        return record, None
 
 
 class _SumBucket(beam.CombineFn):

@@ -96,7 +96,10 @@ def test_merge_and_counter(shared_data, ldnoobw):
     counts = {}
     r = both.scan("出售雷管和三级片", lang="zh", count=lambda n, k=1: counts.__setitem__(n, counts.get(n, 0) + k))
     assert r.categories == ["guns_explosives", "ldnoobw"]
-    assert counts == {"blocklist_hits": 2, "blocklist_docs_flagged": 1}
+    assert counts == {"blocklist_hits": 2, "blocklist_docs_with_hits": 1}
+    counts.clear()
+    assert both.scan("no such words here", lang="zh", count=lambda n, k=1: counts.__setitem__(n, k)).hits == 0
+    assert counts == {}
 
 
 def test_planted_badwords_in_corpus(corpus_small, ldnoobw):

@@ -107,3 +107,16 @@ def test_badword_score_decides_when_present():
                   SelectionConfig(min_chars=10, badword_min_score=1.5)).reason == "badwords"
     with pytest.raises(ValueError):
         SelectionConfig(badword_min_score=0)
+
+
+def test_flagged_badword_documents_are_counted_whatever_the_policy():
+    for policy in ("drop", "downweight", "keep"):
+        counts = {}
+
+        def count(name, n=1):
+            counts[name] = counts.get(name, 0) + n
+        cfg = SelectionConfig(badword_policy=policy)
+        select(doc(badword_distinct=3, badword_ratio=0.02), None, None, cfg, count)   # over the thresholds
+        select(doc(badword_distinct=1, badword_ratio=0.02), None, None, cfg, count)   # a hit, not flagged
+        select(doc(), None, None, cfg, count)
+        assert counts == {"badwords.flagged": 1}, policy
