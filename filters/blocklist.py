@@ -51,22 +51,14 @@ from typing import Iterable
 import ahocorasick
 
 from filters.counting import Count
+from filters.scripts import SUBSTRING_MATCH_LANGS, UNSPACED_BLOCKS, char_class, in_blocks
 
 
-_UNSPACED_RANGES = (
-    (0x0E00, 0x0EFF), (0x0F00, 0x0FFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x3040, 0x30FF),
-    (0x3100, 0x312F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF),
-    (0x20000, 0x3134F),
-)
-_UNSPACED_RE = re.compile(
-    "[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf"
-    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]"
-)
+_UNSPACED_RE = re.compile(f"[{char_class(UNSPACED_BLOCKS)}]")
 DEFAULT_WEIGHTS_PATH = Path(__file__).resolve().parent / "resources" / "badword_weak_terms.txt"
 DEFAULT_ALLOW_PATH = Path(__file__).resolve().parent / "resources" / "badword_allow_terms.txt"
 DEFAULT_SHORT_WEIGHT = 0.25
 DEFAULT_MIN_SCORE = 2.0
-CJK_LANGS = frozenset({"zh", "ja", "th", "ko", "my", "km", "lo", "bo"})
 POLITICAL = ("political", "political_reactionary")
 ALLOW = "\0allow"  # category marker of allow-listed words (never reported)
 _WS = re.compile(r"\s+")
@@ -74,11 +66,7 @@ _WS = re.compile(r"\s+")
 
 def is_unspaced_char(ch: str) -> bool:
     """True for a character of a script written without spaces between words."""
-    o = ord(ch)
-    for lo, hi in _UNSPACED_RANGES:
-        if lo <= o <= hi:
-            return True
-    return False
+    return in_blocks(ord(ch), UNSPACED_BLOCKS)
 
 
 def _is_word_char(ch: str) -> bool:
@@ -90,8 +78,9 @@ def normalize_term(term: str) -> str:
     return _WS.sub(" ", unicodedata.normalize("NFKC", term).lower()).strip()
 
 
-def normalize_text(text: str) -> tuple[str, list[int] | None]:
-    """Text normal form (NFKC + lower case) and, when lengths differ, the map normal->original index."""
+def match_form(text: str) -> tuple[str, list[int] | None]:
+    """The form blocklist terms are matched in (NFKC + lower case) and, when lengths differ, the map
+    from its indices to the original text's."""
     if text.isascii():
         return text.lower(), None
     norm = unicodedata.normalize("NFKC", text).lower()
@@ -333,7 +322,7 @@ class WordBlocklist:
         if lang is not None:
             langs = {lang} if isinstance(lang, str) else set(lang)
             lang = lang if isinstance(lang, str) else next(iter(sorted(langs)), None)
-        norm, index = normalize_text(text)
+        norm, index = match_form(text)
         n = len(norm)
         raw = []
         for end, (length, left, right, owners, weights) in self._auto.iter(norm):
@@ -389,7 +378,7 @@ def _roots(terms) -> list[str]:
 
 def _units(text: str, lang: str | None) -> int:
     """Denominator of hit_ratio: non-space characters for CJK text, whitespace words otherwise."""
-    if lang in CJK_LANGS or (lang is None and _mostly_unspaced(text)):
+    if lang in SUBSTRING_MATCH_LANGS or (lang is None and _mostly_unspaced(text)):
         return sum(1 for c in text if not c.isspace())
     return len(text.split())
 

@@ -29,16 +29,14 @@ from typing import Iterable, Iterator
 
 import fasttext
 from filters.counting import Count, no_count
+from filters.scripts import UNSPACED_BLOCKS, char_class
 
 
 
 
-# Characters written without spaces between words: CJK ideographs, kana, hangul, Thai, Lao, Khmer,
-# Myanmar, Tibetan. Each becomes one token.
-_UNSPACED = (
-    "\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf"
-    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
-)
+# Characters written without spaces between words (filters.scripts.UNSPACED_BLOCKS: CJK ideographs,
+# kana, hangul, Thai, Lao, Khmer, Myanmar, Tibetan). Each becomes one token.
+_UNSPACED = char_class(UNSPACED_BLOCKS)
 _TOKEN = re.compile(rf"[{_UNSPACED}]|[^\W{_UNSPACED}]+|[^\w\s]", re.UNICODE)
 
 DEFAULT_PARAMS = {

@@ -3,7 +3,7 @@
 Text in, Python ints out (unsigned 64-bit, ``0 <= h < 2**64``; use :func:`as_int64` for an
 Arrow/Parquet int64 column). No Beam import.
 
-Normalization (:func:`normalize_text`), chosen so that copies differing only in presentation
+Normalization (:func:`comparison_form`), chosen so that copies differing only in presentation
 hash alike while different content does not:
 
 1. Unicode NFKC (full-width forms, ligatures, compatibility characters fold to their plain form);
@@ -120,7 +120,7 @@ def _translate_table(strip_punctuation: bool, digits_to_zero: bool) -> dict[int,
 _SHORT = 400  # below this many characters the pure-Python path is faster than numpy's call overhead
 
 
-def normalize_text(text: str, *, strip_punctuation: bool = True, digits_to_zero: bool = False) -> str:
+def comparison_form(text: str, *, strip_punctuation: bool = True, digits_to_zero: bool = False) -> str:
     """Normalized form of ``text`` for exact hashing (see module docstring for the steps)."""
     if len(text) < _SHORT:
         s = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
@@ -166,7 +166,7 @@ def as_int64(h: int) -> int:
 
 def doc_hash(text: str, config: TextDedupConfig = DEFAULT_CONFIG) -> int | None:
     """64-bit hash of the normalized document, or None when nothing is left after normalizing."""
-    norm = normalize_text(text, strip_punctuation=config.strip_punctuation,
+    norm = comparison_form(text, strip_punctuation=config.strip_punctuation,
                           digits_to_zero=config.doc_digits_to_zero)
     return hash64(norm, config.seed) if norm else None
 
@@ -304,9 +304,9 @@ def _normalized_units(text: str, bounds: Sequence[tuple[int, int]], strip_punctu
 def normalize_unit(text: str, config: TextDedupConfig = DEFAULT_CONFIG) -> str:
     """Normalized form of one paragraph/sentence, as :func:`unit_hashes` hashes it.
 
-    The steps of :func:`normalize_text` with ``config.unit_digits_to_zero``, except that NFKC and
+    The steps of :func:`comparison_form` with ``config.unit_digits_to_zero``, except that NFKC and
     casefold are applied character by character (so that a whole document is normalized in one
-    vectorized pass and each span is cut from it): the result differs from ``normalize_text``
+    vectorized pass and each span is cut from it): the result differs from ``comparison_form``
     only where a compatibility character is followed by a combining mark that full NFKC would
     compose with it. Hashes stay consistent across documents, which is what counting needs.
     """
@@ -390,7 +390,7 @@ def _joined(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 @functools.lru_cache(maxsize=4)
 def _doc_single(strip_punctuation: bool, digits_to_zero: bool) -> np.ndarray:
     """uint32 table: per code point of an already NFKC+casefolded text, what
-    :func:`normalize_text` makes of it before collapsing spaces (space/punctuation -> U+0020,
+    :func:`comparison_form` makes of it before collapsing spaces (space/punctuation -> U+0020,
     digit -> '0', format character -> ``_MULTI`` meaning deleted, else itself)."""
     cls = _char_table()
     out = np.arange(len(cls), dtype=np.uint32)
@@ -411,7 +411,7 @@ def _doc_hashes_chunk(norms: Sequence[str], strip_punctuation: bool, digits_to_z
     cps, starts = _joined(norms)
     out = _doc_single(strip_punctuation, digits_to_zero).take(cps)
     ends = starts + np.fromiter(map(len, norms), dtype=np.int64, count=len(norms))
-    if len(out) and out.max() == _MULTI:  # delete format characters first, as normalize_text does
+    if len(out) and out.max() == _MULTI:  # delete format characters first, as comparison_form does
         keep = out != _MULTI
         before = np.zeros(len(out) + 1, dtype=np.int64)
         np.cumsum(keep, out=before[1:])

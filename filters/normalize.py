@@ -33,8 +33,8 @@ _NEEDS_WORK = re.compile(
     "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\u2028\u2029]")
 
 
-def normalize_text(text: str, count: Count = None) -> tuple[str, list[str]]:
-    """Return the normalized text and the notes naming each kind of change made."""
+def clean_text(text: str, count: Count = None) -> tuple[str, list[str]]:
+    """Ingest's cleaning of a document text -> (cleaned text, notes naming each kind of change made)."""
     notes = []
     if _NEEDS_WORK.search(text):
         text, n = _LINE_BREAKS.subn("\n", text)

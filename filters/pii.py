@@ -41,6 +41,7 @@ import re
 from pathlib import Path
 
 from filters.counting import Count
+from filters.scripts import GLUED_NUMBER_BLOCKS, char_class
 
 
 TYPES = ("email", "phone", "ip", "credit_card", "cn_id")
@@ -185,7 +186,7 @@ def _intl_phone(text: str, m: re.Match) -> tuple[int, int] | None:
 
 
 _NANP_PLUS1 = re.compile(r"\+1[ .\-\u00a0]?(?:\(\d{3}\)|\d{3})[ .\-\u00a0]?\d{3}[ .\-]\d{4}(?=\d)")
-_UNSPACED = re.compile("[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
+_UNSPACED = re.compile(f"[{char_class(GLUED_NUMBER_BLOCKS)}]")
 
 
 def _in_unspaced_text(text: str, start: int, end: int, margin: int = 12) -> bool:

@@ -18,7 +18,7 @@ Document signals (flat dict, the same keys and types for every document, see ``S
 - Own signals: URL and e-mail density, boilerplate cues, navigation lines, character classes,
   repeated characters, sentence and paragraph score summaries.
 
-Unspaced scripts (zh, ja, th, ... see ``segment.UNSPACED_LANGS``): "words" are word units = the
+Unspaced scripts (zh, ja, th, ... see ``scripts.UNSPACED_LANGS``): "words" are word units = the
 number of CJK/Thai characters plus the white-space tokens of other scripts, n-grams are character
 n-grams (n doubled, a Chinese word is about two characters), short lines are counted in
 characters, the mean word length rule does not apply, and the stop words of zh / ja are
@@ -62,7 +62,8 @@ import numpy as np
 from filters.encoding import mojibake_chars
 from filters.minhash import category_mask, space_code_points, unicode_categories
 from filters.quality_patterns import C4_POLICY, CUES, LOREM
-from filters.segment import UNSPACED_LANGS, paragraph_spans, sentence_spans
+from filters.scripts import QUALITY_UNSPACED_BLOCKS, UNSPACED_LANGS, in_blocks
+from filters.segment import paragraph_spans, sentence_spans
 from filters.spam import cue_table as spam_cue_table
 from filters.spam import is_contact_farm, is_gambling_spam, spam_cues
 from filters.stopwords import StopWords
@@ -137,7 +138,7 @@ class QualityConfig:
 
     ``rules`` are the thresholds for spaced languages, ``overrides`` per-language replacements
     (code, LangRules) consulted first; ``unspaced_rules`` apply to the languages of
-    ``segment.UNSPACED_LANGS`` without an override. ``rule_weights`` are (rule, penalty) pairs.
+    ``scripts.UNSPACED_LANGS`` without an override. ``rule_weights`` are (rule, penalty) pairs.
     """
     rules: LangRules = LangRules()
     unspaced_rules: LangRules = _UNSPACED_RULES
@@ -259,8 +260,7 @@ def _find_urls(text: str) -> list[tuple[int, int]]:
 
 
 def _is_unspaced_cp(o: int) -> bool:
-    return (0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x0E00 <= o <= 0x0EFF or 0x1000 <= o <= 0x109F
-            or 0x1780 <= o <= 0x17FF or 0x3000 <= o <= 0x30FF or 0xFF66 <= o <= 0xFF9F)
+    return in_blocks(o, QUALITY_UNSPACED_BLOCKS)
 
 
 @lru_cache(maxsize=1)
@@ -268,13 +268,11 @@ def _class_table() -> np.ndarray:
     """uint8 class bits for every BMP code point (built once, read-only; vectorized over
     ``minhash.unicode_categories``)."""
     cat = unicode_categories()[:0x10000]
-    cps = np.arange(0x10000)
     letter = category_mask(lambda c: c[0] in "LM")[cat]
-    unspaced = (category_mask(lambda c: c[0] == "L")[cat]
-                & (((0x2E80 <= cps) & (cps <= 0x9FFF)) | ((0xF900 <= cps) & (cps <= 0xFAFF))
-                   | ((0x0E00 <= cps) & (cps <= 0x0EFF)) | ((0x1000 <= cps) & (cps <= 0x109F))
-                   | ((0x1780 <= cps) & (cps <= 0x17FF)) | ((0x3000 <= cps) & (cps <= 0x30FF))
-                   | ((0xFF66 <= cps) & (cps <= 0xFF9F))))  # as _is_unspaced_cp
+    in_unspaced = np.zeros(0x10000, dtype=bool)
+    for lo, hi in QUALITY_UNSPACED_BLOCKS:
+        in_unspaced[lo:hi + 1] = True
+    unspaced = category_mask(lambda c: c[0] == "L")[cat] & in_unspaced
     table = np.zeros(0x10000, dtype=np.uint8)
     table[category_mask(lambda c: c[0] == "S")[cat]] = SYMBOL
     table[category_mask(lambda c: c[0] == "P")[cat]] = PUNCT

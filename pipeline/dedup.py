@@ -16,7 +16,6 @@ repeats shard is written where its units are grouped.
 from __future__ import annotations
 
 import heapq
-import pickle
 from collections import Counter
 
 import apache_beam as beam
@@ -27,7 +26,7 @@ from apache_beam.io.filesystems import FileSystems
 from filters.dedup_text import dedup_features
 from filters.minhash import EMPTY_VALUE, MinHasher, band_key_matrix
 from pipeline.annotate import RowGroup, list_row_groups
-from pipeline.beam_io import (WriteStats, WriteTable, shard_of, table_metadata,
+from pipeline.beam_io import (WriteStats, WriteTable, pack, shard_of, table_metadata, unpack,
                               write_shard_rows)
 from pipeline.components import ConnectedComponents
 from pipeline.counting import StageCounts
@@ -193,16 +192,6 @@ def _span_lists(column) -> list[list[tuple[int, int]]]:
         out.append(pairs[prev:off])
         prev = off
     return out
-
-
-def pack(entries: list) -> bytes:
-    """A batch of small tuples -> one bytes element. Beam's default coder walks nested lists and
-    tuples element by element; one pickled blob per batch decodes several times faster."""
-    return pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def unpack(blob: bytes) -> list:
-    return pickle.loads(blob)
 
 
 def partitions_for(entries: int, bytes_per_entry: int, target_bytes: int = 64 << 20, minimum: int = 4) -> int:

@@ -27,7 +27,7 @@ from pipeline.beam_io import WriteStats, read_json
 from pipeline.counting import StageCounts
 from pipeline.fs import FileDoFn
 from pipeline.runner import InputError, clear_dir, match_inputs, run_job, write_marker
-from schemas import SCHEMA_VERSION
+from schemas import MANIFEST_FORMAT, SCHEMA_VERSION
 
 STAGE = "export"
 
@@ -112,7 +112,7 @@ def write_blend(output: str, stats: dict) -> str:
 def run_export_megatron(manifest_dir: str, output: str, options) -> dict:
     """Export ``manifest_dir`` for Megatron's preprocessing; returns the export stats."""
     manifest = read_json(FileSystems.join(manifest_dir, "manifest.json"))
-    if manifest.get("format") != "thresher-manifest":
+    if manifest.get("format") != MANIFEST_FORMAT:
         raise InputError(f"{manifest_dir}: not a thresher manifest")
     index_dir = _inside(manifest_dir, manifest.get("index", "index/").rstrip("/"))
     index_files = [f.path for f in match_inputs([FileSystems.join(index_dir, "*.parquet")])]

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
 import re
 from datetime import datetime, timezone
 
@@ -35,19 +34,18 @@ from apache_beam.pvalue import AsSingleton
 from filters.sampling import BucketStats, InfeasibleMixture, doc_weights, estimate_tokens, plan_buckets
 from filters.selection import select
 from pipeline.annotate import list_row_groups
-from pipeline.beam_io import (ROWS_PER_GROUP, WriteStats, WriteTable, shard_of,
+from pipeline.beam_io import (ROWS_PER_GROUP, WriteStats, WriteTable, pack, shard_of, unpack,
                               table_metadata)
 from pipeline.config import Config
 from pipeline.counting import StageCounts, by_prefix, nest
 from pipeline.runner import fingerprint, match_inputs, note_progress
 from pipeline.stages import BY_NAME, Job
-from schemas import CURATED, ERRORS, MANIFEST_INDEX, REJECTED, SCHEMA_VERSION, conform
+from schemas import (CURATED, ERRORS, MANIFEST_FORMAT, MANIFEST_INDEX, MANIFEST_VERSION, REJECTED, SCHEMA_VERSION,
+                     conform)
 from pipeline.fs import FileDoFn, FsCall
 
 STAGE = "manifest"
 SECTIONS = BY_NAME[STAGE].sections
-MANIFEST_FORMAT = "thresher-manifest"
-MANIFEST_VERSION = 1
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 # the annotated columns selection and the curated rows read (not the 62 quality signals, notes...)
 SELECTION_COLUMNS = ("id", "text", "url", "source", "date", "source_file", "position", "lang", "lang_score",
@@ -71,11 +69,6 @@ def path_part(value: str | None) -> str:
 def bucket_name(source: str, lang: str, tier: str) -> str:
     """'<source>/<lang>/<tier>', each part a safe folder name (``path_part``)."""
     return "/".join(path_part(part) for part in (source, lang, tier))
-
-
-def pack(entries) -> bytes:
-    """Small records -> one pickled element (decodes far faster than Beam's walk of nested lists)."""
-    return pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class LocateDocs(FileDoFn):
@@ -118,11 +111,11 @@ def route_dedup_rows(element):
     _, grouped = element
     where = {}
     for blob in grouped["where"]:
-        where.update(pickle.loads(blob))
+        where.update(unpack(blob))
     by_group: dict[int, dict] = {}
     for kind, slot in (("cluster", 0), ("repeats", 1)):
         for blob in grouped[kind]:
-            for doc_id, row in pickle.loads(blob):
+            for doc_id, row in unpack(blob):
                 number = where.get(doc_id)
                 if number is None:
                     yield beam.pvalue.TaggedOutput("errors", {
@@ -163,7 +156,7 @@ class SelectRowGroup(FileDoFn):
         item = items[0]
         dedup: dict = {}
         for blob in grouped["dedup"]:
-            dedup.update(pickle.loads(blob))
+            dedup.update(unpack(blob))
         with FileSystems.open(item.path) as stream:
             pf = pq.ParquetFile(stream)
             names = [c for c in SELECTION_COLUMNS if c in pf.schema_arrow.names]

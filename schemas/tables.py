@@ -144,6 +144,11 @@ CURATED = _schema("curated", [
 ])
 
 # Manifest index: one row per selected document.
+# manifest.json: ``format`` and ``version`` name its layout (pipeline/manifest.py writes it,
+# pipeline/reader.py and pipeline/export.py check it).
+MANIFEST_FORMAT = "thresher-manifest"
+MANIFEST_VERSION = 1
+
 MANIFEST_INDEX = _schema("manifest_index", [
     pa.field("id", pa.string(), nullable=False),
     pa.field("shard", pa.string(), nullable=False),

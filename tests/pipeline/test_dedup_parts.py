@@ -45,7 +45,8 @@ def test_band_keys_are_equal_exactly_when_a_band_is_equal():
 def test_partition_steps_match_a_dictionary_reference():
     """ExactEdges / BucketEdges / _repeated_units over packed batches give what a plain
     dictionary grouping of the same entries gives."""
-    from pipeline.dedup import BucketEdges, ExactEdges, _repeat_rows, _repeated_units, pack
+    from pipeline.beam_io import pack
+    from pipeline.dedup import BucketEdges, ExactEdges, _repeat_rows, _repeated_units
 
     exact_batches = [pack((["b", "a", "c"], np.array([7, 7, 9], dtype=np.uint64))),
                      pack((["d", "e"], np.array([9, 7], dtype=np.uint64)))]
