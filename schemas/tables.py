@@ -14,7 +14,14 @@ from schemas.signals import SIGNAL_TYPES
 
 SCHEMA_VERSION = "1.1"   # 1.1: quality_signals.mojibake_frac/gambling_cues/money_cues/contact_mentions, clusters.representative_id
 
-SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32())])
+def span(*fields: tuple[str, pa.DataType], label: tuple[str, pa.DataType] | None = None) -> pa.DataType:
+    """The one span type: ``start``/``end`` character offsets into the document text (end
+    exclusive) plus the span's own fields; ``label`` (PII's ``type``) goes first."""
+    head = [label] if label else []
+    return pa.struct(head + [("start", pa.int32()), ("end", pa.int32())] + list(fields))
+
+
+SPAN = span()
 
 
 def _schema(name: str, fields: list[pa.Field]) -> pa.Schema:
@@ -54,15 +61,13 @@ ERRORS = _schema("errors", [
     pa.field("excerpt", pa.string()),                   # first bytes of the raw record, replaced-decoded
 ])
 
-PARAGRAPH_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("lang", pa.string()),
-                            ("lang_score", pa.float32()), ("score", pa.float32()), ("flags", pa.list_(pa.string())),
-                            ("toxicity", pa.float32())])
-CATEGORY_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("category", pa.string())])
-SCORED_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("score", pa.float32()),
-                         ("flags", pa.list_(pa.string()))])
+PARAGRAPH_SPAN = span(("lang", pa.string()), ("lang_score", pa.float32()), ("score", pa.float32()),
+                      ("flags", pa.list_(pa.string())), ("toxicity", pa.float32()))
+CATEGORY_SPAN = span(("category", pa.string()))
+SCORED_SPAN = span(("score", pa.float32()), ("flags", pa.list_(pa.string())))
 _ARROW_TYPES = {int: pa.int32(), float: pa.float32(), bool: pa.bool_(), str: pa.string()}
 QUALITY_SIGNALS = pa.struct([(name, _ARROW_TYPES[tp]) for name, tp in SIGNAL_TYPES.items()])
-PII_SPAN = pa.struct([("type", pa.string()), ("start", pa.int32()), ("end", pa.int32())])
+PII_SPAN = span(label=("type", pa.string()))
 
 # Annotated documents: every ingested document, with its signals. Stage-specific signal columns
 # (quality signals, safety) are appended by their scorers; the base columns below always exist.
@@ -104,7 +109,7 @@ CLUSTERS = _schema("clusters", [
 
 # Repetition: documents holding paragraphs/sentences that also occur in other documents;
 # ``count`` is the number of distinct documents holding the normalized unit.
-COUNTED_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("count", pa.int64())])
+COUNTED_SPAN = span(("count", pa.int64()))
 REPEATS = _schema("repeats", [
     pa.field("id", pa.string(), nullable=False),
     pa.field("paragraphs", pa.list_(COUNTED_SPAN)),
@@ -119,7 +124,7 @@ SIGNATURES = _schema("signatures", [
 
 # Curated documents: the final text (cut and redacted) with the signals a tokenizer or analyst
 # needs; cuts and redactions are offsets in the annotated text.
-CUT_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("reason", pa.string())])
+CUT_SPAN = span(("reason", pa.string()))
 CURATED = _schema("curated", [
     pa.field("id", pa.string(), nullable=False),
     pa.field("text", pa.string(), nullable=False),
