@@ -35,8 +35,9 @@ def shard_path(directory: str, shard: int, num_shards: int, part: int = 0) -> st
     return FileSystems.join(directory, f"part-{shard:05d}-of-{num_shards:05d}{suffix}.parquet")
 
 
-def write_parquet(path: str, rows: list[dict], schema: pa.Schema, metadata: dict[str, str] | None = None) -> int:
-    """Write rows (dicts) to one zstd Parquet file at any FileSystems path; returns bytes of text."""
+def write_parquet(path: str, rows: list[dict], schema: pa.Schema, metadata: dict[str, str] | None = None) -> None:
+    """Write rows (dicts, conformed to ``schema``) to one zstd Parquet file at any FileSystems path,
+    in row groups of ROWS_PER_GROUP; no rows give a file with the schema and no data."""
     meta = dict(schema.metadata or {})
     meta.update({k.encode(): v.encode() for k, v in (metadata or {}).items()})
     schema = schema.with_metadata(meta)
@@ -44,7 +45,6 @@ def write_parquet(path: str, rows: list[dict], schema: pa.Schema, metadata: dict
         with pq.ParquetWriter(f, schema, compression="zstd") as writer:
             for i in range(0, max(len(rows), 1), ROWS_PER_GROUP):
                 writer.write_table(conform(rows[i:i + ROWS_PER_GROUP], schema))
-    return 0
 
 
 class _WriteShard(FileDoFn):

@@ -46,6 +46,7 @@ from pipeline.fs import FileDoFn, FsCall
 
 STAGE = "manifest"
 SECTIONS = BY_NAME[STAGE].sections
+INDEX_ROWS_PER_SHARD = 500_000
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 # the annotated columns selection and the curated rows read (not the 62 quality signals, notes...)
 SELECTION_COLUMNS = ("id", "text", "url", "source", "date", "source_file", "position", "lang", "lang_score",
@@ -455,6 +456,12 @@ class SelectDocs(beam.PTransform):
                 "errors": routed.errors}
 
 
+def index_shards(groups: list) -> int:
+    """Shards of the index table: one per INDEX_ROWS_PER_SHARD annotated documents (an upper bound
+    on the kept ones, known from Parquet footers before the job; a shard's rows meet on one worker)."""
+    return max(1, -(-sum(g.rows for g in groups) // INDEX_ROWS_PER_SHARD))
+
+
 def build_manifest(pipeline, groups: list, dedup_groups: dict, output: str, config: Config, extra: dict,
                    config_hash: str | None = None) -> None:
     """groups: RowGroups of annotated docs; dedup_groups: {'clusters': [...], 'repeats': [...]}."""
@@ -476,8 +483,7 @@ def build_manifest(pipeline, groups: list, dedup_groups: dict, output: str, conf
                | "WriteCurated" >> beam.ParDo(WriteCurated(output, meta), AsSingleton(plan))
                .with_outputs("tokens", main="index"))
     written.index | "WriteIndex" >> WriteTable(FileSystems.join(output, "index"), MANIFEST_INDEX,
-                                               max(1, len(extra.get("inputs", {})) // 8), table="index",
-                                               metadata=meta, batched=True)
+                                               index_shards(groups), table="index", metadata=meta, batched=True)
     (written.tokens | "AllShards" >> beam.combiners.ToList()
      | "WriteManifestJson" >> beam.Map(FsCall(_write_manifest), AsSingleton(plan), output, extra))
     selected["rejected"] | "WriteRejected" >> WriteTable(FileSystems.join(output, "rejected"), REJECTED, 1,

@@ -243,3 +243,13 @@ def test_run_all_resume_logic_with_stand_in_stages(tmp_path):
     assert run(force=True)[0] == ["first", "second", "third"]
     (tmp_path / "out" / "third" / "stats" / "third.json").unlink()   # outputs damaged
     assert run()[0] == ["third"]
+
+
+def test_index_shards_follow_the_number_of_documents():
+    from pipeline.manifest import INDEX_ROWS_PER_SHARD, index_shards
+
+    def groups(*rows):
+        return [RowGroup(f"/a/part-{i}.parquet", 0, n, f"part-{i}-rg00000.parquet") for i, n in enumerate(rows)]
+    assert index_shards([]) == 1 and index_shards(groups(500, 480)) == 1
+    assert index_shards(groups(INDEX_ROWS_PER_SHARD, 1)) == 2
+    assert index_shards(groups(*[100_000] * 25)) == 5     # 2.5M documents (was 1 whatever the size)
