@@ -179,7 +179,7 @@ class WordBlocklist:
 
         ``term_weights``: ``{(lang or None, term): weight}``; ``weak_terms``: terms or ``(lang, term)``
         pairs weighing ``weak_weight``; others weigh ``default_weight``. ``short_weight``: keep unspaced
-        entries shorter than ``min_unspaced_len`` at this weight (None: drop them, the old behaviour).
+        entries shorter than ``min_unspaced_len`` at this weight (None: drop them).
         """
         stop = {normalize_term(t) for t in stopterms}
         self.min_unspaced_len = min_unspaced_len
