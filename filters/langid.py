@@ -289,6 +289,22 @@ def _sample(text: str, limit: int) -> str:
 # --------------------------------------------------------------------------- identifier
 
 
+@dataclass
+class _Batch:
+    """Paragraphs of a batch of documents while they are being decided: per document one entry per
+    span (None: inherits a neighbour's language; else (lang, score, detector)), and the detectable
+    ones flattened (document, span index, sample, index of the distinct sample)."""
+    pp_all: list
+    doc_spans: list
+    flat_d: list
+    flat_j: list
+    flat_s: list
+    flat_u: list
+    uniq: dict
+    n_paras: int
+    n_script: int
+
+
 class LanguageIdentifier:
     """Loads fastText (and the fallback detector) once; then ``predict_batch`` / ``annotate_batch``."""
 
@@ -569,6 +585,36 @@ class LanguageIdentifier:
         return out
 
     def _annotate(self, texts, paragraph_spans, _para_spans, count: Count) -> list[DocLanguage]:
+        """Documents -> DocLanguage each: paragraph samples (script rules on the way), one fastText
+        pass, unsure paragraphs accepted by context or grouped, one fallback call per group, then
+        each document assembled."""
+        b = self._paragraph_samples(texts, paragraph_spans, _para_spans)
+        count("docs", len(texts))
+        count("paragraphs", b.n_paras)
+        k_c = self.config.lingua_candidates if self._lingua is not None else 0
+        ft_unsure, n_ft, top_labels = self._fasttext_pass(b, k_c)
+        groups, n_ctx = self._group_unsure(b, ft_unsure)
+        decided, n_calls, n_no_answer = self._fallback_groups(b, groups, ft_unsure, top_labels, k_c)
+        n_ft += n_ctx
+        n_script = b.n_script
+        if n_calls:
+            count("fallback_calls", n_calls)
+        if n_no_answer:
+            count("fallback_no_answer", n_no_answer)
+        if n_script:
+            count("decided_by_script", n_script)
+        if n_ft:
+            count("decided_by_fasttext", n_ft)
+        if n_ctx:
+            count("fasttext_by_context", n_ctx)
+        for det, n in decided.items():
+            count(f"decided_by_{det}", n)
+
+        return self._documents(texts, b.doc_spans, b.pp_all, count)
+
+    def _paragraph_samples(self, texts, paragraph_spans, _para_spans) -> "_Batch":
+        """Every paragraph's detector sample; letter-less ones are ``und``, short ones inherit (None),
+        script rules decide some; the rest are listed (flattened, document-major) for fastText."""
         cfg = self.config
         limit = cfg.max_paragraph_chars
         cut_from = limit // 2
@@ -627,11 +673,17 @@ class LanguageIdentifier:
                 flat_j.append(j)
                 flat_s.append(smp)
                 flat_u.append(u)
-        count("docs", n_docs)
-        count("paragraphs", n_paras)
+        return _Batch(pp_all, doc_spans, flat_d, flat_j, flat_s, flat_u, uniq, n_paras, n_script)
+
+    def _fasttext_pass(self, b: "_Batch", k_c: int):
+        """One fastText call over the distinct samples: paragraphs at or above the paragraph threshold
+        are decided; returns ({flat index: (label, probability)} of the unsure ones, how many were
+        decided, the top-k labels of every distinct sample)."""
+        cfg = self.config
+        pp_all, flat_d, flat_j, flat_u = b.pp_all, b.flat_d, b.flat_j, b.flat_u
+        top, top_labels = self._fasttext_cands(list(b.uniq), k_c, cfg.lingua_candidates_min_prob)
 
         k_c = cfg.lingua_candidates if self._lingua is not None else 0
-        top, top_labels = self._fasttext_cands(list(uniq), k_c, cfg.lingua_candidates_min_prob)
         th = cfg.paragraph_fasttext_threshold
         ft_unsure: dict[int, tuple[str, float]] = {}  # flat index -> fastText's (label, probability) below th
         n_ft = 0
@@ -643,6 +695,14 @@ class LanguageIdentifier:
             else:
                 ft_unsure[k] = (lang, p)
 
+        return ft_unsure, n_ft, top_labels
+
+    def _group_unsure(self, b: "_Batch", ft_unsure: dict):
+        """Unsure paragraphs whose fastText label a confident paragraph of the document has are
+        accepted; the others are grouped per (document, label), or per document under
+        ``merge_unsure_below``. Returns ({group: [flat index]}, how many were accepted)."""
+        cfg = self.config
+        pp_all, flat_d, flat_j = b.pp_all, b.flat_d, b.flat_j
         # unsure paragraphs: accepted by document context, else grouped per (document, fastText label)
         confident: dict[int, set] = {}  # languages decided in the first pass, per document with unsure paragraphs
         groups: dict[tuple[int, str], list[int]] = {}
@@ -662,7 +722,14 @@ class LanguageIdentifier:
             else:
                 key = (d, lang)
             groups.setdefault(key, []).append(k)
-        n_ft += n_ctx
+        return groups, n_ctx
+
+    def _fallback_groups(self, b: "_Batch", groups: dict, ft_unsure: dict, top_labels, k_c: int):
+        """One fallback call per group (largest first within a document), on the group's samples
+        joined or its longest one; a group without an answer keeps fastText's labels. Returns
+        ({detector: paragraphs decided}, calls, calls without an answer)."""
+        cfg = self.config
+        pp_all, flat_j, flat_s, flat_u = b.pp_all, b.flat_j, b.flat_s, b.flat_u
         found: dict[int, set] = {}  # languages the fallback found so far in each document
         size = {g: sum(len(flat_s[k]) for k in ks) for g, ks in groups.items()}
         order = sorted(groups, key=lambda g: (g[0], -size[g], g[1]))
@@ -706,19 +773,12 @@ class LanguageIdentifier:
                 for k in ks:
                     pp[flat_j[k]] = t
             decided[det] = decided.get(det, 0) + len(ks)
-        if n_calls:
-            count("fallback_calls", n_calls)
-        if n_no_answer:
-            count("fallback_no_answer", n_no_answer)
-        if n_script:
-            count("decided_by_script", n_script)
-        if n_ft:
-            count("decided_by_fasttext", n_ft)
-        if n_ctx:
-            count("fasttext_by_context", n_ctx)
-        for det, n in decided.items():
-            count(f"decided_by_{det}", n)
+        return decided, n_calls, n_no_answer
 
+    def _documents(self, texts, doc_spans, pp_all, count: Count) -> list[DocLanguage]:
+        """Each document from its paragraph answers (the whole text detected when none has one)."""
+        cfg = self.config
+        n_docs = len(texts)
         first_det = [next((x for x in pp if x is not None and x[0] != "und"), None) for pp in pp_all]
         whole: list[LangPrediction | None] = [None] * n_docs
         need = [d for d in range(n_docs)
