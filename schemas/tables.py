@@ -150,7 +150,7 @@ CURATED = _schema("curated", [
 
 # Manifest index: one row per selected document.
 # manifest.json: ``format`` and ``version`` name its layout (pipeline/manifest.py writes it,
-# pipeline/reader.py and pipeline/export.py check it).
+# pipeline/manifest_reader.py and pipeline/export.py check it).
 MANIFEST_FORMAT = "thresher-manifest"
 MANIFEST_VERSION = 1
 

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from pipeline import fs
-from pipeline.reader import ManifestReader
+from pipeline.manifest_reader import ManifestReader
 from tests.cluster.tables import differences, snapshot
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
