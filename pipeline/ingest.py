@@ -17,7 +17,7 @@ from pipeline.beam_io import WriteStats, WriteTable, table_metadata
 from pipeline.counting import StageCounts, by_prefix
 from filters.normalize import clean_field
 from pipeline.config import Config
-from pipeline.readers import STAGE, Source, detect_format, error_row, id_prefix_for, read_records
+from pipeline.input_formats import STAGE, Source, detect_format, error_row, id_prefix_for, read_records
 from pipeline.runner import InputFile, StageError, fingerprint, match_inputs, note_progress
 from pipeline.stages import BY_NAME, Job
 from schemas import DOCUMENTS, ERRORS, REJECTED
