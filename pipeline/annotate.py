@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 import traceback
-from dataclasses import dataclass
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -19,35 +18,13 @@ from pipeline.annotators import build_annotators
 from pipeline.beam_io import WriteStats, WriteTable, table_metadata, write_parquet
 from pipeline.counting import StageCounts, nest
 from pipeline.config import Config
-from pipeline.runner import fingerprint, match_inputs, note_progress
+from pipeline.runner import RowGroup, fingerprint, list_row_groups, match_inputs, note_progress
 from pipeline.stages import BY_NAME, Job
 from schemas import ANNOTATED, ERRORS
 from pipeline.fs import FileDoFn
 
 STAGE = "annotate"
 SECTIONS = BY_NAME[STAGE].sections
-
-
-@dataclass(frozen=True)
-class RowGroup:
-    path: str
-    index: int
-    rows: int
-    out_name: str
-
-
-def list_row_groups(input_dir: str) -> list[RowGroup]:
-    """(shard, row group) work items of a stage's docs/ table, from Parquet footers only."""
-    pattern = input_dir if input_dir.endswith(".parquet") else FileSystems.join(input_dir, "docs", "*.parquet")
-    files = match_inputs([pattern])
-    items = []
-    for f in files:
-        with FileSystems.open(f.path) as stream:
-            meta = pq.ParquetFile(stream).metadata
-        stem = f.path.rsplit("/", 1)[-1][: -len(".parquet")]
-        for i in range(meta.num_row_groups):
-            items.append(RowGroup(f.path, i, meta.row_group(i).num_rows, f"{stem}-rg{i:05d}.parquet"))
-    return items
 
 
 class AnnotateRowGroup(FileDoFn):

@@ -25,13 +25,12 @@ from apache_beam.io.filesystems import FileSystems
 
 from filters.dedup_text import dedup_features
 from filters.minhash import EMPTY_VALUE, MinHasher, band_key_matrix
-from pipeline.annotate import RowGroup, list_row_groups
 from pipeline.beam_io import (WriteStats, WriteTable, pack, shard_of, table_metadata, unpack,
                               write_shard_rows)
 from pipeline.components import ConnectedComponents
 from pipeline.counting import StageCounts
 from pipeline.config import Config
-from pipeline.runner import fingerprint, match_inputs, note_progress
+from pipeline.runner import RowGroup, fingerprint, list_row_groups, match_inputs, note_progress
 from pipeline.stages import BY_NAME, Job
 from schemas import CLUSTERS, REPEATS, SIGNATURES
 from pipeline.fs import FileDoFn

@@ -33,12 +33,11 @@ from apache_beam.pvalue import AsSingleton
 
 from filters.sampling import BucketStats, InfeasibleMixture, doc_weights, estimate_tokens, plan_buckets
 from filters.selection import select
-from pipeline.annotate import list_row_groups
 from pipeline.beam_io import (ROWS_PER_GROUP, WriteStats, WriteTable, pack, shard_of, unpack,
                               table_metadata)
 from pipeline.config import Config
 from pipeline.counting import StageCounts, by_prefix, nest
-from pipeline.runner import fingerprint, match_inputs, note_progress
+from pipeline.runner import fingerprint, list_row_groups, match_inputs, note_progress
 from pipeline.stages import BY_NAME, Job
 from schemas import (CURATED, ERRORS, MANIFEST_FORMAT, MANIFEST_INDEX, MANIFEST_VERSION, REJECTED, SCHEMA_VERSION,
                      conform)

@@ -84,6 +84,31 @@ def match_inputs(patterns: list[str]) -> list[InputFile]:
     return sorted(files.values(), key=lambda f: f.path)
 
 
+@dataclass(frozen=True)
+class RowGroup:
+    """One row group of a Parquet table: the unit of work of annotate, dedup and manifest."""
+    path: str
+    index: int
+    rows: int
+    out_name: str
+
+
+def list_row_groups(input_dir: str) -> list[RowGroup]:
+    """(shard, row group) work items of a stage's docs/ table (or of the Parquet files a pattern
+    names), from Parquet footers only."""
+    import pyarrow.parquet as pq
+    pattern = input_dir if input_dir.endswith(".parquet") else FileSystems.join(input_dir, "docs", "*.parquet")
+    files = match_inputs([pattern])
+    items = []
+    for f in files:
+        with FileSystems.open(f.path) as stream:
+            meta = pq.ParquetFile(stream).metadata
+        stem = f.path.rsplit("/", 1)[-1][: -len(".parquet")]
+        for i in range(meta.num_row_groups):
+            items.append(RowGroup(f.path, i, meta.row_group(i).num_rows, f"{stem}-rg{i:05d}.parquet"))
+    return items
+
+
 def fingerprint(files: list[InputFile], extra: str = "") -> str:
     """Digest of input paths and sizes (plus ``extra``) used by completion markers."""
     h = hashlib.sha256(extra.encode())

@@ -15,14 +15,14 @@ from apache_beam.metrics import Metrics
 from apache_beam.options.pipeline_options import StandardOptions
 
 from pipeline import runner
-from pipeline.annotate import RowGroup, build_annotate
+from pipeline.annotate import build_annotate
 from pipeline.stages import STAGES
 from pipeline.config import Config, config_from_dict
 from schemas import SCHEMA_VERSION
 from pipeline.dedup import build_dedup
 from pipeline.ingest import build_ingest
 from pipeline.manifest import build_manifest
-from pipeline.runner import InputFile, beam_options, note_progress, progress_interval, run_job
+from pipeline.runner import InputFile, RowGroup, beam_options, note_progress, progress_interval, run_job
 
 CAMEL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 OUR_MODULES = ("pipeline.", "filters.", "schemas.")

@@ -9,13 +9,13 @@ import pyarrow.parquet as pq
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.annotate import AnnotateRowGroup, AnnotateRowGroups, list_row_groups
+from pipeline.annotate import AnnotateRowGroup, AnnotateRowGroups
 from pipeline.beam_io import write_parquet
 from pipeline.config import Config
 from pipeline.dedup import DedupPartitions, FindDuplicates
 from pipeline.ingest import ReadInputs
 from pipeline.manifest import SelectDocs
-from pipeline.runner import match_inputs
+from pipeline.runner import list_row_groups, match_inputs
 from schemas import ANNOTATED, CLUSTERS, DOCUMENTS
 
 EN = ("The river runs past the old mill where the farmers bring their grain every autumn. "
