@@ -6,7 +6,7 @@ import json
 
 import apache_beam as beam
 import pyarrow.parquet as pq
-from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.annotate import AnnotateRowGroup, AnnotateRowGroups
@@ -35,7 +35,7 @@ def _docs_dir(tmp_path, rows, schema=DOCUMENTS, table="docs"):
 
 
 def _pipeline():
-    return TestPipeline(runner="FnApiRunner")
+    return test_pipeline.TestPipeline(runner="FnApiRunner")
 
 
 def test_read_inputs_emits_docs_rejected_errors_and_per_file_stats(tmp_path):
