@@ -50,7 +50,7 @@ _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 # the annotated columns selection and the curated rows read (not the 62 quality signals, notes...)
 SELECTION_COLUMNS = ("id", "text", "url", "source", "date", "source_file", "position", "lang", "lang_score",
                      "quality_score", "quality_tier", "paragraphs", "sentences", "pii", "badword_distinct", "badword_score",
-                     "badword_ratio", "badword_categories", "url_category", "toxicity_score")
+                     "badword_max_weight", "badword_ratio", "badword_categories", "url_category", "toxicity_score")
 
 
 _PART_CHARS = 64
@@ -191,6 +191,10 @@ class SelectRowGroup(FileDoFn):
             yield beam.pvalue.TaggedOutput("rejected", rejected)
         yield beam.pvalue.TaggedOutput("stats", stats)
 
+    def _tokens(self, text: str, lang: str) -> int:
+        """Token count of one text: the configured tokenizer, else the per-script estimate."""
+        return int(self.counter([text])[0] if self.counter else estimate_tokens(text, lang))
+
     def _select(self, doc, cluster, repeats):
         """One document -> (curated record or None, stats dict, rejected row or None)."""
         doc_id = doc["id"]
@@ -201,13 +205,15 @@ class SelectRowGroup(FileDoFn):
         decision = select(doc, cluster, repeats, self.cfg.selection)
         if not decision.keep:
             self.counters.inc(f"rejected_{decision.reason}")
+            tokens_in = self._tokens(doc["text"], lang)
             stats.update(rejected=1, rejected_by_reason={decision.reason: 1},
-                         rejected_chars_by_reason={decision.reason: chars_in})
+                         rejected_chars_by_reason={decision.reason: chars_in}, tokens_before={lang: tokens_in},
+                         rejected_tokens_by_reason={decision.reason: tokens_in})
             return None, stats, {"id": doc_id, "stage": STAGE, "reason": decision.reason,
                                  "detail": decision.detail or None, "source_file": doc.get("source_file"),
                                  "position": doc.get("position")}
         text = decision.text
-        tokens = self.counter([text])[0] if self.counter else estimate_tokens(text, lang)
+        tokens = self._tokens(text, lang)
         cluster_size = cluster["cluster_size"] if cluster else 1
         quality = float(doc.get("quality_score") or 0.0)
         weight = doc_weights([quality], [cluster_size], self.cfg.mixture)[0] * decision.weight_factor
@@ -216,8 +222,14 @@ class SelectRowGroup(FileDoFn):
         cut_chars = Counter()
         for cut in decision.cuts:
             cut_chars[cut["reason"]] += cut["end"] - cut["start"]
+        # tokens of the cut text at the kept text's density (so tokens_before reconciles exactly)
+        per_char = tokens / len(text) if text else 0.0
+        cut_tokens = {reason: int(round(n * per_char)) for reason, n in cut_chars.items()}
         self.counters.inc("kept")
         stats.update(kept=1, lang_after={lang: 1}, tier_after={tier: 1}, chars_after={lang: len(text)},
+                     tokens_after={lang: int(tokens)}, tokens_before={lang: int(tokens) + sum(cut_tokens.values())},
+                     cut_tokens_by_reason=cut_tokens,
+                     redaction_chars_delta=len(text) - (chars_in - sum(cut_chars.values())),
                      cut_chars_by_reason=dict(cut_chars), cut_docs=int(bool(decision.cuts)),
                      redactions_by_type=dict(Counter(r["type"] for r in decision.redactions)),
                      actions={a.split(":")[0] if a in ("cut", "redact") else a: 1 for a in decision.actions})
