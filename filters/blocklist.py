@@ -105,6 +105,7 @@ class BlocklistResult:
     spans: list[dict] = field(default_factory=list)
     distinct: int = 0
     score: float = 0.0
+    max_weight: float = 0.0          # the heaviest entry found (< 1.0: only weak entries)
 
     def flagged(self, min_distinct: int = 2) -> bool:
         """Old document flag: at least ``min_distinct`` different entries (kept short entries not counted)."""
@@ -116,7 +117,27 @@ class BlocklistResult:
 
     def to_dict(self) -> dict:
         return {"hits": self.hits, "hit_ratio": self.hit_ratio, "categories": self.categories,
-                "distinct": self.distinct, "score": self.score, "spans": self.spans}
+                "distinct": self.distinct, "score": self.score, "max_weight": self.max_weight,
+                "spans": self.spans}
+
+
+def badword_flagged(score: float, max_weight: float | None, n_chars: int, min_score: float = DEFAULT_MIN_SCORE,
+                    weak_only_min_score: float = 2.5, density_chars: int = 50_000) -> bool:
+    """Document decision on a weighted score, read against the document's context and length.
+
+    * ``score >= min_score`` flags a document of up to ``density_chars`` characters;
+    * a longer one needs the same density: ``min_score * n_chars / density_chars`` (0: off), so a
+      few hits in a long essay (a blog quoting "revenge porn") do not reject it;
+    * a score made only of weak entries (``max_weight < 1``: words with clinical or ordinary uses,
+      e.g. vagina, sexually, genitals) needs ``weak_only_min_score``: health and education pages
+      use several of them without being obscene. ``max_weight`` None (older annotations): no rule.
+    """
+    need = min_score
+    if max_weight is not None and 0.0 < max_weight < 1.0:
+        need = max(need, weak_only_min_score)
+    if density_chars and n_chars > density_chars:
+        need *= n_chars / density_chars
+    return score >= need - 1e-9
 
 
 def load_term_weights(path: str | os.PathLike | None = None) -> dict[tuple[str | None, str], float]:
@@ -364,7 +385,8 @@ class WordBlocklist:
         result = BlocklistResult(hits=hits, hit_ratio=hits / max(1, _units(text, lang)),
                                  categories=sorted(cats), spans=spans,
                                  distinct=sum(1 for t in roots if t not in self._short),
-                                 score=round(sum(terms[t] for t in roots), 6))
+                                 score=round(sum(terms[t] for t in roots), 6),
+                                 max_weight=max((terms[t] for t in roots), default=0.0))
         if count is not None and hits:
             count("blocklist_hits", hits)
             count("blocklist_docs_with_hits")

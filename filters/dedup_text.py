@@ -637,3 +637,32 @@ def dedup_features(texts: Sequence[str], hasher: MinHasher, config: TextDedupCon
     if spans is None:
         return sigs, [DocFeatures(h, [], 0, []) for h, _ in hashes]
     return sigs, [DocFeatures(h, sp, n, u) for (h, u), sp, n in zip(hashes, spans, n_paras)]
+
+
+def line_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every line of ``text`` that holds a non-space character (newline excluded)."""
+    out, start = [], 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        if line.strip():
+            out.append((start, end))
+        start = end + 1
+    return out
+
+
+def site_line_hashes(text: str, host: str | None, config: TextDedupConfig = DEFAULT_CONFIG,
+                     min_chars: int = 1) -> list[tuple[int, int, int]]:
+    """``(hash, start, end)`` per line of ``text`` for site-boilerplate counting: the line is
+    normalized as a unit (:func:`normalize_unit`, digits to 0) and hashed with a seed made from
+    ``host``, so two lines match only when they are equal and come from pages of the same host.
+    Lines with fewer than ``min_chars`` non-space characters after normalizing are skipped; no host
+    (None or ""): []."""
+    if not host:
+        return []
+    spans = line_spans(text)
+    if not spans:
+        return []
+    salted = TextDedupConfig(strip_punctuation=config.strip_punctuation, doc_digits_to_zero=config.doc_digits_to_zero,
+                             unit_digits_to_zero=config.unit_digits_to_zero, min_unit_chars=min_chars,
+                             seed=xxhash.xxh3_64_intdigest(f"site\x1f{host}".encode("utf-8", "surrogatepass")))
+    return [(h, *spans[i]) for i, h in unit_hashes_indexed(text, spans, salted)]

@@ -163,7 +163,14 @@ def _intl_phone(text: str, m: re.Match) -> tuple[int, int] | None:
         if g.start() != pos:
             break
         sep, op, num, cl = g.groups()
-        if (op and opened) or (cl and not (op or opened)):
+        if cl and not (op or opened):
+            # a closing bracket nobody opened ends the number ("(mail, +1 202 555 0147)"): take the
+            # group's digits, leave the bracket to the text
+            if digits + len(num) <= 15 and not (sep in (" ", "\u00a0") and digits >= 11):
+                digits += len(num)
+                end, end_digits = g.start(3) + len(num), digits
+            break
+        if op and opened:
             break
         if sep in (" ", "\u00a0") and digits >= 11 and not opened:
             break  # a new space-separated group after a complete number is other text

@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", allow_abbrev=False, help="chain every stage, each under OUTPUT/<stage>/")
     raw_input_arguments(run)
+    run.add_argument("--json", action="store_true",
+                     help="print every stage's headline stats as JSON instead of the summary")
     run.add_argument("--force", action="store_true",
                      help="re-run every stage even when its completion marker says it is up to date")
 
@@ -90,7 +92,11 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "run":
             from pipeline.chain import run_all
             report = run_all(args.input, args.output, config, options, fmt=args.format, force=args.force)
-            print(json.dumps(report, indent=1))
+            if args.json:
+                print(json.dumps(report, indent=1))
+            else:
+                from pipeline.summary import run_summary
+                print("\n".join(run_summary(report, args.output)))
     except (ConfigError, InputError, ValueError, FileNotFoundError) as exc:
         print(f"thresher {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -74,14 +74,18 @@ class IngestConfig:
 @dataclass(frozen=True)
 class SafetyConfig:
     """Word lists, URL lists, PII and toxicity: signals only; the policy lives in selection."""
-    ldnoobw_dirs: tuple[str, ...] = ()        # folders of <lang>.txt word lists (LDNOOBW layout)
-    category_dirs: tuple[str, ...] = ()       # folders of <category>__<name>.txt lists (zh_konsheng)
-    categories: Optional[tuple[str, ...]] = None   # categories to load from category_dirs (None: all ...)
+    # Lists shipped under filters/resources/safety (see its PROVENANCE.md) are named "builtin:...";
+    # set a key to [] / null to turn that list off (configs/safety-lists-off.yaml).
+    ldnoobw_dirs: tuple[str, ...] = ("builtin:safety/ldnoobw",)   # folders of <lang>.txt lists (LDNOOBW layout)
+    category_dirs: tuple[str, ...] = ("builtin:safety/zh_konsheng",)  # folders of <category>__<name>.txt lists
+    # categories to load from category_dirs (None: all ...); porn, ads and livelihood hit 30-50% of clean zh pages
+    categories: Optional[tuple[str, ...]] = ("violence_terror", "guns_explosives")
     exclude_categories: tuple[str, ...] = ("political", "political_reactionary")  # ... but these
-    url_dir: Optional[str] = None             # UT1 layout: <cat>__domains.txt, __urls.txt, __expressions.txt
+    url_dir: Optional[str] = "builtin:safety/ut1"  # UT1 layout: <cat>__domains.txt, __urls.txt, __expressions.txt
     url_categories: Optional[tuple[str, ...]] = None
     url_allow_categories: tuple[str, ...] = ("sexual_education",)
-    url_host_files: dict[str, str] = field(default_factory=dict)   # category -> host list file
+    url_host_files: dict[str, str] = field(           # category -> host list file
+        default_factory=lambda: {"illegal_urls": "builtin:safety/zh_konsheng/illegal_urls__zh.txt"})
     badword_weights: Optional[str] = None     # term weights file for badword_score (None: the shipped,
                                               # derived filters/resources/badword_weak_terms.txt; "": all 1.0)
     category_weight: float = 0.5              # weight in badword_score of each category_dirs entry (topic words:
@@ -101,6 +105,9 @@ class SafetyConfig:
     def __post_init__(self):
         if self.category_weight < 0:
             raise ValueError("annotate.safety.category_weight must be >= 0")
+        from filters.paths import resolve_resource
+        for path in (*self.ldnoobw_dirs, *self.category_dirs, self.url_dir, *self.url_host_files.values()):
+            resolve_resource(path)          # a misspelt builtin: name fails here, not on a worker
         if not 0.0 <= self.badword_min_lang_share <= 1.0:
             raise ValueError("annotate.safety.badword_min_lang_share must be in [0, 1]")
 
@@ -128,6 +135,7 @@ class DedupConfig:
     representative: tuple[str, ...] = ("quality", "newest")   # then smallest id
     repetition: bool = True                   # count paragraph/sentence repetition across documents
     min_repeat_docs: int = 2                  # a unit in this many documents is marked repeated
+    site_lines: bool = True                   # also count each line across the pages of its host (site boilerplate)
 
     def __post_init__(self):
         _positive("dedup.max_bucket_size", self.max_bucket_size)

@@ -23,8 +23,9 @@ import numpy as np
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from filters.dedup_text import dedup_features
+from filters.dedup_text import dedup_features, site_line_hashes
 from filters.minhash import EMPTY_VALUE, MinHasher, band_key_matrix
+from filters.urlfilter import split_url
 from pipeline.beam_io import (WriteStats, WriteTable, pack, shard_of, table_metadata, unpack,
                               write_shard_rows)
 from pipeline.components import ConnectedComponents
@@ -37,7 +38,7 @@ from pipeline.fs import FileDoFn
 
 STAGE = "dedup"
 SECTIONS = BY_NAME[STAGE].sections
-_COLUMNS = ("id", "text", "date", "lang", "quality_score", "sentences")
+_COLUMNS = ("id", "text", "url", "date", "lang", "quality_score", "sentences")
 
 
 class ExtractFeatures(FileDoFn):
@@ -112,13 +113,15 @@ class ExtractFeatures(FileDoFn):
                 yield beam.pvalue.TaggedOutput("bands", (part, pack(batch)))
 
         if self.cfg.repetition:
-            yield from self._units(ids, features)
+            urls = table.column("url").to_pylist() if "url" in names else [None] * n
+            yield from self._units(ids, features, texts, urls)
         self.counts("docs", n)
         note_progress(STAGE, n)
         yield beam.pvalue.TaggedOutput("stats", self.counts.flush())
 
-    def _units(self, ids, features):
-        """Paragraph and sentence hashes of the row group -> ('units', (partition, packed UnitBatch))."""
+    def _units(self, ids, features, texts, urls):
+        """Paragraph, sentence and (with ``dedup.site_lines``) host-salted line hashes of the row
+        group -> ('units', (partition, packed UnitBatch)); kinds 0 paragraph, 1 sentence, 2 site line."""
         u_hash, u_doc, u_kind, u_start, u_end = [], [], [], [], []
         for k, f in enumerate(features):
             spans, n_paras = f.spans, f.n_paragraphs
@@ -129,6 +132,15 @@ class ExtractFeatures(FileDoFn):
                 u_kind.append(0 if idx < n_paras else 1)
                 u_start.append(start)
                 u_end.append(end)
+            if self.cfg.site_lines and urls[k]:
+                lines = site_line_hashes(texts[k], split_url(urls[k])[0], self.cfg.text)
+                self.counts("site_lines_hashed", len(lines))
+                for h_line, start, end in lines:
+                    u_hash.append(h_line)
+                    u_doc.append(k)
+                    u_kind.append(2)
+                    u_start.append(start)
+                    u_end.append(end)
         if not u_hash:
             return
         h = np.array(u_hash, dtype=np.uint64)
@@ -477,7 +489,8 @@ def _repeat_rows(element) -> list[dict]:
         units = sorted(by_doc[doc_id], key=lambda u: (u[0], u[1], u[2]))
         rows.append({"id": doc_id,
                      "paragraphs": [{"start": a, "end": b, "count": c} for k, a, b, c in units if k == 0],
-                     "sentences": [{"start": a, "end": b, "count": c} for k, a, b, c in units if k == 1]})
+                     "sentences": [{"start": a, "end": b, "count": c} for k, a, b, c in units if k == 1],
+                     "site_lines": [{"start": a, "end": b, "count": c} for k, a, b, c in units if k == 2]})
     return rows
 
 
@@ -496,7 +509,8 @@ class WriteRepeatShard(FileDoFn):
 
 def _repeat_stats(rows) -> dict:
     return {"docs_with_repeats": len(rows), "repeated_paragraphs": sum(len(r["paragraphs"]) for r in rows),
-            "repeated_sentences": sum(len(r["sentences"]) for r in rows)}
+            "repeated_sentences": sum(len(r["sentences"]) for r in rows),
+            "repeated_site_lines": sum(len(r["site_lines"]) for r in rows)}
 
 
 def finalize_dedup_stats(acc: dict) -> dict:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 import re
 from datetime import datetime, timezone
 
@@ -50,7 +51,7 @@ _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 # the annotated columns selection and the curated rows read (not the 62 quality signals, notes...)
 SELECTION_COLUMNS = ("id", "text", "url", "source", "date", "source_file", "position", "lang", "lang_score",
                      "quality_score", "quality_tier", "paragraphs", "sentences", "pii", "badword_distinct", "badword_score",
-                     "badword_ratio", "badword_categories", "url_category", "toxicity_score")
+                     "badword_max_weight", "badword_ratio", "badword_categories", "url_category", "toxicity_score")
 
 
 _PART_CHARS = 64
@@ -191,9 +192,13 @@ class SelectRowGroup(FileDoFn):
         if "rejected" in flat:
             stats["rejected_by_reason"] = by_prefix(flat, "rejected")
         if "kept" in flat:
-            for group in ("cut_chars_by_reason", "redactions_by_type", "actions"):
+            for group in ("cut_chars_by_reason", "cut_tokens_by_reason", "redactions_by_type", "actions"):
                 stats.setdefault(group, {})
         return stats
+
+    def _tokens(self, text: str, lang: str) -> int:
+        """Token count of one text: the configured tokenizer, else the per-script estimate."""
+        return int(self.counter([text])[0] if self.counter else estimate_tokens(text, lang))
 
     def _select(self, doc, cluster, repeats):
         """One document -> (curated record, None) or (None, rejected row); counts what it decided."""
@@ -210,26 +215,40 @@ class SelectRowGroup(FileDoFn):
             count("rejected")
             count(f"rejected.{decision.reason}")
             count.tally(f"rejected_chars_by_reason.{decision.reason}", chars_in)
+            tokens_in = self._tokens(doc["text"], lang)
+            count.tally(f"tokens_before.{lang}", tokens_in)
+            count.tally(f"rejected_tokens_by_reason.{decision.reason}", tokens_in)
             return None, {"id": doc_id, "stage": STAGE, "reason": decision.reason,
                                  "detail": decision.detail or None, "source_file": doc.get("source_file"),
                                  "position": doc.get("position")}
         text = decision.text
-        tokens = self.counter([text])[0] if self.counter else estimate_tokens(text, lang)
+        tokens = self._tokens(text, lang)
         cluster_size = cluster["cluster_size"] if cluster else 1
         quality = float(doc.get("quality_score") or 0.0)
         weight = doc_weights([quality], [cluster_size], self.cfg.mixture)[0] * decision.weight_factor
         source = doc.get("source") or "unknown"
         bucket = bucket_name(source, lang, tier)
+        cut_chars = Counter()
         for cut in decision.cuts:
-            count.tally(f"cut_chars_by_reason.{cut['reason']}", cut["end"] - cut["start"])
+            cut_chars[cut["reason"]] += cut["end"] - cut["start"]
+        # tokens of the cut text at the kept text's density (so tokens_before reconciles exactly)
+        per_char = tokens / len(text) if text else 0.0
+        cut_tokens = {reason: int(round(n * per_char)) for reason, n in cut_chars.items()}
         count("kept")
         count.tally(f"lang_after.{lang}")
         count.tally(f"tier_after.{tier}")
         count.tally(f"chars_after.{lang}", len(text))
+        count.tally(f"tokens_after.{lang}", int(tokens))
+        count.tally(f"tokens_before.{lang}", int(tokens) + sum(cut_tokens.values()))
+        for reason, n in cut_tokens.items():
+            count.tally(f"cut_tokens_by_reason.{reason}", n)
+        count.tally("redaction_chars_delta", len(text) - (chars_in - sum(cut_chars.values())))
+        for reason, n in cut_chars.items():
+            count.tally(f"cut_chars_by_reason.{reason}", n)
         count.tally("cut_docs", int(bool(decision.cuts)))
         for r in decision.redactions:
             count.tally(f"redactions_by_type.{r['type']}")
-        for action in set(decision.actions):
+        for action in {a.split(":")[0] if a in ("cut", "redact") else a for a in decision.actions}:
             count.tally(f"actions.{action}")
         record = {
             "id": doc_id, "text": text, "bucket": bucket, "source": source, "lang": lang,

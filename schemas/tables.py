@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from schemas.signals import SIGNAL_TYPES
 
-SCHEMA_VERSION = "1.1"   # 1.1: quality_signals.mojibake_frac/gambling_cues/money_cues/contact_mentions, clusters.representative_id
+SCHEMA_VERSION = "1.2"   # 1.2: badword_max_weight, repeats.site_lines; 1.1: quality_signals.mojibake_frac/gambling_cues/money_cues/contact_mentions, clusters.representative_id
 
 def span(*fields: tuple[str, pa.DataType], label: tuple[str, pa.DataType] | None = None) -> pa.DataType:
     """The one span type: ``start``/``end`` character offsets into the document text (end
@@ -89,6 +89,7 @@ ANNOTATED = _schema("annotated", list(DOCUMENTS) + [
     pa.field("badword_count", pa.int32()),
     pa.field("badword_distinct", pa.int32()),           # different list entries found
     pa.field("badword_score", pa.float32()),            # weighted distinct entries (weak 0.5); flag at >= 2
+    pa.field("badword_max_weight", pa.float32()),       # heaviest entry found (< 1: weak entries only)
     pa.field("badword_ratio", pa.float32()),            # hits per word (per character for CJK)
     pa.field("badword_categories", pa.list_(pa.string())),
     pa.field("badword_spans", pa.list_(CATEGORY_SPAN)),
@@ -114,6 +115,7 @@ REPEATS = _schema("repeats", [
     pa.field("id", pa.string(), nullable=False),
     pa.field("paragraphs", pa.list_(COUNTED_SPAN)),
     pa.field("sentences", pa.list_(COUNTED_SPAN)),
+    pa.field("site_lines", pa.list_(COUNTED_SPAN)),      # lines repeated on pages of the same host
 ])
 
 # MinHash signatures (datasketch-compatible hash values), kept to dedup a later crawl against.

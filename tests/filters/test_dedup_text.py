@@ -397,3 +397,14 @@ def test_dedup_features_equal_separate_calls(corpus):
     assert [f.doc_hash for f in feats3] == [f.doc_hash for f in feats] and not any(f.units for f in feats3)
     with pytest.raises(ValueError):
         D.dedup_features(texts, hasher, langs=langs[:-1])
+
+
+def test_site_line_hashes_match_lines_of_one_host_only():
+    from filters.dedup_text import site_line_hashes
+    page1 = site_line_hashes("Login | Cart\nA tent for two.\n\n© 2023 Acme", "acme.example")
+    page2 = site_line_hashes("Login | Cart\nA warm jacket.\n© 2024 Acme", "acme.example")
+    other = site_line_hashes("Login | Cart", "other.example")
+    assert [(s, e) for _, s, e in page1] == [(0, 12), (13, 28), (30, 41)]      # blank line skipped
+    assert page1[0][0] == page2[0][0] and page1[2][0] == page2[2][0]            # digits -> 0
+    assert page1[1][0] != page2[1][0] and other[0][0] != page1[0][0]
+    assert site_line_hashes("Login | Cart", None) == [] and site_line_hashes("Login | Cart", "") == []

@@ -39,7 +39,7 @@ def corpus_inputs(corpus: Path) -> list[str]:
 def thresher_run(capsys, corpus, out, *extra) -> dict:
     """`thresher run` in-process; returns the printed report."""
     capsys.readouterr()
-    assert main(["run", *corpus_inputs(corpus), "--output", str(out), QUIET, *map(str, extra)]) == 0
+    assert main(["run", *corpus_inputs(corpus), "--output", str(out), QUIET, "--json", *map(str, extra)]) == 0
     captured = capsys.readouterr()
     return json.loads(captured.out)
 
@@ -274,7 +274,7 @@ def test_killed_run_restarts_without_redoing_finished_stages(corpus_small, refer
     assert "ingest" in sealed and "manifest" not in sealed
     ingest_marker = marker(out, "ingest")
 
-    restarted = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    restarted = subprocess.run([*cmd, "--json"], cwd=REPO, capture_output=True, text=True, timeout=600)
     assert restarted.returncode == 0, restarted.stderr[-3000:]
     report = json.loads(restarted.stdout)
     assert {s: r["skipped"] for s, r in report.items()} == \
