@@ -25,7 +25,7 @@ test: setup
 
 # the reader fuzz suite with 3,000 examples per property (make test runs 60)
 fuzz: setup
-	THRESHER_FUZZ=long $(BIN)/python -m pytest -q -p no:cacheprovider tests/pipeline/test_fuzz_readers.py
+	THRESHER_FUZZ=long $(BIN)/python -m pytest -q -p no:cacheprovider tests/pipeline/test_fuzz_input_formats.py
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"

@@ -283,11 +283,6 @@ def main() -> int:
             prev_res[d["id"]] = r
         for d, r in zip(docs[i:i + 256], merge.annotate_batch(texts_all[i:i + 256])):
             merge_res[d["id"]] = r
-    whole = LanguageIdentifier(LidConfig(doc_language="whole_text"))
-    whole_res = {}
-    for i in range(0, len(docs), 256):
-        for d, r in zip(docs[i:i + 256], whole.annotate_batch(texts_all[i:i + 256])):
-            whole_res[d["id"]] = r
     q = {}
     for kind in ("page", "composed", "mixed", "short", "near_dup", "exact_dup", "spam", "empty"):
         ids = [i for i, t in truth.items() if t["kind"] == kind]
@@ -295,10 +290,9 @@ def main() -> int:
             continue
         norm = lambda ls: {normalize_lang_code(x) for x in ls}  # noqa: E731
         match = sum(all_res[i].lang in norm(truth[i]["langs"]) for i in ids) / len(ids)
-        match_whole = sum(whole_res[i].lang in norm(truth[i]["langs"]) for i in ids) / len(ids)
         match_prev = sum(prev_res[i].lang in norm(truth[i]["langs"]) for i in ids) / len(ids)
         match_merge = sum(merge_res[i].lang in norm(truth[i]["langs"]) for i in ids) / len(ids)
-        q[kind] = dict(n=len(ids), match=match, match_whole=match_whole, match_prev=match_prev,
+        q[kind] = dict(n=len(ids), match=match, match_prev=match_prev,
                        match_merge=match_merge)
         if kind == "mixed":
             both = [i for i in ids if norm(truth[i]["langs"]) <= set(all_res[i].lang_mix)]
@@ -412,12 +406,11 @@ def main() -> int:
     out("")
     out("Document language vs the corpus truth (`langs`; for `page` these are py3langid guesses, not gold):\n")
     out("| kind | n | doc lang in `langs` (majority of paragraphs, default) | previous document policy | "
-        "per-label groups (merge_unsure_below=0) | doc_language='whole_text' | target |")
-    out("|---|---|---|---|---|---|---|")
+        "per-label groups (merge_unsure_below=0) | target |")
+    out("|---|---|---|---|---|---|")
     for kind, r in q.items():
         tgt = ">= 95%" if kind == "page" else ""
-        out(f"| {kind} | {r['n']} | {r['match']:.1%} | {r['match_prev']:.1%} | {r['match_merge']:.1%} | "
-            f"{r['match_whole']:.1%} | {tgt} |")
+        out(f"| {kind} | {r['n']} | {r['match']:.1%} | {r['match_prev']:.1%} | {r['match_merge']:.1%} | {tgt} |")
     m = q.get("mixed", {})
     out("")
     out(f"Mixed documents listing both languages in lang_mix: **{m.get('both_in_mix', 0):.1%}** "

@@ -11,7 +11,8 @@ a document with planted items are left out (their copies of the items may be edi
 documents: those with planted ``badwords``; "other documents" are the remaining ones whose first
 language has an LDNOOBW list. Each document is scanned with the list of its (gold) language(s),
 all 28 lists being loaded. The rule under test is the weighted score
-(``WordBlocklist.from_ldnoobw_dir(d, **default_scoring())``, flag ``flagged_by_score(2.0)``); the old
+(``WordBlocklist.from_ldnoobw_dir(d, **default_scoring())``, flag ``badword_flagged`` with selection's
+defaults: score >= 2, 2.5 when only weak entries are found, the same density past 50k characters); the old
 rule (two or more different entries, ``flagged()``) is reported beside it. Planted recall is also
 estimated by simulation, as a corpus holds only ~50 planted documents: make_corpus's planting (2-5
 entries drawn uniformly from the language's list, inserted at random positions) is repeated ``--sim N``
@@ -35,7 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from filters.blocklist import DEFAULT_MIN_SCORE, WordBlocklist, default_scoring  # noqa: E402
+from filters.blocklist import DEFAULT_MIN_SCORE, WordBlocklist, badword_flagged, default_scoring  # noqa: E402
 from filters.pii import TYPES as PII_TYPES, find_pii, redact  # noqa: E402
 from filters.urlfilter import UrlBlocklist  # noqa: E402
 
@@ -126,6 +127,11 @@ def _carriers(docs, truth, planted_key: str) -> dict[str, list[str]]:
     return carriers
 
 
+def decide(r, text: str) -> bool:
+    """The shipped document decision (selection's defaults): weighted score, weak-only and length rules."""
+    return badword_flagged(r.score, r.max_weight, len(text), DEFAULT_MIN_SCORE)
+
+
 def simulate_planting(wb: WordBlocklist, ldnoobw: Path, langs: list[str], n: int, carriers: dict,
                       seed: int = 0) -> dict:
     """Share of simulated planted documents flagged, per language: make_corpus's draw (2-5 entries,
@@ -148,7 +154,7 @@ def simulate_planting(wb: WordBlocklist, ldnoobw: Path, langs: list[str], n: int
             text = rng.choice(carriers[lang])
             text = mc.insert_phrases(text, rng.sample(words, min(len(words), rng.randint(2, 5))), rng, lang)
             r = wb.scan(text, lang=lang)
-            ok_new += r.flagged_by_score(DEFAULT_MIN_SCORE)
+            ok_new += decide(r, text)
             ok_old += r.flagged()
         out[lang] = (ok_new / n, ok_old / n)
     return out
@@ -182,7 +188,7 @@ def bench_blocklist(docs, truth, ldnoobw: Path, sim_n: int = 2000) -> dict:
         r = wb.scan(text, lang=t["langs"] if len(t["langs"]) > 1 else lang)
         scan_time += time.perf_counter() - t1
         scan_chars += len(text)
-        new, old = r.flagged_by_score(DEFAULT_MIN_SCORE), r.flagged()
+        new, old = decide(r, text), r.flagged()
         if eff.get("badwords"):
             pos += 1
             planted_langs[lang] += 1
@@ -209,7 +215,7 @@ def bench_blocklist(docs, truth, ldnoobw: Path, sim_n: int = 2000) -> dict:
     # every list applied to every document (no language given)
     fp_all = sum(1 for i, t in truth.items() if t["langs"][0] in langs and effective(t, truth)[1]
                  and not effective(t, truth)[0].get("badwords")
-                 and wb.scan(docs[i]["text"]).flagged_by_score(DEFAULT_MIN_SCORE))
+                 and decide(wb.scan(docs[i]["text"]), docs[i]["text"]))
     res["fpr_no_lang"] = fp_all / max(1, neg)
     # simulated planting, per language of the planted documents
     sim_langs = sorted(planted_langs)
@@ -368,13 +374,14 @@ def main() -> None:
          "2-core machine where other jobs ran at the same time: treat them as noisy lower bounds.", "",
          "### Word blocklists (LDNOOBW, all 28 lists loaded, each doc scanned with its gold language)", "",
          f"Rule: score = sum of the weights of the distinct entries found (variants count once), flag when "
-         f"score >= {DEFAULT_MIN_SCORE:g}. Weights from `filters/resources/badword_weak_terms.txt` "
+         f"score >= {DEFAULT_MIN_SCORE:g} (2.5 when every entry found is weak, i.e. weighs < 1; past 50,000 "
+         "characters the same density: min score x chars / 50,000; `filters.blocklist.badword_flagged`). Weights from `filters/resources/badword_weak_terms.txt` "
          f"({bl['weighted']} (entry, language) pairs not at 1.0: the listed weak entries at 0.5, entries rare in general "
          "text (`rare_word`, wordfreq Zipf < 3) at 1.75, the kept single unspaced characters at 0.25 (rare ones, "
          "`rare_char`, weigh 1.0; one common character, 性, is dropped); every other entry 1.0. "
          f"Allow list: {bl['allow']} ordinary words holding an entry (`filters/resources/badword_allow_terms.txt`: "
          "奶奶, 牛奶, 处女作 ...) are not hits. Old rule: >= 2 different entries.", "",
-         "| figure | new rule (score >= 2) | old rule (>= 2 entries) | target |", "|---|---|---|---|",
+         "| figure | new rule (weighted score, weak-only and length rules) | old rule (>= 2 entries) | target |", "|---|---|---|---|",
          f"| docs with planted bad words flagged | {bl['tp']}/{bl['pos']} = {bl['tp'] / max(1, bl['pos']):.1%} | "
          f"{bl['tp_old']}/{bl['pos']} = {bl['tp_old'] / max(1, bl['pos']):.1%} | >= 99% |",
          f"| other docs of LDNOOBW languages flagged | {bl['fp']}/{bl['neg']} = {bl['fp'] / max(1, bl['neg']):.2%} | "

@@ -46,26 +46,19 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 import ahocorasick
 
-Counter = Callable[..., None]
+from filters.counting import Count
+from filters.scripts import SUBSTRING_MATCH_LANGS, UNSPACED_BLOCKS, char_class, in_blocks
 
-_UNSPACED_RANGES = (
-    (0x0E00, 0x0EFF), (0x0F00, 0x0FFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x3040, 0x30FF),
-    (0x3100, 0x312F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF),
-    (0x20000, 0x3134F),
-)
-_UNSPACED_RE = re.compile(
-    "[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf"
-    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]"
-)
+
+_UNSPACED_RE = re.compile(f"[{char_class(UNSPACED_BLOCKS)}]")
 DEFAULT_WEIGHTS_PATH = Path(__file__).resolve().parent / "resources" / "badword_weak_terms.txt"
 DEFAULT_ALLOW_PATH = Path(__file__).resolve().parent / "resources" / "badword_allow_terms.txt"
 DEFAULT_SHORT_WEIGHT = 0.25
 DEFAULT_MIN_SCORE = 2.0
-CJK_LANGS = frozenset({"zh", "ja", "th", "ko", "my", "km", "lo", "bo"})
 POLITICAL = ("political", "political_reactionary")
 ALLOW = "\0allow"  # category marker of allow-listed words (never reported)
 _WS = re.compile(r"\s+")
@@ -73,11 +66,7 @@ _WS = re.compile(r"\s+")
 
 def is_unspaced_char(ch: str) -> bool:
     """True for a character of a script written without spaces between words."""
-    o = ord(ch)
-    for lo, hi in _UNSPACED_RANGES:
-        if lo <= o <= hi:
-            return True
-    return False
+    return in_blocks(ord(ch), UNSPACED_BLOCKS)
 
 
 def _is_word_char(ch: str) -> bool:
@@ -89,8 +78,9 @@ def normalize_term(term: str) -> str:
     return _WS.sub(" ", unicodedata.normalize("NFKC", term).lower()).strip()
 
 
-def normalize_text(text: str) -> tuple[str, list[int] | None]:
-    """Text normal form (NFKC + lower case) and, when lengths differ, the map normal->original index."""
+def match_form(text: str) -> tuple[str, list[int] | None]:
+    """The form blocklist terms are matched in (NFKC + lower case) and, when lengths differ, the map
+    from its indices to the original text's."""
     if text.isascii():
         return text.lower(), None
     norm = unicodedata.normalize("NFKC", text).lower()
@@ -115,6 +105,7 @@ class BlocklistResult:
     spans: list[dict] = field(default_factory=list)
     distinct: int = 0
     score: float = 0.0
+    max_weight: float = 0.0          # the heaviest entry found (< 1.0: only weak entries)
 
     def flagged(self, min_distinct: int = 2) -> bool:
         """Old document flag: at least ``min_distinct`` different entries (kept short entries not counted)."""
@@ -126,7 +117,27 @@ class BlocklistResult:
 
     def to_dict(self) -> dict:
         return {"hits": self.hits, "hit_ratio": self.hit_ratio, "categories": self.categories,
-                "distinct": self.distinct, "score": self.score, "spans": self.spans}
+                "distinct": self.distinct, "score": self.score, "max_weight": self.max_weight,
+                "spans": self.spans}
+
+
+def badword_flagged(score: float, max_weight: float | None, n_chars: int, min_score: float = DEFAULT_MIN_SCORE,
+                    weak_only_min_score: float = 2.5, density_chars: int = 50_000) -> bool:
+    """Document decision on a weighted score, read against the document's context and length.
+
+    * ``score >= min_score`` flags a document of up to ``density_chars`` characters;
+    * a longer one needs the same density: ``min_score * n_chars / density_chars`` (0: off), so a
+      few hits in a long essay (a blog quoting "revenge porn") do not reject it;
+    * a score made only of weak entries (``max_weight < 1``: words with clinical or ordinary uses,
+      e.g. vagina, sexually, genitals) needs ``weak_only_min_score``: health and education pages
+      use several of them without being obscene. ``max_weight`` None (older annotations): no rule.
+    """
+    need = min_score
+    if max_weight is not None and 0.0 < max_weight < 1.0:
+        need = max(need, weak_only_min_score)
+    if density_chars and n_chars > density_chars:
+        need *= n_chars / density_chars
+    return score >= need - 1e-9
 
 
 def load_term_weights(path: str | os.PathLike | None = None) -> dict[tuple[str | None, str], float]:
@@ -189,7 +200,7 @@ class WordBlocklist:
 
         ``term_weights``: ``{(lang or None, term): weight}``; ``weak_terms``: terms or ``(lang, term)``
         pairs weighing ``weak_weight``; others weigh ``default_weight``. ``short_weight``: keep unspaced
-        entries shorter than ``min_unspaced_len`` at this weight (None: drop them, the old behaviour).
+        entries shorter than ``min_unspaced_len`` at this weight (None: drop them).
         """
         stop = {normalize_term(t) for t in stopterms}
         self.min_unspaced_len = min_unspaced_len
@@ -320,7 +331,7 @@ class WordBlocklist:
 
     # ---- scanning ---------------------------------------------------------------------------
     def scan(self, text: str, lang: str | Iterable[str] | None = None,
-             count: Counter | None = None) -> BlocklistResult:
+             count: Count | None = None) -> BlocklistResult:
         """Find entries in ``text``.
 
         ``lang``: a language code or several (e.g. the languages of a mixed document); only the
@@ -332,7 +343,7 @@ class WordBlocklist:
         if lang is not None:
             langs = {lang} if isinstance(lang, str) else set(lang)
             lang = lang if isinstance(lang, str) else next(iter(sorted(langs)), None)
-        norm, index = normalize_text(text)
+        norm, index = match_form(text)
         n = len(norm)
         raw = []
         for end, (length, left, right, owners, weights) in self._auto.iter(norm):
@@ -374,10 +385,11 @@ class WordBlocklist:
         result = BlocklistResult(hits=hits, hit_ratio=hits / max(1, _units(text, lang)),
                                  categories=sorted(cats), spans=spans,
                                  distinct=sum(1 for t in roots if t not in self._short),
-                                 score=round(sum(terms[t] for t in roots), 6))
-        if count is not None:
+                                 score=round(sum(terms[t] for t in roots), 6),
+                                 max_weight=max((terms[t] for t in roots), default=0.0))
+        if count is not None and hits:
             count("blocklist_hits", hits)
-            count("blocklist_docs_flagged", 1)
+            count("blocklist_docs_with_hits")
         return result
 
 
@@ -388,7 +400,7 @@ def _roots(terms) -> list[str]:
 
 def _units(text: str, lang: str | None) -> int:
     """Denominator of hit_ratio: non-space characters for CJK text, whitespace words otherwise."""
-    if lang in CJK_LANGS or (lang is None and _mostly_unspaced(text)):
+    if lang in SUBSTRING_MATCH_LANGS or (lang is None and _mostly_unspaced(text)):
         return sum(1 for c in text if not c.isspace())
     return len(text.split())
 

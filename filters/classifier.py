@@ -25,23 +25,18 @@ import re
 import tempfile
 import unicodedata
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 import fasttext
-
-Counter = Callable[..., None]
-
-
-def _no_count(name: str, n: int = 1) -> None:
-    return None
+from filters.counting import Count, no_count
+from filters.scripts import UNSPACED_BLOCKS, char_class
 
 
-# Characters written without spaces between words: CJK ideographs, kana, hangul, Thai, Lao, Khmer,
-# Myanmar, Tibetan. Each becomes one token.
-_UNSPACED = (
-    "\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf"
-    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
-)
+
+
+# Characters written without spaces between words (filters.scripts.UNSPACED_BLOCKS: CJK ideographs,
+# kana, hangul, Thai, Lao, Khmer, Myanmar, Tibetan). Each becomes one token.
+_UNSPACED = char_class(UNSPACED_BLOCKS)
 _TOKEN = re.compile(rf"[{_UNSPACED}]|[^\W{_UNSPACED}]+|[^\w\s]", re.UNICODE)
 
 DEFAULT_PARAMS = {
@@ -245,12 +240,12 @@ class TextClassifier:
         self.positive_label = self.meta.get("positive_label")
 
     def predict_proba(self, texts: list[str], positive_label: str | None = None,
-                      count: Counter | None = None) -> list[float]:
+                      count: Count | None = None) -> list[float]:
         """P(``positive_label``) for each text, in order (0.0 for an empty text)."""
         positive_label = positive_label if positive_label is not None else self.positive_label
         if positive_label is None:
             raise ValueError("positive_label is required")
-        count = count or _no_count
+        count = count or no_count
         want = _label_token(positive_label)
         lines = [preprocess(t) if t else "" for t in texts]
         out = [0.0] * len(lines)

@@ -3,7 +3,7 @@
 Text in, Python ints out (unsigned 64-bit, ``0 <= h < 2**64``; use :func:`as_int64` for an
 Arrow/Parquet int64 column). No Beam import.
 
-Normalization (:func:`normalize_text`), chosen so that copies differing only in presentation
+Normalization (:func:`comparison_form`), chosen so that copies differing only in presentation
 hash alike while different content does not:
 
 1. Unicode NFKC (full-width forms, ligatures, compatibility characters fold to their plain form);
@@ -41,7 +41,7 @@ import itertools
 import sys
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, NamedTuple, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 import numpy as np
 import xxhash
@@ -49,12 +49,9 @@ import xxhash
 from filters.minhash import (CATEGORY_NAMES, LOW_PLANES, MinHasher, _mapping_tables, category_mask, nfkc,
                              normalize, per_char_mapping, space_code_points, unicode_categories)
 from filters.segment import paragraph_spans, sentence_spans
+from filters.counting import Count, no_count
 
-Counter = Callable[..., None]
 
-
-def _no_count(name: str, n: int = 1) -> None:
-    return None
 
 
 @dataclass(frozen=True)
@@ -123,7 +120,7 @@ def _translate_table(strip_punctuation: bool, digits_to_zero: bool) -> dict[int,
 _SHORT = 400  # below this many characters the pure-Python path is faster than numpy's call overhead
 
 
-def normalize_text(text: str, *, strip_punctuation: bool = True, digits_to_zero: bool = False) -> str:
+def comparison_form(text: str, *, strip_punctuation: bool = True, digits_to_zero: bool = False) -> str:
     """Normalized form of ``text`` for exact hashing (see module docstring for the steps)."""
     if len(text) < _SHORT:
         s = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
@@ -169,7 +166,7 @@ def as_int64(h: int) -> int:
 
 def doc_hash(text: str, config: TextDedupConfig = DEFAULT_CONFIG) -> int | None:
     """64-bit hash of the normalized document, or None when nothing is left after normalizing."""
-    norm = normalize_text(text, strip_punctuation=config.strip_punctuation,
+    norm = comparison_form(text, strip_punctuation=config.strip_punctuation,
                           digits_to_zero=config.doc_digits_to_zero)
     return hash64(norm, config.seed) if norm else None
 
@@ -307,9 +304,9 @@ def _normalized_units(text: str, bounds: Sequence[tuple[int, int]], strip_punctu
 def normalize_unit(text: str, config: TextDedupConfig = DEFAULT_CONFIG) -> str:
     """Normalized form of one paragraph/sentence, as :func:`unit_hashes` hashes it.
 
-    The steps of :func:`normalize_text` with ``config.unit_digits_to_zero``, except that NFKC and
+    The steps of :func:`comparison_form` with ``config.unit_digits_to_zero``, except that NFKC and
     casefold are applied character by character (so that a whole document is normalized in one
-    vectorized pass and each span is cut from it): the result differs from ``normalize_text``
+    vectorized pass and each span is cut from it): the result differs from ``comparison_form``
     only where a compatibility character is followed by a combining mark that full NFKC would
     compose with it. Hashes stay consistent across documents, which is what counting needs.
     """
@@ -317,7 +314,7 @@ def normalize_unit(text: str, config: TextDedupConfig = DEFAULT_CONFIG) -> str:
 
 
 def unit_hashes_indexed(text: str, spans: Iterable[Any], config: TextDedupConfig = DEFAULT_CONFIG,
-                        count: Counter = _no_count) -> list[tuple[int, int]]:
+                        count: Count = no_count) -> list[tuple[int, int]]:
     """``(span index, hash)`` for each unit long enough to count, in span order.
 
     spans: ``(start, end)`` tuples or dicts with ``start``/``end`` (code point offsets, end
@@ -356,7 +353,7 @@ def unit_hashes_indexed(text: str, spans: Iterable[Any], config: TextDedupConfig
 
 
 def unit_hashes(text: str, spans: Sequence[Any], config: TextDedupConfig = DEFAULT_CONFIG,
-                count: Counter = _no_count) -> list[int]:
+                count: Count = no_count) -> list[int]:
     """64-bit hashes of the paragraphs/sentences at ``spans`` that are long enough to count
     (``config.min_unit_chars``); short units are skipped, so the list may be shorter than
     ``spans`` (use :func:`unit_hashes_indexed` to keep the span index)."""
@@ -393,7 +390,7 @@ def _joined(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 @functools.lru_cache(maxsize=4)
 def _doc_single(strip_punctuation: bool, digits_to_zero: bool) -> np.ndarray:
     """uint32 table: per code point of an already NFKC+casefolded text, what
-    :func:`normalize_text` makes of it before collapsing spaces (space/punctuation -> U+0020,
+    :func:`comparison_form` makes of it before collapsing spaces (space/punctuation -> U+0020,
     digit -> '0', format character -> ``_MULTI`` meaning deleted, else itself)."""
     cls = _char_table()
     out = np.arange(len(cls), dtype=np.uint32)
@@ -414,7 +411,7 @@ def _doc_hashes_chunk(norms: Sequence[str], strip_punctuation: bool, digits_to_z
     cps, starts = _joined(norms)
     out = _doc_single(strip_punctuation, digits_to_zero).take(cps)
     ends = starts + np.fromiter(map(len, norms), dtype=np.int64, count=len(norms))
-    if len(out) and out.max() == _MULTI:  # delete format characters first, as normalize_text does
+    if len(out) and out.max() == _MULTI:  # delete format characters first, as comparison_form does
         keep = out != _MULTI
         before = np.zeros(len(out) + 1, dtype=np.int64)
         np.cumsum(keep, out=before[1:])
@@ -545,7 +542,7 @@ def _units_chunk(texts: Sequence[str], spans: Sequence[Sequence[Any]], config: T
 
 def text_hashes(texts: Sequence[str], spans: Sequence[Sequence[Any]] | None = None,
                 config: TextDedupConfig = DEFAULT_CONFIG, *, normalized: Sequence[str] | None = None,
-                count: Counter = _no_count, max_chars: int = _BATCH_CHARS
+                count: Count = no_count, max_chars: int = _BATCH_CHARS
                 ) -> list[tuple[int | None, list[tuple[int, int]]]]:
     """Per text, ``(doc_hash(text, config), unit_hashes_indexed(text, spans[i], config))``,
     bit-identical to those two functions, computed for many documents at once (a few numpy
@@ -602,7 +599,7 @@ class DocFeatures(NamedTuple):
 def dedup_features(texts: Sequence[str], hasher: MinHasher, config: TextDedupConfig = DEFAULT_CONFIG, *,
                    langs: Sequence[str | None] | None = None,
                    sentences: Sequence[Sequence[tuple[int, int]]] | None = None,
-                   repetition: bool = True, count: Counter = _no_count) -> tuple[np.ndarray, list[DocFeatures]]:
+                   repetition: bool = True, count: Count = no_count) -> tuple[np.ndarray, list[DocFeatures]]:
     """Everything the dedup job extracts from a batch of documents, sharing the work:
     ``(signatures, [DocFeatures per text])``.
 
@@ -640,3 +637,32 @@ def dedup_features(texts: Sequence[str], hasher: MinHasher, config: TextDedupCon
     if spans is None:
         return sigs, [DocFeatures(h, [], 0, []) for h, _ in hashes]
     return sigs, [DocFeatures(h, sp, n, u) for (h, u), sp, n in zip(hashes, spans, n_paras)]
+
+
+def line_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every line of ``text`` that holds a non-space character (newline excluded)."""
+    out, start = [], 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        if line.strip():
+            out.append((start, end))
+        start = end + 1
+    return out
+
+
+def site_line_hashes(text: str, host: str | None, config: TextDedupConfig = DEFAULT_CONFIG,
+                     min_chars: int = 1) -> list[tuple[int, int, int]]:
+    """``(hash, start, end)`` per line of ``text`` for site-boilerplate counting: the line is
+    normalized as a unit (:func:`normalize_unit`, digits to 0) and hashed with a seed made from
+    ``host``, so two lines match only when they are equal and come from pages of the same host.
+    Lines with fewer than ``min_chars`` non-space characters after normalizing are skipped; no host
+    (None or ""): []."""
+    if not host:
+        return []
+    spans = line_spans(text)
+    if not spans:
+        return []
+    salted = TextDedupConfig(strip_punctuation=config.strip_punctuation, doc_digits_to_zero=config.doc_digits_to_zero,
+                             unit_digits_to_zero=config.unit_digits_to_zero, min_unit_chars=min_chars,
+                             seed=xxhash.xxh3_64_intdigest(f"site\x1f{host}".encode("utf-8", "surrogatepass")))
+    return [(h, *spans[i]) for i, h in unit_hashes_indexed(text, spans, salted)]

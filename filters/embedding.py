@@ -25,23 +25,18 @@ import json
 import os
 import struct
 import zlib
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
+from filters.counting import Count, no_count
 from filters.minhash import IGNORE, UNSPACED, WORD, char_classes, normalize, tokenize
-
-Counter = Callable[..., None]
 
 MODEL_FILE = "model.safetensors"
 VOCAB_FILE = "vocab.txt"
 CONFIG_FILE = "config.json"
 TOKENIZER_FILE = "tokenizer.json"
 THRESHER_TOKENIZER = "thresher_units"
-
-
-def _no_count(name: str, n: int = 1) -> None:
-    pass
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,7 +286,7 @@ class Embedder:
         return self.centers.get("_")
 
     def embed(self, texts: Sequence[str], langs: Sequence | None = None,
-              count: Counter = _no_count) -> tuple[np.ndarray, np.ndarray]:
+              count: Count = no_count) -> tuple[np.ndarray, np.ndarray]:
         n = len(texts)
         if n > self.batch:
             parts = [self.embed(texts[lo:lo + self.batch], None if langs is None else langs[lo:lo + self.batch],
@@ -338,7 +333,7 @@ class Embedder:
         count("tokens_unknown", int(len(known) - known.sum()))
         return out, mask
 
-    def embed_spans(self, text: str, spans: Iterable, lang=None, count: Counter = _no_count):
+    def embed_spans(self, text: str, spans: Iterable, lang=None, count: Count = no_count):
         """One vector per (start, end) span (tuples or dicts with start/end) of ``text``."""
         pieces = []
         for s in spans:
@@ -427,8 +422,8 @@ def train_static_model(texts: Sequence[str], output: str, dim: int = 64, min_cou
             kept_langs.append(langs[i] if langs is not None else None)
     if not docs_tokens:
         raise ValueError("no tokens in the training sample")
-    from collections import Counter as _Counter
-    freq = _Counter(t for toks in docs_tokens for t in toks)
+    from collections import Counter
+    freq = Counter(t for toks in docs_tokens for t in toks)
     n_tokens = sum(freq.values())
     pairs = sorted(((w, c) for w, c in freq.items() if c >= min_count), key=lambda wc: (-wc[1], wc[0]))[:max_vocab]
     if len(pairs) < 2:

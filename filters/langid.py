@@ -1,123 +1,46 @@
 """Language identification of texts and documents (pure Python, no Beam).
 
 In: raw texts (``predict_batch``) or documents with optional paragraph spans (``annotate_batch``).
-Out: ``LangPrediction`` per text; ``DocLanguage`` per document with the document language, its score,
+Out: ``LangPrediction`` per text; ``DocLanguage`` per document: the document language and score,
 the Chinese script (``Hans``/``Hant``), one language per paragraph span and ``lang_mix`` (share of
-characters per language). Codes: ISO 639-1 where one exists, else 639-3; Chinese is ``zh``;
-Norwegian Bokmål is folded into ``no`` (fastText's label; ``nn`` stays); ``und`` = nothing to detect.
+characters per language). Codes: ISO 639-1 where one exists, else 639-3; Chinese is ``zh`` (written
+Cantonese and Wu included); Norwegian Bokmål is ``no``; ``und`` = nothing to detect.
 
-Policy (every knob is a ``LidConfig`` field; figures from benchmarks/bench_lid.py, results in
-benchmarks/results/lid.md, on the public lingua test sets: 75 languages, ~37k texts per set, split in
-two halves A/B by crc32 of the text for fitting; and on make_corpus documents):
+A text (every knob is a ``LidConfig`` field):
+1. no letter at all -> ``und`` (detector ``none``);
+2. script rules on the share of letters in a script (``script_dominance``): Hangul -> ``ko``; Han+Kana
+   with Kana >= ``kana_min_share`` -> ``ja``; other Han -> ``zh``; Thai -> ``th`` (detector ``script``);
+3. fastText lid.176 decides when its top probability reaches ``fasttext_threshold``;
+4. otherwise the fallback (``fallback``: lingua over all 75 languages, langdetect, or none) decides; when
+   it has no answer fastText's stands. Detectors see at most ``max_sample_chars`` of a text.
 
-1. No letter at all (digits, punctuation, symbols, whitespace) -> ``und`` (detector ``none``).
-2. Script rules on the share of letters in a script (``script_dominance`` 0.5): Hangul -> ``ko``;
-   Han+Kana with Kana >= ``kana_min_share`` (0.1) of them -> ``ja``; other Han -> ``zh``; Thai -> ``th``
-   (detector ``script``). On the public sets they fire only on the right language and lift Chinese
-   sentences from 96.0% (fastText answers ja/wuu/yue on some Han text) to 100% (word pairs 39% -> 100%).
-   Kanji-only Japanese (single words) is called ``zh`` as by every detector here; written Cantonese and
-   Wu are folded into ``zh``.
-3. fastText lid.176 decides when its top probability is >= ``fasttext_threshold`` = 0.8: the best
-   sentence threshold on half A (fastText>=t else lingua: 95.1% A, 95.0% B; 0.7: 95.0/94.8; 0.9:
-   95.0/94.9); word pairs gain 0.5 point more at 0.9. Below that fastText is unreliable: alone it is
-   flat at ~80% on sentences at every length, and 8 of the 75 languages (lg mi sn st tn ts xh zu) are
-   not in lid.176 at all.
-4. Otherwise the fallback decides: lingua, low-accuracy mode, all 75 languages (models in the wheel;
-   alone 94.1% sentences / 79.6% word pairs, ~20x slower than fastText). ``fallback='langdetect'``
-   (alone 65.8% / 55.4%, ~150x slower than fastText, seeded) and ``'none'`` are alternatives; lingua
-   beats langdetect on every set and per language almost everywhere, so langdetect's default share is
-   0. If the fallback has no answer, fastText's stands. Lone texts always get all 75 languages
-   (restricting to fastText's top-5 alone costs 1 point on sentences and up to 50 points on languages
-   fastText knows badly, yo and so; documents use a restricted set that covers them, see below).
-   Policy overall: 95.1% sentences, 80.0% word pairs, 100% Chinese sentences, ~62% single words.
-5. Detectors see at most ``max_sample_chars`` (256) characters of a lone text, cut at a space.
+A document: its paragraphs (``segment.paragraph_spans`` when not given), each cut to
+``max_paragraph_chars``, go through steps 1-3 in one batch across the documents, fastText deciding
+from ``paragraph_fasttext_threshold``. Paragraphs with fewer than ``min_paragraph_letters`` letters
+inherit a neighbour's language. An unsure paragraph whose fastText label is the language of a
+confident paragraph of its document is accepted. The other unsure paragraphs of a document are
+grouped by fastText label (those under ``merge_unsure_below`` in one group) and the fallback runs once
+per group on the group's samples joined (``group_fallback_chars``) or on the paragraph
+(``paragraph_fallback_chars``). Inside documents lingua weighs a restricted set
+(``lingua_restrict_first``, ``lingua_candidates``, ``lingua_candidates_min_prob``): fastText's top labels
+with their close relatives, every non-Latin-script language when the sample has a non-Latin letter,
+the Latin-script languages fastText under-proposes (``_FASTTEXT_BLIND``) and the languages already
+found in the document. The document language is the character-weighted majority of paragraph
+languages (the whole text is detected when no paragraph has a language); ``lang_mix`` lists every
+language's share of the characters. Counter calls are added up per batch and reported once per name.
 
-Documents: paragraph spans (``filters.segment.paragraph_spans`` when not given) go through steps
-1-3 in one batch across the documents, each paragraph cut to ``max_paragraph_chars`` (128: both
-detectors are flat past ~120 characters; 112 and 96 measured: +2.5% / +6% fallback calls and lower paragraph
-accuracy; identical samples, e.g. boilerplate lines, are predicted once). In documents fastText decides a
-paragraph from ``paragraph_fasttext_threshold`` = 0.7 (lone texts: 0.8). Paragraphs with letters but fewer
-than ``min_paragraph_letters`` (10) inherit the language of the nearest preceding detected paragraph (else the
-following one) instead of adding noise; letter-less ones are ``und``. An unsure paragraph is accepted without
-the fallback when its fastText label is the language of a confident paragraph of the same document
-(``context_agreement``). The remaining unsure paragraphs of a document are grouped by fastText label, those under
-``merge_unsure_below`` (0.3) into one group whatever their label, and the fallback runs once per group
-(``group_unsure_paragraphs``): on the group's samples joined, longest first, cut
-to ``group_fallback_chars`` (96) when it has several paragraphs, else on the paragraph cut to
-``paragraph_fallback_chars`` (64; 48 loses 0.4-0.9 points of composed-document accuracy). Inside documents
-lingua weighs a restricted set of languages (``lingua_restrict_first``, ``lingua_candidates``): fastText's top
-5 labels with probability >= ``lingua_candidates_min_prob`` (0.05; the threshold prunes fastText's tree search:
-cheaper, same answers on the corpora) for the group's longest 128-character sample with their close
-relatives, every non-Latin-script language when the sample has a non-Latin letter, and for a document's first
-group the Latin-script languages fastText under-proposes (``_FASTTEXT_BLIND``: the 8 it lacks, yo and so, where
-its top 5 holds the gold language for under 50% of unsure sentences; on samples under 96 characters also the 10
-under 80% on 64-character samples), for later groups the languages the fallback already found in the document
-and the blind 10. A lingua call then weighs ~15 instead of ~45 Latin-script languages and costs ~2.5x less
-(cost figures below). On lone texts (64-character
-samples, halves A / B) this restriction differs from all-language lingua by -0.09 / -0.04 points on sentences
-(+0.06 / +0.12 with the short-sample set).
-
-Throughput choices (issue #3), measured on five make_corpus corpora (seeds 1, 2, 7, 11, 23; 15,000 documents) split
-in halves A / B by crc32 of the document id: a value is chosen on A as the cheapest whose accuracy (share of
-paragraph characters of composed documents in the gold language, mixed documents listing both languages, page
-documents) is not below the previous policy's, then checked on B. Previous policy (0.8, longest paragraph's 64
-characters, no probability floor): A 96.32% / 251 of 266 mixed / 99.24% pages, B 96.56% / 265 of 274 / 99.52%.
-Default: A 96.49% / 253 / 99.30%, B 96.84% / 266 / 99.52% (paragraph threshold 0.7: 9% fewer fallback calls, 0.6
-falls to 96.14% on A; joined group samples of 96 characters: 64 gives 96.15% on A, 80 is ~1% cheaper but on the
-tests' two-language fixture of fastText-blind languages its restricted sets agree with all-language lingua on 26 of
-30). ``merge_unsure_below`` = 0.3 (session 3; 0 = per-label groups only): under that probability fastText spreads
-its mass over unrelated labels (languages it lacks or barely knows), so its label says nothing and one group per
-document suffices: 22% fewer calls, ~+17% documents/s (4,871 -> 5,710, best of 7, two configurations
-interleaved), pages unchanged and composed documents slightly better on all five corpora, but mixed documents
-listing both languages 517 of 540 against 519 (B: 264 against 266), and on the tests' fixture of two-language
-documents of fastText-blind languages 19 of 30 against 23: when both languages are ones fastText lacks, their
-paragraphs share one group and one answer. Only that choice reaches the issue's 5,000 documents/s with a margin;
-0.2 saves 10% of the calls and loses 3 mixed documents. Grouping merged paragraphs by shared fastText top-5 labels
-(>= 2 shared: as many calls as per-label groups; >= 1: +9% instead of +17%, fixture 56 of 80 against 49 merged and
-74 per-label) and splitting a merged group when lingua is unsure of it (lingua's confidence on the joined sample
-is ~1.0 whatever it holds) were measured and dropped. Also rejected: accepting an
-unsure paragraph when a confident language of its document is among its fastText top-k (>= 0.2: 7.5% fewer calls,
-one mixed document fewer on A; >= 0.05: 26% fewer, pages -0.3 point); leaving the blind languages out of groups
-whose fastText top probability is >= 0.5 (sets 8% smaller, -0.2 / -0.3 point of paragraph characters) or whose top-k
-mass is >= 0.9 (6% smaller, -0.03 point on A), out of later groups of documents without a blind language found (B
-loses 2 mixed; 1-3 KB documents have few later groups: no gain), or out of samples with a Latin letter no
-blind-language sentence uses (only 11% of the calls have one); lingua_candidates 3 (~1%: noise); probing the
-candidates on 64 characters (pages 99.3% -> 97.5%).
-The code path is tuned with identical answers (byte-identical DocLanguage and counter totals on the five corpora
-against the code before each change): tuples instead of per-paragraph objects, one pass per stage (the script rules
-run in the sample loop), an ASCII shortcut for the letter test, no decimal round() for fastText probabilities, and
-ONE fastText call per batch: k = ``lingua_candidates`` with threshold ``lingua_candidates_min_prob`` gives every
-sample's top label and probability (the hierarchical-softmax search finds the same best leaf whatever k; a sample
-with no label above the floor is predicted again with k=1) and the candidates of the unsure ones, which a second
-call used to recompute (~20% less fastText time; k=5 costs nothing on confident samples, the floor prunes the
-search). Restricted lingua detectors are looked up by their inputs and lingua's answers are kept per (detector,
-sample) within a batch (2.8% of the calls on the corpora repeat: boilerplate, duplicates). Not kept: lingua's
-``compute_language_confidence_values_in_parallel`` (rayon worker threads: not one core, and no cheaper per CPU
-second); fastText's per-text ``predict`` instead of the batch call (same cost). Cost per 1-3 KB document: fastText
-~45% (~15 us per 128-character sample), lingua ~35% (per call ~27 us of text processing per 64 characters plus ~3 us
-per language weighed; the blind languages are ~60% of it), Python ~20%. Mixed documents not listing both languages
-(4 of 114 on seed 1) are Malay paragraphs answered ``id`` and Bosnian ones answered ``hr``: on the lingua sentences
-fastText gets ms 13% / bs 6%, lingua low accuracy restricted to the pair ms 36% / bs 39%, high accuracy ms 29% / bs
-43% while calling 15% of Indonesian ms (7% of Croatian bs or sr), so forcing the split would put false languages
-into monolingual documents; at macrolanguage level (ms includes id, sh includes bs/hr/sr) all 114 list both.
-A document without any paragraph long enough is detected as one text. The document language is the
-character-weighted majority of paragraph languages (``doc_language='majority'``; 'whole_text' runs the policy on the
-whole text: same page agreement, worse on mixed documents); ``lang_mix`` gives every language's share of the
-characters of the paragraphs that have one, so a mixed document lists all of its languages. Counter calls are added
-up per batch and reported once per name.
+Why these defaults, with the measurements and the alternatives tried and dropped:
+``benchmarks/results/lid_design.md`` (and ``lid.md`` for the current figures).
 """
 from __future__ import annotations
 
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Callable
 
-CountFn = Callable[..., None]
+from filters.counting import Count
 
 
-def _no_count(name: str, n: int = 1) -> None:
-    return None
 
 
 class _Tally(dict):
@@ -127,7 +50,7 @@ class _Tally(dict):
     def __call__(self, name: str, n: int = 1) -> None:
         self[name] = self.get(name, 0) + n
 
-    def flush(self, count: CountFn) -> None:
+    def flush(self, count: Count) -> None:
         for name, n in self.items():
             if n:
                 count(name, n)
@@ -262,7 +185,6 @@ def chinese_script(text: str) -> str | None:
 # --------------------------------------------------------------------------- config and results
 
 _FALLBACKS = ("lingua", "langdetect", "none")
-_DOC_LANGUAGE = ("majority", "whole_text")
 
 
 @dataclass(frozen=True)
@@ -274,7 +196,6 @@ class LidConfig:
     fallback: str = "lingua"  # who decides below the threshold: 'lingua' | 'langdetect' | 'none'
     lingua_low_accuracy: bool = True  # trigram-only lingua: ~4x faster, 94.0 vs 96.0% on sentences
     lingua_candidates: int = 5  # doc paragraph groups: lingua weighs fastText's top-k (+ relatives), the languages
-    lingua_restrict_min_chars: int = 0  # fastText under-proposes or the doc's found ones (0 = every sample)
     script_rules: bool = True  # Hangul/Kana/Han/Thai shortcuts
     script_dominance: float = 0.5  # share of the letters a script needs for its rule to fire
     kana_min_share: float = 0.1  # Kana share of Han+Kana letters that makes Han text Japanese
@@ -287,9 +208,6 @@ class LidConfig:
     lingua_candidates_min_prob: float = 0.05  # fastText labels below this are no lingua candidates in documents
     merge_unsure_below: float = 0.3  # a doc's unsure paragraphs under this fastText probability form one group
     min_paragraph_letters: int = 10  # shorter paragraphs inherit a neighbour's language
-    context_agreement: bool = True  # unsure paragraph agreeing with a confident one of its doc: accept
-    group_unsure_paragraphs: bool = True  # one fallback call per (document, fastText label) group
-    doc_language: str = "majority"  # 'majority' of paragraph characters | 'whole_text'
     langdetect_seed: int = 0
 
     def __post_init__(self):
@@ -311,10 +229,8 @@ class LidConfig:
             raise ValueError("max_sample_chars, max_paragraph_chars, paragraph_fallback_chars must be >= 16")
         if self.min_paragraph_letters < 0:
             raise ValueError("min_paragraph_letters must be >= 0")
-        if self.lingua_candidates < 0 or self.lingua_restrict_min_chars < 0:
-            raise ValueError("lingua_candidates and lingua_restrict_min_chars must be >= 0")
-        if self.doc_language not in _DOC_LANGUAGE:
-            raise ValueError(f"doc_language must be one of {_DOC_LANGUAGE}")
+        if self.lingua_candidates < 0:
+            raise ValueError("lingua_candidates must be >= 0")
         if self.fasttext_model is not None and not isinstance(self.fasttext_model, str):
             raise ValueError("fasttext_model must be a path string or None")
 
@@ -371,6 +287,22 @@ def _sample(text: str, limit: int) -> str:
 
 
 # --------------------------------------------------------------------------- identifier
+
+
+@dataclass
+class _Batch:
+    """Paragraphs of a batch of documents while they are being decided: per document one entry per
+    span (None: inherits a neighbour's language; else (lang, score, detector)), and the detectable
+    ones flattened (document, span index, sample, index of the distinct sample)."""
+    pp_all: list
+    doc_spans: list
+    flat_d: list
+    flat_j: list
+    flat_s: list
+    flat_u: list
+    uniq: dict
+    n_paras: int
+    n_script: int
 
 
 class LanguageIdentifier:
@@ -473,7 +405,7 @@ class LanguageIdentifier:
         (``_FASTTEXT_BLIND``, on short samples also ``_FASTTEXT_BLIND_SHORT``), for later groups the
         languages ``known`` the fallback found in the document (with relatives) and ``_FASTTEXT_BLIND``."""
         k = self.config.lingua_candidates
-        if known is None or k <= 0 or len(sample) < self.config.lingua_restrict_min_chars:
+        if known is None or k <= 0:
             return self._lingua
         probe = sample if probe is None else probe
         if labels is None:
@@ -569,7 +501,7 @@ class LanguageIdentifier:
 
     # ---------------------------------------------------------------- policy
 
-    def _first_pass(self, samples: list[str], count: CountFn,
+    def _first_pass(self, samples: list[str], count: Count,
                     scripts: bool = True) -> list[LangPrediction | tuple[str, float]]:
         """No letters -> und; script rules; fastText in one batch. A prediction where one of them
         decides, else fastText's unsure ``(label, probability)`` for ``_resolve``."""
@@ -600,7 +532,7 @@ class LanguageIdentifier:
                 out[i] = (lang, p)
         return out
 
-    def _fallback_or_fasttext(self, sample: str, lang: str, p: float, count: CountFn,
+    def _fallback_or_fasttext(self, sample: str, lang: str, p: float, count: Count,
                               known: frozenset | None = None, labels: list[str] | None = None,
                               probe: str | None = None, with_script: bool = True) -> LangPrediction:
         """The fallback's answer for a sample fastText is unsure of, else fastText's own (counts one call;
@@ -618,7 +550,7 @@ class LanguageIdentifier:
         return LangPrediction(flang, round(min(1.0, fp), 4),
                               chinese_script(sample) if with_script and flang == "zh" else None, self.config.fallback)
 
-    def _decide(self, samples: list[str], count: CountFn) -> list[LangPrediction]:
+    def _decide(self, samples: list[str], count: Count) -> list[LangPrediction]:
         out = self._first_pass(samples, count)
         res = []
         for i, r in enumerate(out):
@@ -628,7 +560,7 @@ class LanguageIdentifier:
             res.append(r)
         return res
 
-    def predict_batch(self, texts: list[str], count: CountFn | None = None) -> list[LangPrediction]:
+    def predict_batch(self, texts: list[str], count: Count | None = None) -> list[LangPrediction]:
         """Language of each text (detectors see at most ``max_sample_chars`` of it)."""
         tally = _Tally()
         tally("texts", len(texts))
@@ -639,7 +571,7 @@ class LanguageIdentifier:
         return out
 
     def annotate_batch(self, texts: list[str], paragraph_spans: list[list[tuple[int, int]]] | None = None,
-                       count: CountFn | None = None) -> list[DocLanguage]:
+                       count: Count | None = None) -> list[DocLanguage]:
         """Document language, paragraph languages and language mix of each text. ``paragraph_spans[d]``
         are (start, end) code-point offsets into ``texts[d]``; default ``filters.segment.paragraph_spans``."""
         from filters.segment import paragraph_spans as _para_spans
@@ -652,7 +584,37 @@ class LanguageIdentifier:
             tally.flush(count)
         return out
 
-    def _annotate(self, texts, paragraph_spans, _para_spans, count: CountFn) -> list[DocLanguage]:
+    def _annotate(self, texts, paragraph_spans, _para_spans, count: Count) -> list[DocLanguage]:
+        """Documents -> DocLanguage each: paragraph samples (script rules on the way), one fastText
+        pass, unsure paragraphs accepted by context or grouped, one fallback call per group, then
+        each document assembled."""
+        b = self._paragraph_samples(texts, paragraph_spans, _para_spans)
+        count("docs", len(texts))
+        count("paragraphs", b.n_paras)
+        k_c = self.config.lingua_candidates if self._lingua is not None else 0
+        ft_unsure, n_ft, top_labels = self._fasttext_pass(b, k_c)
+        groups, n_ctx = self._group_unsure(b, ft_unsure)
+        decided, n_calls, n_no_answer = self._fallback_groups(b, groups, ft_unsure, top_labels, k_c)
+        n_ft += n_ctx
+        n_script = b.n_script
+        if n_calls:
+            count("fallback_calls", n_calls)
+        if n_no_answer:
+            count("fallback_no_answer", n_no_answer)
+        if n_script:
+            count("decided_by_script", n_script)
+        if n_ft:
+            count("decided_by_fasttext", n_ft)
+        if n_ctx:
+            count("fasttext_by_context", n_ctx)
+        for det, n in decided.items():
+            count(f"decided_by_{det}", n)
+
+        return self._documents(texts, b.doc_spans, b.pp_all, count)
+
+    def _paragraph_samples(self, texts, paragraph_spans, _para_spans) -> "_Batch":
+        """Every paragraph's detector sample; letter-less ones are ``und``, short ones inherit (None),
+        script rules decide some; the rest are listed (flattened, document-major) for fastText."""
         cfg = self.config
         limit = cfg.max_paragraph_chars
         cut_from = limit // 2
@@ -711,11 +673,17 @@ class LanguageIdentifier:
                 flat_j.append(j)
                 flat_s.append(smp)
                 flat_u.append(u)
-        count("docs", n_docs)
-        count("paragraphs", n_paras)
+        return _Batch(pp_all, doc_spans, flat_d, flat_j, flat_s, flat_u, uniq, n_paras, n_script)
+
+    def _fasttext_pass(self, b: "_Batch", k_c: int):
+        """One fastText call over the distinct samples: paragraphs at or above the paragraph threshold
+        are decided; returns ({flat index: (label, probability)} of the unsure ones, how many were
+        decided, the top-k labels of every distinct sample)."""
+        cfg = self.config
+        pp_all, flat_d, flat_j, flat_u = b.pp_all, b.flat_d, b.flat_j, b.flat_u
+        top, top_labels = self._fasttext_cands(list(b.uniq), k_c, cfg.lingua_candidates_min_prob)
 
         k_c = cfg.lingua_candidates if self._lingua is not None else 0
-        top, top_labels = self._fasttext_cands(list(uniq), k_c, cfg.lingua_candidates_min_prob)
         th = cfg.paragraph_fasttext_threshold
         ft_unsure: dict[int, tuple[str, float]] = {}  # flat index -> fastText's (label, probability) below th
         n_ft = 0
@@ -727,31 +695,41 @@ class LanguageIdentifier:
             else:
                 ft_unsure[k] = (lang, p)
 
+        return ft_unsure, n_ft, top_labels
+
+    def _group_unsure(self, b: "_Batch", ft_unsure: dict):
+        """Unsure paragraphs whose fastText label a confident paragraph of the document has are
+        accepted; the others are grouped per (document, label), or per document under
+        ``merge_unsure_below``. Returns ({group: [flat index]}, how many were accepted)."""
+        cfg = self.config
+        pp_all, flat_d, flat_j = b.pp_all, b.flat_d, b.flat_j
         # unsure paragraphs: accepted by document context, else grouped per (document, fastText label)
         confident: dict[int, set] = {}  # languages decided in the first pass, per document with unsure paragraphs
         groups: dict[tuple[int, str], list[int]] = {}
         n_ctx = 0
-        ctx = cfg.context_agreement
-        grouped = cfg.group_unsure_paragraphs
         merge_below = cfg.merge_unsure_below
         for k, (lang, p) in ft_unsure.items():
             d = flat_d[k]
-            if ctx:
-                c = confident.get(d)
-                if c is None:  # first unsure paragraph of d (flat order is document-major): first-pass answers only
-                    c = confident[d] = {x[0] for x in pp_all[d] if x is not None and x[0] != "und"}
-                if lang in c:
-                    pp_all[d][flat_j[k]] = (lang, _round4(p), "fasttext")
-                    n_ctx += 1
-                    continue
-            if not grouped:
-                key = (d, str(k))
-            elif p < merge_below:  # fastText's label says nothing here: one group per document
+            c = confident.get(d)
+            if c is None:  # first unsure paragraph of d (flat order is document-major): first-pass answers only
+                c = confident[d] = {x[0] for x in pp_all[d] if x is not None and x[0] != "und"}
+            if lang in c:
+                pp_all[d][flat_j[k]] = (lang, _round4(p), "fasttext")
+                n_ctx += 1
+                continue
+            if p < merge_below:  # fastText's label says nothing here: one group per document
                 key = (d, "")
             else:
                 key = (d, lang)
             groups.setdefault(key, []).append(k)
-        n_ft += n_ctx
+        return groups, n_ctx
+
+    def _fallback_groups(self, b: "_Batch", groups: dict, ft_unsure: dict, top_labels, k_c: int):
+        """One fallback call per group (largest first within a document), on the group's samples
+        joined or its longest one; a group without an answer keeps fastText's labels. Returns
+        ({detector: paragraphs decided}, calls, calls without an answer)."""
+        cfg = self.config
+        pp_all, flat_j, flat_s, flat_u = b.pp_all, b.flat_j, b.flat_s, b.flat_u
         found: dict[int, set] = {}  # languages the fallback found so far in each document
         size = {g: sum(len(flat_s[k]) for k in ks) for g, ks in groups.items()}
         order = sorted(groups, key=lambda g: (g[0], -size[g], g[1]))
@@ -795,23 +773,16 @@ class LanguageIdentifier:
                 for k in ks:
                     pp[flat_j[k]] = t
             decided[det] = decided.get(det, 0) + len(ks)
-        if n_calls:
-            count("fallback_calls", n_calls)
-        if n_no_answer:
-            count("fallback_no_answer", n_no_answer)
-        if n_script:
-            count("decided_by_script", n_script)
-        if n_ft:
-            count("decided_by_fasttext", n_ft)
-        if n_ctx:
-            count("fasttext_by_context", n_ctx)
-        for det, n in decided.items():
-            count(f"decided_by_{det}", n)
+        return decided, n_calls, n_no_answer
 
+    def _documents(self, texts, doc_spans, pp_all, count: Count) -> list[DocLanguage]:
+        """Each document from its paragraph answers (the whole text detected when none has one)."""
+        cfg = self.config
+        n_docs = len(texts)
         first_det = [next((x for x in pp if x is not None and x[0] != "und"), None) for pp in pp_all]
         whole: list[LangPrediction | None] = [None] * n_docs
         need = [d for d in range(n_docs)
-                if (cfg.doc_language == "whole_text" or first_det[d] is None) and (texts[d] or "").strip()]
+                if first_det[d] is None and (texts[d] or "").strip()]
         if need:
             wl = cfg.max_sample_chars
             for d, r in zip(need, self._decide([_sample(texts[d], wl) for d in need], count)):
@@ -887,7 +858,7 @@ class LanguageIdentifier:
         else:
             mix = {l: round(c / total, 4) for l, c in sorted(chars.items(), key=lambda x: (-x[1], x[0]))}
             tot[3] += 1
-        if whole is not None and whole.lang != "und" and (self.config.doc_language == "whole_text" or not best):
+        if whole is not None and whole.lang != "und" and not best:
             lang, score, detector = whole.lang, whole.score, whole.detector
         else:
             lang = next(iter(mix))

@@ -46,12 +46,10 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import xxhash
+from filters.counting import Count, no_count
+from filters.scripts import TOKEN_UNSPACED_BLOCKS
 
-Counter = Callable[..., None]
 
-
-def _no_count(name: str, n: int = 1) -> None:
-    return None
 
 
 # Character classes (values of the lookup table).
@@ -66,30 +64,7 @@ _SHINGLE_LEN_MIX = 0xC2B2AE3D27D4EB4F
 _EMPTY = np.uint32(0xFFFFFFFF)
 
 # Blocks of scripts written without spaces between words: one character = one token.
-_UNSPACED_RANGES = (
-    (0x0E00, 0x0E7F),  # Thai
-    (0x0E80, 0x0EFF),  # Lao
-    (0x1000, 0x109F),  # Myanmar
-    (0x1780, 0x17FF),  # Khmer
-    (0x19E0, 0x19FF),  # Khmer symbols
-    (0x3005, 0x3007),  # 々 〆 〇
-    (0x3021, 0x3029),  # Hangzhou numerals
-    (0x3031, 0x3035),  # kana repeat marks
-    (0x303B, 0x303C),
-    (0x3040, 0x309F),  # Hiragana
-    (0x30A0, 0x30FF),  # Katakana
-    (0x3100, 0x312F),  # Bopomofo
-    (0x31A0, 0x31BF),  # Bopomofo extended
-    (0x31F0, 0x31FF),  # Katakana phonetic extensions
-    (0x3400, 0x4DBF),  # CJK extension A
-    (0x4E00, 0x9FFF),  # CJK unified ideographs
-    (0xA9E0, 0xA9FF),  # Myanmar extended B
-    (0xAA60, 0xAA7F),  # Myanmar extended A
-    (0xF900, 0xFAFF),  # CJK compatibility ideographs
-    (0xFF66, 0xFF9F),  # halfwidth Katakana (NFKC maps these, kept for raw lookups)
-    (0x1B000, 0x1B16F),  # Kana supplement / extended
-    (0x20000, 0x323AF),  # CJK extensions B..H and compatibility supplement
-)
+_UNSPACED_RANGES = TOKEN_UNSPACED_BLOCKS
 
 
 # unicodedata general categories, in the order of the codes of ``unicode_categories``
@@ -512,7 +487,7 @@ class MinHasher:
         """Signature of one document: uint32 array (num_perm,)."""
         return self.signatures([text])[0]
 
-    def signatures(self, texts: Sequence[str], count: Counter = _no_count,
+    def signatures(self, texts: Sequence[str], count: Count = no_count,
                    normalized: Sequence[str] | None = None) -> np.ndarray:
         """Signatures of many documents: uint32 array (len(texts), num_perm).
 
@@ -667,7 +642,7 @@ class MinHasher:
             acc += np.where(shingle_len > k, contrib, np.uint64(0))
         return acc + shingle_len * np.uint64(_SHINGLE_LEN_MIX), sel
 
-    def _signatures_into(self, texts: Sequence[str], out: np.ndarray, count: Counter,
+    def _signatures_into(self, texts: Sequence[str], out: np.ndarray, count: Count,
                          normalize_texts: bool = True) -> None:
         sh, sh_doc, char_mode, n_tokens = self._shingle_hashes_batch(texts, normalize_texts)
         count("minhash_docs", len(texts))

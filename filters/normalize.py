@@ -13,9 +13,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from typing import Callable, Optional
 
-Counter = Optional[Callable[..., None]]
+from filters.counting import Count
+
 
 _LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029\u0085\x0b\x0c]")
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]+")  # C0 (not TAB/LF/VT/FF/CR) and C1
@@ -33,8 +33,8 @@ _NEEDS_WORK = re.compile(
     "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\u2028\u2029]")
 
 
-def normalize_text(text: str, count: Counter = None) -> tuple[str, list[str]]:
-    """Return the normalized text and the notes naming each kind of change made."""
+def clean_text(text: str, count: Count = None) -> tuple[str, list[str]]:
+    """Ingest's cleaning of a document text -> (cleaned text, notes naming each kind of change made)."""
     notes = []
     if _NEEDS_WORK.search(text):
         text, n = _LINE_BREAKS.subn("\n", text)

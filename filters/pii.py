@@ -39,9 +39,10 @@ import datetime
 import ipaddress
 import re
 from pathlib import Path
-from typing import Callable
 
-Counter = Callable[..., None]
+from filters.counting import Count
+from filters.scripts import GLUED_NUMBER_BLOCKS, char_class
+
 
 TYPES = ("email", "phone", "ip", "credit_card", "cn_id")
 _PRIORITY = {"cn_id": 0, "credit_card": 1, "email": 2, "ip": 3, "phone": 4}
@@ -162,7 +163,14 @@ def _intl_phone(text: str, m: re.Match) -> tuple[int, int] | None:
         if g.start() != pos:
             break
         sep, op, num, cl = g.groups()
-        if (op and opened) or (cl and not (op or opened)):
+        if cl and not (op or opened):
+            # a closing bracket nobody opened ends the number ("(mail, +1 202 555 0147)"): take the
+            # group's digits, leave the bracket to the text
+            if digits + len(num) <= 15 and not (sep in (" ", "\u00a0") and digits >= 11):
+                digits += len(num)
+                end, end_digits = g.start(3) + len(num), digits
+            break
+        if op and opened:
             break
         if sep in (" ", "\u00a0") and digits >= 11 and not opened:
             break  # a new space-separated group after a complete number is other text
@@ -185,7 +193,7 @@ def _intl_phone(text: str, m: re.Match) -> tuple[int, int] | None:
 
 
 _NANP_PLUS1 = re.compile(r"\+1[ .\-\u00a0]?(?:\(\d{3}\)|\d{3})[ .\-\u00a0]?\d{3}[ .\-]\d{4}(?=\d)")
-_UNSPACED = re.compile("[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
+_UNSPACED = re.compile(f"[{char_class(GLUED_NUMBER_BLOCKS)}]")
 
 
 def _in_unspaced_text(text: str, start: int, end: int, margin: int = 12) -> bool:
@@ -342,7 +350,7 @@ def _ipv6(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
-def find_pii(text: str, count: Counter | None = None) -> list[dict]:
+def find_pii(text: str, count: Count | None = None) -> list[dict]:
     """PII spans in ``text``: ``[{'type', 'start', 'end'}]`` sorted by start, non-overlapping."""
     if not text:
         return []

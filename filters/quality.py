@@ -18,7 +18,7 @@ Document signals (flat dict, the same keys and types for every document, see ``S
 - Own signals: URL and e-mail density, boilerplate cues, navigation lines, character classes,
   repeated characters, sentence and paragraph score summaries.
 
-Unspaced scripts (zh, ja, th, ... see ``segment.UNSPACED_LANGS``): "words" are word units = the
+Unspaced scripts (zh, ja, th, ... see ``scripts.UNSPACED_LANGS``): "words" are word units = the
 number of CJK/Thai characters plus the white-space tokens of other scripts, n-grams are character
 n-grams (n doubled, a Chinese word is about two characters), short lines are counted in
 characters, the mean word length rule does not apply, and the stop words of zh / ja are
@@ -55,20 +55,21 @@ import time
 import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Callable, Optional
+
 
 import numpy as np
 
 from filters.encoding import mojibake_chars
 from filters.minhash import category_mask, space_code_points, unicode_categories
 from filters.quality_patterns import C4_POLICY, CUES, LOREM
-from filters.segment import UNSPACED_LANGS, paragraph_spans, sentence_spans
+from filters.scripts import QUALITY_UNSPACED_BLOCKS, UNSPACED_LANGS, in_blocks
+from filters.segment import paragraph_spans, sentence_spans
 from filters.spam import cue_table as spam_cue_table
 from filters.spam import is_contact_farm, is_gambling_spam, spam_cues
 from filters.stopwords import StopWords
 from schemas.signals import SIGNAL_TYPES
+from filters.counting import Count
 
-Counter = Optional[Callable[..., None]]
 
 # ---------------------------------------------------------------------------------------------
 # configuration
@@ -137,7 +138,7 @@ class QualityConfig:
 
     ``rules`` are the thresholds for spaced languages, ``overrides`` per-language replacements
     (code, LangRules) consulted first; ``unspaced_rules`` apply to the languages of
-    ``segment.UNSPACED_LANGS`` without an override. ``rule_weights`` are (rule, penalty) pairs.
+    ``scripts.UNSPACED_LANGS`` without an override. ``rule_weights`` are (rule, penalty) pairs.
     """
     rules: LangRules = LangRules()
     unspaced_rules: LangRules = _UNSPACED_RULES
@@ -163,6 +164,156 @@ class QualityConfig:
                 return r
         base = lang.split("-")[0].split("_")[0]
         return self.unspaced_rules if base in UNSPACED_LANGS else self.rules
+
+
+# ---- document rule families: each returns (signals, failed rule names, in a fixed order) ---------
+
+def _gopher_quality(text, n, total, C, Mb, nonspace, n_norm, p_texts, units, sw_counts, tok_counts, mode, rules,
+                    unspaced) -> tuple[dict, list[str]]:
+    """Gopher quality: word count, mean word length, symbol/word ratio, bullet and ellipsis lines,
+    alphabetic words, stop words."""
+    m = len(p_texts)
+    n_tokens = int(total[R_WSTART])
+    mean_word_len = (n - int(total[R_SPACE] + total[R_PUNCT] + total[R_SYMBOL])) / n_norm if n_norm else 0.0
+    if n_tokens:
+        wst = Mb[R_WSTART].nonzero()[0]
+        wen = np.greater(nonspace, np.concatenate((nonspace[1:], _FALSE1))).nonzero()[0] + 1
+        alpha_frac = int(np.count_nonzero(C[R_LETTER, wen] > C[R_LETTER, wst])) / n_tokens
+    else:
+        alpha_frac = 0.0
+    sym_ratio = (text.count("#") + text.count("...") + text.count("…")) / max(1, units)
+    bullet_frac = sum(1 for t in p_texts if t.startswith(_BULLETS)) / m
+    ell_frac = sum(1 for t in p_texts if t.endswith(("...", "…"))) / m
+    sw_total = int(sw_counts.sum())
+    sw_frac = sw_total / max(1.0, float(tok_counts.sum())) if mode else 0.0
+    failed = []
+    if units < rules.min_words or units > rules.max_words:
+        failed.append("gopher_word_count")
+    if not unspaced and not (rules.min_mean_word_len <= mean_word_len <= rules.max_mean_word_len):
+        failed.append("gopher_mean_word_length")
+    if sym_ratio > rules.max_symbol_word_ratio:
+        failed.append("gopher_symbol_ratio")
+    if bullet_frac > rules.max_bullet_lines:
+        failed.append("gopher_bullet_lines")
+    if ell_frac > rules.max_ellipsis_lines:
+        failed.append("gopher_ellipsis_lines")
+    if alpha_frac < rules.min_alpha_words:
+        failed.append("gopher_alpha_words")
+    if mode is not None and sw_total < rules.min_stop_words:
+        failed.append("gopher_stop_words")
+    return {"gq_mean_word_len": float(mean_word_len), "gq_symbol_word_ratio": float(sym_ratio),
+            "gq_bullet_line_frac": float(bullet_frac), "gq_ellipsis_line_frac": float(ell_frac),
+            "gq_alpha_word_frac": float(alpha_frac), "stopword_count": sw_total, "stopword_frac": float(sw_frac),
+            "has_stopword_list": mode is not None}, failed
+
+
+def _gopher_repetition(text, cp, inword, tokh, tok_pos, tok_end, line_chars, m, dup_lines, dup_line_chars, rules,
+                       unspaced) -> tuple[dict, list[str]]:
+    """Gopher repetition: duplicate lines and blocks (count and characters), top n-gram and
+    duplicate n-gram character fractions."""
+    if "\n\n" in text or "\n " in text or "\n\t" in text:
+        blocks = [b.strip() for b in _BLOCK_SPLIT.split(text)]
+        blocks = [b for b in blocks if b]
+    else:
+        blocks = [text.strip()]
+    dup_blocks = dup_block_chars = 0
+    if len(blocks) > 1:
+        block_seen: set[str] = set()
+        for b in blocks:
+            if b in block_seen:
+                dup_blocks += 1
+                dup_block_chars += len(b)
+            block_seen.add(b)
+    block_chars = max(1, sum(map(len, blocks)))
+    if unspaced:
+        ids = cp[inword].astype(np.uint64)
+        lens = np.ones(ids.size, dtype=np.int64)
+    else:
+        ids = tokh
+        lens = tok_end - tok_pos
+    top, dupf = _ngram_fractions(ids, lens, rules.ngram_scale)
+    dup_line_frac = dup_lines / m
+    dup_line_char_frac = dup_line_chars / line_chars
+    dup_para_frac = dup_blocks / len(blocks) if blocks else 0.0
+    dup_para_char_frac = dup_block_chars / block_chars
+    failed = []
+    if dup_line_frac > rules.max_dup_line_frac:
+        failed.append("gopher_dup_line_frac")
+    if dup_para_frac > rules.max_dup_para_frac:
+        failed.append("gopher_dup_para_frac")
+    if dup_line_char_frac > rules.max_dup_line_char_frac:
+        failed.append("gopher_dup_line_chars")
+    if dup_para_char_frac > rules.max_dup_para_char_frac:
+        failed.append("gopher_dup_para_chars")
+    if any(v > lim for v, lim in zip(top, rules.top_ngram_max)):
+        failed.append("gopher_top_ngram")
+    if any(v > lim for v, lim in zip(dupf, rules.dup_ngram_max)):
+        failed.append("gopher_dup_ngram")
+    return {"n_blocks": len(blocks),
+            "gr_dup_line_frac": float(dup_line_frac), "gr_dup_line_char_frac": float(dup_line_char_frac),
+            "gr_dup_para_frac": float(dup_para_frac), "gr_dup_para_char_frac": float(dup_para_char_frac),
+            "gr_top2gram_char_frac": top[0], "gr_top3gram_char_frac": top[1], "gr_top4gram_char_frac": top[2],
+            "gr_dup5gram_char_frac": dupf[0], "gr_dup6gram_char_frac": dupf[1], "gr_dup7gram_char_frac": dupf[2],
+            "gr_dup8gram_char_frac": dupf[3], "gr_dup9gram_char_frac": dupf[4], "gr_dup10gram_char_frac": dupf[5]}, failed
+
+
+def _c4(p_c4_keep, p_terminal, s_par, m, lorem_doc, has_curly, js_lines, pol_lines, rules) -> tuple[dict, list[str]]:
+    """C4: sentences in kept lines (terminal punctuation, enough words, no javascript or policy
+    line), lorem ipsum, curly brackets."""
+    s_kept = int(np.count_nonzero(p_c4_keep[s_par]))
+    terminal_frac = int(np.count_nonzero(p_terminal)) / m
+    failed = []
+    if s_kept < rules.c4_min_sentences:
+        failed.append("c4_min_sentences")
+    if lorem_doc:
+        failed.append("c4_lorem_ipsum")
+    if has_curly:
+        failed.append("c4_curly_bracket")
+    return {"c4_terminal_line_frac": float(terminal_frac), "c4_kept_line_frac": int(np.count_nonzero(p_c4_keep)) / m,
+            "c4_kept_sentences": s_kept, "c4_javascript_lines": js_lines, "c4_policy_lines": pol_lines,
+            "c4_lorem_ipsum": lorem_doc, "c4_curly_bracket": has_curly}, failed
+
+
+def _fineweb(text, p_len, m, n, units, dup_line_chars, terminal_frac, rules) -> tuple[dict, list[str]]:
+    """FineWeb: lines ending in punctuation, short lines, duplicate line characters, newlines per word."""
+    short_lines = int(np.count_nonzero(p_len <= rules.fw_short_line_chars)) / m
+    fw_dup = dup_line_chars / max(1, n)
+    nl_ratio = text.count("\n") / max(1, units)
+    failed = []
+    if terminal_frac <= rules.fw_min_line_punct:
+        failed.append("fineweb_line_punct")
+    if short_lines >= rules.fw_max_short_lines:
+        failed.append("fineweb_short_lines")
+    if fw_dup >= rules.fw_max_dup_line_chars:
+        failed.append("fineweb_dup_line_chars")
+    if nl_ratio > rules.fw_max_newline_ratio:
+        failed.append("fineweb_newline_ratio")
+    return {"fw_line_punct_frac": float(terminal_frac), "fw_short_line_frac": float(short_lines),
+            "fw_dup_line_char_frac": float(fw_dup), "fw_newline_word_ratio": float(nl_ratio)}, failed
+
+
+def _content_rules(text, lower, n, url_spans, email_spans, hits, spam_hits, p_len, p_bp, line_chars, has_unspaced,
+                   cfg) -> tuple[dict, list[str]]:
+    """Thresher's own: URL-heavy, boilerplate-heavy, encoding damage, gambling spam, contact farms."""
+    url_frac = sum(y - x for x, y in url_spans) / max(1, n)
+    bp_frac = float(p_len[p_bp].sum()) / line_chars
+    failed = []
+    if url_frac > cfg.url_heavy_frac:
+        failed.append("url_heavy")
+    if bp_frac > cfg.boilerplate_heavy_frac:
+        failed.append("boilerplate_heavy")
+    moji = mojibake_chars(text)
+    if moji >= 3 and moji > cfg.mojibake_max_frac * n:
+        failed.append("encoding_damage")
+    cues = spam_cues(text, lower, spam_hits, unspaced=has_unspaced or _has_indic(text))
+    if is_gambling_spam(cues, n):
+        failed.append("gambling_spam")
+    if is_contact_farm(cues, n):
+        failed.append("contact_farm")
+    return {"url_count": len(url_spans), "url_char_frac": float(url_frac), "email_count": len(email_spans),
+            "boilerplate_cues": len(hits), "boilerplate_char_frac": float(bp_frac),
+            "mojibake_frac": moji / max(1, n), "gambling_cues": cues.gambling_distinct,
+            "money_cues": cues.money_distinct, "contact_mentions": cues.contact_mentions}, failed
 
 
 DEFAULT = QualityConfig()
@@ -259,8 +410,7 @@ def _find_urls(text: str) -> list[tuple[int, int]]:
 
 
 def _is_unspaced_cp(o: int) -> bool:
-    return (0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x0E00 <= o <= 0x0EFF or 0x1000 <= o <= 0x109F
-            or 0x1780 <= o <= 0x17FF or 0x3000 <= o <= 0x30FF or 0xFF66 <= o <= 0xFF9F)
+    return in_blocks(o, QUALITY_UNSPACED_BLOCKS)
 
 
 @lru_cache(maxsize=1)
@@ -268,13 +418,11 @@ def _class_table() -> np.ndarray:
     """uint8 class bits for every BMP code point (built once, read-only; vectorized over
     ``minhash.unicode_categories``)."""
     cat = unicode_categories()[:0x10000]
-    cps = np.arange(0x10000)
     letter = category_mask(lambda c: c[0] in "LM")[cat]
-    unspaced = (category_mask(lambda c: c[0] == "L")[cat]
-                & (((0x2E80 <= cps) & (cps <= 0x9FFF)) | ((0xF900 <= cps) & (cps <= 0xFAFF))
-                   | ((0x0E00 <= cps) & (cps <= 0x0EFF)) | ((0x1000 <= cps) & (cps <= 0x109F))
-                   | ((0x1780 <= cps) & (cps <= 0x17FF)) | ((0x3000 <= cps) & (cps <= 0x30FF))
-                   | ((0xFF66 <= cps) & (cps <= 0xFF9F))))  # as _is_unspaced_cp
+    in_unspaced = np.zeros(0x10000, dtype=bool)
+    for lo, hi in QUALITY_UNSPACED_BLOCKS:
+        in_unspaced[lo:hi + 1] = True
+    unspaced = category_mask(lambda c: c[0] == "L")[cat] & in_unspaced
     table = np.zeros(0x10000, dtype=np.uint8)
     table[category_mask(lambda c: c[0] == "S")[cat]] = SYMBOL
     table[category_mask(lambda c: c[0] == "P")[cat]] = PUNCT
@@ -451,7 +599,7 @@ class QualityScorer:
     # -- main entry -----------------------------------------------------------------------------
     def score(self, text: str, lang: str | None, paragraphs: list[tuple[int, int]] | None = None, *,
               repeat_counts: dict[int, int] | None = None, model_score: float | None = None,
-              count: Counter = None, timings: dict | None = None) -> DocQuality:
+              count: Count = None, timings: dict | None = None) -> DocQuality:
         """Score ``text`` in language ``lang``. ``paragraphs`` (sorted, disjoint (start, end) pairs
         or dicts with start / end) default to ``paragraph_spans(text)``;
         ``repeat_counts`` maps a paragraph index to the number of documents of the corpus that
@@ -632,121 +780,28 @@ class QualityScorer:
         p_score = np.minimum(p_base * fac, 1.0)
         lap("paragraphs")
 
-        # ---- document: Gopher quality --------------------------------------------------------
+        # ---- document rules, one family at a time: (signals, failed rules) each ----------------
         nonspace_chars = max(1, n - int(total[R_SPACE]))
         units = int(round(float(_units(total[:, None].astype(np.float64), unspaced)[0])))
-        n_tokens = int(total[R_WSTART])
-        n_norm = tokh.size
-        mean_word_len = (n - int(total[R_SPACE] + total[R_PUNCT] + total[R_SYMBOL])) / n_norm if n_norm else 0.0
-        if n_tokens:
-            wst = Mb[R_WSTART].nonzero()[0]
-            wen = np.greater(nonspace, np.concatenate((nonspace[1:], _FALSE1))).nonzero()[0] + 1
-            alpha_frac = int(np.count_nonzero(C[R_LETTER, wen] > C[R_LETTER, wst])) / n_tokens
-        else:
-            alpha_frac = 0.0
-        sym_ratio = (text.count("#") + text.count("...") + text.count("…")) / max(1, units)
-        bullet_frac = sum(1 for t in p_texts if t.startswith(_BULLETS)) / m
-        ell_frac = sum(1 for t in p_texts if t.endswith(("...", "…"))) / m
-        sw_total = int(sw_counts.sum())
-        sw_frac = sw_total / max(1.0, float(tok_counts.sum())) if mode else 0.0
-        failed = []
-        if units < rules.min_words or units > rules.max_words:
-            failed.append("gopher_word_count")
-        if not unspaced and not (rules.min_mean_word_len <= mean_word_len <= rules.max_mean_word_len):
-            failed.append("gopher_mean_word_length")
-        if sym_ratio > rules.max_symbol_word_ratio:
-            failed.append("gopher_symbol_ratio")
-        if bullet_frac > rules.max_bullet_lines:
-            failed.append("gopher_bullet_lines")
-        if ell_frac > rules.max_ellipsis_lines:
-            failed.append("gopher_ellipsis_lines")
-        if alpha_frac < rules.min_alpha_words:
-            failed.append("gopher_alpha_words")
-        if mode is not None and sw_total < rules.min_stop_words:
-            failed.append("gopher_stop_words")
-        lap("gopher_quality")
-
-        # ---- document: Gopher repetition ----------------------------------------------------
         line_chars = max(1, int(p_len.sum()))
-        if "\n\n" in text or "\n " in text or "\n\t" in text:
-            blocks = [b.strip() for b in _BLOCK_SPLIT.split(text)]
-            blocks = [b for b in blocks if b]
-        else:
-            blocks = [text.strip()]
-        dup_blocks = dup_block_chars = 0
-        if len(blocks) > 1:
-            block_seen: set[str] = set()
-            for b in blocks:
-                if b in block_seen:
-                    dup_blocks += 1
-                    dup_block_chars += len(b)
-                block_seen.add(b)
-        block_chars = max(1, sum(map(len, blocks)))
-        if unspaced:
-            ids = cp[inword].astype(np.uint64)
-            lens = np.ones(ids.size, dtype=np.int64)
-        else:
-            ids = tokh
-            lens = tok_end - tok_pos
-        top, dupf = _ngram_fractions(ids, lens, rules.ngram_scale)
-        dup_line_frac = dup_lines / m
-        dup_line_char_frac = dup_line_chars / line_chars
-        dup_para_frac = dup_blocks / len(blocks) if blocks else 0.0
-        dup_para_char_frac = dup_block_chars / block_chars
-        if dup_line_frac > rules.max_dup_line_frac:
-            failed.append("gopher_dup_line_frac")
-        if dup_para_frac > rules.max_dup_para_frac:
-            failed.append("gopher_dup_para_frac")
-        if dup_line_char_frac > rules.max_dup_line_char_frac:
-            failed.append("gopher_dup_line_chars")
-        if dup_para_char_frac > rules.max_dup_para_char_frac:
-            failed.append("gopher_dup_para_chars")
-        if any(v > lim for v, lim in zip(top, rules.top_ngram_max)):
-            failed.append("gopher_top_ngram")
-        if any(v > lim for v, lim in zip(dupf, rules.dup_ngram_max)):
-            failed.append("gopher_dup_ngram")
+        gq, failed = _gopher_quality(text, n, total, C, Mb, nonspace, tokh.size, p_texts, units, sw_counts,
+                                     tok_counts, mode, rules, unspaced)
+        lap("gopher_quality")
+        gr, f = _gopher_repetition(text, cp, inword, tokh, tok_pos, tok_end, line_chars, m, dup_lines,
+                                   dup_line_chars, rules, unspaced)
+        failed += f
         lap("gopher_repetition")
-
-        # ---- document: C4 -------------------------------------------------------------------
-        s_kept = int(np.count_nonzero(p_c4_keep[s_par]))
-        terminal_frac = int(np.count_nonzero(p_terminal)) / m
-        if s_kept < rules.c4_min_sentences:
-            failed.append("c4_min_sentences")
-        if lorem_doc:
-            failed.append("c4_lorem_ipsum")
-        if has_curly:
-            failed.append("c4_curly_bracket")
+        c4, f = _c4(p_c4_keep, p_terminal, s_par, m, lorem_doc, has_curly, js_lines, pol_lines, rules)
+        failed += f
         lap("c4")
-
-        # ---- document: FineWeb --------------------------------------------------------------
-        short_lines = int(np.count_nonzero(p_len <= rules.fw_short_line_chars)) / m
-        fw_dup = dup_line_chars / max(1, n)
-        nl_ratio = text.count("\n") / max(1, units)
-        if terminal_frac <= rules.fw_min_line_punct:
-            failed.append("fineweb_line_punct")
-        if short_lines >= rules.fw_max_short_lines:
-            failed.append("fineweb_short_lines")
-        if fw_dup >= rules.fw_max_dup_line_chars:
-            failed.append("fineweb_dup_line_chars")
-        if nl_ratio > rules.fw_max_newline_ratio:
-            failed.append("fineweb_newline_ratio")
+        fw, f = _fineweb(text, p_len, m, n, units, dup_line_chars, c4["c4_terminal_line_frac"], rules)
+        failed += f
         lap("fineweb")
+        content_signals, f = _content_rules(text, lower, n, url_spans, email_spans, hits, spam_hits, p_len, p_bp,
+                                            line_chars, bool(total[R_UNSPACED]), cfg)
+        failed += f
 
         # ---- combine ------------------------------------------------------------------------
-        url_frac = sum(y - x for x, y in url_spans) / max(1, n)
-        bp_frac = float(p_len[p_bp].sum()) / line_chars
-        if url_frac > cfg.url_heavy_frac:
-            failed.append("url_heavy")
-        if bp_frac > cfg.boilerplate_heavy_frac:
-            failed.append("boilerplate_heavy")
-        moji = mojibake_chars(text)
-        if moji >= 3 and moji > cfg.mojibake_max_frac * n:
-            failed.append("encoding_damage")
-        cues = spam_cues(text, lower, spam_hits, unspaced=bool(total[R_UNSPACED]) or _has_indic(text))
-        if is_gambling_spam(cues, n):
-            failed.append("gambling_spam")
-        if is_contact_farm(cues, n):
-            failed.append("contact_farm")
         s_below = s_score < cfg.sentence_cut
         p_below = p_score < cfg.paragraph_cut
         s_total_len = max(1.0, float(s_len.sum()))
@@ -766,28 +821,12 @@ class QualityScorer:
         n_s_below = int(np.count_nonzero(s_below))
         n_p_below = int(np.count_nonzero(p_below))
         signals = {
-            "n_chars": n, "n_words": units, "n_lines": m, "n_blocks": len(blocks), "n_sentences": k,
-            "unspaced": unspaced,
+            "n_chars": n, "n_words": units, "n_lines": m, "n_sentences": k, "unspaced": unspaced,
             "letter_frac": float(total[R_LETTER]) / nonspace_chars, "digit_frac": float(total[R_DIGIT]) / nonspace_chars,
             "upper_frac": float(total[R_UPPER]) / max(1, int(total[R_LETTER])),
             "symbol_frac": float(total[R_SYMBOL]) / nonspace_chars, "punct_frac": float(total[R_PUNCT]) / nonspace_chars,
             "repeated_char_frac": float(total[R_RUN]) / nonspace_chars,
-            "gq_mean_word_len": float(mean_word_len), "gq_symbol_word_ratio": float(sym_ratio),
-            "gq_bullet_line_frac": float(bullet_frac), "gq_ellipsis_line_frac": float(ell_frac),
-            "gq_alpha_word_frac": float(alpha_frac), "stopword_count": sw_total, "stopword_frac": float(sw_frac),
-            "has_stopword_list": mode is not None,
-            "gr_dup_line_frac": float(dup_line_frac), "gr_dup_line_char_frac": float(dup_line_char_frac),
-            "gr_dup_para_frac": float(dup_para_frac), "gr_dup_para_char_frac": float(dup_para_char_frac),
-            "gr_top2gram_char_frac": top[0], "gr_top3gram_char_frac": top[1], "gr_top4gram_char_frac": top[2],
-            "gr_dup5gram_char_frac": dupf[0], "gr_dup6gram_char_frac": dupf[1], "gr_dup7gram_char_frac": dupf[2],
-            "gr_dup8gram_char_frac": dupf[3], "gr_dup9gram_char_frac": dupf[4], "gr_dup10gram_char_frac": dupf[5],
-            "c4_terminal_line_frac": float(terminal_frac), "c4_kept_line_frac": int(np.count_nonzero(p_c4_keep)) / m,
-            "c4_kept_sentences": s_kept, "c4_javascript_lines": js_lines, "c4_policy_lines": pol_lines,
-            "c4_lorem_ipsum": lorem_doc, "c4_curly_bracket": has_curly,
-            "fw_line_punct_frac": float(terminal_frac), "fw_short_line_frac": float(short_lines),
-            "fw_dup_line_char_frac": float(fw_dup), "fw_newline_word_ratio": float(nl_ratio),
-            "url_count": len(url_spans), "url_char_frac": float(url_frac), "email_count": len(email_spans),
-            "boilerplate_cues": len(hits), "boilerplate_char_frac": float(bp_frac),
+            **gq, **gr, **c4, **fw, **content_signals,
             "nav_line_frac": int(np.count_nonzero(nav)) / m, "global_repeat_char_frac": float(rep_chars) / line_chars,
             "sentence_score_mean": float(s_score @ s_len) / s_total_len,
             "sentence_below_cut_frac": float(s_len[s_below].sum()) / s_total_len if n_s_below else 0.0,
@@ -795,10 +834,9 @@ class QualityScorer:
             "paragraph_below_cut_frac": float(p_len[p_below].sum()) / line_chars if n_p_below else 0.0,
             "content_score": content, "size_factor": float(size), "heuristic_score": float(heuristic),
             "model_score": float("nan") if model_score is None else float(model_score),
-            "mojibake_frac": moji / max(1, n), "gambling_cues": cues.gambling_distinct,
-            "money_cues": cues.money_distinct, "contact_mentions": cues.contact_mentions,
             "n_failed_rules": len(failed),
         }
+        signals = {name: signals[name] for name in SIGNAL_NAMES}   # the column order of SIGNAL_TYPES
         s_flags = _S_FLAG_SETS
         sent_out = [{"start": x, "end": y, "score": v, "flags": list(s_flags[c])}
                     for (x, y), v, c in zip(sents, s_score.tolist(), s_code.tolist())]
@@ -1121,7 +1159,7 @@ def _default_scorer(config: QualityConfig) -> QualityScorer:
 
 def score_document(text: str, lang: str | None, paragraphs: list[tuple[int, int]] | None = None, *,
                    repeat_counts: dict[int, int] | None = None, model_score: float | None = None,
-                   config: QualityConfig = DEFAULT, count: Counter = None, timings: dict | None = None) -> DocQuality:
+                   config: QualityConfig = DEFAULT, count: Count = None, timings: dict | None = None) -> DocQuality:
     """Convenience wrapper: ``QualityScorer(config).score(...)`` with the scorer built once per
     config. Beam DoFns should build a ``QualityScorer`` in ``setup`` instead."""
     return _default_scorer(config).score(text, lang, paragraphs, repeat_counts=repeat_counts,

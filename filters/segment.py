@@ -38,8 +38,6 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-# Languages written without spaces between words: counts and n-grams are character based.
-UNSPACED_LANGS = frozenset({"zh", "ja", "th", "lo", "km", "my", "bo", "yue", "wuu", "gan", "hak", "nan", "lzh"})
 
 # Closing quotes and brackets that belong to the sentence they end.
 _CLOSERS = "\"'”’»›)\\]}）】」』〉》〕〗〙〛］｝〞〟＂＇"

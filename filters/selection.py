@@ -29,6 +29,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from filters.blocklist import badword_flagged
+from filters.counting import Count, no_count
 from filters.quality import DEFAULT as QUALITY_DEFAULT
 
 _BLANKS = re.compile(r"\n{3,}")
@@ -50,6 +52,8 @@ class SelectionConfig:
     url_block_categories: Optional[tuple[str, ...]] = None   # None: every blocking category
     badword_policy: str = "drop"                     # drop | downweight | keep
     badword_min_score: float = 2.0                   # badword_score (weighted distinct entries) that flags a doc
+    badword_weak_only_min_score: float = 2.5         # ... when every entry found is weak (weight < 1)
+    badword_density_chars: int = 50_000              # longer docs need min_score per this many chars (0: off)
     badword_min_distinct: int = 2                    # ... on annotations without badword_score: distinct entries
     badword_max_ratio: float = 0.0                   # ... and more than this share of words (0: any)
     toxicity_policy: str = "downweight"              # drop | downweight | keep (needs a model)
@@ -59,6 +63,9 @@ class SelectionConfig:
     cut_sentence_below: float = QUALITY_DEFAULT.sentence_cut    # cut sentences scored below (0: no cut)
     cut_paragraph_below: float = QUALITY_DEFAULT.paragraph_cut  # cut paragraphs scored below (0: no cut)
     cut_repeated_min_docs: int = 10                  # cut units held by this many documents (0: off)
+    cut_site_lines_min_pages: int = 3                # cut lines repeated on this many pages of the host (0: off)
+    site_lines_max_frac: float = 0.8                 # ... unless they would cut more of the text than this
+                                                     # (near-copies of one page share all lines: dedup's job)
     cut_toxic_paragraphs_above: Optional[float] = None
     min_chars: int = 50                              # reject when less text than this is left
 
@@ -71,15 +78,15 @@ class SelectionConfig:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {getattr(self, name)!r}")
         for name in ("min_lang_score", "min_quality", "toxicity_threshold", "downweight_factor",
-                     "cut_sentence_below", "cut_paragraph_below"):
+                     "cut_sentence_below", "cut_paragraph_below", "site_lines_max_frac"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1]; got {getattr(self, name)!r}")
         if self.semantic_downweight_exponent < 0:
             raise ValueError("semantic_downweight_exponent must be >= 0")
-        if self.cut_repeated_min_docs < 0 or self.min_chars < 0 or self.badword_min_distinct < 1 or \
-                self.badword_min_score <= 0:
-            raise ValueError("cut_repeated_min_docs and min_chars must be >= 0, badword_min_distinct >= 1, "
-                             "badword_min_score > 0")
+        if self.cut_repeated_min_docs < 0 or self.cut_site_lines_min_pages < 0 or self.min_chars < 0 or self.badword_min_distinct < 1 or \
+                self.badword_min_score <= 0 or self.badword_weak_only_min_score <= 0 or self.badword_density_chars < 0:
+            raise ValueError("cut_repeated_min_docs, min_chars and badword_density_chars must be >= 0, "
+                             "badword_min_distinct >= 1, badword_min_score and badword_weak_only_min_score > 0")
 
     def __hash__(self):
         """Every field counts (dict fields are unhashable, so hash their sorted JSON form)."""
@@ -106,8 +113,10 @@ def _reject(reason: str, detail: str = "") -> Decision:
     return Decision(keep=False, reason=reason, detail=detail)
 
 
-def select(doc: dict, cluster: Optional[dict], repeats: Optional[dict], cfg: SelectionConfig) -> Decision:
-    """Apply the rules to one annotated document (a dict of schemas.ANNOTATED columns)."""
+def select(doc: dict, cluster: Optional[dict], repeats: Optional[dict], cfg: SelectionConfig,
+           count: Count = no_count) -> Decision:
+    """Apply the rules to one annotated document (a dict of schemas.ANNOTATED columns). Counts
+    ``badwords.flagged`` for a document over the bad-word thresholds, whatever the policy does."""
     lang = doc.get("lang") or "und"
     if lang == "und" and cfg.drop_und:
         return _reject("lang_und")
@@ -139,9 +148,12 @@ def select(doc: dict, cluster: Optional[dict], repeats: Optional[dict], cfg: Sel
     if category and (cfg.url_block_categories is None or category in cfg.url_block_categories):
         return _reject("url_blocked", category)
     score = doc.get("badword_score")
-    flagged = (score >= cfg.badword_min_score - 1e-9) if score is not None else \
+    flagged = badword_flagged(score, doc.get("badword_max_weight"), len(doc.get("text") or ""),
+                              cfg.badword_min_score, cfg.badword_weak_only_min_score,
+                              cfg.badword_density_chars) if score is not None else \
         (doc.get("badword_distinct") or 0) >= cfg.badword_min_distinct
     if flagged and (doc.get("badword_ratio") or 0.0) > cfg.badword_max_ratio:
+        count("badwords.flagged")
         detail = ",".join(doc.get("badword_categories") or [])
         if cfg.badword_policy == "drop":
             return _reject("badwords", detail)
@@ -191,6 +203,8 @@ def _cuts(doc: dict, repeats: Optional[dict], cfg: SelectionConfig) -> list[dict
     if repeats and cfg.cut_repeated_min_docs > 0:
         spans += [(u["start"], u["end"], "repeated") for u in (repeats.get("paragraphs") or []) +
                   (repeats.get("sentences") or []) if u["count"] >= cfg.cut_repeated_min_docs]
+    if repeats and cfg.cut_site_lines_min_pages > 0:
+        spans += _site_boilerplate(doc.get("text") or "", repeats.get("site_lines") or [], cfg)
     spans.sort(key=lambda s: (s[0], -s[1]))
     merged: list[dict] = []
     for start, end, reason in spans:
@@ -199,6 +213,18 @@ def _cuts(doc: dict, repeats: Optional[dict], cfg: SelectionConfig) -> list[dict
         else:
             merged.append({"start": start, "end": end, "reason": reason})
     return merged
+
+
+def _site_boilerplate(text: str, lines: list[dict], cfg: SelectionConfig) -> list[tuple[int, int, str]]:
+    """Lines repeated on at least ``cut_site_lines_min_pages`` pages of the document's host (each
+    with its newline, so a block of them is one cut); none when together they would take more than
+    ``site_lines_max_frac`` of the text (the page is then a near-copy of others, which dedup handles)."""
+    n = len(text)
+    cut = [(u["start"], min(u["end"] + 1, n), "site_boilerplate") for u in lines
+           if u["count"] >= cfg.cut_site_lines_min_pages]
+    if not cut or sum(e - s for s, e, _ in cut) > cfg.site_lines_max_frac * max(1, n):
+        return []
+    return cut
 
 
 def apply_edits(text: str, cuts: list[dict], redactions: list[dict], placeholder: str = "<{TYPE}>") -> str:

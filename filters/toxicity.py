@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import zlib
 from pathlib import Path
-from typing import Callable
+
 
 from filters import classifier
+from filters.counting import Count
 
-Counter = Callable[..., None]
 
 # Character tokens with 1-4-grams, 16 dimensions over 250k hash buckets, NOT quantised: a 16.5 MB
 # model. fastText's quantisation (product quantisation, with or without feature pruning) cost 0.4-0.9
@@ -81,7 +81,7 @@ class ToxicityScorer:
         self.positive_label = positive_label or self.clf.positive_label or "1"
         self.threshold = self.clf.threshold
 
-    def score_batch(self, texts: list[str], count: Counter | None = None) -> list[float]:
+    def score_batch(self, texts: list[str], count: Count | None = None) -> list[float]:
         """P(toxic) in [0, 1] for each text, in order; 0.0 for empty texts."""
         scores = self.clf.predict_proba(texts, self.positive_label)
         if count is not None:

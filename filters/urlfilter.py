@@ -21,10 +21,11 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 from urllib.parse import urlsplit
 
-Counter = Callable[..., None]
+from filters.counting import Count
+
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://")
 _WWW = re.compile(r"^www\d{0,3}\.")
@@ -193,7 +194,7 @@ class UrlBlocklist:
             return UrlMatch(m.category, m.kind, m.rule, allowed=True)
         return min(found, key=lambda f: f[0])[1]
 
-    def category(self, url: str, count: Counter | None = None) -> str | None:
+    def category(self, url: str, count: Count | None = None) -> str | None:
         """Blocking category of ``url``, or None when nothing blocks it (or an allow rule matches)."""
         m = self.match(url)
         if m is None or m.allowed:

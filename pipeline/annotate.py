@@ -9,43 +9,22 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections import Counter
-from dataclasses import dataclass
 
 import apache_beam as beam
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.annotators import build_annotators
-from pipeline.beam_io import Counters, WriteStats, WriteTable, table_metadata, write_parquet
+from pipeline.beam_io import WriteStats, WriteTable, table_metadata, write_parquet
+from pipeline.counting import StageCounts, nest
 from pipeline.config import Config
-from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, read_stage_json, run_stage
+from pipeline.runner import RowGroup, fingerprint, list_row_groups, match_inputs, note_progress
+from pipeline.stages import BY_NAME, Job
 from schemas import ANNOTATED, ERRORS
 from pipeline.fs import FileDoFn
 
 STAGE = "annotate"
-
-
-@dataclass(frozen=True)
-class RowGroup:
-    path: str
-    index: int
-    rows: int
-    out_name: str
-
-
-def list_row_groups(input_dir: str) -> list[RowGroup]:
-    """(shard, row group) work items of a stage's docs/ table, from Parquet footers only."""
-    pattern = input_dir if input_dir.endswith(".parquet") else FileSystems.join(input_dir, "docs", "*.parquet")
-    files = match_inputs([pattern])
-    items = []
-    for f in files:
-        with FileSystems.open(f.path) as stream:
-            meta = pq.ParquetFile(stream).metadata
-        stem = f.path.rsplit("/", 1)[-1][: -len(".parquet")]
-        for i in range(meta.num_row_groups):
-            items.append(RowGroup(f.path, i, meta.row_group(i).num_rows, f"{stem}-rg{i:05d}.parquet"))
-    return items
+SECTIONS = BY_NAME[STAGE].sections
 
 
 class AnnotateRowGroup(FileDoFn):
@@ -58,7 +37,8 @@ class AnnotateRowGroup(FileDoFn):
     def __init__(self, config: Config, out_dir: str, metadata: dict):
         self.config, self.out_dir, self.metadata = config, out_dir, metadata
         self.annotators = None
-        self._counters = Counters(STAGE)
+        self.schema = ANNOTATED   # plus the optional columns of the configured annotators (setup)
+        self.counts = StageCounts(STAGE)
 
     def setup(self):
         super().setup()
@@ -69,16 +49,7 @@ class AnnotateRowGroup(FileDoFn):
             if hasattr(a, "schema"):   # optional columns (embedding): only when configured
                 self.schema = a.schema(self.schema)
 
-    def _count(self, name: str, n: int = 1) -> None:
-        self._stats[name] += n
-
-    def _flush_counters(self) -> None:
-        """Beam counters get one increment per name per row group (cheap), not one per call."""
-        for name, n in self._stats.items():
-            self._counters.inc(name, n)
-
     def process(self, item: RowGroup):
-        self._stats = Counter()
         timings: dict[str, float] = {}
         signal_timings: dict[str, float] = {}
         with FileSystems.open(item.path) as stream:
@@ -87,11 +58,7 @@ class AnnotateRowGroup(FileDoFn):
             row["annotate_notes"] = []
         for annotator in self.annotators:
             start = time.perf_counter()
-            prefix = annotator.name + "."
-
-            def count(name, n=1, _prefix=prefix, _stats=self._stats):
-                _stats[_prefix + name] += n
-
+            count = self.counts.scoped(annotator.name)
             try:
                 annotator.annotate(rows, count)
             except Exception:
@@ -100,7 +67,7 @@ class AnnotateRowGroup(FileDoFn):
                         annotator.annotate([row], count)
                     except Exception as exc:
                         row["annotate_notes"].append(f"failed:{annotator.name}")
-                        self._count(f"failed_{annotator.name}")
+                        count("failed")
                         yield beam.pvalue.TaggedOutput("errors", {
                             "stage": STAGE, "source_file": item.path, "position": row.get("position"),
                             "reason": f"annotator_failed:{annotator.name}",
@@ -111,27 +78,14 @@ class AnnotateRowGroup(FileDoFn):
                 signal_timings[f"{annotator.name}.{group}"] = seconds
             getattr(annotator, "timings", {}).clear()
         write_parquet(FileSystems.join(self.out_dir, item.out_name), rows, self.schema, self.metadata)
-        self._count("docs", len(rows))
-        self._flush_counters()
+        self.counts("docs", len(rows))
         note_progress(STAGE, len(rows))
-        stats = {"by_annotator": _nest(self._stats)}
+        stats = {"by_annotator": nest(self.counts.flush())}
         stats["docs"] = stats["by_annotator"].pop("docs", 0)
         stats["seconds_by_annotator"] = timings
         stats["seconds_by_signal"] = signal_timings
         stats["records"] = len(rows)
         yield stats
-
-
-def _nest(flat: dict) -> dict:
-    """{'lid.x': 1, 'docs': 2} -> {'lid': {'x': 1}, 'docs': 2}."""
-    out: dict = {}
-    for key, n in flat.items():
-        group, _, name = key.partition(".")
-        if name:
-            out.setdefault(group, {})[name] = n
-        else:
-            out[key] = n
-    return out
 
 
 def finalize_annotate_stats(acc: dict) -> dict:
@@ -146,29 +100,38 @@ def finalize_annotate_stats(acc: dict) -> dict:
     return stats
 
 
-def build_annotate(pipeline, items: list[RowGroup], output: str, config: Config) -> None:
-    meta = table_metadata(STAGE, config.hash())
+class AnnotateRowGroups(beam.PTransform):
+    """The annotate core. PCollection[RowGroup] -> DoOutputsTuple: ``stats`` (one count dict per row
+    group) and ``errors`` rows; each row group's annotated rows are written to ``docs_dir``."""
+
+    def __init__(self, config: Config, docs_dir: str, metadata: dict):
+        super().__init__()
+        self.config, self.docs_dir, self.metadata = config, docs_dir, metadata
+
+    def expand(self, items):
+        return (items
+                | "SpreadRowGroups" >> beam.Reshuffle()
+                | "AnnotateRowGroup" >> beam.ParDo(AnnotateRowGroup(self.config, self.docs_dir, self.metadata))
+                .with_outputs("errors", main="stats"))
+
+
+def build_annotate(pipeline, items: list[RowGroup], output: str, config: Config, config_hash: str | None = None) -> None:
+    config_hash = config_hash or config.hash(SECTIONS)
+    meta = table_metadata(STAGE, config_hash)
     out = (pipeline
            | "ListRowGroups" >> beam.Create(items)
-           | "SpreadRowGroups" >> beam.Reshuffle()
-           | "AnnotateRowGroups" >> beam.ParDo(AnnotateRowGroup(config, FileSystems.join(output, "docs"), meta))
-           .with_outputs("errors", main="stats"))
+           | "AnnotateRowGroups" >> AnnotateRowGroups(config, FileSystems.join(output, "docs"), meta))
     out.errors | "WriteErrors" >> WriteTable(FileSystems.join(output, "errors"), ERRORS, 1, table="errors",
                                              key_field="source_file", metadata=meta)
     (out.stats | "AnnotateStats" >> WriteStats(FileSystems.join(output, "stats", "annotate.json"),
                                                finalize_annotate_stats,
-                                               extra={"stage": STAGE, "config_hash": config.hash()}))
+                                               extra={"stage": STAGE, "config_hash": config_hash}))
 
 
-def run_annotate(input_dir: str, output: str, config: Config, options) -> dict:
-    """Annotate every document of ``input_dir``/docs into ``output``/docs; returns the stats."""
+def prepare(inputs: dict, output: str, config: Config, config_hash: str) -> Job:
+    """inputs ``{"input": a stage directory}``: its docs/ row groups (Parquet footers only)."""
+    input_dir = inputs["input"]
     items = list_row_groups(input_dir)
-    for sub in ("docs", "rejected", "errors", "stats"):
-        clear_dir(FileSystems.join(output, sub))
-    marker = {"config_hash": config.hash(), "input": input_dir,
+    marker = {"input": input_dir,
               "input_fingerprint": fingerprint(match_inputs([FileSystems.join(input_dir, "docs", "*.parquet")]))}
-    run_stage(STAGE, lambda p: build_annotate(p, items, output, config), options, output, marker)
-    # an empty rejected/ table keeps the stage contract (annotate rejects nothing)
-    write_parquet(FileSystems.join(output, "rejected", "part-00000-of-00001.parquet"), [],
-                  __import__("schemas").REJECTED, table_metadata(STAGE, config.hash()))
-    return read_stage_json(STAGE, FileSystems.join(output, "stats", "annotate.json"))
+    return Job(lambda p: build_annotate(p, items, output, config, config_hash), marker)

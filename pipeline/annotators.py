@@ -127,12 +127,13 @@ class SafetyAnnotator:
                                                               if share >= min_share})
                 found = self.words.scan(text, langs, count=count)
                 row.update(badword_count=found.hits, badword_distinct=found.distinct,
-                           badword_score=float(found.score),
+                           badword_score=float(found.score), badword_max_weight=float(found.max_weight),
                            badword_ratio=float(found.hit_ratio), badword_categories=list(found.categories),
                            badword_spans=[{"start": s["start"], "end": s["end"], "category": s["category"]}
                                           for s in found.spans])
             else:
-                row.update(badword_count=0, badword_distinct=0, badword_score=0.0, badword_ratio=0.0,
+                row.update(badword_count=0, badword_distinct=0, badword_score=0.0, badword_max_weight=0.0,
+                           badword_ratio=0.0,
                            badword_categories=[],
                            badword_spans=[])
             row["url_category"] = self.urls.category(row["url"], count=count) if self.urls and row.get("url") else None
@@ -182,17 +183,22 @@ class EmbeddingAnnotator:
 
 
 def localized_safety(c):
-    """The safety config with every list and model path readable by ``filters/`` (a local copy of
-    each gs://, s3://... file or folder, made once per worker machine)."""
+    """The safety config with every list and model path readable by ``filters/``: ``builtin:``
+    names resolved to the shipped lists, gs://, s3://... files and folders copied once per worker
+    machine."""
     import dataclasses
+    from filters.paths import resolve_resource
     from pipeline.fs import local_copy
+
+    def local(path, **kw):
+        return local_copy(resolve_resource(path), **kw)
     return dataclasses.replace(
-        c, ldnoobw_dirs=tuple(local_copy(d) for d in c.ldnoobw_dirs),
-        category_dirs=tuple(local_copy(d) for d in c.category_dirs),
-        url_dir=local_copy(c.url_dir),
-        url_host_files={k: local_copy(v) for k, v in c.url_host_files.items()},
-        badword_weights=local_copy(c.badword_weights), badword_allow=local_copy(c.badword_allow),
-        toxicity_model=local_copy(c.toxicity_model, sidecars=(".json",)))
+        c, ldnoobw_dirs=tuple(local(d) for d in c.ldnoobw_dirs),
+        category_dirs=tuple(local(d) for d in c.category_dirs),
+        url_dir=local(c.url_dir),
+        url_host_files={k: local(v) for k, v in c.url_host_files.items()},
+        badword_weights=local(c.badword_weights), badword_allow=local(c.badword_allow),
+        toxicity_model=local(c.toxicity_model, sidecars=(".json",)))
 
 
 def build_annotators(config: Config) -> list:

@@ -8,6 +8,7 @@ overwrites rather than duplicates. Files go through Beam's FileSystems (local, g
 from __future__ import annotations
 
 import json
+import pickle
 import re
 from typing import Any, Iterable
 
@@ -16,25 +17,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.metrics import Metrics
 
 from schemas import SCHEMA_VERSION, conform
+from pipeline.counting import StageCounts
 from pipeline.fs import FileDoFn, FsCall
 
 ROWS_PER_GROUP = 2_000
-
-
-class Counters:
-    """Beam counters of one namespace, created on first use (``inc(name, n)``)."""
-
-    def __init__(self, namespace: str):
-        self.namespace, self._counters = namespace, {}
-
-    def inc(self, name: str, n: int = 1) -> None:
-        c = self._counters.get(name)
-        if c is None:
-            c = self._counters[name] = Metrics.counter(self.namespace, name)
-        c.inc(n)
 
 
 def shard_of(key: str, num_shards: int) -> int:
@@ -47,8 +35,9 @@ def shard_path(directory: str, shard: int, num_shards: int, part: int = 0) -> st
     return FileSystems.join(directory, f"part-{shard:05d}-of-{num_shards:05d}{suffix}.parquet")
 
 
-def write_parquet(path: str, rows: list[dict], schema: pa.Schema, metadata: dict[str, str] | None = None) -> int:
-    """Write rows (dicts) to one zstd Parquet file at any FileSystems path; returns bytes of text."""
+def write_parquet(path: str, rows: list[dict], schema: pa.Schema, metadata: dict[str, str] | None = None) -> None:
+    """Write rows (dicts, conformed to ``schema``) to one zstd Parquet file at any FileSystems path,
+    in row groups of ROWS_PER_GROUP; no rows give a file with the schema and no data."""
     meta = dict(schema.metadata or {})
     meta.update({k.encode(): v.encode() for k, v in (metadata or {}).items()})
     schema = schema.with_metadata(meta)
@@ -56,7 +45,6 @@ def write_parquet(path: str, rows: list[dict], schema: pa.Schema, metadata: dict
         with pq.ParquetWriter(f, schema, compression="zstd") as writer:
             for i in range(0, max(len(rows), 1), ROWS_PER_GROUP):
                 writer.write_table(conform(rows[i:i + ROWS_PER_GROUP], schema))
-    return 0
 
 
 class _WriteShard(FileDoFn):
@@ -66,7 +54,7 @@ class _WriteShard(FileDoFn):
         self.directory, self.num_shards, self.schema = directory, num_shards, schema
         self.sort_key, self.max_bytes, self.metadata = sort_key, max_bytes, metadata
         self.unique_ids, self.table = unique_ids, table
-        self.renamed = Metrics.counter("write", f"{table}_duplicate_ids_renamed")
+        self.count = StageCounts(metadata.get("thresher.stage", "write"))
 
     def process(self, element):
         shard, batches = element
@@ -85,7 +73,8 @@ class _WriteShard(FileDoFn):
         for k, part_rows in enumerate(parts):
             write_parquet(shard_path(self.directory, shard, self.num_shards, k), part_rows, self.schema, self.metadata)
         if renamed:
-            self.renamed.inc(renamed)
+            self.count(f"write.{self.table}_duplicate_ids_renamed", renamed)
+            self.count.flush()
             yield (f"{self.table}_duplicate_ids_renamed", renamed)
 
     @staticmethod
@@ -260,6 +249,16 @@ class _CompactShard(FileDoFn):
         yield from self.writer.process((shard, [rows]))
 
 
+def pack(entries) -> bytes:
+    """A batch of small records -> one element. Beam's default coder walks nested lists and tuples
+    element by element; one pickled blob per batch decodes several times faster."""
+    return pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack(blob: bytes):
+    return pickle.loads(blob)
+
+
 def merge_counts(dicts: Iterable[dict]) -> dict:
     """Sum nested count dicts (ints at the leaves)."""
     out: dict = {}
@@ -268,16 +267,13 @@ def merge_counts(dicts: Iterable[dict]) -> dict:
     return out
 
 
-def merge_counts_into(out: dict, d: dict) -> None:
-    """Add the nested count dict ``d`` into ``out`` in place."""
+def _merge_into(out: dict, d: dict) -> None:
+    """Add the nested count dict ``d`` into ``out`` in place (the stats combiner's step)."""
     for k, v in d.items():
         if isinstance(v, dict):
-            merge_counts_into(out.setdefault(k, {}), v)
+            _merge_into(out.setdefault(k, {}), v)
         else:
             out[k] = out.get(k, 0) + v
-
-
-_merge_into = merge_counts_into
 
 
 class MergeCounts(beam.CombineFn):

@@ -11,17 +11,8 @@ import sys
 
 from pipeline.chain import summary
 from pipeline.config import ConfigError, load_config
-from pipeline.runner import InputError, StageError, beam_options
-
-
-def _common(p: argparse.ArgumentParser, *, many_inputs: bool) -> None:
-    if many_inputs:
-        p.add_argument("--input", action="append", required=True, metavar="GLOB",
-                       help="input files: glob, directory or path (repeatable)")
-    else:
-        p.add_argument("--input", required=True, metavar="DIR", help="the previous stage's output directory")
-    p.add_argument("--output", required=True, metavar="DIR", help="where this stage writes its tables")
-    p.add_argument("--config", metavar="FILE", help="YAML curation settings (default: built-in defaults)")
+from pipeline.runner import InputError, StageError, beam_options, run_stage
+from pipeline.stages import BY_NAME, STAGES, raw_input_arguments
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,30 +20,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="thresher", allow_abbrev=False,
         description="Corpus curation for LLM pre-training on Apache Beam. Unknown flags go to Beam.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for stage in STAGES:
+        stage.add_arguments(sub.add_parser(stage.name, allow_abbrev=False, help=stage.help))
 
-    ingest = sub.add_parser("ingest", allow_abbrev=False, help="raw files -> Parquet document shards")
-    _common(ingest, many_inputs=True)
-    ingest.add_argument("--format", choices=["auto", "jsonl", "parquet", "wet", "warc", "txt"],
-                        help="override the format taken from file extensions")
-
-    annotate = sub.add_parser("annotate", allow_abbrev=False,
-                              help="add language, quality and safety signals to every document")
-    _common(annotate, many_inputs=False)
-    annotate.add_argument("--toxicity-model", metavar="MODEL", help="score toxicity with this model")
-    annotate.add_argument("--quality-model", metavar="MODEL", help="add this classifier to quality_score")
-
-    dedup = sub.add_parser("dedup", allow_abbrev=False,
-                           help="exact, repetition and MinHash near-duplicate clusters")
-    _common(dedup, many_inputs=False)
-
-    manifest = sub.add_parser("manifest", allow_abbrev=False,
-                              help="select, cut, redact and weight documents into a sampling manifest")
-    manifest.add_argument("--annotated", required=True, metavar="DIR", help="thresher annotate output")
-    manifest.add_argument("--dedup", required=True, metavar="DIR", help="thresher dedup output")
-    manifest.add_argument("--output", required=True, metavar="DIR")
-    manifest.add_argument("--config", metavar="FILE", help="YAML curation settings")
-
-    train = sub.add_parser("train", allow_abbrev=False, help="train a fastText classifier for annotate")
+    train = sub.add_parser("train", allow_abbrev=False, help="train a fastText classifier or the static embedding model for annotate")
     kinds = train.add_subparsers(dest="kind", required=True, metavar="KIND")
     tox = kinds.add_parser("toxicity", allow_abbrev=False, help="offensive-language classifier")
     tox.add_argument("--train", required=True, help="CSV or JSONL with text and label columns")
@@ -81,8 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="training parameter, e.g. min_count=3, hashed_dim=256, window=5 (repeatable)")
 
     run = sub.add_parser("run", allow_abbrev=False, help="chain every stage, each under OUTPUT/<stage>/")
-    _common(run, many_inputs=True)
-    run.add_argument("--format", choices=["auto", "jsonl", "parquet", "wet", "warc", "txt"])
+    raw_input_arguments(run)
+    run.add_argument("--json", action="store_true",
+                     help="print every stage's headline stats as JSON instead of the summary")
     run.add_argument("--force", action="store_true",
                      help="re-run every stage even when its completion marker says it is up to date")
 
@@ -126,24 +98,18 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args.config)
         config = with_model_overrides(config, getattr(args, "toxicity_model", None),
                                       getattr(args, "quality_model", None))
-        if args.command == "ingest":
-            from pipeline.ingest import run_ingest
-            stats = run_ingest(args.input, args.output, config, options, fmt=args.format)
-            print(json.dumps(summary(stats), indent=1))
-        elif args.command == "annotate":
-            from pipeline.annotate import run_annotate
-            print(json.dumps(summary(run_annotate(args.input, args.output, config, options)), indent=1))
-        elif args.command == "dedup":
-            from pipeline.dedup import run_dedup
-            print(json.dumps(summary(run_dedup(args.input, args.output, config, options)), indent=1))
-        elif args.command == "manifest":
-            from pipeline.manifest import run_manifest
-            stats = run_manifest(args.annotated, args.dedup, args.output, config, options)
+        if args.command in BY_NAME:
+            stage = BY_NAME[args.command]
+            stats = run_stage(stage, stage.from_args(args), args.output, config, options)
             print(json.dumps(summary(stats), indent=1))
         elif args.command == "run":
             from pipeline.chain import run_all
             report = run_all(args.input, args.output, config, options, fmt=args.format, force=args.force)
-            print(json.dumps(report, indent=1))
+            if args.json:
+                print(json.dumps(report, indent=1))
+            else:
+                from pipeline.summary import run_summary
+                print("\n".join(run_summary(report, args.output)))
     except (ConfigError, InputError, ValueError, FileNotFoundError) as exc:
         print(f"thresher {args.command}: error: {exc}", file=sys.stderr)
         return 2

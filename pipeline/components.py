@@ -30,7 +30,8 @@ an id of its own component, so clusters may be split but never wrongly merged.
 
 Step labels are stable: ``Canonicalize``, ``Route<i>`` (i >= 2), ``LargeStar<i>``,
 ``SmallStar<i>``, ``Changes<i>``, ``ReportRound<i>``, ``CollectEdges``, ``Labels``,
-``CheckConverged``. Counters (namespace ``thresher.components``): ``edges_in``,
+``CheckConverged``. Counters (namespace ``namespace``, default ``components``; dedup uses
+``dedup.components``), counted through ``pipeline.counting.StageCounts`` per bundle: ``edges_in``,
 ``self_loops``, ``large_star_changes``, ``small_star_changes``, ``rounds_with_changes``
 (rounds needed = this + 1), ``edges_bypassed`` (edges routed past the remaining rounds after
 convergence), ``not_converged``.
@@ -41,28 +42,35 @@ import logging
 from typing import Any, Tuple
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 from apache_beam.pvalue import AsSingleton, TaggedOutput
 
-NAMESPACE = "thresher.components"
+from pipeline.counting import StageCounts
+
+NAMESPACE = "components"
 DEFAULT_MAX_ROUNDS = 20
 _EDGE = Tuple[Any, Any]
 
 _LOG = logging.getLogger(__name__)
 
 
-class _CanonicalizeFn(beam.DoFn):
-    """(a, b) -> (max, min); a self-loop (a, a) goes to the 'nodes' output as a."""
+class _CountingFn(beam.DoFn):
+    """A DoFn whose counts go to Beam once per bundle."""
 
-    def __init__(self):
-        self.edges_in = Metrics.counter(NAMESPACE, "edges_in")
-        self.self_loops = Metrics.counter(NAMESPACE, "self_loops")
+    def __init__(self, namespace: str = NAMESPACE):
+        self.count = StageCounts(namespace)
+
+    def finish_bundle(self):
+        self.count.flush()
+
+
+class _CanonicalizeFn(_CountingFn):
+    """(a, b) -> (max, min); a self-loop (a, a) goes to the 'nodes' output as a."""
 
     def process(self, edge):
         a, b = edge
-        self.edges_in.inc()
+        self.count("edges_in")
         if a == b:
-            self.self_loops.inc()
+            self.count("self_loops")
             yield TaggedOutput("nodes", a)
         elif a > b:
             yield a, b
@@ -75,11 +83,8 @@ def _both_directions(edge):
     return [(hi, lo), (lo, hi)]
 
 
-class _LargeStarFn(beam.DoFn):
+class _LargeStarFn(_CountingFn):
     """(u, neighbours) -> (v, m) for each neighbour v > u, m = min(u, neighbours)."""
-
-    def __init__(self):
-        self.changes = Metrics.counter(NAMESPACE, "large_star_changes")
 
     def process(self, element):
         u, neighbours = element
@@ -92,15 +97,12 @@ class _LargeStarFn(beam.DoFn):
                 if m != u:
                     changed += 1
         if changed:
-            self.changes.inc(changed)
+            self.count("large_star_changes", changed)
             yield TaggedOutput("changes", changed)
 
 
-class _SmallStarFn(beam.DoFn):
+class _SmallStarFn(_CountingFn):
     """(u, smaller neighbours N) -> (u, m) and (v, m) for v in N - {m}, m = min(N)."""
-
-    def __init__(self):
-        self.changes = Metrics.counter(NAMESPACE, "small_star_changes")
 
     def process(self, element):
         u, smaller = element
@@ -111,43 +113,38 @@ class _SmallStarFn(beam.DoFn):
             if v != m:
                 yield v, m
         if len(nbrs) > 1:
-            self.changes.inc(len(nbrs) - 1)
+            self.count("small_star_changes", len(nbrs) - 1)
             yield TaggedOutput("changes", len(nbrs) - 1)
 
 
-class _RouteFn(beam.DoFn):
+class _RouteFn(_CountingFn):
     """Edges go to 'done' (skip the remaining rounds) once the previous round changed nothing."""
-
-    def __init__(self):
-        self.bypassed = Metrics.counter(NAMESPACE, "edges_bypassed")
 
     def process(self, edge, previous_changes):
         if previous_changes == 0:
-            self.bypassed.inc()
+            self.count("edges_bypassed")
             yield TaggedOutput("done", edge)
         else:
             yield edge
 
 
-class _ReportRoundFn(beam.DoFn):
-    def __init__(self):
-        self.rounds = Metrics.counter(NAMESPACE, "rounds_with_changes")
-
+class _ReportRoundFn(_CountingFn):
     def process(self, changes):
         if changes:
-            self.rounds.inc()
+            self.count("rounds_with_changes")
 
 
-class _CheckConvergedFn(beam.DoFn):
-    def __init__(self, max_rounds: int, fail: bool):
+class _CheckConvergedFn(_CountingFn):
+    def __init__(self, max_rounds: int, fail: bool, namespace: str = NAMESPACE):
+        super().__init__(namespace)
         self.max_rounds, self.fail = max_rounds, fail
-        self.not_converged = Metrics.counter(NAMESPACE, "not_converged")
 
     def process(self, last_changes):
         if last_changes:
             msg = (f"ConnectedComponents did not converge in {self.max_rounds} rounds "
                    f"({last_changes} edges still moving); labels split some components")
-            self.not_converged.inc()
+            self.count("not_converged")
+            self.count.flush()
             if self.fail:
                 raise RuntimeError(msg)
             _LOG.warning(msg)
@@ -159,18 +156,26 @@ def _edge_labels(edge):
 
 
 class _LargeStar(beam.PTransform):
+    def __init__(self, namespace: str = NAMESPACE):
+        super().__init__()
+        self.namespace = namespace
+
     def expand(self, edges):
         return (edges
                 | "BothDirections" >> beam.FlatMap(_both_directions)
                 | "GroupNeighbours" >> beam.GroupByKey()
-                | "Reattach" >> beam.ParDo(_LargeStarFn()).with_output_types(_EDGE).with_outputs("changes", main="edges"))
+                | "Reattach" >> beam.ParDo(_LargeStarFn(self.namespace)).with_output_types(_EDGE).with_outputs("changes", main="edges"))
 
 
 class _SmallStar(beam.PTransform):
+    def __init__(self, namespace: str = NAMESPACE):
+        super().__init__()
+        self.namespace = namespace
+
     def expand(self, edges):
         return (edges
                 | "GroupSmaller" >> beam.GroupByKey()
-                | "Reattach" >> beam.ParDo(_SmallStarFn()).with_output_types(_EDGE).with_outputs("changes", main="edges"))
+                | "Reattach" >> beam.ParDo(_SmallStarFn(self.namespace)).with_output_types(_EDGE).with_outputs("changes", main="edges"))
 
 
 class ConnectedComponents(beam.PTransform):
@@ -182,36 +187,38 @@ class ConnectedComponents(beam.PTransform):
     max_rounds: Large-Star/Small-Star rounds unrolled into the graph (default 20, see module
       docstring); rounds after convergence pass edges through without shuffling them.
     fail_if_not_converged: raise in the pipeline instead of counting ``not_converged``.
+    namespace: the counters' namespace.
     """
 
     def __init__(self, max_rounds: int = DEFAULT_MAX_ROUNDS, fail_if_not_converged: bool = False,
-                 label: str | None = None):
+                 label: str | None = None, namespace: str = NAMESPACE):
         super().__init__(label)
+        self.namespace = namespace
         if not isinstance(max_rounds, int) or max_rounds < 1:
             raise ValueError(f"max_rounds must be a positive int, got {max_rounds!r}")
         self.max_rounds = max_rounds
         self.fail_if_not_converged = fail_if_not_converged
 
     def expand(self, edges):
-        canon = edges | "Canonicalize" >> beam.ParDo(_CanonicalizeFn()).with_output_types(_EDGE).with_outputs("nodes", main="edges")
+        canon = edges | "Canonicalize" >> beam.ParDo(_CanonicalizeFn(self.namespace)).with_output_types(_EDGE).with_outputs("nodes", main="edges")
         active = canon.edges
         done = []
         changes = None
         for i in range(1, self.max_rounds + 1):
             if changes is not None:
-                routed = active | f"Route{i}" >> beam.ParDo(_RouteFn(), AsSingleton(changes)).with_output_types(
+                routed = active | f"Route{i}" >> beam.ParDo(_RouteFn(self.namespace), AsSingleton(changes)).with_output_types(
                     _EDGE).with_outputs(
                     "done", main="edges")
                 done.append(routed.done)
                 active = routed.edges
-            large = active | f"LargeStar{i}" >> _LargeStar()
-            small = large.edges | f"SmallStar{i}" >> _SmallStar()
+            large = active | f"LargeStar{i}" >> _LargeStar(self.namespace)
+            small = large.edges | f"SmallStar{i}" >> _SmallStar(self.namespace)
             changes = ((large.changes, small.changes)
                        | f"Changes{i}" >> _SumChanges())
-            _ = changes | f"ReportRound{i}" >> beam.ParDo(_ReportRoundFn())
+            _ = changes | f"ReportRound{i}" >> beam.ParDo(_ReportRoundFn(self.namespace))
             active = small.edges
         _ = changes | "CheckConverged" >> beam.ParDo(
-            _CheckConvergedFn(self.max_rounds, self.fail_if_not_converged))
+            _CheckConvergedFn(self.max_rounds, self.fail_if_not_converged, self.namespace))
         final_edges = (done + [active]) | "CollectEdges" >> beam.Flatten()
         return ((final_edges, canon.nodes) | "Labels" >> _Labels())
 

@@ -25,6 +25,7 @@ from filters.sampling import MixtureConfig
 from filters.selection import SelectionConfig
 from filters.minhash import MinHashConfig
 from filters.semantic import SemanticDedupConfig, TopicConfig
+from schemas import SCHEMA_VERSION
 
 INPUT_FORMATS = ("auto", "jsonl", "parquet", "wet", "warc", "txt")
 
@@ -74,14 +75,18 @@ class IngestConfig:
 @dataclass(frozen=True)
 class SafetyConfig:
     """Word lists, URL lists, PII and toxicity: signals only; the policy lives in selection."""
-    ldnoobw_dirs: tuple[str, ...] = ()        # folders of <lang>.txt word lists (LDNOOBW layout)
-    category_dirs: tuple[str, ...] = ()       # folders of <category>__<name>.txt lists (zh_konsheng)
-    categories: Optional[tuple[str, ...]] = None   # categories to load from category_dirs (None: all ...)
+    # Lists shipped under filters/resources/safety (see its PROVENANCE.md) are named "builtin:...";
+    # set a key to [] / null to turn that list off (configs/safety-lists-off.yaml).
+    ldnoobw_dirs: tuple[str, ...] = ("builtin:safety/ldnoobw",)   # folders of <lang>.txt lists (LDNOOBW layout)
+    category_dirs: tuple[str, ...] = ("builtin:safety/zh_konsheng",)  # folders of <category>__<name>.txt lists
+    # categories to load from category_dirs (None: all ...); porn, ads and livelihood hit 30-50% of clean zh pages
+    categories: Optional[tuple[str, ...]] = ("violence_terror", "guns_explosives")
     exclude_categories: tuple[str, ...] = ("political", "political_reactionary")  # ... but these
-    url_dir: Optional[str] = None             # UT1 layout: <cat>__domains.txt, __urls.txt, __expressions.txt
+    url_dir: Optional[str] = "builtin:safety/ut1"  # UT1 layout: <cat>__domains.txt, __urls.txt, __expressions.txt
     url_categories: Optional[tuple[str, ...]] = None
     url_allow_categories: tuple[str, ...] = ("sexual_education",)
-    url_host_files: dict[str, str] = field(default_factory=dict)   # category -> host list file
+    url_host_files: dict[str, str] = field(           # category -> host list file
+        default_factory=lambda: {"illegal_urls": "builtin:safety/zh_konsheng/illegal_urls__zh.txt"})
     badword_weights: Optional[str] = None     # term weights file for badword_score (None: the shipped,
                                               # derived filters/resources/badword_weak_terms.txt; "": all 1.0)
     category_weight: float = 0.5              # weight in badword_score of each category_dirs entry (topic words:
@@ -101,6 +106,9 @@ class SafetyConfig:
     def __post_init__(self):
         if self.category_weight < 0:
             raise ValueError("annotate.safety.category_weight must be >= 0")
+        from filters.paths import resolve_resource
+        for path in (*self.ldnoobw_dirs, *self.category_dirs, self.url_dir, *self.url_host_files.values()):
+            resolve_resource(path)          # a misspelt builtin: name fails here, not on a worker
         if not 0.0 <= self.badword_min_lang_share <= 1.0:
             raise ValueError("annotate.safety.badword_min_lang_share must be in [0, 1]")
 
@@ -130,6 +138,7 @@ class DedupConfig:
     representative: tuple[str, ...] = ("quality", "newest")   # then smallest id
     repetition: bool = True                   # count paragraph/sentence repetition across documents
     min_repeat_docs: int = 2                  # a unit in this many documents is marked repeated
+    site_lines: bool = True                   # also count each line across the pages of its host (site boilerplate)
     semantic: SemanticDedupConfig = field(default_factory=SemanticDedupConfig)  # when the input has embeddings
     topics: TopicConfig = field(default_factory=TopicConfig)                    # when the input has embeddings
 
@@ -181,20 +190,31 @@ class Config:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
-    def hash(self) -> str:
-        """Stable 16-hex digest of every setting (recorded in every output). Settings added after a
-        release are left out while they keep their defaults, so the hash (and every output) of an
-        existing configuration does not change when a feature it does not use is added."""
-        data = self.to_dict()
+    def hash(self, sections: tuple[str, ...] | None = None) -> str:
+        """Stable 16-hex digest of the named sections (default: all), the model files they name
+        (size and mtime) and the schema version. A stage records the hash of the sections it reads
+        (``Stage.sections``) in its tables, stats and completion marker. Settings added after a
+        release are left out while they keep their defaults (``_HASH_OMIT_AT_DEFAULT``), so the hash
+        (and every output) of an existing configuration does not change when a feature it does not
+        use is added."""
+        parts: dict = {"schema_version": SCHEMA_VERSION}
         defaults = None
-        for path in _HASH_OMIT_AT_DEFAULT:
-            defaults = defaults or Config().to_dict()
-            here, base = data, defaults
-            for key in path[:-1]:
-                here, base = here[key], base[key]
-            if here.get(path[-1]) == base.get(path[-1]):
-                here.pop(path[-1], None)
-        blob = json.dumps(data, sort_keys=True, default=str).encode()
+        for name in sections or [f.name for f in dataclasses.fields(self)]:
+            section = dataclasses.asdict(getattr(self, name))
+            for path in _HASH_OMIT_AT_DEFAULT:
+                if path[0] != name:
+                    continue
+                defaults = defaults or Config().to_dict()
+                here, base = section, defaults[name]
+                for key in path[1:-1]:
+                    here, base = here[key], base[key]
+                if here.get(path[-1]) == base.get(path[-1]):
+                    here.pop(path[-1], None)
+            parts[name] = section
+            if name == "annotate":
+                parts["models"] = [_file_stamp(section.get("quality_model")),
+                                   _file_stamp(section.get("safety", {}).get("toxicity_model"))]
+        blob = json.dumps(parts, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
@@ -203,6 +223,14 @@ _HASH_OMIT_AT_DEFAULT = (("annotate", "embedding_model"), ("dedup", "semantic"),
                          ("manifest", "mixture", "topic_cap"), ("manifest", "mixture", "topic_size_exponent"),
                          ("manifest", "selection", "semantic_downweight_exponent"),
                          ("manifest", "prune_topic_frac"), ("manifest", "prune_topic_above"))
+
+
+def _file_stamp(path) -> str | None:
+    """Size and mtime of a model file named in the config, any scheme (None when absent)."""
+    if isinstance(path, str) and path:
+        from pipeline.fs import stamp
+        return stamp(path)
+    return None
 
 
 def _choice(key: str, value: str, allowed: tuple[str, ...]) -> None:

@@ -16,28 +16,29 @@ repeats shard is written where its units are grouped.
 from __future__ import annotations
 
 import heapq
-import pickle
 from collections import Counter
 
 import apache_beam as beam
 import numpy as np
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.metrics import Metrics
 
-from filters.dedup_text import dedup_features
+from filters.dedup_text import dedup_features, site_line_hashes
 from filters.minhash import EMPTY_VALUE, MinHasher, band_key_matrix
-from pipeline.annotate import RowGroup, list_row_groups
-from pipeline.beam_io import (Counters, WriteStats, WriteTable, shard_of, table_metadata, write_parquet,
+from filters.urlfilter import split_url
+from pipeline.beam_io import (WriteStats, WriteTable, pack, shard_of, table_metadata, unpack,
                               write_shard_rows)
 from pipeline.components import ConnectedComponents
+from pipeline.counting import StageCounts
 from pipeline.config import Config
-from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, read_stage_json, run_stage
-from schemas import CLUSTERS, ERRORS, REJECTED, REPEATS, SIGNATURES, with_semantic_clusters
+from pipeline.runner import RowGroup, fingerprint, list_row_groups, match_inputs, note_progress
+from pipeline.stages import BY_NAME, Job
+from schemas import CLUSTERS, REPEATS, SIGNATURES, with_semantic_clusters
 from pipeline.fs import FileDoFn
 
 STAGE = "dedup"
-_COLUMNS = ("id", "text", "date", "lang", "quality_score", "sentences")
+SECTIONS = BY_NAME[STAGE].sections
+_COLUMNS = ("id", "text", "url", "date", "lang", "quality_score", "sentences")
 
 
 class ExtractFeatures(FileDoFn):
@@ -59,18 +60,13 @@ class ExtractFeatures(FileDoFn):
         self.semantic_parts, self.topics = semantic_parts, topics   # embedding outputs (0/False: off)
         self.signatures_dir, self.metadata = signatures_dir, metadata
         self.hasher = None
-        self.counters = Counters(STAGE)
+        self.counts = StageCounts(STAGE)
 
     def setup(self):
         super().setup()
         self.hasher = MinHasher(self.cfg.minhash)
 
-    def _count(self, name, n=1):
-        self.counters.inc(name, n)
-        self.stats[name] += n
-
     def process(self, item: RowGroup):
-        self.stats = Counter()
         parts, mh = self.parts, self.cfg.minhash
         with FileSystems.open(item.path) as stream:
             pf = pq.ParquetFile(stream)
@@ -88,7 +84,7 @@ class ExtractFeatures(FileDoFn):
 
         sigs, features = dedup_features(texts, self.hasher, self.cfg.text, langs=langs,
                                         sentences=sentence_spans_by_doc, repetition=self.cfg.repetition,
-                                        count=self._count)
+                                        count=self.counts)
         _write_signatures(FileSystems.join(self.signatures_dir, item.out_name), ids, sigs, self.metadata)
         hashes = [f.doc_hash for f in features]
 
@@ -102,13 +98,13 @@ class ExtractFeatures(FileDoFn):
 
         has_hash = np.array([h is not None for h in hashes], dtype=bool)
         if n - int(has_hash.sum()):
-            self._count("docs_without_hash", n - int(has_hash.sum()))
+            self.counts("docs_without_hash", n - int(has_hash.sum()))
         hash_arr = np.array([h if h is not None else 0 for h in hashes], dtype=np.uint64)
         yield from _partitioned("exact", parts.exact, hash_arr[has_hash], np.flatnonzero(has_hash), ids)
 
         nonempty = ~np.all(sigs == EMPTY_VALUE, axis=1)
         if n - int(nonempty.sum()):
-            self._count("docs_without_shingles", n - int(nonempty.sum()))
+            self.counts("docs_without_shingles", n - int(nonempty.sum()))
         keys = band_key_matrix(sigs, mh.bands, mh.rows)  # (n, bands) uint64
         sketches = b_bit_sketches(sigs)
         key_part = keys % np.uint64(parts.bands)
@@ -121,18 +117,19 @@ class ExtractFeatures(FileDoFn):
                 yield beam.pvalue.TaggedOutput("bands", (part, pack(batch)))
 
         if self.cfg.repetition:
-            yield from self._units(ids, features)
+            urls = table.column("url").to_pylist() if "url" in names else [None] * n
+            yield from self._units(ids, features, texts, urls)
         if "embedding" in names:
             yield from self._embeddings(ids, langs, texts, table.column("embedding"), n)
-        self._count("docs", n)
+        self.counts("docs", n)
         note_progress(STAGE, n)
-        yield beam.pvalue.TaggedOutput("stats", dict(self.stats))
+        yield beam.pvalue.TaggedOutput("stats", self.counts.flush())
 
     def _embeddings(self, ids, langs, texts, column, n):
         """Semantic LSH band batches ('sembands') and topic sample offers ('topicoffers')."""
         from pipeline import semantic
         vectors, mask = semantic.embedding_matrix(column, n)
-        self._count("docs_with_embedding", int(mask.sum()))
+        self.counts("docs_with_embedding", int(mask.sum()))
         if self.semantic_parts:
             for part, blob in semantic.semantic_band_batches(ids, vectors, mask, self.cfg.semantic,
                                                              self.semantic_parts, pack):
@@ -141,8 +138,9 @@ class ExtractFeatures(FileDoFn):
             for offer in semantic.topic_offers(ids, langs, texts, vectors, mask, self.cfg.topics.seed):
                 yield beam.pvalue.TaggedOutput("topicoffers", offer)
 
-    def _units(self, ids, features):
-        """Paragraph and sentence hashes of the row group -> ('units', (partition, packed UnitBatch))."""
+    def _units(self, ids, features, texts, urls):
+        """Paragraph, sentence and (with ``dedup.site_lines``) host-salted line hashes of the row
+        group -> ('units', (partition, packed UnitBatch)); kinds 0 paragraph, 1 sentence, 2 site line."""
         u_hash, u_doc, u_kind, u_start, u_end = [], [], [], [], []
         for k, f in enumerate(features):
             spans, n_paras = f.spans, f.n_paragraphs
@@ -153,6 +151,15 @@ class ExtractFeatures(FileDoFn):
                 u_kind.append(0 if idx < n_paras else 1)
                 u_start.append(start)
                 u_end.append(end)
+            if self.cfg.site_lines and urls[k]:
+                lines = site_line_hashes(texts[k], split_url(urls[k])[0], self.cfg.text)
+                self.counts("site_lines_hashed", len(lines))
+                for h_line, start, end in lines:
+                    u_hash.append(h_line)
+                    u_doc.append(k)
+                    u_kind.append(2)
+                    u_start.append(start)
+                    u_end.append(end)
         if not u_hash:
             return
         h = np.array(u_hash, dtype=np.uint64)
@@ -217,16 +224,6 @@ def _span_lists(column) -> list[list[tuple[int, int]]]:
     return out
 
 
-def pack(entries: list) -> bytes:
-    """A batch of small tuples -> one bytes element. Beam's default coder walks nested lists and
-    tuples element by element; one pickled blob per batch decodes several times faster."""
-    return pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def unpack(blob: bytes) -> list:
-    return pickle.loads(blob)
-
-
 def partitions_for(entries: int, bytes_per_entry: int, target_bytes: int = 64 << 20, minimum: int = 4) -> int:
     """How many shuffle partitions keep one partition's entries near ``target_bytes`` in memory."""
     return max(minimum, -(-entries * bytes_per_entry // target_bytes))
@@ -238,6 +235,7 @@ class DedupPartitions:
     partitions of the hash entries, each partition small enough to group in one worker's memory."""
 
     def __init__(self, docs: int, shards: int, bands_per_doc: int, sketch_bytes: int):
+        self.docs = docs
         self.shards = max(1, shards)
         self.exact = partitions_for(docs, 48)
         self.bands = partitions_for(docs * bands_per_doc, 64 + sketch_bytes)
@@ -281,7 +279,7 @@ class ExactEdges(beam.DoFn):
     counts exact duplicates."""
 
     def __init__(self):
-        self.dups = Metrics.counter(STAGE, "exact_duplicate_docs")
+        self.count = StageCounts(STAGE)
 
     def process(self, element):
         _, batches = element
@@ -304,8 +302,9 @@ class ExactEdges(beam.DoFn):
             for other in group[1:]:
                 yield group[0], other
         if groups:
-            self.dups.inc(dups)
-            yield beam.pvalue.TaggedOutput("stats", {"exact_groups": groups, "exact_duplicate_docs": dups})
+            self.count("exact_groups", groups)
+            self.count("exact_duplicate_docs", dups)
+            yield beam.pvalue.TaggedOutput("stats", self.count.flush())
 
 
 class BucketEdges(beam.DoFn):
@@ -319,8 +318,7 @@ class BucketEdges(beam.DoFn):
 
     def __init__(self, max_bucket: int, verify_threshold: float | None, lookback: int = 3):
         self.max_bucket, self.verify, self.lookback = max_bucket, verify_threshold, lookback
-        self.capped = Metrics.counter(STAGE, "lsh_bucket_members_capped")
-        self.rejected = Metrics.counter(STAGE, "lsh_pairs_failed_verification")
+        self.count = StageCounts(STAGE)
 
     def process(self, element):
         _, batches = element
@@ -337,31 +335,27 @@ class BucketEdges(beam.DoFn):
         doc_of = np.concatenate(docs)
         order, runs = _runs(np.concatenate(keys))
         sketches = np.concatenate(sketches)
-        stats = Counter()
         edges = []
         for lo, hi in runs:
             members = [(ids[d], d) for d in doc_of[order[lo:hi]].tolist()]
-            edges.extend(self._bucket(members, sketches, stats))
+            edges.extend(self._bucket(members, sketches))
         # near duplicates share many bands, so the same pair comes from many buckets: contract the
         # partition's own edges locally (a partition, never the whole graph) and emit one star per
         # local component, centred on its smallest id; components are unchanged
         star = local_stars(edges)
-        stats["lsh_edges"] += len(edges)
-        stats["lsh_edges_after_local_contraction"] += len(star)
+        self.count("lsh_edges", len(edges))
+        self.count("lsh_edges_after_local_contraction", len(star))
         yield from star
-        if stats["lsh_pairs_failed_verification"]:
-            self.rejected.inc(stats["lsh_pairs_failed_verification"])
-        if stats["lsh_buckets_capped"]:
-            self.capped.inc(stats["lsh_buckets_capped"])
+        stats = self.count.flush()
         if stats:
-            yield beam.pvalue.TaggedOutput("stats", dict(stats))
+            yield beam.pvalue.TaggedOutput("stats", stats)
 
-    def _bucket(self, members, sketches, stats):
+    def _bucket(self, members, sketches):
         members = heapq.nsmallest(self.max_bucket + 1, members)
-        stats["lsh_buckets_with_pairs"] += 1
+        self.count("lsh_buckets_with_pairs")
         if len(members) > self.max_bucket:
             members = members[: self.max_bucket]
-            stats["lsh_buckets_capped"] += 1
+            self.count("lsh_buckets_capped")
         for i in range(1, len(members)):
             candidates = [0] + list(range(max(1, i - self.lookback), i))
             for j in candidates:
@@ -372,7 +366,7 @@ class BucketEdges(beam.DoFn):
                     yield members[j][0], members[i][0]
                     break
             else:
-                stats["lsh_pairs_failed_verification"] += 1
+                self.count("lsh_pairs_failed_verification")
 
 
 def local_stars(edges) -> list[tuple[str, str]]:
@@ -515,7 +509,8 @@ def _repeat_rows(element) -> list[dict]:
         units = sorted(by_doc[doc_id], key=lambda u: (u[0], u[1], u[2]))
         rows.append({"id": doc_id,
                      "paragraphs": [{"start": a, "end": b, "count": c} for k, a, b, c in units if k == 0],
-                     "sentences": [{"start": a, "end": b, "count": c} for k, a, b, c in units if k == 1]})
+                     "sentences": [{"start": a, "end": b, "count": c} for k, a, b, c in units if k == 1],
+                     "site_lines": [{"start": a, "end": b, "count": c} for k, a, b, c in units if k == 2]})
     return rows
 
 
@@ -534,7 +529,8 @@ class WriteRepeatShard(FileDoFn):
 
 def _repeat_stats(rows) -> dict:
     return {"docs_with_repeats": len(rows), "repeated_paragraphs": sum(len(r["paragraphs"]) for r in rows),
-            "repeated_sentences": sum(len(r["sentences"]) for r in rows)}
+            "repeated_sentences": sum(len(r["sentences"]) for r in rows),
+            "repeated_site_lines": sum(len(r["site_lines"]) for r in rows)}
 
 
 def finalize_dedup_stats(acc: dict) -> dict:
@@ -552,95 +548,116 @@ def has_embeddings(items: list[RowGroup]) -> bool:
         return "embedding" in pq.ParquetFile(stream).schema_arrow.names
 
 
-def build_dedup(pipeline, items: list[RowGroup], output: str, config: Config, embedded: bool = False) -> None:
-    """The dedup graph; ``embedded``: the input has the ``embedding`` column (``has_embeddings``),
-    which adds the semantic-duplicate and topic steps."""
+class FindDuplicates(beam.PTransform):
+    """The dedup core. PCollection[RowGroup] -> {"clusters": lists of schemas.CLUSTERS rows (one
+    list per batch; with the semantic columns when ``embedded``), "stats": count dicts}. Signatures,
+    repeats (and topics) shards are written by the steps that hold them (``signatures_dir``,
+    ``repeats_dir``, ``topics_dir``). ``embedded``: the input has the ``embedding`` column
+    (``has_embeddings``), which adds the semantic-duplicate and topic steps (``pipeline/semantic.py``)."""
+
+    def __init__(self, config: Config, parts: "DedupPartitions", signatures_dir: str, repeats_dir: str,
+                 metadata: dict, embedded: bool = False, topics_dir: str | None = None,
+                 topics_summary: str | None = None):
+        super().__init__()
+        self.config, self.parts, self.metadata = config, parts, metadata
+        self.signatures_dir, self.repeats_dir = signatures_dir, repeats_dir
+        cfg = config.dedup
+        self.semantic_on = embedded and cfg.semantic.threshold is not None
+        self.topics_on = embedded and cfg.topics.enabled and topics_dir is not None
+        self.topics_dir, self.topics_summary = topics_dir, topics_summary
+
+    def expand(self, items):
+        cfg, parts, meta = self.config.dedup, self.parts, self.metadata
+        semantic_parts = partitions_for(parts.docs * cfg.semantic.params[0], 64 + 2 * 256) if self.semantic_on else 0
+        extra_tags = (("sembands",) if self.semantic_on else ()) + (("topicoffers",) if self.topics_on else ())
+        feats = (items
+                 | "SpreadRowGroups" >> beam.Reshuffle()
+                 | "ExtractFeatures" >> beam.ParDo(ExtractFeatures(self.config, parts, self.signatures_dir, meta,
+                                                                   semantic_parts, self.topics_on))
+                 .with_outputs("exact", "bands", "units", "stats", *extra_tags, main="info"))
+
+        exact = (feats.exact | "GroupByDocHash" >> beam.GroupByKey()
+                 | "ExactEdges" >> beam.ParDo(ExactEdges()).with_outputs("stats", main="edges"))
+        near = (feats.bands | "GroupByBand" >> beam.GroupByKey()
+                | "BucketEdges" >> beam.ParDo(BucketEdges(cfg.max_bucket_size, cfg.minhash.verify_threshold))
+                .with_outputs("stats", main="edges"))
+        labels = ((exact.edges, near.edges) | "AllEdges" >> beam.Flatten()
+                  | "Components" >> ConnectedComponents(max_rounds=cfg.max_cc_rounds, namespace=f"{STAGE}.components"))
+        # documents without an edge are their own cluster and stay in their shard's batch; only the
+        # clustered ones are regrouped by label to choose a representative
+        n_shards = parts.shards
+        split = ({"info": feats.info,
+                  "label": labels | "KeyLabelsByShard" >> beam.Map(lambda kv: (shard_of(kv[0], n_shards), kv))}
+                 | "JoinLabels" >> beam.CoGroupByKey()
+                 | "SplitClustered" >> beam.FlatMap(_split_clustered).with_outputs("members", main="singles"))
+        policy = cfg.representative
+        clustered = (split.members
+                     | "GroupByCluster" >> beam.GroupByKey()
+                     | "ChooseRepresentatives" >> beam.Map(_choose_cluster, policy))
+        clusters = (split.singles, clustered) | "AllClusterRows" >> beam.Flatten()
+        extra_stats = []
+        if self.semantic_on:
+            from pipeline.semantic import AddSemanticColumns, SemanticBucketEdges, _semantic_stats
+            sem = (feats.sembands | "GroupBySemanticBand" >> beam.GroupByKey()
+                   | "SemanticBucketEdges" >> beam.ParDo(SemanticBucketEdges(cfg.semantic.threshold,
+                                                                             cfg.semantic.max_bucket_size, unpack,
+                                                                             local_stars, _runs))
+                   .with_outputs("stats", main="edges"))
+            sem_labels = sem.edges | "SemanticComponents" >> ConnectedComponents(
+                max_rounds=cfg.max_cc_rounds, namespace=f"{STAGE}.semantic_components")
+            clusters = (clusters, sem_labels) | "SemanticClusters" >> AddSemanticColumns(n_shards)
+            extra_stats += [sem.stats, clusters | "SemanticStats" >> beam.Map(_semantic_stats)]
+        if self.topics_on:
+            from pipeline.semantic import Topics
+            extra_stats.append((feats.topicoffers, items)
+                               | "Topics" >> Topics(cfg.topics, self.topics_dir, self.topics_summary, meta))
+        cluster_stats = clusters | "ClusterStats" >> beam.Map(_cluster_stats)
+
+        repeats = (feats.units | "GroupByUnitHash" >> beam.GroupByKey()
+                   | "RepeatedUnits" >> beam.FlatMap(_repeated_units, cfg.min_repeat_docs, n_shards))
+        repeat_shard_zero = items.pipeline | "RepeatShardZero" >> beam.Create([(0, None)])
+        repeat_stats = ((repeats, repeat_shard_zero) | "WithRepeatShardZero" >> beam.Flatten()
+                        | "GroupRepeatsByShard" >> beam.GroupByKey()
+                        | "WriteRepeats" >> beam.ParDo(WriteRepeatShard(self.repeats_dir, n_shards, meta)))
+        stats = ((feats.stats, exact.stats, near.stats, cluster_stats, repeat_stats, *extra_stats)
+                 | "AllDedupStats" >> beam.Flatten())
+        return {"clusters": clusters, "stats": stats}
+
+
+def build_dedup(pipeline, items: list[RowGroup], output: str, config: Config, config_hash: str | None = None,
+                embedded: bool = False) -> None:
+    """The dedup graph; ``embedded``: the input has the ``embedding`` column (``has_embeddings``,
+    read by ``prepare``, so the graph builds without input files)."""
     cfg = config.dedup
-    meta = table_metadata(STAGE, config.hash())
+    config_hash = config_hash or config.hash(SECTIONS)
+    meta = table_metadata(STAGE, config_hash)
     shards = max(1, len(items) // 4)
     docs = sum(item.rows for item in items)
     parts = DedupPartitions(docs, shards, cfg.minhash.bands, cfg.minhash.num_perm)
-    semantic_on = embedded and cfg.semantic.threshold is not None
-    topics_on = embedded and cfg.topics.enabled
-    semantic_parts = partitions_for(docs * cfg.semantic.params[0], 64 + 2 * 256) if semantic_on else 0
-    extra_tags = (("sembands",) if semantic_on else ()) + (("topicoffers",) if topics_on else ())
-    feats = (pipeline
+    found = (pipeline
              | "ListRowGroups" >> beam.Create(items)
-             | "SpreadRowGroups" >> beam.Reshuffle()
-             | "ExtractFeatures" >> beam.ParDo(ExtractFeatures(config, parts, FileSystems.join(output, "signatures"),
-                                                               meta, semantic_parts, topics_on))
-             .with_outputs("exact", "bands", "units", "stats", *extra_tags, main="info"))
-
-    exact = (feats.exact | "GroupByDocHash" >> beam.GroupByKey()
-             | "ExactEdges" >> beam.ParDo(ExactEdges()).with_outputs("stats", main="edges"))
-    near = (feats.bands | "GroupByBand" >> beam.GroupByKey()
-            | "BucketEdges" >> beam.ParDo(BucketEdges(cfg.max_bucket_size, cfg.minhash.verify_threshold))
-            .with_outputs("stats", main="edges"))
-    labels = ((exact.edges, near.edges) | "AllEdges" >> beam.Flatten()
-              | "Components" >> ConnectedComponents(max_rounds=cfg.max_cc_rounds))
-    # documents without an edge are their own cluster and stay in their shard's batch; only the
-    # clustered ones are regrouped by label to choose a representative
-    n_shards = parts.shards
-    split = ({"info": feats.info,
-              "label": labels | "KeyLabelsByShard" >> beam.Map(lambda kv: (shard_of(kv[0], n_shards), kv))}
-             | "JoinLabels" >> beam.CoGroupByKey()
-             | "SplitClustered" >> beam.FlatMap(_split_clustered).with_outputs("members", main="singles"))
-    policy = cfg.representative
-    clustered = (split.members
-                 | "GroupByCluster" >> beam.GroupByKey()
-                 | "ChooseRepresentatives" >> beam.Map(_choose_cluster, policy))
-    clusters = (split.singles, clustered) | "AllClusterRows" >> beam.Flatten()
-    schema = CLUSTERS
-    extra_stats = []
-    if semantic_on:
-        from pipeline.semantic import AddSemanticColumns, SemanticBucketEdges, _semantic_stats
-        sem = (feats.sembands | "GroupBySemanticBand" >> beam.GroupByKey()
-               | "SemanticBucketEdges" >> beam.ParDo(SemanticBucketEdges(cfg.semantic.threshold,
-                                                                         cfg.semantic.max_bucket_size, unpack,
-                                                                         local_stars, _runs))
-               .with_outputs("stats", main="edges"))
-        sem_labels = sem.edges | "SemanticComponents" >> ConnectedComponents(max_rounds=cfg.max_cc_rounds)
-        clusters = (clusters, sem_labels) | "SemanticClusters" >> AddSemanticColumns(n_shards)
-        schema = with_semantic_clusters(CLUSTERS)
-        extra_stats += [sem.stats, clusters | "SemanticStats" >> beam.Map(_semantic_stats)]
-    if topics_on:
-        from pipeline.semantic import Topics
-        topic_items = pipeline | "ListTopicRowGroups" >> beam.Create(items)
-        extra_stats.append((feats.topicoffers, topic_items)
-                           | "Topics" >> Topics(cfg.topics, FileSystems.join(output, "topics"),
-                                                FileSystems.join(output, "stats", "topics.json"), meta))
-    clusters | "WriteClusters" >> WriteTable(FileSystems.join(output, "clusters"), schema, n_shards,
-                                             table="clusters", metadata=meta, batched=True)
-    cluster_stats = clusters | "ClusterStats" >> beam.Map(_cluster_stats)
-
-    repeats = (feats.units | "GroupByUnitHash" >> beam.GroupByKey()
-               | "RepeatedUnits" >> beam.FlatMap(_repeated_units, cfg.min_repeat_docs, n_shards))
-    repeat_shard_zero = pipeline | "RepeatShardZero" >> beam.Create([(0, None)])
-    repeat_stats = ((repeats, repeat_shard_zero) | "WithRepeatShardZero" >> beam.Flatten()
-                    | "GroupRepeatsByShard" >> beam.GroupByKey()
-                    | "WriteRepeats" >> beam.ParDo(WriteRepeatShard(FileSystems.join(output, "repeats"), n_shards,
-                                                                    meta)))
-    extra = {"stage": STAGE, "config_hash": config.hash(),
+             | "FindDuplicates" >> FindDuplicates(config, parts, FileSystems.join(output, "signatures"),
+                                                  FileSystems.join(output, "repeats"), meta, embedded,
+                                                  FileSystems.join(output, "topics"),
+                                                  FileSystems.join(output, "stats", "topics.json")))
+    schema = with_semantic_clusters(CLUSTERS) if embedded and cfg.semantic.threshold is not None else CLUSTERS
+    found["clusters"] | "WriteClusters" >> WriteTable(FileSystems.join(output, "clusters"), schema, parts.shards,
+                                                      table="clusters", metadata=meta, batched=True)
+    extra = {"stage": STAGE, "config_hash": config_hash,
              "minhash": {"num_perm": cfg.minhash.num_perm, "bands": cfg.minhash.bands, "rows": cfg.minhash.rows}}
-    if semantic_on:
+    if embedded and cfg.semantic.threshold is not None:
         bands, rows = cfg.semantic.params
         extra["semantic_lsh"] = {"threshold": cfg.semantic.threshold, "bands": bands, "rows": rows}
-    ((feats.stats, exact.stats, near.stats, cluster_stats, repeat_stats, *extra_stats)
-     | "AllDedupStats" >> beam.Flatten()
+    (found["stats"]
      | "DedupStats" >> WriteStats(FileSystems.join(output, "stats", "dedup.json"), finalize_dedup_stats,
                                   extra=extra))
 
 
-def run_dedup(input_dir: str, output: str, config: Config, options) -> dict:
-    """Dedup the documents of ``input_dir``/docs into ``output``; returns the stats."""
+def prepare(inputs: dict, output: str, config: Config, config_hash: str) -> Job:
+    """inputs ``{"input": a stage directory}``: its docs/ row groups (Parquet footers only)."""
+    input_dir = inputs["input"]
     items = list_row_groups(input_dir)
-    for sub in ("clusters", "repeats", "signatures", "rejected", "errors", "stats", "topics"):
-        clear_dir(FileSystems.join(output, sub))
-    marker = {"config_hash": config.hash(), "input": input_dir,
+    marker = {"input": input_dir,
               "input_fingerprint": fingerprint(match_inputs([FileSystems.join(input_dir, "docs", "*.parquet")]))}
     embedded = has_embeddings(items)
-    run_stage(STAGE, lambda p: build_dedup(p, items, output, config, embedded), options, output, marker)
-    meta = table_metadata(STAGE, config.hash())
-    write_parquet(FileSystems.join(output, "rejected", "part-00000-of-00001.parquet"), [], REJECTED, meta)
-    write_parquet(FileSystems.join(output, "errors", "part-00000-of-00001.parquet"), [], ERRORS, meta)
-    return read_stage_json(STAGE, FileSystems.join(output, "stats", "dedup.json"))
+    return Job(lambda p: build_dedup(p, items, output, config, config_hash, embedded), marker)

@@ -94,6 +94,9 @@ def write_sample(out: Path, docs: int, seed: int = 7) -> tuple[Path, int]:
             text = SPAM
         elif kind < 0.14:
             text = "  \n "                                      # empty after normalization
+        elif kind < 0.20:                                       # contact details, redacted by the manifest
+            # inside the last sentence, before its full stop
+            text = text[:-1] + f" (reader{i}@example.org, +1 202 555 {i % 10000:04d})" + text[-1]
         rows.append({"id": f"demo-{i:05d}", "url": f"https://example.org/{lang}/{i}", "text": text,
                      "date": f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"})
     half = len(rows) // 2
@@ -120,33 +123,10 @@ def run_demo(output: str, docs: int, beam_args: list[str]) -> int:
           f"a malformed JSON line, and a gzip copy of the first lines cut in half: its complete lines "
           f"plus one record for the cut)", file=sys.stderr)
     report = run_all([str(sample)], str(out / "run"), Config(), beam_options(beam_args, "demo"))
-    print(f"\nThresher demo finished. Outputs under {out / 'run'}:")
-    for stage, stats in report.items():
-        stage_dir = out / "run" / stage
-        print(f"\n[{stage}] {stage_dir}")
-        for sub in sorted(p.name for p in stage_dir.iterdir() if p.is_dir()):
-            print(f"  {sub + '/':12s} {sum(1 for f in (stage_dir / sub).rglob('*') if f.is_file())} file(s)")
-        kept = stats.get("kept", stats.get("docs"))
-        print(f"  records in: {stats.get('records')}   kept: {kept}   rejected: {stats.get('rejected')}"
-              f"   errors: {stats.get('errors')}")
-        for group in ("rejected_by_reason", "errors_by_reason"):
-            for reason, n in sorted(stats.get(group, {}).items()):
-                print(f"    {group.split('_')[0]:8s} {reason}: {n}")
-        if stage == "dedup":
-            print(f"    {stats.get('clusters')} clusters; {stats.get('duplicate_docs', 0)} duplicates "
-                  f"({stats.get('docs_match_exact', 0)} exact-match docs, {stats.get('docs_match_near', 0)} near); "
-                  f"{stats.get('docs_with_repeats', 0)} docs hold repeated paragraphs/sentences")
-        if stage == "manifest":
-            for reason, chars in sorted(stats.get("cut_chars_by_reason", {}).items()):
-                print(f"    cut      {reason}: {chars} characters")
-            for kind, n in sorted(stats.get("redactions_by_type", {}).items()):
-                print(f"    redacted {kind}: {n}")
-            manifest = json.loads((stage_dir / "manifest.json").read_text())
-            print(f"    {len(manifest['buckets'])} buckets, {manifest['totals']['docs']} documents, "
-                  f"token budget {manifest['token_budget']:,}")
+    from pipeline.summary import run_summary
+    print("\n" + "\n".join(run_summary(report, str(out / "run"), title="Thresher demo finished")))
     report_dir = out / "run" / "report"
     if report_dir.exists():
-        print(f"\n[report] {report_dir / 'funnel.json'}  {report_dir / 'funnel.png'}")
         notebook = Path(__file__).resolve().parent.parent / "notebooks" / "inspect_manifest.ipynb"
         if notebook.exists():
             copy = out / notebook.name

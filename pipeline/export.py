@@ -23,9 +23,11 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from filters.sampling import realize_copies
-from pipeline.beam_io import Counters, WriteStats, read_json
+from pipeline.beam_io import WriteStats, read_json
+from pipeline.counting import StageCounts
 from pipeline.fs import FileDoFn
-from pipeline.runner import InputError, clear_dir, match_inputs, run_stage
+from pipeline.runner import InputError, clear_dir, match_inputs, run_job, write_marker
+from schemas import MANIFEST_FORMAT, SCHEMA_VERSION
 
 STAGE = "export"
 
@@ -47,7 +49,7 @@ class ExportBucket(FileDoFn):
 
     def __init__(self, manifest_dir: str, index_files: list[str], output: str, seed: int):
         self.manifest_dir, self.index_files, self.output, self.seed = manifest_dir, index_files, output, seed
-        self.counters = Counters(STAGE)
+        self.counts = StageCounts(STAGE)
 
     def process(self, bucket: dict):
         import pyarrow as pa
@@ -85,8 +87,9 @@ class ExportBucket(FileDoFn):
                                 written += n
                                 tokens += n * tokens_of[(shard, row)]
                             row += 1
-        self.counters.inc("docs", docs)
-        self.counters.inc("copies", written)
+        self.counts("docs", docs)
+        self.counts("copies", written)
+        self.counts.flush()
         yield {"docs": docs, "copies": written, "tokens": tokens,
                "by_bucket": {name: {"docs": docs, "copies": written, "tokens": tokens}}}
 
@@ -109,7 +112,7 @@ def write_blend(output: str, stats: dict) -> str:
 def run_export_megatron(manifest_dir: str, output: str, options) -> dict:
     """Export ``manifest_dir`` for Megatron's preprocessing; returns the export stats."""
     manifest = read_json(FileSystems.join(manifest_dir, "manifest.json"))
-    if manifest.get("format") != "thresher-manifest":
+    if manifest.get("format") != MANIFEST_FORMAT:
         raise InputError(f"{manifest_dir}: not a thresher manifest")
     index_dir = _inside(manifest_dir, manifest.get("index", "index/").rstrip("/"))
     index_files = [f.path for f in match_inputs([FileSystems.join(index_dir, "*.parquet")])]
@@ -127,7 +130,9 @@ def run_export_megatron(manifest_dir: str, output: str, options) -> dict:
            | "ExportStats" >> WriteStats(FileSystems.join(output, "stats", "export.json"), finalize_export_stats,
                                          extra={"stage": STAGE, "format": "megatron", "seed": seed}))
 
-    run_stage(STAGE, build, options, output, {"manifest": manifest_dir, "format": "megatron"})
+    run_job(STAGE, build, options)
+    write_marker(output, {"stage": STAGE, "manifest": manifest_dir, "format": "megatron",
+                          "schema_version": SCHEMA_VERSION})
     stats = read_json(FileSystems.join(output, "stats", "export.json"))
     stats["blend"] = write_blend(output, stats)
     return stats

@@ -7,21 +7,23 @@ from __future__ import annotations
 
 import math
 import traceback
-from collections import Counter
 from typing import Iterator
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.io.filesystem import CompressionTypes
 
-from pipeline.beam_io import Counters, WriteStats, WriteTable, table_metadata
+from pipeline.beam_io import WriteStats, WriteTable, table_metadata
+from pipeline.counting import StageCounts, by_prefix
 from filters.normalize import clean_field
 from pipeline.config import Config
-from pipeline.readers import STAGE, Source, detect_format, error_row, id_prefix_for, read_records
-from pipeline.runner import (InputFile, StageError, clear_dir, fingerprint, match_inputs, note_progress,
-                             read_stage_json, run_stage)
+from pipeline.input_formats import STAGE, Source, detect_format, error_row, id_prefix_for, read_records
+from pipeline.runner import InputFile, StageError, fingerprint, match_inputs, note_progress
+from pipeline.stages import BY_NAME, Job
 from schemas import DOCUMENTS, ERRORS, REJECTED
 from pipeline.fs import FileDoFn
+
+SECTIONS = BY_NAME[STAGE].sections
 
 # Rough text yield per input byte, to size shards before reading anything.
 _TEXT_PER_BYTE = {"warc": 0.08, "parquet": 2.0}
@@ -39,10 +41,7 @@ class ReadFile(FileDoFn):
 
     def __init__(self, config: Config, fmt: str | None):
         self.cfg, self.fmt = config.ingest, fmt
-        self.counters = Counters(STAGE)
-
-    def _count(self, name: str, n: int = 1):
-        self.counters.inc(name, n)
+        self.counts = StageCounts(STAGE)
 
     def process(self, f: InputFile) -> Iterator:
         fmt, codec = detect_format(f.path)
@@ -50,52 +49,47 @@ class ReadFile(FileDoFn):
             fmt = self.fmt
         shown_path, _ = clean_field(f.path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), 4096)
         source = Source(shown_path, id_prefix_for(shown_path, f.base), fmt, codec)
-        counts = Counter()
-        reasons = {"rejected": Counter(), "errors": Counter(), "ignored": Counter(), "notes": Counter()}
+        count, n = self.counts, self.counts.get
         try:
             with FileSystems.open(f.path, compression_type=CompressionTypes.UNCOMPRESSED) as stream:
                 for kind, row in read_records(stream, source, self.cfg):
                     if kind == "record":
-                        counts["records"] += 1
+                        count("records")
                     elif kind == "doc":
                         if not row.get("part"):
-                            counts["docs"] += 1
-                            if counts["docs"] % 1000 == 0:
+                            count("docs")
+                            if n("docs") % 1000 == 0:
                                 note_progress(STAGE, 1000)
-                        counts["doc_rows"] += 1
-                        counts["doc_chars"] += len(row["text"])
+                        count.tally("doc_rows")
+                        count.tally("doc_chars", len(row["text"]))
                         for note in row.get("notes") or ():
-                            reasons["notes"][note.split(":", 1)[0]] += 1
+                            count(f"notes.{note.split(':', 1)[0]}")
                         row.pop("part", None)
                         yield row
                     elif kind == "rejected":
-                        counts["rejected"] += 1
-                        reasons["rejected"][row["reason"]] += 1
+                        count("rejected")
+                        count(f"rejected.{row['reason']}")
                         yield beam.pvalue.TaggedOutput("rejected", row)
                     elif kind == "error":
-                        counts["errors"] += 1
-                        reasons["errors"][row["reason"]] += 1
+                        count("errors")
+                        count(f"errors.{row['reason']}")
                         yield beam.pvalue.TaggedOutput("errors", row)
                     else:
-                        reasons["ignored"][row["reason"]] += 1
+                        count(f"ignored.{row['reason']}")
         except Exception as exc:  # a reader bug or an unreadable file: one error, never a crash
             row = error_row(source, -1, "unreadable_file", f"{type(exc).__name__}: {exc}\n"
                             f"{traceback.format_exc(limit=3)}", b"", self.cfg.excerpt_chars)
-            if counts["records"] == counts["docs"] + counts["rejected"] + counts["errors"]:
-                counts["records"] += 1      # else the error stands for the record the reader had begun
-            counts["errors"] += 1
-            reasons["errors"]["unreadable_file"] += 1
+            if n("records") == n("docs") + n("rejected") + n("errors"):
+                count("records")      # else the error stands for the record the reader had begun
+            count("errors")
+            count("errors.unreadable_file")
             yield beam.pvalue.TaggedOutput("errors", row)
-        note_progress(STAGE, counts["docs"] % 1000)
-        for key in ("records", "docs", "rejected", "errors"):
-            self._count(key, counts[key])
-        for group, counter in reasons.items():
-            for reason, n in counter.items():
-                self._count(f"{group}_{reason}", n)
-        stats = {k: counts[k] for k in ("records", "docs", "doc_rows", "doc_chars", "rejected", "errors")}
-        stats.update({f"{g}_by_reason": dict(c) for g, c in reasons.items()})
+        note_progress(STAGE, n("docs") % 1000)
+        flat = self.counts.flush()
+        stats = {k: flat.get(k, 0) for k in ("records", "docs", "doc_rows", "doc_chars", "rejected", "errors")}
+        stats.update({f"{g}_by_reason": by_prefix(flat, g) for g in ("rejected", "errors", "ignored", "notes")})
         stats["files"] = 1
-        stats["by_file"] = {shown_path: {k: counts[k] for k in ("records", "docs", "rejected", "errors")}}
+        stats["by_file"] = {shown_path: {k: stats[k] for k in ("records", "docs", "rejected", "errors")}}
         stats["by_format"] = {fmt: 1}
         yield beam.pvalue.TaggedOutput("stats", stats)
 
@@ -118,17 +112,31 @@ def finalize_ingest_stats(acc: dict) -> dict:
     return stats
 
 
+class ReadInputs(beam.PTransform):
+    """The ingest core. PCollection[InputFile] -> DoOutputsTuple: ``docs`` (schemas.DOCUMENTS row
+    dicts), ``rejected`` and ``errors`` rows, ``stats`` (one count dict per file)."""
+
+    def __init__(self, config: Config, fmt: str | None = None):
+        super().__init__()
+        self.config, self.fmt = config, fmt
+
+    def expand(self, files):
+        return (files
+                | "SpreadFiles" >> beam.Reshuffle()
+                | "ReadFiles" >> beam.ParDo(ReadFile(self.config, self.fmt))
+                .with_outputs("rejected", "errors", "stats", main="docs"))
+
+
 def build_ingest(pipeline: beam.Pipeline, files: list[InputFile], output: str, config: Config,
-                 fmt: str | None = None) -> None:
+                 fmt: str | None = None, config_hash: str | None = None) -> None:
     """Add the ingest steps to ``pipeline``."""
-    meta = table_metadata(STAGE, config.hash())
+    config_hash = config_hash or config.hash(SECTIONS)
+    meta = table_metadata(STAGE, config_hash)
     shards = estimate_shards(files, config.ingest.shard_target_mb)
     max_bytes = 4 * (config.ingest.shard_target_mb << 20)
     outputs = (pipeline
                | "ListInputFiles" >> beam.Create(files)
-               | "SpreadFiles" >> beam.Reshuffle()
-               | "ReadFiles" >> beam.ParDo(ReadFile(config, fmt)).with_outputs("rejected", "errors", "stats",
-                                                                                main="docs"))
+               | "ReadInputs" >> ReadInputs(config, fmt))
     dup_stats = outputs.docs | "WriteDocs" >> WriteTable(FileSystems.join(output, "docs"), DOCUMENTS, shards,
                                                           table="docs", max_shard_bytes=max_bytes, metadata=meta,
                                                           unique_ids=True,
@@ -141,10 +149,10 @@ def build_ingest(pipeline: beam.Pipeline, files: list[InputFile], output: str, c
     dup_counts = dup_stats | "DuplicateIdStats" >> beam.Map(lambda kv: {kv[0]: kv[1]})
     ((outputs.stats, dup_counts) | "AllIngestStats" >> beam.Flatten()
      | "IngestStats" >> WriteStats(FileSystems.join(output, "stats", "ingest.json"), finalize_ingest_stats,
-                                   extra={"stage": STAGE, "config_hash": config.hash(), "shards": shards}))
+                                   extra={"stage": STAGE, "config_hash": config_hash, "shards": shards}))
 
 
-def check_some_read(stats: dict, output: str = "") -> None:
+def check(stats: dict, output: str = "") -> None:
     """A StageError when not one input file could be opened (every file an ``unreadable_file``
     error): typically workers that cannot see the driver's paths."""
     files = stats.get("files", 0)
@@ -156,17 +164,8 @@ def check_some_read(stats: dict, output: str = "") -> None:
                          "or a shared file system")
 
 
-def run_ingest(inputs: list[str], output: str, config: Config, options, fmt: str | None = None) -> dict:
-    """Run the ingest job and return its stats (read back from stats/ingest.json)."""
-    files = match_inputs(inputs)
-    for sub in ("docs", "rejected", "errors", "stats", "_tmp"):
-        clear_dir(FileSystems.join(output, sub))
-    marker = {"config_hash": config.hash(), "input_fingerprint": fingerprint(files, fmt or ""),
-              "inputs": list(inputs)}
-    try:
-        run_stage(STAGE, lambda p: build_ingest(p, files, output, config, fmt), options, output, marker)
-    finally:
-        clear_dir(FileSystems.join(output, "_tmp"))
-    stats = read_stage_json(STAGE, FileSystems.join(output, "stats", "ingest.json"))
-    check_some_read(stats, output)
-    return stats
+def prepare(inputs: dict, output: str, config: Config, config_hash: str) -> Job:
+    """inputs ``{"inputs": [glob, ...], "format": fmt or None}``: the matched files (metadata only)."""
+    files, fmt = match_inputs(inputs["inputs"]), inputs.get("format")
+    marker = {"input_fingerprint": fingerprint(files, fmt or ""), "inputs": list(inputs["inputs"])}
+    return Job(lambda p: build_ingest(p, files, output, config, fmt, config_hash), marker)

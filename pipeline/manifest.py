@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
-import re
 from collections import Counter
+import re
 from datetime import datetime, timezone
 
 import apache_beam as beam
@@ -36,22 +35,24 @@ from apache_beam.pvalue import AsSingleton
 from filters.sampling import (BucketStats, InfeasibleMixture, doc_weights, estimate_tokens, plan_buckets, topic_table,
                               topic_weight)
 from filters.selection import select
-from pipeline.annotate import list_row_groups
-from pipeline.beam_io import (ROWS_PER_GROUP, Counters, WriteStats, WriteTable, merge_counts_into, shard_of,
+from pipeline.beam_io import (ROWS_PER_GROUP, WriteStats, WriteTable, pack, shard_of, unpack,
                               table_metadata)
 from pipeline.config import Config
-from pipeline.runner import clear_dir, fingerprint, match_inputs, note_progress, read_stage_json, run_stage
-from schemas import CURATED, ERRORS, MANIFEST_INDEX, REJECTED, SCHEMA_VERSION, conform
+from pipeline.counting import StageCounts, by_prefix, nest
+from pipeline.runner import fingerprint, list_row_groups, match_inputs, note_progress
+from pipeline.stages import BY_NAME, Job
+from schemas import (CURATED, ERRORS, MANIFEST_FORMAT, MANIFEST_INDEX, MANIFEST_VERSION, REJECTED, SCHEMA_VERSION,
+                     conform)
 from pipeline.fs import FileDoFn, FsCall
 
 STAGE = "manifest"
-MANIFEST_FORMAT = "thresher-manifest"
-MANIFEST_VERSION = 1
+SECTIONS = BY_NAME[STAGE].sections
+INDEX_ROWS_PER_SHARD = 500_000
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 # the annotated columns selection and the curated rows read (not the 62 quality signals, notes...)
 SELECTION_COLUMNS = ("id", "text", "url", "source", "date", "source_file", "position", "lang", "lang_score",
                      "quality_score", "quality_tier", "paragraphs", "sentences", "pii", "badword_distinct", "badword_score",
-                     "badword_ratio", "badword_categories", "url_category", "toxicity_score")
+                     "badword_max_weight", "badword_ratio", "badword_categories", "url_category", "toxicity_score")
 
 
 _PART_CHARS = 64
@@ -72,11 +73,6 @@ def bucket_name(source: str, lang: str, tier: str) -> str:
     return "/".join(path_part(part) for part in (source, lang, tier))
 
 
-def pack(entries) -> bytes:
-    """Small records -> one pickled element (decodes far faster than Beam's walk of nested lists)."""
-    return pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
-
-
 class LocateDocs(FileDoFn):
     """(row group number, RowGroup) of annotated docs -> (partition, packed [(id, row group number)])."""
 
@@ -95,7 +91,7 @@ class LocateDocs(FileDoFn):
 
 
 class ReadDedupRows(FileDoFn):
-    """RowGroup of a clusters/repeats table -> (partition, packed [(id, row dict)])."""
+    """RowGroup of a clusters/repeats/topics table -> (partition, packed [(id, row dict)])."""
 
     def __init__(self, partitions: int):
         self.partitions = partitions
@@ -111,17 +107,18 @@ class ReadDedupRows(FileDoFn):
 
 
 def route_dedup_rows(element):
-    """(partition, {'where', 'cluster', 'repeats'}) -> (row group number, packed {id: (cluster, repeats)})
+    """(partition, {'where', 'cluster', 'repeats'[, 'topic']}) -> (row group number, packed
+    {id: [cluster, repeats, topic]})
     for the documents of the partition that have dedup rows; a dedup row whose id is in no annotated
     row group is an ``errors`` row (orphan_dedup_row)."""
     _, grouped = element
     where = {}
     for blob in grouped["where"]:
-        where.update(pickle.loads(blob))
+        where.update(unpack(blob))
     by_group: dict[int, dict] = {}
     for kind, slot in (("cluster", 0), ("repeats", 1), ("topic", 2)):
         for blob in grouped.get(kind, ()):
-            for doc_id, row in pickle.loads(blob):
+            for doc_id, row in unpack(blob):
                 number = where.get(doc_id)
                 if number is None:
                     yield beam.pvalue.TaggedOutput("errors", {
@@ -135,7 +132,7 @@ def route_dedup_rows(element):
 
 
 class SelectRowGroup(FileDoFn):
-    """(row group number, {'item': [RowGroup], 'dedup': [packed {id: (cluster, repeats)}]}) ->
+    """(row group number, {'item': [RowGroup], 'dedup': [packed {id: [cluster, repeats, topic]}]}) ->
     selects, cuts and redacts every document of the row group and spills the kept ones into one
     temporary Parquet file whose row groups each hold one bucket's rows (one object per row group,
     not per bucket: object stores charge per request). Outputs: main ``(bucket, ((temp path,
@@ -146,7 +143,7 @@ class SelectRowGroup(FileDoFn):
         self.temp_dir, self.metadata = temp_dir, metadata
         self.topics = {}
         self.counter = None
-        self.counters = Counters(STAGE)
+        self.counts = StageCounts(STAGE)
 
     def setup(self):
         super().setup()
@@ -164,17 +161,15 @@ class SelectRowGroup(FileDoFn):
         item = items[0]
         dedup: dict = {}
         for blob in grouped["dedup"]:
-            dedup.update(pickle.loads(blob))
+            dedup.update(unpack(blob))
         with FileSystems.open(item.path) as stream:
             pf = pq.ParquetFile(stream)
             names = [c for c in SELECTION_COLUMNS if c in pf.schema_arrow.names]
             docs = pf.read_row_group(item.index, columns=names).to_pylist()
-        stats: dict = {}
         rejected, kept = [], {}
         for doc in docs:
             cluster, repeats, topic = dedup.get(doc["id"], (None, None, None))
-            record, doc_stats, rejection = self._select(doc, cluster, repeats, topic)
-            merge_counts_into(stats, doc_stats)
+            record, rejection = self._select(doc, cluster, repeats, topic)
             if record is None:
                 rejected.append(rejection)
             else:
@@ -192,28 +187,49 @@ class SelectRowGroup(FileDoFn):
             yield bucket, ((path, groups[bucket]), totals)
         if rejected:
             yield beam.pvalue.TaggedOutput("rejected", rejected)
-        yield beam.pvalue.TaggedOutput("stats", stats)
+        yield beam.pvalue.TaggedOutput("stats", self._stats(self.counts.flush()))
+
+    @staticmethod
+    def _stats(flat: dict) -> dict:
+        """The flushed counts of a row group -> its stats dict (per-reason and per-language groups)."""
+        stats = nest({k: v for k, v in flat.items() if not k.startswith("rejected.")})
+        if "rejected" in flat:
+            stats["rejected_by_reason"] = by_prefix(flat, "rejected")
+        if "kept" in flat:
+            for group in ("cut_chars_by_reason", "cut_tokens_by_reason", "redactions_by_type", "actions"):
+                stats.setdefault(group, {})
+        return stats
+
+    def _tokens(self, text: str, lang: str) -> int:
+        """Token count of one text: the configured tokenizer, else the per-script estimate."""
+        return int(self.counter([text])[0] if self.counter else estimate_tokens(text, lang))
 
     def _select(self, doc, cluster, repeats, topic=None):
-        """One document -> (curated record or None, stats dict, rejected row or None)."""
+        """One document -> (curated record, None) or (None, rejected row); counts what it decided."""
+        count = self.counts
         doc_id = doc["id"]
         lang, tier = doc.get("lang") or "und", doc.get("quality_tier") or "unknown"
         chars_in = len(doc["text"])
-        stats = {"records": 1, "lang_before": {lang: 1}, "tier_before": {tier: 1},
-                 "chars_before": {lang: chars_in}}
-        decision = select(doc, cluster, repeats, self.cfg.selection)
+        count("records")
+        count.tally(f"lang_before.{lang}")
+        count.tally(f"tier_before.{tier}")
+        count.tally(f"chars_before.{lang}", chars_in)
+        decision = select(doc, cluster, repeats, self.cfg.selection, count)
         info = self.topics.get(topic["topic_id"]) if topic and self.topics else None
         if decision.keep and info is not None:
             decision = self._topic_policy(decision, topic, info)
         if not decision.keep:
-            self.counters.inc(f"rejected_{decision.reason}")
-            stats.update(rejected=1, rejected_by_reason={decision.reason: 1},
-                         rejected_chars_by_reason={decision.reason: chars_in})
-            return None, stats, {"id": doc_id, "stage": STAGE, "reason": decision.reason,
+            count("rejected")
+            count(f"rejected.{decision.reason}")
+            count.tally(f"rejected_chars_by_reason.{decision.reason}", chars_in)
+            tokens_in = self._tokens(doc["text"], lang)
+            count.tally(f"tokens_before.{lang}", tokens_in)
+            count.tally(f"rejected_tokens_by_reason.{decision.reason}", tokens_in)
+            return None, {"id": doc_id, "stage": STAGE, "reason": decision.reason,
                                  "detail": decision.detail or None, "source_file": doc.get("source_file"),
                                  "position": doc.get("position")}
         text = decision.text
-        tokens = self.counter([text])[0] if self.counter else estimate_tokens(text, lang)
+        tokens = self._tokens(text, lang)
         cluster_size = cluster["cluster_size"] if cluster else 1
         quality = float(doc.get("quality_score") or 0.0)
         weight = doc_weights([quality], [cluster_size], self.cfg.mixture)[0] * decision.weight_factor
@@ -222,11 +238,25 @@ class SelectRowGroup(FileDoFn):
         cut_chars = Counter()
         for cut in decision.cuts:
             cut_chars[cut["reason"]] += cut["end"] - cut["start"]
-        self.counters.inc("kept")
-        stats.update(kept=1, lang_after={lang: 1}, tier_after={tier: 1}, chars_after={lang: len(text)},
-                     cut_chars_by_reason=dict(cut_chars), cut_docs=int(bool(decision.cuts)),
-                     redactions_by_type=dict(Counter(r["type"] for r in decision.redactions)),
-                     actions={a.split(":")[0] if a in ("cut", "redact") else a: 1 for a in decision.actions})
+        # tokens of the cut text at the kept text's density (so tokens_before reconciles exactly)
+        per_char = tokens / len(text) if text else 0.0
+        cut_tokens = {reason: int(round(n * per_char)) for reason, n in cut_chars.items()}
+        count("kept")
+        count.tally(f"lang_after.{lang}")
+        count.tally(f"tier_after.{tier}")
+        count.tally(f"chars_after.{lang}", len(text))
+        count.tally(f"tokens_after.{lang}", int(tokens))
+        count.tally(f"tokens_before.{lang}", int(tokens) + sum(cut_tokens.values()))
+        for reason, n in cut_tokens.items():
+            count.tally(f"cut_tokens_by_reason.{reason}", n)
+        count.tally("redaction_chars_delta", len(text) - (chars_in - sum(cut_chars.values())))
+        for reason, n in cut_chars.items():
+            count.tally(f"cut_chars_by_reason.{reason}", n)
+        count.tally("cut_docs", int(bool(decision.cuts)))
+        for r in decision.redactions:
+            count.tally(f"redactions_by_type.{r['type']}")
+        for action in {a.split(":")[0] if a in ("cut", "redact") else a for a in decision.actions}:
+            count.tally(f"actions.{action}")
         record = {
             "id": doc_id, "text": text, "bucket": bucket, "source": source, "lang": lang,
             "lang_score": doc.get("lang_score"), "quality_score": quality, "quality_tier": tier,
@@ -236,7 +266,7 @@ class SelectRowGroup(FileDoFn):
             "redactions": [{"type": r["type"], "start": r["start"], "end": r["end"]} for r in decision.redactions],
             "actions": decision.actions, "toxicity_score": doc.get("toxicity_score"),
         }
-        return record, stats, None
+        return record, None
 
 
     def _topic_policy(self, decision, topic, info):
@@ -259,7 +289,7 @@ class SelectRowGroup(FileDoFn):
 def _topic_rows(element):
     """(partition, packed [(id, topics row)]) -> (topic_id, distance) for each row."""
     _, blob = element
-    return [(row["topic_id"], row["topic_distance"]) for _, row in pickle.loads(blob)]
+    return [(row["topic_id"], row["topic_distance"]) for _, row in unpack(blob)]
 
 
 def _topic_info(sizes: dict, cutoffs: list, frac: float) -> dict:
@@ -458,91 +488,127 @@ def list_manifest_inputs(annotated: str, dedup: str, topics: bool = False) -> tu
                                         for kind in kinds}
 
 
-def build_manifest(pipeline, groups: list, dedup_groups: dict, output: str, config: Config, extra: dict) -> None:
-    """groups: RowGroups of annotated docs; dedup_groups: {'clusters': [...], 'repeats': [...]}."""
-    meta = table_metadata(STAGE, config.hash())
-    shard_chars = config.manifest.shard_target_mb << 20
-    partitions = max(1, len(groups))
-    numbered = list(enumerate(groups))
-    items = pipeline | "ListDocRowGroups" >> beam.Create(numbered)
-    where = items | "LocateDocs" >> beam.ParDo(LocateDocs(partitions))
-    dedup_rows = {}
-    for kind, label in (("clusters", "Clusters"), ("repeats", "Repeats")):
-        dedup_rows[kind] = (pipeline
-                            | f"List{label}RowGroups" >> beam.Create(dedup_groups[kind])
-                            | f"Read{label}" >> beam.ParDo(ReadDedupRows(partitions)))
-    joined = {"where": where, "cluster": dedup_rows["clusters"], "repeats": dedup_rows["repeats"]}
-    side = []
-    if "topics" in dedup_groups:
-        topic_rows = (pipeline | "ListTopicsRowGroups" >> beam.Create(dedup_groups["topics"])
-                      | "ReadTopics" >> beam.ParDo(ReadDedupRows(partitions)))
-        joined["topic"] = topic_rows
+class TopicInfo(beam.PTransform):
+    """Packed dedup topics rows (``ReadDedupRows``) -> one dict {topic_id: share, size, mean size and
+    (when pruning) the distance cutoff} (``filters.sampling.topic_table``): sizes and distance
+    quantiles computed in Beam, only the per-topic figures gathered."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+
+    def expand(self, topic_rows):
+        pipeline = topic_rows.pipeline
         pairs = topic_rows | "TopicDistances" >> beam.FlatMap(_topic_rows)
         sizes = (pairs | "TopicOnes" >> beam.Map(lambda kv: (kv[0], 1)) | "TopicSizes" >> beam.CombinePerKey(sum)
                  | "TopicSizeDict" >> beam.combiners.ToDict())
-        frac = config.manifest.prune_topic_frac
-        if config.manifest.prune_topic_above is not None and frac > 0:
+        frac = self.cfg.prune_topic_frac
+        if self.cfg.prune_topic_above is not None and frac > 0:
             cutoffs = pairs | "TopicDistanceQuantiles" >> beam.ApproximateQuantiles.PerKey(101)
         else:
             cutoffs = pipeline | "NoTopicCutoffs" >> beam.Create([])
-        info = (pipeline | "TopicInfoOnce" >> beam.Create([None])
-                | "TopicInfo" >> beam.Map(lambda _, s, c, f: _topic_info(s, c, f), AsSingleton(sizes, default_value={}),
+        return (pipeline | "TopicInfoOnce" >> beam.Create([None])
+                | "TopicTable" >> beam.Map(lambda _, s, c, f: _topic_info(s, c, f), AsSingleton(sizes, default_value={}),
                                           beam.pvalue.AsList(cutoffs), frac))
-        side = [AsSingleton(info)]
-    routed = (joined
-              | "JoinDedupById" >> beam.CoGroupByKey()
-              | "RouteToRowGroups" >> beam.FlatMap(route_dedup_rows).with_outputs("errors", main="routed"))
-    selected = ({"item": items, "dedup": routed.routed}
-                | "JoinRowGroups" >> beam.CoGroupByKey()
-                | "Select" >> beam.ParDo(SelectRowGroup(config, FileSystems.join(output, "_tmp"), meta), *side)
-                .with_outputs("rejected", "stats", main="spills"))
-    plan = (selected.spills | "BucketTotals" >> beam.Map(lambda kv: (kv[0], kv[1][1]))
+
+
+class SelectDocs(beam.PTransform):
+    """The manifest core: selection, cuts and redaction of every annotated document, joined with its
+    dedup rows by id. Input {"docs": PCollection[(row group number, RowGroup)] of annotated docs,
+    "clusters"/"repeats" (and, when the manifest uses topics, "topics"): PCollection[RowGroup] of
+    the dedup tables}; output DoOutputsTuple:
+    ``spills`` (bucket, ((temp path, row groups), totals)), ``rejected`` lists of schemas.REJECTED
+    rows, ``stats`` count dicts, ``errors`` rows (dedup rows naming unknown ids)."""
+
+    def __init__(self, config: Config, temp_dir: str, metadata: dict, partitions: int):
+        super().__init__()
+        self.config, self.temp_dir, self.metadata, self.partitions = config, temp_dir, metadata, partitions
+
+    def expand(self, inputs):
+        items = inputs["docs"]
+        where = items | "LocateDocs" >> beam.ParDo(LocateDocs(self.partitions))
+        dedup_rows = {kind: inputs[kind] | f"Read{label}" >> beam.ParDo(ReadDedupRows(self.partitions))
+                      for kind, label in (("clusters", "Clusters"), ("repeats", "Repeats"))}
+        joined = {"where": where, "cluster": dedup_rows["clusters"], "repeats": dedup_rows["repeats"]}
+        side = []
+        if "topics" in inputs:
+            topic_rows = inputs["topics"] | "ReadTopics" >> beam.ParDo(ReadDedupRows(self.partitions))
+            joined["topic"] = topic_rows
+            side = [AsSingleton(topic_rows | "TopicInfo" >> TopicInfo(self.config.manifest))]
+        routed = (joined
+                  | "JoinDedupById" >> beam.CoGroupByKey()
+                  | "RouteToRowGroups" >> beam.FlatMap(route_dedup_rows).with_outputs("errors", main="routed"))
+        selected = ({"item": items, "dedup": routed.routed}
+                    | "JoinRowGroups" >> beam.CoGroupByKey()
+                    | "Select" >> beam.ParDo(SelectRowGroup(self.config, self.temp_dir, self.metadata), *side)
+                    .with_outputs("rejected", "stats", main="spills"))
+        return {"spills": selected["spills"], "rejected": selected["rejected"], "stats": selected["stats"],
+                "errors": routed.errors}
+
+
+def index_shards(groups: list) -> int:
+    """Shards of the index table: one per INDEX_ROWS_PER_SHARD annotated documents (an upper bound
+    on the kept ones, known from Parquet footers before the job; a shard's rows meet on one worker)."""
+    return max(1, -(-sum(g.rows for g in groups) // INDEX_ROWS_PER_SHARD))
+
+
+def build_manifest(pipeline, groups: list, dedup_groups: dict, output: str, config: Config, extra: dict,
+                   config_hash: str | None = None) -> None:
+    """groups: RowGroups of annotated docs; dedup_groups: {'clusters': [...], 'repeats': [...]}."""
+    config_hash = config_hash or config.hash(SECTIONS)
+    meta = table_metadata(STAGE, config_hash)
+    shard_chars = config.manifest.shard_target_mb << 20
+    numbered = list(enumerate(groups))
+    selected = ({"docs": pipeline | "ListDocRowGroups" >> beam.Create(numbered),
+                 "clusters": pipeline | "ListClustersRowGroups" >> beam.Create(dedup_groups["clusters"]),
+                 "repeats": pipeline | "ListRepeatsRowGroups" >> beam.Create(dedup_groups["repeats"]),
+                 **({"topics": pipeline | "ListTopicsRowGroups" >> beam.Create(dedup_groups["topics"])}
+                    if "topics" in dedup_groups else {})}
+                | "SelectDocs" >> SelectDocs(config, FileSystems.join(output, "_tmp"), meta, max(1, len(groups))))
+    plan = (selected["spills"] | "BucketTotals" >> beam.Map(lambda kv: (kv[0], kv[1][1]))
             | "SumBuckets" >> beam.CombinePerKey(_SumBucket())
             | "AllBuckets" >> beam.combiners.ToList()
             | "PlanBuckets" >> beam.Map(make_plan, config, shard_chars))
-    written = (selected.spills | "GroupSpillsByBucket" >> beam.GroupByKey()
+    written = (selected["spills"] | "GroupSpillsByBucket" >> beam.GroupByKey()
                | "CuratedShards" >> beam.FlatMap(curated_shards, AsSingleton(plan))
                | "SpreadShards" >> beam.Reshuffle()
                | "WriteCurated" >> beam.ParDo(WriteCurated(output, meta), AsSingleton(plan))
                .with_outputs("tokens", main="index"))
     written.index | "WriteIndex" >> WriteTable(FileSystems.join(output, "index"), MANIFEST_INDEX,
-                                               max(1, len(extra.get("inputs", {})) // 8), table="index",
-                                               metadata=meta, batched=True)
+                                               index_shards(groups), table="index", metadata=meta, batched=True)
     (written.tokens | "AllShards" >> beam.combiners.ToList()
      | "WriteManifestJson" >> beam.Map(FsCall(_write_manifest), AsSingleton(plan), output, extra))
-    selected.rejected | "WriteRejected" >> WriteTable(FileSystems.join(output, "rejected"), REJECTED, 1,
-                                                      table="rejected", metadata=meta, batched=True)
-    routed.errors | "WriteErrors" >> WriteTable(FileSystems.join(output, "errors"), ERRORS, 1, table="errors",
-                                                key_field="detail", metadata=meta)
-    error_stats = routed.errors | "ErrorStats" >> beam.Map(lambda r: {"errors": 1, "errors_by_reason": {r["reason"]: 1}})
-    ((selected.stats, error_stats) | "AllManifestStats" >> beam.Flatten()
+    selected["rejected"] | "WriteRejected" >> WriteTable(FileSystems.join(output, "rejected"), REJECTED, 1,
+                                                         table="rejected", metadata=meta, batched=True)
+    selected["errors"] | "WriteErrors" >> WriteTable(FileSystems.join(output, "errors"), ERRORS, 1,
+                                                     table="errors", key_field="detail", metadata=meta)
+    error_stats = selected["errors"] | "ErrorStats" >> beam.Map(lambda r: {"errors": 1,
+                                                                        "errors_by_reason": {r["reason"]: 1}})
+    ((selected["stats"], error_stats) | "AllManifestStats" >> beam.Flatten()
      | "ManifestStats" >> WriteStats(FileSystems.join(output, "stats", "manifest.json"), finalize_manifest_stats,
-                                     extra={"stage": STAGE, "config_hash": config.hash()}))
+                                     extra={"stage": STAGE, "config_hash": config_hash}))
 
 
-def run_manifest(annotated: str, dedup: str, output: str, config: Config, options) -> dict:
-    """Select, cut, weight and write the manifest; returns the stats."""
-    inputs = {}
+def prepare(inputs: dict, output: str, config: Config, config_hash: str) -> Job:
+    """inputs ``{"annotated": annotate output, "dedup": dedup output}``: their tables' row groups
+    (Parquet footers only) and fingerprints."""
+    annotated, dedup = inputs["annotated"], inputs["dedup"]
+    described = {}
     use_topics = config.manifest.uses_topics
     tables = (("annotated", annotated, "docs"), ("clusters", dedup, "clusters"), ("repeats", dedup, "repeats"))
     for name, directory, table in tables + ((("topics", dedup, "topics"),) if use_topics else ()):
         files = match_inputs([FileSystems.join(directory, table, "*.parquet")])
-        inputs[name] = {"path": FileSystems.join(directory, table), "files": len(files),
-                        "fingerprint": fingerprint(files)}
-    for sub in ("curated", "index", "rejected", "errors", "stats", "_tmp"):
-        clear_dir(FileSystems.join(output, sub))
-    extra = {"config_hash": config.hash(), "seed": config.manifest.mixture.seed, "inputs": inputs,
+        described[name] = {"path": FileSystems.join(directory, table), "files": len(files),
+                           "fingerprint": fingerprint(files)}
+    extra = {"config_hash": config_hash, "seed": config.manifest.mixture.seed, "inputs": described,
              "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    marker = {"config_hash": config.hash(), "input_fingerprint": fingerprint([], json.dumps(inputs, sort_keys=True))}
-    try:
-        groups, dedup_groups = list_manifest_inputs(annotated, dedup, use_topics)
-        run_stage(STAGE, lambda p: build_manifest(p, groups, dedup_groups, output, config, extra), options, output,
-                  marker)
-    except Exception as exc:  # the mixture plan runs inside the job: surface its message plainly
-        if "InfeasibleMixture" in f"{type(exc).__name__}{exc}":
-            message = str(exc).split("InfeasibleMixture:")[-1].strip().splitlines()[0]
-            raise InfeasibleMixture(message) from None
-        raise
-    finally:
-        clear_dir(FileSystems.join(output, "_tmp"))
-    return read_stage_json(STAGE, FileSystems.join(output, "stats", "manifest.json"))
+    marker = {"input_fingerprint": fingerprint([], json.dumps(described, sort_keys=True))}
+    groups, dedup_groups = list_manifest_inputs(annotated, dedup, use_topics)
+    return Job(lambda p: build_manifest(p, groups, dedup_groups, output, config, extra, config_hash), marker)
+
+
+def explain_failure(exc: Exception) -> Exception | None:
+    """The mixture plan runs inside the job: its InfeasibleMixture comes back as the runner's error."""
+    if "InfeasibleMixture" in f"{type(exc).__name__}{exc}":
+        return InfeasibleMixture(str(exc).split("InfeasibleMixture:")[-1].strip().splitlines()[0])
+    return None

@@ -48,19 +48,36 @@ def build_funnel(run_dir: str | Path) -> dict:
     if manifest:
         docs = manifest["records"]
         chars = sum(manifest.get("chars_before", {}).values())
+        tokens = sum(manifest.get("tokens_before", {}).values()) if "tokens_before" in manifest else None
+        steps.append({"stage": "manifest", "step": "selection input", "docs": docs, "chars": chars, "tokens": tokens})
+        rejected_tokens = manifest.get("rejected_tokens_by_reason", {})
         for reason, n in sorted(manifest.get("rejected_by_reason", {}).items(), key=lambda kv: -kv[1]):
             removed_chars = manifest.get("rejected_chars_by_reason", {}).get(reason, 0)
+            removed_tokens = rejected_tokens.get(reason, 0) if tokens is not None else None
             docs -= n
             chars -= removed_chars
+            tokens = tokens - removed_tokens if tokens is not None else None
             steps.append({"stage": "manifest", "step": f"rejected: {reason}", "removed_docs": n,
-                          "removed_chars": removed_chars, "docs": docs, "chars": chars})
+                          "removed_chars": removed_chars, "removed_tokens": removed_tokens,
+                          "docs": docs, "chars": chars, "tokens": tokens})
+        cut_tokens = manifest.get("cut_tokens_by_reason", {})
         for reason, removed_chars in sorted(manifest.get("cut_chars_by_reason", {}).items(), key=lambda kv: -kv[1]):
+            removed_tokens = cut_tokens.get(reason, 0) if tokens is not None else None
             chars -= removed_chars
+            tokens = tokens - removed_tokens if tokens is not None else None
             steps.append({"stage": "manifest", "step": f"cut: {reason}", "removed_docs": 0,
-                          "removed_chars": removed_chars, "docs": docs, "chars": chars})
+                          "removed_chars": removed_chars, "removed_tokens": removed_tokens,
+                          "docs": docs, "chars": chars, "tokens": tokens})
+        redactions = manifest.get("redactions_by_type", {})
         kept_chars = sum(manifest.get("chars_after", {}).values())
+        if redactions:
+            what = ", ".join(f"{n} {kind}" for kind, n in sorted(redactions.items()))
+            steps.append({"stage": "manifest", "step": f"redacted: {what}", "removed_docs": 0,
+                          "removed_chars": chars - kept_chars, "removed_tokens": None,
+                          "docs": docs, "chars": kept_chars, "tokens": tokens})
+        kept_tokens = sum(manifest.get("tokens_after", {}).values()) if tokens is not None else None
         steps.append({"stage": "manifest", "step": "curated", "docs": manifest["kept"], "chars": kept_chars,
-                      "redaction_chars_delta": chars - kept_chars})
+                      "tokens": kept_tokens, "redaction_chars_delta": chars - kept_chars})
     mix = {}
     if manifest:
         mix = {"lang_before": manifest.get("lang_before", {}), "lang_after": manifest.get("lang_after", {}),
@@ -73,6 +90,8 @@ def build_funnel(run_dir: str | Path) -> dict:
         "clusters": dedup.get("clusters") if dedup else None,
         "curated_docs": manifest["kept"] if manifest else None,
         "curated_chars": sum(manifest.get("chars_after", {}).values()) if manifest else None,
+        "curated_tokens": sum(manifest.get("tokens_after", {}).values()) if manifest and "tokens_after" in manifest
+        else None,
     }
     return {"steps": steps, "mix": mix, "totals": totals}
 
@@ -91,28 +110,61 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> str:
     return out
 
 
+def _funnel_panel(ax, steps: list[dict], key: str, title: str, colors: dict, labels: bool) -> None:
+    """Horizontal bars of ``key`` (docs, chars, tokens) left after each step, with what the step removed."""
+    values = [s.get(key) for s in steps]
+    top = max((v for v in values if v is not None), default=0) or 1
+    ax.barh(range(len(steps)), [v or 0 for v in values], color=[colors.get(s["stage"], "grey") for s in steps])
+    removed_key = f"removed_{key}"
+    for i, (s, v) in enumerate(zip(steps, values)):
+        if v is None:
+            ax.text(0, i, " n/a", va="center", fontsize=6, color="grey")
+            continue
+        removed = s.get(removed_key)
+        note = f" {_short(v)}" + (f" (-{_short(removed)})" if removed else "")
+        ax.text(v, i, note, va="center", fontsize=6)
+    ax.set_xlim(0, top * 1.45)            # room for the labels inside the frame
+    ax.set_yticks(range(len(steps)), [f"{s['stage']}: {s['step']}"[:52] for s in steps] if labels else
+                  [""] * len(steps), fontsize=7)
+    ax.invert_yaxis()
+    ax.set_title(title, fontsize=9)
+    ax.tick_params(axis="x", labelsize=7)
+
+
+def _short(n: float) -> str:
+    n = float(n)
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= size:
+            return f"{n / size:.1f}{unit}"
+    return f"{n:,.0f}"
+
+
 def plot_funnel(funnel: dict, path) -> None:
-    """Bars of documents left after each removal step (by stage) and the language/tier mixes."""
+    """Documents, characters and tokens left after each step (removals, cuts and redaction
+    included), then the language and quality-tier mixes before and after selection."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     steps = [s for s in funnel["steps"] if s.get("docs") is not None]
     colors = {"ingest": "#4C72B0", "annotate": "#55A868", "dedup": "#C44E52", "manifest": "#8172B2"}
-    fig = plt.figure(figsize=(13, 8))
-    ax = fig.add_subplot(1, 2, 1)
-    labels = [f"{s['stage']}: {s['step']}"[:48] for s in steps]
-    ax.barh(range(len(steps)), [s["docs"] for s in steps], color=[colors.get(s["stage"], "grey") for s in steps])
-    for i, s in enumerate(steps):
-        removed = s.get("removed_docs")
-        ax.text(s["docs"], i, f" {s['docs']:,}" + (f"  (-{removed:,})" if removed else ""), va="center", fontsize=7)
-    ax.set_yticks(range(len(steps)), labels, fontsize=7)
-    ax.invert_yaxis()
-    ax.set_xlabel("documents left")
-    ax.set_title("Documents through the pipeline")
+    fig = plt.figure(figsize=(16, 10))
+    grid = fig.add_gridspec(2, 3, height_ratios=[3, 2])
+    for k, (key, title) in enumerate((("docs", "Documents left"), ("chars", "Characters left"),
+                                      ("tokens", "Tokens left (from the manifest stage on)"))):
+        _funnel_panel(fig.add_subplot(grid[0, k]), steps, key, title, colors, labels=k == 0)
     mix = funnel.get("mix") or {}
+    totals = funnel.get("totals") or {}
+    note = fig.add_subplot(grid[1, 2])
+    note.axis("off")
+    lines = [f"{label}: {_short(totals[key]) if totals.get(key) is not None else 'n/a'}"
+             for key, label in (("input_records", "input records"), ("ingested_docs", "documents ingested"),
+                                ("clusters", "dedup clusters"), ("curated_docs", "documents curated"),
+                                ("curated_chars", "characters curated"), ("curated_tokens", "tokens curated"))]
+    note.text(0.02, 0.95, "\n".join(lines), va="top", fontsize=9, family="monospace")
+    note.set_title("Totals", fontsize=9)
     for k, (key, title) in enumerate((("lang", "Languages (docs)"), ("tier", "Quality tiers (docs)"))):
-        ax2 = fig.add_subplot(2, 2, 2 + 2 * k)
+        ax2 = fig.add_subplot(grid[1, k])
         before, after = mix.get(f"{key}_before", {}), mix.get(f"{key}_after", {})
         names = sorted(before, key=lambda n: -before[n])[:12]
         xs = range(len(names))
@@ -122,5 +174,5 @@ def plot_funnel(funnel: dict, path) -> None:
         ax2.set_title(title, fontsize=9)
         ax2.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110, format="png")
+    fig.savefig(path, dpi=100, format="png")
     plt.close(fig)

@@ -1,5 +1,5 @@
 """Running a stage: Beam options from pass-through flags, input matching, run + wait, progress,
-counters, completion markers. Every stage job goes through ``run_stage``."""
+counters, completion markers. Every stage goes through ``run_stage``, which owns the stage contract; ``run_job`` runs any pipeline."""
 from __future__ import annotations
 
 import hashlib
@@ -82,6 +82,31 @@ def match_inputs(patterns: list[str]) -> list[InputFile]:
         for m in results:
             files.setdefault(m.path, InputFile(m.path, m.size_in_bytes, base))
     return sorted(files.values(), key=lambda f: f.path)
+
+
+@dataclass(frozen=True)
+class RowGroup:
+    """One row group of a Parquet table: the unit of work of annotate, dedup and manifest."""
+    path: str
+    index: int
+    rows: int
+    out_name: str
+
+
+def list_row_groups(input_dir: str) -> list[RowGroup]:
+    """(shard, row group) work items of a stage's docs/ table (or of the Parquet files a pattern
+    names), from Parquet footers only."""
+    import pyarrow.parquet as pq
+    pattern = input_dir if input_dir.endswith(".parquet") else FileSystems.join(input_dir, "docs", "*.parquet")
+    files = match_inputs([pattern])
+    items = []
+    for f in files:
+        with FileSystems.open(f.path) as stream:
+            meta = pq.ParquetFile(stream).metadata
+        stem = f.path.rsplit("/", 1)[-1][: -len(".parquet")]
+        for i in range(meta.num_row_groups):
+            items.append(RowGroup(f.path, i, meta.row_group(i).num_rows, f"{stem}-rg{i:05d}.parquet"))
+    return items
 
 
 def fingerprint(files: list[InputFile], extra: str = "") -> str:
@@ -244,10 +269,10 @@ class ProgressPrinter:
 
 # ---------------------------------------------------------------------------------------------
 
-def run_stage(name: str, build: Callable[[beam.Pipeline], None], options: PipelineOptions, output: str,
-              marker: dict, log=sys.stderr) -> dict:
-    """Build and run one stage pipeline, wait (printing progress), print its counters and write the
-    completion marker (``marker`` plus stage, schema version, run id, timing)."""
+def run_job(name: str, build: Callable[[beam.Pipeline], None], options: PipelineOptions,
+            log=sys.stderr) -> dict:
+    """Build one pipeline (``build(pipeline)``), run it and wait (printing progress), print its
+    counters; returns ``{"elapsed_s", "counters"}``. A failed job raises StageError."""
     started = time.time()
     interval = progress_interval(options)
     from pipeline import fs
@@ -292,11 +317,52 @@ def run_stage(name: str, build: Callable[[beam.Pipeline], None], options: Pipeli
         print(f"[{name}] counters:", file=log)
         for key in sorted(counters):
             print(f"  {key} = {counters[key]}", file=log)
-    record = dict(marker, stage=name, schema_version=SCHEMA_VERSION, elapsed_s=round(elapsed, 3),
+    return {"elapsed_s": elapsed, "counters": counters}
+
+
+def run_stage(stage, inputs: dict, output: str, config, options: PipelineOptions, *,
+              marker: dict | None = None, log=sys.stderr) -> dict:
+    """Run one registered stage (``pipeline.stages.Stage``) on ``inputs`` into ``output``; returns
+    its stats (read back from ``stats/<stage>.json``).
+
+    The stage contract, for every stage: its inputs are listed first (a bad input fails before
+    anything is deleted); its tables, stats and scratch folders are cleared; the job runs; the
+    contract tables it never fills are written empty; scratch is cleared; the stage module's
+    ``check(stats, output)`` may refuse the result; the completion marker records the stage's
+    config hash (``config.hash(stage.sections)``), schema version, run id, timing, the job's input
+    description and ``marker`` (the chain's upstream fingerprint)."""
+    from pipeline.beam_io import table_metadata, write_parquet
+    from schemas import ERRORS, REJECTED
+    impl = stage.impl()
+    config_hash = config.hash(stage.sections)
+    job = impl.prepare(inputs, output, config, config_hash)
+    started = time.time()
+    marker_path = FileSystems.join(output, MARKER)
+    if FileSystems.exists(marker_path):   # a run killed from here on must not look finished
+        FileSystems.delete([marker_path])
+    for sub in (*stage.tables, *stage.optional_tables, "stats", *stage.scratch):
+        clear_dir(FileSystems.join(output, sub))
+    try:
+        run_job(stage.name, job.build, options, log)
+    except Exception as exc:
+        explain = getattr(impl, "explain_failure", None)
+        raise (explain(exc) if explain else None) or exc
+    finally:
+        for sub in stage.scratch:
+            clear_dir(FileSystems.join(output, sub))
+    meta = table_metadata(stage.name, config_hash)
+    for table in stage.empty_tables:
+        write_parquet(FileSystems.join(output, table, "part-00000-of-00001.parquet"), [], {"rejected": REJECTED, "errors": ERRORS}[table], meta)
+    stats = read_stage_json(stage.name, FileSystems.join(output, "stats", stage.stats_file))
+    check = getattr(impl, "check", None)
+    if check is not None:
+        check(stats, output)
+    record = dict(job.marker, **(marker or {}), stage=stage.name, config_hash=config_hash,
+                  schema_version=SCHEMA_VERSION, elapsed_s=round(time.time() - started, 3),
                   run_id=f"{time.time_ns():x}-{os.getpid()}",
                   completed_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     write_marker(output, record)
-    return {"elapsed_s": elapsed, "counters": counters}
+    return stats
 
 
 def _quiet_runner_threads(fallback):

@@ -25,10 +25,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.metrics import Metrics
 
 from filters import semantic
 from pipeline.beam_io import shard_of
+from pipeline.counting import StageCounts, nest
 from pipeline.fs import FileDoFn, FsCall
 from schemas import TOPICS
 
@@ -75,8 +75,7 @@ class SemanticBucketEdges(beam.DoFn):
     def __init__(self, threshold: float, max_bucket: int, unpack, local_stars, runs):
         self.threshold, self.max_bucket = threshold, max_bucket
         self.unpack, self.local_stars, self.runs = unpack, local_stars, runs
-        self.capped = Metrics.counter(STAGE, "semantic.lsh.bucket_members_capped")
-        self.failed = Metrics.counter(STAGE, "semantic.lsh.pairs_below_threshold")
+        self.counts = StageCounts(STAGE)
 
     def process(self, element):
         _, batches = element
@@ -93,29 +92,26 @@ class SemanticBucketEdges(beam.DoFn):
         doc_of = np.concatenate(docs)
         vectors = np.concatenate(vecs)
         order, runs = self.runs(np.concatenate(keys))
-        stats, edges = Counter(), []
+        count = self.counts.scoped("semantic")
+        edges = []
         for lo, hi in runs:
             members = sorted({(ids[d], d) for d in doc_of[order[lo:hi]].tolist()})
             if len(members) < 2:
                 continue
-            stats["semantic_buckets_with_pairs"] += 1
+            count("semantic_buckets_with_pairs")
             if len(members) > self.max_bucket:
-                stats["semantic_bucket_members_capped"] += len(members) - self.max_bucket
+                count("semantic_bucket_members_capped", len(members) - self.max_bucket)
                 members = members[: self.max_bucket]
             rows = np.array([d for _, d in members])
             pairs = semantic.similar_pairs(vectors[rows], self.threshold)
-            stats["semantic_candidate_pairs"] += len(members) * (len(members) - 1) // 2
-            stats["semantic_pairs_below_threshold"] += len(members) * (len(members) - 1) // 2 - len(pairs)
+            count("semantic_candidate_pairs", len(members) * (len(members) - 1) // 2)
+            count("semantic_pairs_below_threshold", len(members) * (len(members) - 1) // 2 - len(pairs))
             edges.extend((members[i][0], members[j][0]) for i, j in pairs)
         star = self.local_stars(edges)
-        stats["semantic_edges"] += len(edges)
-        stats["semantic_edges_after_local_contraction"] += len(star)
+        count("semantic_edges", len(edges))
+        count("semantic_edges_after_local_contraction", len(star))
         yield from star
-        if stats["semantic_bucket_members_capped"]:
-            self.capped.inc(stats["semantic_bucket_members_capped"])
-        if stats["semantic_pairs_below_threshold"]:
-            self.failed.inc(stats["semantic_pairs_below_threshold"])
-        yield beam.pvalue.TaggedOutput("stats", {"semantic": dict(stats)})
+        yield beam.pvalue.TaggedOutput("stats", nest(self.counts.flush()))
 
 
 def _split_semantic(element):
@@ -222,6 +218,7 @@ class AssignTopics(FileDoFn):
 
     def __init__(self, directory: str, metadata: dict, n_nearest: int):
         self.directory, self.metadata, self.n_nearest = directory, metadata, n_nearest
+        self.counts = StageCounts(STAGE)
 
     def process(self, item, models):
         with FileSystems.open(item.path) as stream:
@@ -262,7 +259,10 @@ class AssignTopics(FileDoFn):
         for t, cands in sorted(nearest.items()):
             for c in sorted(cands, reverse=True)[: self.n_nearest]:
                 yield beam.pvalue.TaggedOutput("nearest", (t, c))
-        yield {"topics": {"docs_with_topic": len(out_ids), "sizes": dict(sizes)}}
+        self.counts("topics.docs_with_topic", len(out_ids))
+        stats = nest(self.counts.flush())
+        stats.setdefault("topics", {})["sizes"] = dict(sizes)   # per-topic sizes: stats only (TopicSizes)
+        yield stats
 
 
 def _topic_summary(_, sizes, nearest, models):

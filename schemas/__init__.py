@@ -5,6 +5,8 @@ from schemas.tables import (  # noqa: F401
     CURATED,
     DOCUMENTS,
     ERRORS,
+    MANIFEST_FORMAT,
+    MANIFEST_VERSION,
     MANIFEST_INDEX,
     REJECTED,
     REPEATS,

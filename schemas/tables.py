@@ -12,9 +12,16 @@ import pyarrow as pa
 
 from schemas.signals import SIGNAL_TYPES
 
-SCHEMA_VERSION = "1.1"   # 1.1: quality_signals.mojibake_frac/gambling_cues/money_cues/contact_mentions, clusters.representative_id
+SCHEMA_VERSION = "1.2"   # 1.2: badword_max_weight, repeats.site_lines; 1.1: quality_signals.mojibake_frac/gambling_cues/money_cues/contact_mentions, clusters.representative_id
 
-SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32())])
+def span(*fields: tuple[str, pa.DataType], label: tuple[str, pa.DataType] | None = None) -> pa.DataType:
+    """The one span type: ``start``/``end`` character offsets into the document text (end
+    exclusive) plus the span's own fields; ``label`` (PII's ``type``) goes first."""
+    head = [label] if label else []
+    return pa.struct(head + [("start", pa.int32()), ("end", pa.int32())] + list(fields))
+
+
+SPAN = span()
 
 
 def _schema(name: str, fields: list[pa.Field]) -> pa.Schema:
@@ -54,15 +61,13 @@ ERRORS = _schema("errors", [
     pa.field("excerpt", pa.string()),                   # first bytes of the raw record, replaced-decoded
 ])
 
-PARAGRAPH_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("lang", pa.string()),
-                            ("lang_score", pa.float32()), ("score", pa.float32()), ("flags", pa.list_(pa.string())),
-                            ("toxicity", pa.float32())])
-CATEGORY_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("category", pa.string())])
-SCORED_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("score", pa.float32()),
-                         ("flags", pa.list_(pa.string()))])
+PARAGRAPH_SPAN = span(("lang", pa.string()), ("lang_score", pa.float32()), ("score", pa.float32()),
+                      ("flags", pa.list_(pa.string())), ("toxicity", pa.float32()))
+CATEGORY_SPAN = span(("category", pa.string()))
+SCORED_SPAN = span(("score", pa.float32()), ("flags", pa.list_(pa.string())))
 _ARROW_TYPES = {int: pa.int32(), float: pa.float32(), bool: pa.bool_(), str: pa.string()}
 QUALITY_SIGNALS = pa.struct([(name, _ARROW_TYPES[tp]) for name, tp in SIGNAL_TYPES.items()])
-PII_SPAN = pa.struct([("type", pa.string()), ("start", pa.int32()), ("end", pa.int32())])
+PII_SPAN = span(label=("type", pa.string()))
 
 # Annotated documents: every ingested document, with its signals. Stage-specific signal columns
 # (quality signals, safety) are appended by their scorers; the base columns below always exist.
@@ -84,6 +89,7 @@ ANNOTATED = _schema("annotated", list(DOCUMENTS) + [
     pa.field("badword_count", pa.int32()),
     pa.field("badword_distinct", pa.int32()),           # different list entries found
     pa.field("badword_score", pa.float32()),            # weighted distinct entries (weak 0.5); flag at >= 2
+    pa.field("badword_max_weight", pa.float32()),       # heaviest entry found (< 1: weak entries only)
     pa.field("badword_ratio", pa.float32()),            # hits per word (per character for CJK)
     pa.field("badword_categories", pa.list_(pa.string())),
     pa.field("badword_spans", pa.list_(CATEGORY_SPAN)),
@@ -104,11 +110,12 @@ CLUSTERS = _schema("clusters", [
 
 # Repetition: documents holding paragraphs/sentences that also occur in other documents;
 # ``count`` is the number of distinct documents holding the normalized unit.
-COUNTED_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("count", pa.int64())])
+COUNTED_SPAN = span(("count", pa.int64()))
 REPEATS = _schema("repeats", [
     pa.field("id", pa.string(), nullable=False),
     pa.field("paragraphs", pa.list_(COUNTED_SPAN)),
     pa.field("sentences", pa.list_(COUNTED_SPAN)),
+    pa.field("site_lines", pa.list_(COUNTED_SPAN)),      # lines repeated on pages of the same host
 ])
 
 # MinHash signatures (datasketch-compatible hash values), kept to dedup a later crawl against.
@@ -119,7 +126,7 @@ SIGNATURES = _schema("signatures", [
 
 # Curated documents: the final text (cut and redacted) with the signals a tokenizer or analyst
 # needs; cuts and redactions are offsets in the annotated text.
-CUT_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("reason", pa.string())])
+CUT_SPAN = span(("reason", pa.string()))
 CURATED = _schema("curated", [
     pa.field("id", pa.string(), nullable=False),
     pa.field("text", pa.string(), nullable=False),
@@ -144,6 +151,11 @@ CURATED = _schema("curated", [
 ])
 
 # Manifest index: one row per selected document.
+# manifest.json: ``format`` and ``version`` name its layout (pipeline/manifest.py writes it,
+# pipeline/manifest_reader.py and pipeline/export.py check it).
+MANIFEST_FORMAT = "thresher-manifest"
+MANIFEST_VERSION = 1
+
 MANIFEST_INDEX = _schema("manifest_index", [
     pa.field("id", pa.string(), nullable=False),
     pa.field("shard", pa.string(), nullable=False),

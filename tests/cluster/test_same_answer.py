@@ -9,7 +9,7 @@ import json
 import pytest
 
 from pipeline import fs
-from pipeline.reader import ManifestReader
+from pipeline.manifest_reader import ManifestReader
 from tests.cluster.tables import differences, snapshot
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
@@ -31,7 +31,7 @@ def test_cluster_run_on_s3_equals_local_run(runs):
 def test_rerun_on_cluster_skips_every_stage(cluster, runs):
     _, _, s3_out, s3_inputs = runs
     before = snapshot(s3_out, s3_inputs)
-    proc = cluster.thresher("run", "--input", s3_inputs[0], "--input", s3_inputs[1], "--output", s3_out,
+    proc = cluster.thresher("run", "--input", s3_inputs[0], "--input", s3_inputs[1], "--output", s3_out, "--json",
                             *cluster.flags)
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads(proc.stdout)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from filters.blocklist import WordBlocklist, normalize_text
+from filters.blocklist import WordBlocklist, match_form
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_overlapping_entries_leftmost_longest_and_flag():
 def test_offsets_survive_length_changing_normalisation():
     wb = WordBlocklist([("bad", "en", "c")])
     text = "ﬁne ﬁne bad"  # the ligature expands to two characters under NFKC
-    norm, index = normalize_text(text)
+    norm, index = match_form(text)
     assert index is not None and len(norm) > len(text)
     r = wb.scan(text, lang="en")
     assert r.hits == 1 and text[r.spans[0]["start"]:r.spans[0]["end"]] == "bad"
@@ -96,7 +96,10 @@ def test_merge_and_counter(shared_data, ldnoobw):
     counts = {}
     r = both.scan("出售雷管和三级片", lang="zh", count=lambda n, k=1: counts.__setitem__(n, counts.get(n, 0) + k))
     assert r.categories == ["guns_explosives", "ldnoobw"]
-    assert counts == {"blocklist_hits": 2, "blocklist_docs_flagged": 1}
+    assert counts == {"blocklist_hits": 2, "blocklist_docs_with_hits": 1}
+    counts.clear()
+    assert both.scan("no such words here", lang="zh", count=lambda n, k=1: counts.__setitem__(n, k)).hits == 0
+    assert counts == {}
 
 
 def test_planted_badwords_in_corpus(corpus_small, ldnoobw):
@@ -256,3 +259,28 @@ def test_from_category_dir_weight(shared_data):
     assert wb.weight(term, "zh") == 0.5
     assert WordBlocklist.from_category_dir(shared_data / "safety" / "zh_konsheng",
                                            categories=["violence_terror"]).weight(term, "zh") == 1.0
+
+
+def test_badword_flag_reads_density_and_weak_only_context():
+    from filters.blocklist import badword_flagged
+    # two ordinary entries flag a page of ordinary length ...
+    assert badword_flagged(2.0, 1.0, 6_000)
+    # ... but not a 72k-character essay: past 50k characters the same density is needed
+    assert not badword_flagged(2.0, 1.0, 72_000)
+    assert badword_flagged(3.0, 1.0, 72_000)
+    assert badword_flagged(2.0, 1.0, 72_000, density_chars=0)          # off
+    # four weak entries (clinical words at 0.5) are a health page, five weak ones or one strong flag
+    assert not badword_flagged(2.0, 0.5, 6_000)
+    assert badword_flagged(2.5, 0.5, 6_000)
+    assert badword_flagged(2.0, 1.75, 6_000)
+    # older annotations without max_weight keep the plain score rule
+    assert badword_flagged(2.0, None, 6_000)
+
+
+def test_scan_reports_heaviest_entry(shared_data):
+    bl = WordBlocklist([("vagina", "en", "x"), ("genitals", "en", "x"), ("bastard", "en", "x")],
+                       term_weights={("en", "vagina"): 0.5, ("en", "genitals"): 0.5})
+    weak = bl.scan("The vagina and the genitals are described in this chapter.", "en")
+    assert weak.score == 1.0 and weak.max_weight == 0.5
+    both = bl.scan("The vagina, said the bastard.", "en")
+    assert both.max_weight == 1.0

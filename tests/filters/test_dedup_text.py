@@ -41,14 +41,14 @@ def corpus(corpus_small):
     ("?!... ,", ""),
 ])
 def test_normalize_text(raw, expected):
-    assert D.normalize_text(raw) == expected
+    assert D.comparison_form(raw) == expected
 
 
 def test_normalize_options():
-    assert D.normalize_text("Hi, there!", strip_punctuation=False) == "hi, there!"
-    assert D.normalize_text("Copyright 2023-2024 ٣", digits_to_zero=True) == "copyright 0000 0000 0"
+    assert D.comparison_form("Hi, there!", strip_punctuation=False) == "hi, there!"
+    assert D.comparison_form("Copyright 2023-2024 ٣", digits_to_zero=True) == "copyright 0000 0000 0"
     s = "Ａｂｃ２"
-    assert D.normalize_text(s) == unicodedata.normalize("NFKC", s).casefold()
+    assert D.comparison_form(s) == unicodedata.normalize("NFKC", s).casefold()
 
 
 def test_doc_hash_properties():
@@ -81,7 +81,7 @@ def test_exact_duplicates_in_corpus_hash_alike_and_distinct_texts_do_not(corpus)
         assert D.doc_hash(docs[a]["text"]) == D.doc_hash(docs[b]["text"])
     by_norm = {}
     for d in docs.values():
-        norm = D.normalize_text(d["text"])
+        norm = D.comparison_form(d["text"])
         if norm:
             by_norm.setdefault(norm, set()).add(D.doc_hash(d["text"]))
     assert all(len(hs) == 1 for hs in by_norm.values())
@@ -175,16 +175,16 @@ def test_fast_normalization_equals_plain_definition(corpus):
     texts += ["a \u200b b", "\u00ad lead", "tail \ufeff", "x\u3000\u3000y", "٣ ४ 7", "\t"]
     texts += [t[:n] for t in texts[:40] for n in (50, 399, 400, 401)]  # both code paths (short/long)
     for t in texts:
-        assert D.normalize_text(t) == plain(t, False)
-        assert D.normalize_text(t, digits_to_zero=True) == plain(t, True)
-        assert D.normalize_text(t, strip_punctuation=False) == " ".join(
+        assert D.comparison_form(t) == plain(t, False)
+        assert D.comparison_form(t, digits_to_zero=True) == plain(t, True)
+        assert D.comparison_form(t, strip_punctuation=False) == " ".join(
             "".join(ch for ch in unicodedata.normalize("NFKC", t).casefold()
                     if unicodedata.category(ch) != "Cf").split())
 
 
 def test_unit_normalization_matches_text_normalization(corpus):
     """Units are normalized in one pass per document with per-character NFKC; the result equals
-    normalize_text on the unit itself except before combining marks."""
+    comparison_form on the unit itself except before combining marks."""
     docs, _ = corpus
     config = D.TextDedupConfig()
     checked = 0
@@ -193,7 +193,7 @@ def test_unit_normalization_matches_text_normalization(corpus):
         spans = paragraph_spans(text)
         for s, e in spans:
             unit = text[s:e]
-            expected = D.normalize_text(unit, digits_to_zero=True)
+            expected = D.comparison_form(unit, digits_to_zero=True)
             if any(unicodedata.category(ch)[0] == "M" for ch in unicodedata.normalize("NFKD", unit)):
                 continue
             assert D.normalize_unit(unit, config) == expected
@@ -205,12 +205,12 @@ def test_unit_normalization_matches_text_normalization(corpus):
             assert whole.get(i) == (alone[0] if alone else None)
     assert checked > 500
     # the documented difference: NFKC composes a compatibility character with a following mark
-    assert D.normalize_unit("Ｅ\u0301") == "e\u0301" and D.normalize_text("Ｅ\u0301") == "é"
+    assert D.normalize_unit("Ｅ\u0301") == "e\u0301" and D.comparison_form("Ｅ\u0301") == "é"
     # expansion and deletion inside a document keep the spans aligned
     text = "①… \u00adＡＢＣ and more text here\n\nsecond ½ paragraph with words"
     spans = paragraph_spans(text)
     assert [D.normalize_unit(text[s:e]) for s, e in spans] == \
-        [D.normalize_text(text[s:e], digits_to_zero=True) for s, e in spans]
+        [D.comparison_form(text[s:e], digits_to_zero=True) for s, e in spans]
 
 
 # ---- vectorized tables and span hashing equal their per-character definitions -----------------
@@ -397,3 +397,14 @@ def test_dedup_features_equal_separate_calls(corpus):
     assert [f.doc_hash for f in feats3] == [f.doc_hash for f in feats] and not any(f.units for f in feats3)
     with pytest.raises(ValueError):
         D.dedup_features(texts, hasher, langs=langs[:-1])
+
+
+def test_site_line_hashes_match_lines_of_one_host_only():
+    from filters.dedup_text import site_line_hashes
+    page1 = site_line_hashes("Login | Cart\nA tent for two.\n\n© 2023 Acme", "acme.example")
+    page2 = site_line_hashes("Login | Cart\nA warm jacket.\n© 2024 Acme", "acme.example")
+    other = site_line_hashes("Login | Cart", "other.example")
+    assert [(s, e) for _, s, e in page1] == [(0, 12), (13, 28), (30, 41)]      # blank line skipped
+    assert page1[0][0] == page2[0][0] and page1[2][0] == page2[2][0]            # digits -> 0
+    assert page1[1][0] != page2[1][0] and other[0][0] != page1[0][0]
+    assert site_line_hashes("Login | Cart", None) == [] and site_line_hashes("Login | Cart", "") == []

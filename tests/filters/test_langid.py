@@ -148,8 +148,8 @@ def test_config_validation():
         LidConfig(fasttext_threshold=1.5)
     with pytest.raises(ValueError):
         LidConfig(fallback="cld3")
-    with pytest.raises(ValueError):
-        LidConfig(doc_language="first")
+    with pytest.raises(TypeError):   # options that only replayed rejected alternatives are gone
+        LidConfig(doc_language="whole_text")
     with pytest.raises(ValueError):
         LidConfig(max_paragraph_chars=4)
     with pytest.raises(ValueError):

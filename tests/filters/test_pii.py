@@ -179,3 +179,10 @@ def test_glue_rules_keep_precision():
     assert found("v1.20.3.40 build") == []
     assert found("foo@bar.com-baz") == []
     assert found("2024年1234 5678 9012 3456元") == []  # grouped, Luhn fails
+
+
+def test_international_number_closed_by_an_unopened_bracket_keeps_its_country_code():
+    text = "Write to us (desk@example.org, +1 202 555 0147). Or (+44 20 7946 0958)."
+    found = [(p["type"], text[p["start"]:p["end"]]) for p in find_pii(text)]
+    assert ("phone", "+1 202 555 0147") in found and ("phone", "+44 20 7946 0958") in found
+    assert not find_pii("(+1 202 555 014)")           # 10 digits after +1 are no number

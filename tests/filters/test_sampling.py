@@ -30,13 +30,21 @@ def test_script_counts_classify_each_script():
 
 
 def test_estimate_per_script_ratio():
+    from filters.sampling import lang_chars_per_token
     en, fr, zh, ru = EN * 20, FR * 20, ZH * 20, RU * 20
-    assert estimate_tokens(en, "en") == round(len(en) / 4.0)
+    table = lang_chars_per_token()
+    # a language in the calibrated table: its measured ratio for its own script
+    assert estimate_tokens(en, "en") == round(len(en) / table["en"][1])
+    assert estimate_tokens(fr, "fr") == round(len(fr) / table["fr"][1])
+    assert estimate_tokens(zh, "zh") == round(len(zh) / table["zh"][1])  # punctuation shares the Han ratio
+    assert estimate_tokens(ru, "ru-RU") == round(len(ru) / table["ru"][1])
+    # no language, or one outside the table: the per-script defaults
     assert estimate_tokens(en, None) == round(len(en) / 4.0)
-    assert estimate_tokens(fr, "fr") == round(len(fr) / CHARS_PER_TOKEN["latin"])
-    assert estimate_tokens(fr, "fr") > estimate_tokens(fr, "en")
-    assert estimate_tokens(zh, "zh") == round(len(zh) / CHARS_PER_TOKEN["han"])  # punctuation shares the Han ratio
-    assert estimate_tokens(ru, "ru") == round(len(ru) / CHARS_PER_TOKEN["cyrillic"])
+    assert estimate_tokens(fr, "qaa") == round(len(fr) / CHARS_PER_TOKEN["latin"])
+    assert estimate_tokens(zh, "qaa") == round(len(zh) / CHARS_PER_TOKEN["han"])
+    assert estimate_tokens(ru, "qaa") == round(len(ru) / CHARS_PER_TOKEN["cyrillic"])
+    # Japanese is calibrated over both its scripts
+    assert table["ja"][0] == ("kana", "han")
     # about one token per 1-1.5 Han characters, ~4 English characters per token
     han = len(re.findall(r"[\u4e00-\u9fff]", zh))
     assert han / 1.5 <= estimate_tokens(zh, "zh") <= han * 1.1

@@ -107,3 +107,46 @@ def test_badword_score_decides_when_present():
                   SelectionConfig(min_chars=10, badword_min_score=1.5)).reason == "badwords"
     with pytest.raises(ValueError):
         SelectionConfig(badword_min_score=0)
+
+
+def test_badword_decision_weighs_length_and_weak_only_hits():
+    cfg = SelectionConfig(min_chars=10)
+    prose = "word " * 15_000                                     # 75,000 characters
+    flagged = dict(badword_distinct=2, badword_score=2.0, badword_ratio=0.001, badword_max_weight=1.0)
+    assert select(doc(**flagged), None, None, cfg).reason == "badwords"
+    assert select(doc(text=prose, **flagged), None, None, cfg).keep            # same hits, 75k chars
+    assert select(doc(text=prose, **flagged), None, None,
+                  SelectionConfig(min_chars=10, badword_density_chars=0)).reason == "badwords"
+    weak = dict(flagged, badword_distinct=4, badword_max_weight=0.5)            # four clinical words
+    assert select(doc(**weak), None, None, cfg).keep
+    assert select(doc(**dict(weak, badword_score=2.5)), None, None, cfg).reason == "badwords"
+
+
+def test_site_boilerplate_lines_are_cut_unless_they_are_most_of_the_page():
+    text = "Login | Cart | Search\n" + "A long and useful product description. " * 5 + "\nCopyright Acme"
+    body_start = text.index("A long")
+    footer = text.index("Copyright")
+    lines = [{"start": 0, "end": body_start - 1, "count": 5}, {"start": footer, "end": len(text), "count": 2}]
+    cfg = SelectionConfig(min_chars=10, cut_paragraph_below=0, cut_sentence_below=0)
+    d = select(doc(text=text, paragraphs=[], sentences=[], pii=[]), None, {"site_lines": lines}, cfg)
+    assert d.cuts == [{"start": 0, "end": body_start, "reason": "site_boilerplate"}]   # footer: 2 pages < 3
+    assert d.text.startswith("A long") and d.text.endswith("Copyright Acme")
+    # a page whose lines are nearly all shared is a near-copy: nothing cut here
+    whole = [{"start": 0, "end": len(text), "count": 9}]
+    assert select(doc(text=text, paragraphs=[], sentences=[], pii=[]), None, {"site_lines": whole}, cfg).cuts == []
+    assert select(doc(text=text, paragraphs=[], sentences=[], pii=[]), None, {"site_lines": lines},
+                  SelectionConfig(min_chars=10, cut_paragraph_below=0, cut_sentence_below=0,
+                                  cut_site_lines_min_pages=0)).cuts == []
+
+
+def test_flagged_badword_documents_are_counted_whatever_the_policy():
+    for policy in ("drop", "downweight", "keep"):
+        counts = {}
+
+        def count(name, n=1):
+            counts[name] = counts.get(name, 0) + n
+        cfg = SelectionConfig(badword_policy=policy)
+        select(doc(badword_distinct=3, badword_ratio=0.02), None, None, cfg, count)   # over the thresholds
+        select(doc(badword_distinct=1, badword_ratio=0.02), None, None, cfg, count)   # a hit, not flagged
+        select(doc(), None, None, cfg, count)
+        assert counts == {"badwords.flagged": 1}, policy

@@ -63,3 +63,17 @@ def test_signatures_written_for_later_crawls(stages_3000):
     validate_table(table, SIGNATURES)
     assert table.num_rows == len(clusters(stages_3000))
     assert {len(s) for s in table.column("signature").to_pylist()} == {128}
+
+
+def test_every_stage_writes_its_contract_tables(stages_3000):
+    """run_stage's contract: each table a stage declares is readable after it ran, the rejected and
+    errors tables included where the job itself writes no row (annotate, dedup)."""
+    from pipeline.stages import STAGES
+    for stage in STAGES:
+        for table in stage.tables:
+            if table == "signatures" or table == "curated":
+                continue          # written per row group / per bucket, not a single table folder
+            t = pq.read_table(stages_3000[stage.name] / table)
+            assert t.schema.metadata[b"thresher.stage"].decode() == stage.name, (stage.name, table)
+    assert pq.read_table(stages_3000["dedup"] / "rejected").num_rows == 0
+    assert pq.read_table(stages_3000["annotate"] / "rejected").num_rows == 0

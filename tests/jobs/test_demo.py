@@ -24,6 +24,18 @@ def test_demo_runs_every_stage_and_the_report_reconciles(tmp_path, capsys):
     assert funnel["totals"]["curated_chars"] == sum(manifest["chars_after"].values())
     assert sum(funnel["mix"]["lang_before"].values()) == manifest["records"]
     assert (run / "report" / "funnel.png").stat().st_size > 10_000
+    # tokens reconcile too: selection input minus rejections and cuts is what the index holds
+    import pyarrow.parquet as pq
+    manifest_steps = [s for s in steps if s["stage"] == "manifest"]
+    assert manifest_steps[0]["tokens"] == sum(manifest["tokens_before"].values())
+    removed_tokens = sum(s.get("removed_tokens") or 0 for s in manifest_steps)
+    index_tokens = sum(pq.read_table(run / "manifest" / "index").column("tokens").to_pylist())
+    assert funnel["totals"]["curated_tokens"] == index_tokens == manifest_steps[0]["tokens"] - removed_tokens
+    # the demo plants contact details: their redaction is a step of its own, and the summary says so
+    [redacted] = [s for s in manifest_steps if s["step"].startswith("redacted:")]
+    assert manifest["redactions_by_type"].get("email", 0) > 0
+    for kind, n in manifest["redactions_by_type"].items():
+        assert f"{n} {kind}" in redacted["step"] and f"redacted {kind}: {n}" in out
 
 
 def test_demo_counts_what_it_wrote_and_suggests_a_command_that_works(tmp_path, capsys):

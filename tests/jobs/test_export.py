@@ -10,7 +10,7 @@ from collections import Counter
 import pyarrow.parquet as pq
 
 from pipeline.cli import main
-from pipeline.reader import ManifestReader
+from pipeline.manifest_reader import ManifestReader
 
 
 def test_megatron_export_matches_the_reader_and_the_mixture(stages_3000, tmp_path, capsys):

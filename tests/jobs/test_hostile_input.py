@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main
-from pipeline.reader import ManifestReader
+from pipeline.manifest_reader import ManifestReader
 from tests.hostile_cases import bomb_cases, cases, write
 
 QUIET = "--progress_interval=0"
@@ -117,7 +117,7 @@ def test_hostile_sources_and_phone_text_run_end_to_end(tmp_path):
 
 
 def test_manifest_reader_refuses_paths_outside_its_folder(tmp_path):
-    from pipeline.reader import ManifestReader as Reader
+    from pipeline.manifest_reader import ManifestReader as Reader
 
     reader = Reader.__new__(Reader)
     reader._root = str(tmp_path)

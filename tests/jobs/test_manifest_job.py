@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main
-from pipeline.reader import ManifestReader
+from pipeline.manifest_reader import ManifestReader
 from schemas import CURATED, MANIFEST_INDEX, REJECTED, validate_table
 from tests.jobs.conftest import load_stats, load_truth
 

@@ -39,7 +39,7 @@ def corpus_inputs(corpus: Path) -> list[str]:
 def thresher_run(capsys, corpus, out, *extra) -> dict:
     """`thresher run` in-process; returns the printed report."""
     capsys.readouterr()
-    assert main(["run", *corpus_inputs(corpus), "--output", str(out), QUIET, *map(str, extra)]) == 0
+    assert main(["run", *corpus_inputs(corpus), "--output", str(out), QUIET, "--json", *map(str, extra)]) == 0
     captured = capsys.readouterr()
     return json.loads(captured.out)
 
@@ -274,7 +274,7 @@ def test_killed_run_restarts_without_redoing_finished_stages(corpus_small, refer
     assert "ingest" in sealed and "manifest" not in sealed
     ingest_marker = marker(out, "ingest")
 
-    restarted = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    restarted = subprocess.run([*cmd, "--json"], cwd=REPO, capture_output=True, text=True, timeout=600)
     assert restarted.returncode == 0, restarted.stderr[-3000:]
     report = json.loads(restarted.stdout)
     assert {s: r["skipped"] for s, r in report.items()} == \
@@ -315,7 +315,7 @@ def test_flink_pipeline_construction(corpus_small, tmp_path):
     proto = pipeline.to_runner_api(default_environment=env)
     root = proto.components.transforms[proto.root_transform_ids[0]]
     top = [proto.components.transforms[t].unique_name for t in root.subtransforms]
-    assert top[:3] == ["ListInputFiles", "SpreadFiles", "ReadFiles"]
+    assert top[:3] == ["ListInputFiles", "ReadInputs", "WriteDocs"]
     assert {"WriteDocs", "WriteRejected", "WriteErrors", "IngestStats"} <= set(top)
     # the job-server jar comes from the option (offline it cannot be downloaded); without the
     # option Beam would fetch this Maven artifact into ~/.apache_beam/cache/jars
@@ -362,7 +362,7 @@ def test_dataflow_dry_run_builds_the_ingest_job_offline(corpus_small, tmp_path):
     job = result.job           # the job request that would have been sent, built without network
     assert job.options.view_as(WorkerOptions).max_num_workers == 4
     names = {t.unique_name for t in job.proto_pipeline.components.transforms.values()}
-    assert {"ListInputFiles", "ReadFiles", "WriteDocs", "IngestStats"} <= names
+    assert {"ListInputFiles", "ReadInputs", "ReadInputs/ReadFiles", "WriteDocs", "IngestStats"} <= names
     envs = list(job.proto_pipeline.components.environments.values())
     assert len(envs) == 1 and image.encode() in envs[0].payload
     staged = b" ".join(d.role_payload for d in envs[0].dependencies)

@@ -45,7 +45,8 @@ def test_band_keys_are_equal_exactly_when_a_band_is_equal():
 def test_partition_steps_match_a_dictionary_reference():
     """ExactEdges / BucketEdges / _repeated_units over packed batches give what a plain
     dictionary grouping of the same entries gives."""
-    from pipeline.dedup import BucketEdges, ExactEdges, _repeat_rows, _repeated_units, pack
+    from pipeline.beam_io import pack
+    from pipeline.dedup import BucketEdges, ExactEdges, _repeat_rows, _repeated_units
 
     exact_batches = [pack((["b", "a", "c"], np.array([7, 7, 9], dtype=np.uint64))),
                      pack((["d", "e"], np.array([9, 7], dtype=np.uint64)))]
@@ -69,13 +70,20 @@ def test_partition_steps_match_a_dictionary_reference():
                    np.array([9, 20, 9, 8], dtype=np.int32))),
              pack((["d2", "d3"], np.array([11, 22, 11], dtype=np.uint64), np.array([0, 0, 1], dtype=np.int32),
                    np.array([1, 0, 0], dtype=np.uint8), np.array([3, 0, 0], dtype=np.int32),
-                   np.array([9, 9, 9], dtype=np.int32)))]
+                   np.array([9, 9, 9], dtype=np.int32))),
+             # a site line (kind 2) on the three pages, one more only on d1 and d3
+             pack((["d1", "d2", "d3"], np.array([44, 44, 44, 55, 55], dtype=np.uint64),
+                   np.array([0, 1, 2, 0, 2], dtype=np.int32), np.full(5, 2, dtype=np.uint8),
+                   np.array([30, 31, 32, 50, 50], dtype=np.int32), np.array([40, 41, 42, 60, 60], dtype=np.int32)))]
     by_shard = _repeated_units((0, units), 3, 1)
     rows = _repeat_rows((0, [blob for _, blob in by_shard]))
     assert rows == [
-        {"id": "d1", "paragraphs": [{"start": 0, "end": 9, "count": 3}], "sentences": [{"start": 10, "end": 20, "count": 3}]},
-        {"id": "d2", "paragraphs": [], "sentences": [{"start": 3, "end": 9, "count": 3}]},
-        {"id": "d3", "paragraphs": [{"start": 0, "end": 9, "count": 3}], "sentences": []},
+        {"id": "d1", "paragraphs": [{"start": 0, "end": 9, "count": 3}], "sentences": [{"start": 10, "end": 20, "count": 3}],
+         "site_lines": [{"start": 30, "end": 40, "count": 3}]},
+        {"id": "d2", "paragraphs": [], "sentences": [{"start": 3, "end": 9, "count": 3}],
+         "site_lines": [{"start": 31, "end": 41, "count": 3}]},
+        {"id": "d3", "paragraphs": [{"start": 0, "end": 9, "count": 3}], "sentences": [],
+         "site_lines": [{"start": 32, "end": 42, "count": 3}]},
     ]
 
 

@@ -15,13 +15,14 @@ from apache_beam.metrics import Metrics
 from apache_beam.options.pipeline_options import StandardOptions
 
 from pipeline import runner
-from pipeline.annotate import RowGroup, build_annotate
-from pipeline.chain import STAGES, stage_config_hash
+from pipeline.annotate import build_annotate
+from pipeline.stages import STAGES
 from pipeline.config import Config, config_from_dict
+from schemas import SCHEMA_VERSION
 from pipeline.dedup import build_dedup
 from pipeline.ingest import build_ingest
 from pipeline.manifest import build_manifest
-from pipeline.runner import InputFile, beam_options, note_progress, progress_interval, read_marker, run_stage
+from pipeline.runner import InputFile, RowGroup, beam_options, note_progress, progress_interval, run_job
 
 CAMEL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 OUR_MODULES = ("pipeline.", "filters.", "schemas.")
@@ -31,7 +32,7 @@ _FILES = [InputFile("/corpus/raw/a.jsonl.zst", 40_000, "/corpus/raw/"),
 _ITEMS = [RowGroup("/run/ingest/docs/part-00000-of-00002.parquet", 0, 500, "part-00000-of-00002-rg00000.parquet"),
           RowGroup("/run/ingest/docs/part-00001-of-00002.parquet", 0, 480, "part-00001-of-00002-rg00000.parquet")]
 
-# One builder per chain stage; a stage added to chain.STAGES must be added here too.
+# One builder per registered stage; a stage added to stages.STAGES must be added here too.
 BUILDERS = {
     "ingest": lambda p, cfg: build_ingest(p, _FILES, "/run/ingest", cfg),
     "annotate": lambda p, cfg: build_annotate(p, _ITEMS, "/run/annotate", cfg),
@@ -115,10 +116,9 @@ def _toy(p):
     p | "Docs" >> beam.Create(list(range(10))) | "Work" >> beam.ParDo(_SlowDocs())
 
 
-def test_run_stage_prints_progress_counters_and_writes_marker(tmp_path):
+def test_run_job_prints_progress_and_counters(tmp_path):
     log = io.StringIO()
-    out = run_stage("toy", _toy, beam_options(["--progress_interval=0.25"], "toy"), str(tmp_path),
-                    {"config_hash": "abc", "input_fingerprint": "f00"}, log=log)
+    out = run_job("toy", _toy, beam_options(["--progress_interval=0.25"], "toy"), log=log)
     text = log.getvalue()
     progress = re.findall(r"^\[toy\] (\d+) docs, ([\d.]+) docs/s, \d+s elapsed$", text, re.M)
     assert progress, text
@@ -126,18 +126,12 @@ def test_run_stage_prints_progress_counters_and_writes_marker(tmp_path):
     assert counts == sorted(counts) and 0 < counts[-1] <= 10 and float(progress[-1][1]) > 0
     assert re.search(r"^\[toy\] finished in [\d.]+s: 10 docs", text, re.M)
     assert "  toy.docs = 10" in text
-    assert out["counters"]["toy.docs"] == 10
-    marker = read_marker(str(tmp_path))
-    assert marker["config_hash"] == "abc" and marker["input_fingerprint"] == "f00"
-    assert marker["stage"] == "toy" and marker["run_id"] and marker["elapsed_s"] > 0
-    first = marker["run_id"]
-    run_stage("toy", _toy, beam_options(["--progress_interval=0"], "toy"), str(tmp_path), {}, log=io.StringIO())
-    assert read_marker(str(tmp_path))["run_id"] != first    # every run gets its own id
+    assert out["counters"]["toy.docs"] == 10 and out["elapsed_s"] > 0
 
 
 def test_progress_interval_zero_is_quiet(tmp_path):
     log = io.StringIO()
-    run_stage("toy", _toy, beam_options(["--progress_interval=0"], "toy"), str(tmp_path), {}, log=log)
+    run_job("toy", _toy, beam_options(["--progress_interval=0"], "toy"), log=log)
     text = log.getvalue()
     assert not re.search(r"docs/s, \d+s elapsed|running, \d+s elapsed", text), text
     assert "toy.docs = 10" in text     # the end-of-job counters are always printed
@@ -147,7 +141,7 @@ def test_heartbeat_without_progress_reports(tmp_path):
     def build(p):
         p | "Docs" >> beam.Create([1, 2]) | "Wait" >> beam.Map(lambda x: time.sleep(0.4) or x)
     log = io.StringIO()
-    run_stage("quiet", build, beam_options(["--progress_interval=0.2"], "q"), str(tmp_path), {}, log=log)
+    run_job("quiet", build, beam_options(["--progress_interval=0.2"], "q"), log=log)
     assert re.search(r"^\[quiet\] running, \d+s elapsed$", log.getvalue(), re.M), log.getvalue()
 
 
@@ -168,66 +162,70 @@ def test_worker_side_progress_lines(monkeypatch):
     assert runner.progress_docs("workerstage") == 8
 
 
-def test_stage_config_hash_follows_only_the_sections_a_stage_reads():
+def test_config_hash_follows_only_the_sections_a_stage_reads():
     base = Config()
-    hashes = {s.name: stage_config_hash(base, s.sections) for s in STAGES}
+    hashes = {s.name: base.hash(s.sections) for s in STAGES}
     assert len(set(hashes.values())) == len(hashes)
-    assert {s.name: stage_config_hash(Config(), s.sections) for s in STAGES} == hashes   # stable
+    assert {s.name: Config().hash(s.sections) for s in STAGES} == hashes   # stable
 
     dedup_only = config_from_dict({"dedup": {"min_repeat_docs": 3}})
-    changed = {s.name for s in STAGES if stage_config_hash(dedup_only, s.sections) != hashes[s.name]}
+    changed = {s.name for s in STAGES if dedup_only.hash(s.sections) != hashes[s.name]}
     assert changed == {"dedup"}
     annotate_only = dataclasses.replace(base, annotate=dataclasses.replace(
         base.annotate, safety=dataclasses.replace(base.annotate.safety, pii=False)))
-    changed = {s.name for s in STAGES if stage_config_hash(annotate_only, s.sections) != hashes[s.name]}
+    changed = {s.name for s in STAGES if annotate_only.hash(s.sections) != hashes[s.name]}
     assert changed == {"annotate"}
     ingest_only = config_from_dict({"ingest": {"max_doc_chars": 5000}})
-    changed = {s.name for s in STAGES if stage_config_hash(ingest_only, s.sections) != hashes[s.name]}
+    changed = {s.name for s in STAGES if ingest_only.hash(s.sections) != hashes[s.name]}
     assert changed == {"ingest"}
 
 
-def test_stage_config_hash_sees_model_file_changes(tmp_path):
+def test_config_hash_sees_model_file_changes(tmp_path):
     model = tmp_path / "tox.ftz"
     model.write_bytes(b"x" * 10)
     cfg = dataclasses.replace(Config(), annotate=dataclasses.replace(
         Config().annotate, safety=dataclasses.replace(Config().annotate.safety, toxicity_model=str(model))))
     sections = next(s.sections for s in STAGES if s.name == "annotate")
-    before = stage_config_hash(cfg, sections)
+    before = cfg.hash(sections)
     model.write_bytes(b"y" * 20)       # retrained model, same path
-    assert stage_config_hash(cfg, sections) != before
+    assert cfg.hash(sections) != before
     assert json.dumps(before)          # plain string
 
 
 def test_run_all_resume_logic_with_stand_in_stages(tmp_path):
-    """chain.run_all's skip/re-run decisions, with stand-in stages that only write files."""
-    from pipeline.chain import Stage, run_all
+    """chain.run_all's skip/re-run decisions, with a stand-in for run_stage that only writes files
+    and the marker (as run_stage does: the stage's config hash plus the chain's fields)."""
+    from pipeline.chain import run_all
     from pipeline.runner import write_marker
+    from pipeline.stages import Stage
 
     calls, runs = [], []
 
-    def stand_in(name):
-        def run(inp, out, config, options, fmt, dirs=None):
-            calls.append(name)
-            assert dirs == {s: str(tmp_path / "out" / s) for s in ("first", "second", "third")}
-            (Path(out) / "stats").mkdir(parents=True, exist_ok=True)
-            (Path(out) / "docs").mkdir(exist_ok=True)
-            (Path(out) / "docs" / "part.parquet").write_text(f"{name} {len(calls)}")
-            (Path(out) / "stats" / f"{name}.json").write_text(json.dumps({"docs": len(calls), "by_file": {}}))
-            runs.append(name)
-            write_marker(out, {"stage": name, "run_id": f"{name}-{len(runs)}"})   # unique, as run_stage's
-            return {"docs": len(calls), "by_file": {}}
-        return run
+    def stand_in_run(stage, inputs, out, config, options, marker=None, log=None):
+        name = stage.name
+        calls.append(name)
+        assert inputs == {"dirs": {s: str(tmp_path / "out" / s) for s in ("first", "second", "third")}}
+        (Path(out) / "stats").mkdir(parents=True, exist_ok=True)
+        (Path(out) / "docs").mkdir(exist_ok=True)
+        (Path(out) / "docs" / "part.parquet").write_text(f"{name} {len(calls)}")
+        (Path(out) / "stats" / f"{name}.json").write_text(json.dumps({"docs": len(calls), "by_file": {}}))
+        runs.append(name)
+        write_marker(out, dict(marker, stage=name, run_id=f"{name}-{len(runs)}", schema_version=SCHEMA_VERSION,
+                               config_hash=config.hash(stage.sections)))
+        return {"docs": len(calls), "by_file": {}}
 
-    stages = [Stage("first", ("ingest",), stand_in("first"), "first.json"),
-              Stage("second", ("annotate",), stand_in("second"), "second.json"),
-              Stage("third", ("dedup",), stand_in("third"), "third.json")]
+    def stage(name, section):
+        return Stage(name, "", "", (section,), ("docs",), lambda p: None, from_args=lambda a: {},
+                     from_chain=lambda raw, fmt, dirs: {"dirs": dirs})
+
+    stages = [stage("first", "ingest"), stage("second", "annotate"), stage("third", "dedup")]
     src = tmp_path / "in.jsonl"
     src.write_text("{}\n")
     out = str(tmp_path / "out")
 
     def run(config=Config(), **kw):
         calls.clear()
-        report = run_all([str(src)], out, config, None, stages=stages, log=None, **kw)
+        report = run_all([str(src)], out, config, None, stages=stages, log=None, run=stand_in_run, **kw)
         assert set(report) == {"first", "second", "third"}
         assert all("by_file" not in r for r in report.values())
         return list(calls), {k: r["skipped"] for k, r in report.items()}
@@ -245,3 +243,13 @@ def test_run_all_resume_logic_with_stand_in_stages(tmp_path):
     assert run(force=True)[0] == ["first", "second", "third"]
     (tmp_path / "out" / "third" / "stats" / "third.json").unlink()   # outputs damaged
     assert run()[0] == ["third"]
+
+
+def test_index_shards_follow_the_number_of_documents():
+    from pipeline.manifest import INDEX_ROWS_PER_SHARD, index_shards
+
+    def groups(*rows):
+        return [RowGroup(f"/a/part-{i}.parquet", 0, n, f"part-{i}-rg00000.parquet") for i, n in enumerate(rows)]
+    assert index_shards([]) == 1 and index_shards(groups(500, 480)) == 1
+    assert index_shards(groups(INDEX_ROWS_PER_SHARD, 1)) == 2
+    assert index_shards(groups(*[100_000] * 25)) == 5     # 2.5M documents (was 1 whatever the size)

@@ -27,5 +27,7 @@ def test_embedding_steps_have_stable_camel_case_labels():
         assert _labels(build, config_from_dict({"dedup": {"min_repeat_docs": 3}, "manifest": {
             "mixture": {"topic_cap": 0.2}, "prune_topic_above": 0.4, "prune_topic_frac": 0.2}})) == labels
     labels = _labels(dedup, cfg)
-    assert {"SemanticBucketEdges", "SemanticComponents", "SemanticClusters", "Topics"} <= set(labels)
-    assert "Topics" not in _labels(lambda p, c: build_dedup(p, _ITEMS, "/run/dedup", c), cfg)
+    assert {f"FindDuplicates/{x}" for x in ("SemanticBucketEdges", "SemanticComponents", "SemanticClusters",
+                                            "Topics")} <= set(labels)
+    assert "FindDuplicates/Topics" not in _labels(lambda p, c: build_dedup(p, _ITEMS, "/run/dedup", c), cfg)
+    assert "SelectDocs/TopicInfo" in _labels(manifest, cfg)

@@ -45,8 +45,8 @@ import xxhash
 from apache_beam.io.filesystems import FileSystems
 
 from filters.sampling import realize_copies
+from schemas import MANIFEST_FORMAT
 
-MANIFEST_FORMAT = "thresher-manifest"
 SUPPORTED_VERSIONS = (1,)
 _INDEX_COLUMNS = ["id", "shard", "row", "bucket", "repeats", "tokens"]
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, BinaryIO, Iterator
 
-from filters.normalize import clean_field, normalize_text, split_text, truncate_text
+from filters.normalize import clean_field, clean_text, split_text, truncate_text
 from pipeline.config import IngestConfig
 
 STAGE = "ingest"
@@ -351,7 +351,7 @@ def make_documents(source: Source, position: int, doc_id: str | None, text: str,
     src = _field(src, SOURCE_CHARS, "source", notes) if isinstance(src, str) and src else None
     if isinstance(date_value, str) and len(date_value) > DATE_CHARS:
         date_value = date_value[:DATE_CHARS]
-    text, changes = normalize_text(text)
+    text, changes = clean_text(text)
     notes.extend(changes)
     if len(text) < cfg.min_chars:
         yield "rejected", rejected_row(source, position, doc_id, "empty_text",

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import IngestConfig
-from pipeline.readers import Source, detect_format, read_records
+from pipeline.input_formats import Source, detect_format, read_records
 from tests.hostile_cases import cases
 
 LONG = os.environ.get("THRESHER_FUZZ") == "long"

@@ -13,7 +13,7 @@ import pytest
 import zstandard
 
 from pipeline.config import IngestConfig
-from pipeline.readers import Source, detect_format, parse_date, read_records
+from pipeline.input_formats import Source, detect_format, parse_date, read_records
 
 CFG = IngestConfig()
 
@@ -248,9 +248,9 @@ def test_bad_huge_document_split_mode(corpus_small):
 
 
 def test_parquet_row_group_that_inflates_past_the_limit_is_not_decoded(tmp_path, monkeypatch):
-    import pipeline.readers as readers
+    import pipeline.input_formats as input_formats
 
-    monkeypatch.setattr(readers, "_EXPANSION_FLOOR", 1 << 20)
+    monkeypatch.setattr(input_formats, "_EXPANSION_FLOOR", 1 << 20)
     path = tmp_path / "bomb.parquet"
     pq.write_table(pa.table({"id": ["a", "b"], "text": ["a" * (8 << 20), "ok"]}), path, compression="zstd")
     events = read_path(path, IngestConfig(max_expansion=10))
@@ -279,7 +279,7 @@ def test_wet_framing_notes_only_real_length_repairs():
 
 
 def test_stub_main_content_keeps_the_prose_list_that_follows(shared_data):
-    from pipeline.readers import restored_list
+    from pipeline.input_formats import restored_list
 
     full = "Menu\n  • Home\n  • About\nFacts\nHere are some facts:\n  • " + "a" * 50 + "\n\n  • " + "b" * 60 + "\nFooter"
     assert restored_list("Facts\nHere are some facts:", full) == "\n• " + "a" * 50 + "\n• " + "b" * 60

@@ -1,4 +1,4 @@
-"""pipeline.reader.ManifestReader on small manifests built here (curated + index Parquet + manifest.json)."""
+"""pipeline.manifest_reader.ManifestReader on small manifests built here (curated + index Parquet + manifest.json)."""
 import json
 from collections import Counter
 from pathlib import Path
@@ -10,7 +10,7 @@ import pytest
 
 from filters.sampling import (BucketStats, MixtureConfig, doc_repeats, doc_weights, estimate_tokens, plan_buckets,
                               realize_copies)
-from pipeline.reader import ManifestReader
+from pipeline.manifest_reader import ManifestReader
 
 WORDS = {
     "en": "the of report water quality region committee annual new data city river public school".split(),
