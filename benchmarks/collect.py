@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["ingest", "lid", "minhash", "dedup", "quality", "safety", "toxicity", "annotate", "manifest", "scale",
+ORDER = ["ingest", "lid", "minhash", "dedup", "quality", "safety", "toxicity", "annotate", "manifest", "profile", "scale",
          "cluster"]
 
 
