@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["ingest", "lid", "minhash", "dedup", "semantic", "quality", "safety", "toxicity", "annotate", "manifest", "scale",
-         "cluster"]
+ORDER = ["ingest", "lid", "minhash", "dedup", "semantic", "quality", "safety", "toxicity", "annotate", "manifest",
+         "profile", "scale", "cluster"]
 
 
 def main() -> None:

@@ -41,6 +41,7 @@ weight applies. ``default_scoring()`` gives the project's weights: the derived l
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import unicodedata
@@ -49,6 +50,7 @@ from pathlib import Path
 from typing import Iterable
 
 import ahocorasick
+import numpy as np
 
 from filters.counting import Count
 from filters.scripts import SUBSTRING_MATCH_LANGS, UNSPACED_BLOCKS, char_class, in_blocks
@@ -64,11 +66,13 @@ ALLOW = "\0allow"  # category marker of allow-listed words (never reported)
 _WS = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_unspaced_char(ch: str) -> bool:
     """True for a character of a script written without spaces between words."""
     return in_blocks(ord(ch), UNSPACED_BLOCKS)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _is_word_char(ch: str) -> bool:
     return ch.isalnum() and not is_unspaced_char(ch)
 
@@ -78,21 +82,38 @@ def normalize_term(term: str) -> str:
     return _WS.sub(" ", unicodedata.normalize("NFKC", term).lower()).strip()
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _char_form(ch: str) -> str:
+    return unicodedata.normalize("NFKC", ch).lower()
+
+
 def match_form(text: str) -> tuple[str, list[int] | None]:
     """The form blocklist terms are matched in (NFKC + lower case) and, when lengths differ, the map
-    from its indices to the original text's."""
+    from its indices to the original text's (None: the same indices). When NFKC of the whole text
+    changes its length, each character is mapped on its own (one ``str.translate`` over a table of
+    the text's distinct changed characters), so every output character has one source."""
     if text.isascii():
         return text.lower(), None
     norm = unicodedata.normalize("NFKC", text).lower()
     if len(norm) == len(text):
         return norm, None
-    chars, index = [], []
-    for i, ch in enumerate(text):
-        n = unicodedata.normalize("NFKC", ch).lower()
-        chars.append(n)
-        index.extend([i] * len(n))
+    table = {}
+    for ch in set(text):
+        form = _char_form(ch)
+        if form != ch:
+            table[ord(ch)] = form
+    out = text.translate(table)
+    longer = {o: len(f) for o, f in table.items() if len(f) != 1}
+    if not longer:
+        return out, None
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    keys = np.array(sorted(longer), dtype=np.uint32)
+    lens = np.ones(len(cps), dtype=np.int64)
+    hit = np.isin(cps, keys)
+    lens[hit] = np.array([longer[k] for k in keys.tolist()], dtype=np.int64)[np.searchsorted(keys, cps[hit])]
+    index = np.repeat(np.arange(len(text), dtype=np.int64), lens).tolist()
     index.append(len(text))
-    return "".join(chars), index
+    return out, index
 
 
 @dataclass

@@ -29,6 +29,7 @@ from filters.counting import Count
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://")
 _WWW = re.compile(r"^www\d{0,3}\.")
+_PLAIN_HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*")   # a bare host name: what urlsplit would give as is
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ def normalize_host(host: str) -> str:
 def split_url(url: str) -> tuple[str, str]:
     """``(host, rest)`` of a URL with or without scheme; ``rest`` is the lower-cased path+query."""
     url = url.strip()
+    if _PLAIN_HOST.fullmatch(url):      # most list entries: no scheme, port, user or path
+        return normalize_host(url), "/"
     if not _SCHEME.match(url):
         url = "http://" + url.lstrip("/")
     try:

@@ -56,6 +56,7 @@ class AnnotateRowGroup(FileDoFn):
             rows = pq.ParquetFile(stream).read_row_group(item.index).to_pylist()
         for row in rows:
             row["annotate_notes"] = []
+        failed: dict[str, int] = {}
         for annotator in self.annotators:
             start = time.perf_counter()
             count = self.counts.scoped(annotator.name)
@@ -68,6 +69,8 @@ class AnnotateRowGroup(FileDoFn):
                     except Exception as exc:
                         row["annotate_notes"].append(f"failed:{annotator.name}")
                         count("failed")
+                        reason = f"annotator_failed:{annotator.name}"
+                        failed[reason] = failed.get(reason, 0) + 1
                         yield beam.pvalue.TaggedOutput("errors", {
                             "stage": STAGE, "source_file": item.path, "position": row.get("position"),
                             "reason": f"annotator_failed:{annotator.name}",
@@ -85,12 +88,18 @@ class AnnotateRowGroup(FileDoFn):
         stats["seconds_by_annotator"] = timings
         stats["seconds_by_signal"] = signal_timings
         stats["records"] = len(rows)
+        stats["errors_by_reason"] = failed
         yield stats
 
 
 def finalize_annotate_stats(acc: dict) -> dict:
-    stats = {"records": acc.pop("records", 0), "docs": acc.get("docs", 0), "rejected": 0, "errors": 0}
+    """Summed row-group stats -> stats/annotate.json. ``errors``: the annotator failures written to
+    errors/ (each on a document that is still kept, with its other signals and a note), so
+    ``balanced`` is records == docs."""
+    stats = {"records": acc.pop("records", 0), "docs": acc.get("docs", 0), "rejected": 0}
     stats.update(acc)
+    stats["errors_by_reason"] = {k: v for k, v in sorted(stats.get("errors_by_reason", {}).items()) if v}
+    stats["errors"] = sum(stats["errors_by_reason"].values())
     stats["balanced"] = stats["records"] == stats["docs"]
     secs = stats.get("seconds_by_annotator", {})
     if stats["docs"]:

@@ -136,7 +136,7 @@ class SafetyAnnotator:
                            badword_ratio=0.0,
                            badword_categories=[],
                            badword_spans=[])
-            row["url_category"] = self.urls.category(row["url"], count=count) if self.urls and row.get("url") else None
+            row["url_category"] = self.urls.category(row["url"], count=count) if self.urls is not None and row.get("url") else None
         if self.toxicity is not None:
             langs = self.config.toxicity_langs
             scored = [r for r in rows if langs is None or r.get("lang") in langs]

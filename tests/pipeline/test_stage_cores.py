@@ -99,6 +99,10 @@ def test_annotator_failure_retries_each_document_and_writes_an_error_row(tmp_pat
     assert errors[0]["detail"].startswith("b: RuntimeError: cannot score b")
     assert stats[0]["records"] == stats[0]["docs"] == 3
     assert stats[0]["by_annotator"]["flaky"] == {"scored": 2, "failed": 1}
+    # the stage stats count the error row (the document itself is kept)
+    from pipeline.annotate import finalize_annotate_stats
+    final = finalize_annotate_stats(dict(stats[0]))
+    assert final["errors"] == 1 and final["errors_by_reason"] == {"annotator_failed:flaky": 1} and final["balanced"]
     rows = {r["id"]: r for r in pq.read_table(str(tmp_path / "out" / item.out_name)).to_pylist()}
     assert {k: (r["lang"], r["annotate_notes"]) for k, r in rows.items()} == {
         "a": ("xx", []), "b": (None, ["failed:flaky"]), "c": ("xx", [])}
