@@ -30,7 +30,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from filters.counting import Count, no_count
-from filters.minhash import IGNORE, UNSPACED, WORD, char_classes, normalize, tokenize
+from filters.minhash import IGNORE, UNSPACED, WORD, _fmix64, char_classes, normalize, tokenize
 
 MODEL_FILE = "model.safetensors"
 VOCAB_FILE = "vocab.txt"
@@ -45,14 +45,6 @@ THRESHER_TOKENIZER = "thresher_units"
 _BASE = np.uint64(0x100000001B3)            # odd, so invertible mod 2**64
 _BASE_INV = np.uint64(pow(0x100000001B3, -1, 1 << 64))
 _LEN_MIX = np.uint64(0x9E3779B97F4A7C15)
-
-
-def _fmix64(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
 
 
 class _Powers:
