@@ -214,6 +214,8 @@ class Config:
             if name == "annotate":
                 parts["models"] = [_file_stamp(section.get("quality_model")),
                                    _file_stamp(section.get("safety", {}).get("toxicity_model"))]
+                if section.get("embedding_model"):   # only when set: the default hash stays main's
+                    parts["models"].append(_file_stamp(section["embedding_model"].rstrip("/") + "/model.safetensors"))
         blob = json.dumps(parts, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 

@@ -48,3 +48,23 @@ def test_missing_and_broken_files(tmp_path):
     bad.write_text("ingest: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(bad)
+
+
+def test_embedding_settings_hash_only_when_used(tmp_path):
+    """Issue 18's settings are out of the hash at their defaults (outputs of runs without them stay
+    what they were); set, they change the hash of the stage that reads them, and annotate's hash
+    follows the embedding model's file like the other model files."""
+    base = Config()
+    changed = {"annotate": {"embedding_model": str(tmp_path / "model")},
+               "dedup": {"semantic": {"threshold": 0.8}},
+               "manifest": {"mixture": {"topic_cap": 0.3}}}
+    for section, data in changed.items():
+        cfg = config_from_dict({section: data})
+        assert cfg.hash((section,)) != base.hash((section,))
+        assert all(cfg.hash((other,)) == base.hash((other,)) for other in changed if other != section)
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "model.safetensors").write_bytes(b"one")
+    cfg = config_from_dict({"annotate": {"embedding_model": str(tmp_path / "model")}})
+    first = cfg.hash(("annotate",))
+    (tmp_path / "model" / "model.safetensors").write_bytes(b"longer")
+    assert cfg.hash(("annotate",)) != first
