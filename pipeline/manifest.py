@@ -268,7 +268,6 @@ class SelectRowGroup(FileDoFn):
         }
         return record, None
 
-
     def _topic_policy(self, decision, topic, info):
         """D4-style pruning of near-centroid documents of over-represented topics, then the topic
         weight factor (``filters.sampling.topic_weight``)."""
