@@ -40,7 +40,7 @@ def test_rerun_on_cluster_skips_every_stage(cluster, runs):
 
 
 def test_manifest_reader_reads_s3_like_local(runs):
-    local_out, _, s3_out, _ = runs
+    local_out, local_inputs, s3_out, s3_inputs = runs
     local = ManifestReader(f"{local_out}/manifest", seed=3, rank=1, world_size=2)
     remote = ManifestReader(f"{s3_out}/manifest", seed=3, rank=1, world_size=2)
     a, b = list(local.documents()), list(remote.documents())
@@ -86,7 +86,7 @@ def test_embeddings_semantic_clusters_and_topics_equal_local(cluster, runs, tmp_
     """Issue 18 on the cluster shape: a model trained from the local run's annotate output and put on
     s3://, then annotate (embedding column) -> dedup (semantic columns, topics/, stats/topics.json)
     -> manifest with the topic cap, locally and on the cluster: the same tables and stats."""
-    local_out, _, s3_out, _ = runs
+    local_out, local_inputs, s3_out, s3_inputs = runs
     model = tmp_path / "model"
     proc = cluster.thresher("train", "embeddings", "--input", f"{local_out}/annotate", "--output", model,
                             "--dim", 32)
@@ -106,8 +106,9 @@ def test_embeddings_semantic_clusters_and_topics_equal_local(cluster, runs, tmp_
                       "--output", f"{out}/manifest")):
             proc = cluster.thresher(*args, "--config", f"{base}/config.yaml", *flags)
             assert proc.returncode == 0, proc.stderr[-3000:]
-    a, b = snapshot(outs["local"], [local_out]), snapshot(outs["s3"], [s3_out])
-    for k in list(a) + list(b):          # the input paths differ by design (local vs s3 ingest)
+    # the raw inputs (source_file) and the ingest folder differ by design: local vs s3
+    a, b = snapshot(outs["local"], [*local_inputs, local_out]), snapshot(outs["s3"], [*s3_inputs, s3_out])
+    for k in list(a) + list(b):
         if k.endswith("_STAGE_COMPLETE.json"):
             a.pop(k, None)
             b.pop(k, None)
