@@ -26,8 +26,8 @@ from apache_beam.io.filesystems import FileSystems
 from filters.dedup_text import dedup_features, site_line_hashes
 from filters.minhash import EMPTY_VALUE, MinHasher, band_key_matrix
 from filters.urlfilter import split_url
-from pipeline.beam_io import (WriteStats, WriteTable, pack, shard_of, table_metadata, unpack,
-                              write_shard_rows)
+from pipeline.beam_io import (WriteStats, WriteTable, concat_band_batches, pack, shard_of, table_metadata,
+                              unpack, write_shard_rows)
 from pipeline.components import ConnectedComponents
 from pipeline.counting import StageCounts
 from pipeline.config import Config
@@ -321,20 +321,11 @@ class BucketEdges(beam.DoFn):
         self.count = StageCounts(STAGE)
 
     def process(self, element):
-        _, batches = element
-        ids, keys, docs, sketches, offset = [], [], [], [], 0
-        for blob in batches:
-            batch_ids, batch_keys, batch_docs, batch_sketches = unpack(blob)
-            ids.extend(batch_ids)
-            keys.append(batch_keys)
-            docs.append(batch_docs.astype(np.int64) + offset)
-            sketches.append(batch_sketches)
-            offset += len(batch_ids)
-        if not ids:
+        joined = concat_band_batches(element[1])
+        if joined is None:
             return
-        doc_of = np.concatenate(docs)
-        order, runs = _runs(np.concatenate(keys))
-        sketches = np.concatenate(sketches)
+        ids, keys, doc_of, sketches = joined
+        order, runs = _runs(keys)
         edges = []
         for lo, hi in runs:
             members = [(ids[d], d) for d in doc_of[order[lo:hi]].tolist()]
@@ -600,7 +591,7 @@ class FindDuplicates(beam.PTransform):
             from pipeline.semantic import AddSemanticColumns, SemanticBucketEdges, _semantic_stats
             sem = (feats.sembands | "GroupBySemanticBand" >> beam.GroupByKey()
                    | "SemanticBucketEdges" >> beam.ParDo(SemanticBucketEdges(cfg.semantic.threshold,
-                                                                             cfg.semantic.max_bucket_size, unpack,
+                                                                             cfg.semantic.max_bucket_size,
                                                                              local_stars, _runs))
                    .with_outputs("stats", main="edges"))
             sem_labels = sem.edges | "SemanticComponents" >> ConnectedComponents(

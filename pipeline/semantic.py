@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from filters import semantic
-from pipeline.beam_io import shard_of
+from pipeline.beam_io import concat_band_batches, shard_of
 from pipeline.counting import StageCounts, nest
 from pipeline.fs import FileDoFn, FsCall
 from schemas import TOPICS
@@ -72,26 +72,18 @@ class SemanticBucketEdges(beam.DoFn):
     reaches the threshold (every pair of the bucket's first ``max_bucket`` members by id), contracted
     into one star per local component."""
 
-    def __init__(self, threshold: float, max_bucket: int, unpack, local_stars, runs):
+    def __init__(self, threshold: float, max_bucket: int, local_stars, runs):
         self.threshold, self.max_bucket = threshold, max_bucket
-        self.unpack, self.local_stars, self.runs = unpack, local_stars, runs
+        self.local_stars, self.runs = local_stars, runs
         self.counts = StageCounts(STAGE)
 
     def process(self, element):
-        _, batches = element
-        ids, keys, docs, vecs, offset = [], [], [], [], 0
-        for blob in batches:
-            b_ids, b_keys, b_docs, b_vecs = self.unpack(blob)
-            ids.extend(b_ids)
-            keys.append(b_keys)
-            docs.append(b_docs.astype(np.int64) + offset)
-            vecs.append(b_vecs.astype(np.float32))
-            offset += len(b_ids)
-        if not ids:
+        joined = concat_band_batches(element[1])
+        if joined is None:
             return
-        doc_of = np.concatenate(docs)
-        vectors = np.concatenate(vecs)
-        order, runs = self.runs(np.concatenate(keys))
+        ids, keys, doc_of, vectors = joined
+        vectors = vectors.astype(np.float32)
+        order, runs = self.runs(keys)
         count = self.counts.scoped("semantic")
         edges = []
         for lo, hi in runs:
