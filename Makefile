@@ -6,7 +6,7 @@ LID    := filters/resources/lid.176.ftz
 SHARED ?= ../shared
 DEMO   ?= demo_out
 
-.PHONY: setup test test-fast fuzz test-cluster demo bench clean go-tools cluster-up cluster-down bench-cluster
+.PHONY: setup test test-fast golden fuzz test-cluster demo bench clean go-tools cluster-up cluster-down bench-cluster
 
 setup: $(VENV)/.installed $(LID)
 
@@ -26,6 +26,11 @@ test: setup
 # the reader fuzz suite with 3,000 examples per property (make test runs 60)
 fuzz: setup
 	THRESHER_FUZZ=long $(BIN)/python -m pytest -q -p no:cacheprovider tests/pipeline/test_fuzz_input_formats.py
+
+# rewrite tests/golden/run_3k_bad.json after a deliberate change of outputs (the commit's diff of it
+# then names every table the change moved)
+golden: setup
+	THRESHER_WRITE_GOLDEN=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/jobs/test_outputs_unchanged.py
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow"
