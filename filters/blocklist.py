@@ -49,10 +49,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-import ahocorasick
+import ahocorasick_rs
 import numpy as np
 
 from filters.counting import Count
+from filters.matching import overlapping_matches
 from filters.scripts import SUBSTRING_MATCH_LANGS, UNSPACED_BLOCKS, char_class, in_blocks
 
 
@@ -252,19 +253,19 @@ class WordBlocklist:
             t = normalize_term(term)
             if t and t not in self._entries:
                 self._allow.setdefault(t, set()).add(lang)
-        self._auto = ahocorasick.Automaton()
+        patterns, self._values = [], []
         for t, langs_ in self._allow.items():
             owners = tuple((lang, ALLOW) for lang in sorted(langs_, key=lambda x: x or ""))
-            self._auto.add_word(t, (len(t), _is_word_char(t[0]), _is_word_char(t[-1]), owners,
-                                    (0.0,) * len(owners)))
+            patterns.append(t)
+            self._values.append((_is_word_char(t[0]), _is_word_char(t[-1]), owners, (0.0,) * len(owners)))
         for t, owners in self._entries.items():
-            left = _is_word_char(t[0])
-            right = _is_word_char(t[-1])
             owners = tuple(sorted(owners, key=lambda o: (o[0] or "", o[1])))
             weights = tuple(self._weight(o[0], t, self._base(t, o[1])) for o in owners)
-            self._auto.add_word(t, (len(t), left, right, owners, weights))
-        if self._entries:
-            self._auto.make_automaton()
+            patterns.append(t)
+            self._values.append((_is_word_char(t[0]), _is_word_char(t[-1]), owners, weights))
+        # every occurrence of every pattern (overlapping), as (pattern index, start, end) in characters
+        self._auto = (ahocorasick_rs.AhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.Standard)
+                      if self._entries else None)
         self.langs = sorted({lang for owners in self._entries.values() for lang, _ in owners if lang})
         self.categories = sorted({cat for owners in self._entries.values() for _, cat in owners})
 
@@ -367,11 +368,12 @@ class WordBlocklist:
         norm, index = match_form(text)
         n = len(norm)
         raw = []
-        for end, (length, left, right, owners, weights) in self._auto.iter(norm):
-            start = end - length + 1
+        values = self._values
+        for k, start, end in overlapping_matches(self._auto, norm):
+            left, right, owners, weights = values[k]
             if left and start > 0 and _is_word_char(norm[start - 1]):
                 continue
-            if right and end + 1 < n and _is_word_char(norm[end + 1]):
+            if right and end < n and _is_word_char(norm[end]):
                 continue
             if langs is not None:
                 keep = [k for k, o in enumerate(owners) if o[0] is None or o[0] in langs]
@@ -379,7 +381,7 @@ class WordBlocklist:
                     continue
                 owners = tuple(owners[k] for k in keep)
                 weights = tuple(weights[k] for k in keep)
-            raw.append((start, end + 1, owners, min(weights)))
+            raw.append((start, end, owners, min(weights)))
         if not raw:
             return BlocklistResult(hit_ratio=0.0)
         # (allow-listed words take part in the leftmost-longest choice, then are not reported)

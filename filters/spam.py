@@ -9,8 +9,11 @@ the rules ``gambling_spam`` and ``contact_farm``.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+
+from filters.matching import overlapping_matches
 
 _GAMBLING = [
     # zh
@@ -65,23 +68,19 @@ def cue_table() -> dict[str, list[tuple[str, float]]]:
             "money": [(w, MONEY) for w in _MONEY if not _SUBSTRING_SCRIPT.search(w)]}
 
 
-def _automaton(pairs):
-    """Aho-Corasick over (key, value) pairs."""
-    import ahocorasick
+@functools.lru_cache(maxsize=1)
+def _automata():
+    """(unspaced-script cues, app names): Aho-Corasick automata with, per pattern index, the cue's
+    group code (cues, lower-cased) or None (app names, as written and in upper case: they run into
+    CJK text, so they are substrings too)."""
+    import ahocorasick_rs
 
-    auto = ahocorasick.Automaton()
-    for key, value in pairs:
-        auto.add_word(key, value)
-    auto.make_automaton()
-    return auto
-
-
-# unspaced-script cues, lower-cased: value (cue length, group code)
-_SUBSTRING_CUES = _automaton(
-    [(w.lower(), (len(w), code)) for words, code in ((_GAMBLING, GAMBLING), (_MONEY, MONEY))
-     for w in words if _SUBSTRING_SCRIPT.search(w)])
-# app names as written and in upper case: they run into CJK text, so they are substrings too
-_APPS = _automaton([(v, len(v)) for w in _CONTACT_APPS for v in {w, w.upper()}])
+    cues = {w.lower(): code for words, code in ((_GAMBLING, GAMBLING), (_MONEY, MONEY))
+            for w in words if _SUBSTRING_SCRIPT.search(w)}
+    apps = sorted({v for w in _CONTACT_APPS for v in (w, w.upper())})
+    cue_words = list(cues)
+    return (ahocorasick_rs.AhoCorasick(cue_words), [cues[w] for w in cue_words],
+            ahocorasick_rs.AhoCorasick(apps))
 
 
 def _glued(ch: str) -> bool:
@@ -107,15 +106,15 @@ def spam_cues(text: str, lower: str, hits: list[tuple[int, int, float]], unspace
     n = len(hits)
     for start, end, code in hits:
         (gambling if code == GAMBLING else money).add(lower[start:end])
+    cue_auto, cue_codes, app_auto = _automata()
     if unspaced:
-        for last, (length, code) in _SUBSTRING_CUES.iter(lower):
-            (gambling if code == GAMBLING else money).add(lower[last - length + 1:last + 1])
+        for k, start, end in overlapping_matches(cue_auto, lower):
+            (gambling if cue_codes[k] == GAMBLING else money).add(lower[start:end])
             n += 1
-    for last, length in _APPS.iter(text):
-        start = last - length + 1
+    for _, start, end in overlapping_matches(app_auto, text):
         if start and _glued(text[start - 1]):           # part of a longer Latin word
             continue
-        m = _HANDLE.match(text, last + 1, last + 1 + _HANDLE_WINDOW)
+        m = _HANDLE.match(text, end, end + _HANDLE_WINDOW)
         if m and (any(ch.isdigit() for ch in m.group(1)) or m.group(1).startswith("@")):
             handles[m.group(1)] = handles.get(m.group(1), 0) + 1
     return SpamCues(len(gambling), len(money), n, sum(handles.values()), max(handles.values(), default=0))

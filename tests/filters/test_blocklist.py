@@ -284,3 +284,14 @@ def test_scan_reports_heaviest_entry(shared_data):
     assert weak.score == 1.0 and weak.max_weight == 0.5
     both = bl.scan("The vagina, said the bastard.", "en")
     assert both.max_weight == 1.0
+
+
+def test_lone_surrogates_are_matched_around_not_crashed_on():
+    """The matcher encodes text as UTF-8; a lone surrogate (possible in a Python str) must neither
+    crash the scan nor shift the spans after it."""
+    from filters.spam import spam_cues
+    words = WordBlocklist([("badword", None, "test")])
+    found = words.scan("a\ud800 badword here", None)
+    assert found.hits == 1 and found.spans[0]["start"] == 3 and found.spans[0]["end"] == 10
+    cues = spam_cues("\ud800 WeChat: abc123", "\ud800 wechat: abc123", [], unspaced=True)
+    assert cues.contact_mentions == 1
