@@ -273,7 +273,7 @@ def _text_candidates(text: str) -> list[tuple[str, int, int]]:
             end = _email_end(text, m)
             if end is not None:
                 out.append(("email", m.start(), end))
-    if ":" in text:
+    if "::" in text or text.count(":") >= 7:      # what every address _ipv6 accepts needs
         out.extend(_ipv6(text))
     return out
 
