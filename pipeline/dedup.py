@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from filters.dedup_text import dedup_features, site_line_hashes
+from filters.dedup_text import dedup_features, site_line_hashes_batch
 from filters.minhash import EMPTY_VALUE, MinHasher, band_key_matrix
 from filters.urlfilter import split_url
 from pipeline.beam_io import (WriteStats, WriteTable, concat_band_batches, pack, shard_of, table_metadata,
@@ -142,6 +142,9 @@ class ExtractFeatures(FileDoFn):
         """Paragraph, sentence and (with ``dedup.site_lines``) host-salted line hashes of the row
         group -> ('units', (partition, packed UnitBatch)); kinds 0 paragraph, 1 sentence, 2 site line."""
         u_hash, u_doc, u_kind, u_start, u_end = [], [], [], [], []
+        site_lines = None
+        if self.cfg.site_lines:
+            site_lines = site_line_hashes_batch(texts, [split_url(u)[0] if u else None for u in urls], self.cfg.text)
         for k, f in enumerate(features):
             spans, n_paras = f.spans, f.n_paragraphs
             for idx, h_unit in f.units:
@@ -151,8 +154,8 @@ class ExtractFeatures(FileDoFn):
                 u_kind.append(0 if idx < n_paras else 1)
                 u_start.append(start)
                 u_end.append(end)
-            if self.cfg.site_lines and urls[k]:
-                lines = site_line_hashes(texts[k], split_url(urls[k])[0], self.cfg.text)
+            if site_lines is not None and urls[k]:
+                lines = site_lines[k]
                 self.counts("site_lines_hashed", len(lines))
                 for h_line, start, end in lines:
                     u_hash.append(h_line)

@@ -408,3 +408,19 @@ def test_site_line_hashes_match_lines_of_one_host_only():
     assert page1[0][0] == page2[0][0] and page1[2][0] == page2[2][0]            # digits -> 0
     assert page1[1][0] != page2[1][0] and other[0][0] != page1[0][0]
     assert site_line_hashes("Login | Cart", None) == [] and site_line_hashes("Login | Cart", "") == []
+
+
+def test_site_line_hashes_batch_equals_one_document_at_a_time():
+    """The batched site-line hashes are bit-identical to the per-document function, across chunk
+    boundaries, for documents without a host, and for characters whose normal form is longer."""
+    from filters.dedup_text import site_line_hashes, site_line_hashes_batch
+    texts = ["Home | About\nShop now\n\nﬁne print 2024\n", "no host here\nline two", "",
+             "Home | About\nShop   now\n…\nＦｕｌｌ width", "x\n\n\ny"] * 3
+    hosts = ["a.example", None, "a.example", "a.example", "b.example"] * 3
+    one = [site_line_hashes(t, h) for t, h in zip(texts, hosts)]
+    assert any(one) and one[1] == []
+    assert one[0][0][0] == one[3][0][0]          # the same line on two pages of one host
+    assert site_line_hashes_batch(texts, hosts) == one
+    assert site_line_hashes_batch(texts, hosts, max_chars=20) == one
+    assert site_line_hashes_batch(texts, hosts, min_chars=5) == [site_line_hashes(t, h, min_chars=5)
+                                                                 for t, h in zip(texts, hosts)]
