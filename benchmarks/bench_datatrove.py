@@ -23,6 +23,15 @@ Thresher side: `thresher ingest` once (timed separately), then `thresher annotat
 dedup`, FnApiRunner default (one in-process worker). Wall and CPU time (user+sys of the child
 processes) are measured outside each process; docs/s per core = docs / CPU seconds.
 Writes benchmarks/results/datatrove.md.
+
+    .venv/bin/python benchmarks/bench_datatrove.py --marginal 12000 [--small 30] [--repeat 2]
+
+Marginal mode (issue 21): the per-document cost with start-up taken off. Thresher runs `thresher
+ingest`, `annotate` and `dedup` as three commands with `--direct_num_workers=1` on a 30-document
+corpus and on a `make_corpus.py --reuse` corpus of the given size; datatrove's all-docs chain runs on
+the same two corpora; each side's marginal CPU seconds per document is (CPU on the large corpus -
+CPU on the small one) / (documents large - documents small), and the small run's CPU is the fixed
+start-up. Writes benchmarks/results/speed.md.
 """
 from __future__ import annotations
 
@@ -203,6 +212,64 @@ def run_thresher(source: Path, config: str | None, tag: str) -> dict:
                 clusters=dstats.get("clusters"), docs_with_repeats=dstats.get("docs_with_repeats"))
 
 
+def thresher_chain(corpus: Path, tag: str, config: str | None) -> dict:
+    """ingest, annotate and dedup as three commands, one worker each: CPU and wall per stage."""
+    cfg = ["--config", config] if config else []
+    out = {}
+    src = corpus / "raw"
+    for stage in ("ingest", "annotate", "dedup"):
+        d = OUT / f"speed-{stage}-{tag}"
+        shutil.rmtree(d, ignore_errors=True)
+        wall, cpu, _ = timed([EXE, stage, "--input", str(src), "--output", str(d), "--progress_interval=0",
+                              "--direct_num_workers=1", *cfg], OUT / f"speed-{stage}-{tag}.log")
+        out[stage] = {"wall": wall, "cpu": cpu}
+        src = d
+    out["docs"] = json.loads((OUT / f"speed-ingest-{tag}" / "stats" / "ingest.json").read_text())["docs"]
+    out["cpu"] = sum(out[st]["cpu"] for st in ("ingest", "annotate", "dedup"))
+    return out
+
+
+def marginal(args, command: str, installed: str) -> None:
+    small, large = build_corpus(args.small), build_corpus(args.marginal, reuse=True)
+    runs = {"thr_small": [], "thr_large": [], "dt_small": [], "dt_large": []}
+    for _ in range(args.repeat):   # interleaved so load changes hit both sides alike
+        runs["thr_small"].append(thresher_chain(small, "small", args.config))
+        runs["dt_small"].append(run_datatrove(small, "all-docs"))
+        runs["thr_large"].append(thresher_chain(large, "large", args.config))
+        runs["dt_large"].append(run_datatrove(large, "all-docs"))
+        print({k: round(v[-1]["cpu"], 2) for k, v in runs.items()}, flush=True)
+    b = {k: best(v) for k, v in runs.items()}
+    (OUT / "speed-results.json").write_text(json.dumps(runs, indent=1, default=str))
+    ts, tl, ds, dl = b["thr_small"], b["thr_large"], b["dt_small"], b["dt_large"]
+    thr_ms = 1000 * (tl["cpu"] - ts["cpu"]) / (tl["docs"] - ts["docs"])
+    dt_ms = 1000 * (dl["cpu"] - ds["cpu"]) / (dl["docs"] - ds["docs"])
+    rows = ["| stage | CPU s, small | CPU s, large | marginal ms per document | documents per CPU-second |",
+            "|---|---:|---:|---:|---:|"]
+    for stage in ("ingest", "annotate", "dedup"):
+        ms = 1000 * (tl[stage]["cpu"] - ts[stage]["cpu"]) / (tl["docs"] - ts["docs"])
+        rows.append(f"| {stage} | {ts[stage]['cpu']:.2f} | {tl[stage]['cpu']:.2f} | {ms:.3f} | {1000 / ms:,.0f} |")
+    rows.append(f"| **ingest + annotate + dedup** | {ts['cpu']:.2f} | {tl['cpu']:.2f} | {thr_ms:.3f} | "
+                f"**{1000 / thr_ms:,.0f}** |")
+    rows.append(f"| datatrove all-docs chain | {ds['cpu']:.2f} | {dl['cpu']:.2f} | {dt_ms:.3f} | {1000 / dt_ms:,.0f} |")
+    body = "\n".join([
+        f"Corpora: `make_corpus.py --docs {args.small}` ({ts['docs']:,} documents after ingest) and "
+        f"`--docs {args.marginal} --reuse` ({tl['docs']:,}). Thresher: `thresher ingest`, `annotate`, `dedup` as "
+        f"three commands, `--direct_num_workers=1`, config `{os.path.relpath(args.config, REPO) if args.config else 'defaults'}`. "
+        f"Datatrove ({installed}): the all-docs chain (every document through LID, the four filters and MinHash "
+        f"signatures, nothing dropped). CPU = user + sys of the process tree, best of {args.repeat} interleaved runs.",
+        "", *rows, "",
+        f"- Thresher marginal rate: **{1000 / thr_ms:,.0f} documents per CPU-second** (target >= 1,000: "
+        f"{'met' if 1000 / thr_ms >= 1000 else 'NOT met'}).",
+        f"- Per document, datatrove's chain costs **{dt_ms / thr_ms:.1f}x** Thresher's (target >= 30x: "
+        f"{'met' if dt_ms / thr_ms >= 30 else 'NOT met'}).",
+        f"- Fixed start-up, the three stage jobs on {ts['docs']} documents: **{ts['cpu']:.1f} CPU-s** "
+        f"(ingest {ts['ingest']['cpu']:.1f}, annotate {ts['annotate']['cpu']:.1f}, dedup {ts['dedup']['cpu']:.1f}; "
+        f"target <= 6: {'met' if ts['cpu'] <= 6 else 'NOT met'}).",
+    ])
+    write_section("speed", "Marginal speed per document, one worker: Thresher vs datatrove (issue 21)", command, body)
+    print(body)
+
+
 def best(runs: list[dict]) -> dict:
     return min(runs, key=lambda r: r["cpu"])
 
@@ -215,6 +282,9 @@ def main() -> None:
     ap.add_argument("--large-repeat", type=int, default=1, help="runs per measurement on the --large corpus")
     ap.add_argument("--config", default=str(REPO / "configs" / "shared-data.yaml"),
                     help="thresher config (default: configs/shared-data.yaml, safety word/URL lists on)")
+    ap.add_argument("--marginal", type=int, default=0,
+                    help="marginal mode: this many documents (--reuse corpus) against --small (writes speed.md)")
+    ap.add_argument("--small", type=int, default=30, help="the small corpus of marginal mode (fixed start-up)")
     args = ap.parse_args()
     command = " ".join([".venv/bin/python benchmarks/bench_datatrove.py"] + sys.argv[1:])
     OUT.mkdir(parents=True, exist_ok=True)
@@ -225,6 +295,8 @@ def main() -> None:
                       f"**Datatrove could not be installed**, so no comparison was run.\n\n```\n{exc}\n```\n")
         raise SystemExit(str(exc))
     PIPELINE_SCRIPT.write_text(PIPELINE_SOURCE)
+    if args.marginal:
+        return marginal(args, command, installed)
     corpora = [build_corpus(args.docs)] + ([build_corpus(args.large, reuse=True)] if args.large else [])
     results = []
     for corpus in corpora:
