@@ -424,7 +424,7 @@ def _roots(terms) -> list[str]:
 def _units(text: str, lang: str | None) -> int:
     """Denominator of hit_ratio: non-space characters for CJK text, whitespace words otherwise."""
     if lang in SUBSTRING_MATCH_LANGS or (lang is None and _mostly_unspaced(text)):
-        return sum(1 for c in text if not c.isspace())
+        return len("".join(text.split()))        # str.split() splits at exactly the str.isspace() characters
     return len(text.split())
 
 

@@ -227,7 +227,11 @@ def _is_octet(part: str) -> bool:
 
 # Every digit-based PII form (ids, cards, IPv4, phones) lies inside a run of digits and separators;
 # the detailed patterns only run on such runs (plus a margin for their boundary checks).
-_NUMERIC_RUN = re.compile(r"[+(]?\d[\d\s().:/+-]{5,}[\dxX]")
+# A run is r"[+(]?\d[\d\s().:/+-]{5,}[\dxX]"; it is searched from its first digit (a pattern with a
+# leading optional class is tried at every position, about 3x slower) and the "+" or "(" before
+# that digit is taken back in (the same matches: the character before a run's first digit never
+# belongs to the run before it, which ends in a digit or x).
+_NUMERIC_RUN = re.compile(r"\d[\d\s().:/+-]{5,}[\dxX]")
 _ANY_DIGIT = re.compile(r"\d")
 
 
@@ -235,7 +239,10 @@ def _numeric_windows(text: str) -> list[tuple[int, int]]:
     """Merged (start, end) windows around digit runs long enough to hold a PII item."""
     windows: list[tuple[int, int]] = []
     for m in _NUMERIC_RUN.finditer(text):
-        start, end = max(0, m.start() - 1), min(len(text), m.end() + 2)
+        first = m.start()
+        if first and text[first - 1] in "+(":
+            first -= 1
+        start, end = max(0, first - 1), min(len(text), m.end() + 2)
         if windows and start <= windows[-1][1]:
             windows[-1] = (windows[-1][0], max(windows[-1][1], end))
         else:
