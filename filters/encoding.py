@@ -53,10 +53,11 @@ def _misread_triples(text: str) -> int:
     if cp.size < 3:
         return 0
     for table in _MISREAD_CJK:
-        a, b, c = table[0][cp], table[1][cp], table[2][cp]
-        found = int(np.count_nonzero(a[:-2] & b[1:-1] & c[2:]))
-        if found:
-            return found
+        first = np.flatnonzero(table[0][cp[:-2]])      # few: look up the next two only after these
+        if first.size:
+            found = int(np.count_nonzero(table[1][cp[first + 1]] & table[2][cp[first + 2]]))
+            if found:
+                return found
     return 0
 
 
