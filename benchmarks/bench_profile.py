@@ -45,7 +45,7 @@ FAMILIES = {
     "dedup": [
         ("shingling + MinHash signatures", [("filters/minhash.py", "signatures")]),
         ("exact and unit hashes (paragraphs, sentences, site lines)", [("filters/dedup_text.py", "text_hashes"),
-                                                                      ("filters/dedup_text.py", "site_line_hashes")]),
+                                                                      ("filters/dedup_text.py", "site_line_hashes_batch")]),
         ("segmentation for repetition units", [("filters/segment.py", "paragraph_spans"),
                                                ("filters/segment.py", "sentence_spans")]),
         ("LSH banding", [("filters/minhash.py", "band_key_matrix"), ("filters/minhash.py", "b_bit_sketches")]),

@@ -141,35 +141,35 @@ class ExtractFeatures(FileDoFn):
     def _units(self, ids, features, texts, urls):
         """Paragraph, sentence and (with ``dedup.site_lines``) host-salted line hashes of the row
         group -> ('units', (partition, packed UnitBatch)); kinds 0 paragraph, 1 sentence, 2 site line."""
-        u_hash, u_doc, u_kind, u_start, u_end = [], [], [], [], []
-        site_lines = None
-        if self.cfg.site_lines:
-            site_lines = site_line_hashes_batch(texts, [split_url(u)[0] if u else None for u in urls], self.cfg.text)
-        for k, f in enumerate(features):
-            spans, n_paras = f.spans, f.n_paragraphs
-            for idx, h_unit in f.units:
-                start, end = spans[idx]
-                u_hash.append(h_unit)
-                u_doc.append(k)
-                u_kind.append(0 if idx < n_paras else 1)
-                u_start.append(start)
-                u_end.append(end)
-            if site_lines is not None and urls[k]:
-                lines = site_lines[k]
-                self.counts("site_lines_hashed", len(lines))
-                for h_line, start, end in lines:
-                    u_hash.append(h_line)
-                    u_doc.append(k)
-                    u_kind.append(2)
-                    u_start.append(start)
-                    u_end.append(end)
-        if not u_hash:
+        n = len(features)
+        units = [u for f in features for u in f.units]           # (span index, hash), doc by doc
+        spans = np.array([sp for f in features for sp in f.spans], dtype=np.int64).reshape(-1, 2)
+        span_first = np.zeros(n, dtype=np.int64)
+        np.cumsum([len(f.spans) for f in features][:-1], out=span_first[1:])
+        doc = np.repeat(np.arange(n, dtype=np.int64), [len(f.units) for f in features])
+        idx = np.fromiter((i for i, _ in units), dtype=np.int64, count=len(units))
+        h = np.fromiter((x for _, x in units), dtype=np.uint64, count=len(units))
+        kind = (idx >= np.array([f.n_paragraphs for f in features], dtype=np.int64)[doc]).astype(np.uint8)
+        start, end = spans[span_first[doc] + idx].T if len(units) else (np.zeros(0, np.int64),) * 2
+        if self.cfg.site_lines and any(urls):
+            hosts = [split_url(u)[0] if u else None for u in urls]
+            per_doc = site_line_hashes_batch(texts, hosts, self.cfg.text)
+            lines = [line for line_list in per_doc for line in line_list]
+            self.counts("site_lines_hashed", len(lines))
+            if lines:
+                line_doc = np.repeat(np.arange(n, dtype=np.int64), [len(x) for x in per_doc])
+                line_arr = np.array([line[1:] for line in lines], dtype=np.int64).reshape(-1, 2)
+                # each document's site lines right after its units: a stable sort by document
+                order = np.argsort(np.concatenate((doc, line_doc)), kind="stable")
+                h = np.concatenate((h, np.fromiter((line[0] for line in lines), dtype=np.uint64,
+                                                   count=len(lines))))[order]
+                doc = np.concatenate((doc, line_doc))[order]
+                kind = np.concatenate((kind, np.full(len(lines), 2, dtype=np.uint8)))[order]
+                start = np.concatenate((start, line_arr[:, 0]))[order]
+                end = np.concatenate((end, line_arr[:, 1]))[order]
+        if not len(h):
             return
-        h = np.array(u_hash, dtype=np.uint64)
-        doc = np.array(u_doc, dtype=np.int64)
-        kind = np.array(u_kind, dtype=np.uint8)
-        start = np.array(u_start, dtype=np.int32)
-        end = np.array(u_end, dtype=np.int32)
+        start, end = start.astype(np.int32), end.astype(np.int32)
         part_of = h % np.uint64(self.parts.units)
         for part in range(self.parts.units):
             sel = np.flatnonzero(part_of == part)
