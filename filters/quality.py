@@ -492,7 +492,8 @@ class _CueMatcher:
             self._hindex[_str_hash(first)] = [(tuple(_str_hash(w) for w in words), w8) for words, w8 in phrases]
         self._first_hashes = np.array(sorted(self._hindex), dtype=np.uint64)
         self._cjk = cjk
-        self._cjk_rx = re.compile("|".join(re.escape(k) for k in sorted(cjk, key=len, reverse=True)))
+        self._cjk_rx = (re.compile("|".join(re.escape(k) for k in sorted(cjk, key=len, reverse=True)))
+                        if cjk else None)           # (an empty alternation would match everywhere)
 
     def hits(self, lower: str, tokh: np.ndarray, tok_pos: np.ndarray, tok_end: np.ndarray,
              has_unspaced: bool) -> list[tuple[int, int, float]]:
@@ -520,7 +521,7 @@ class _CueMatcher:
                     if i == 0 or not (lower[i - 1].isalnum() and key[0].isalnum()):
                         out.append((i, i + len(key), w))
                     i = lower.find(key, i + len(key))
-        if has_unspaced:
+        if has_unspaced and self._cjk_rx is not None:
             cjk = self._cjk
             for m in self._cjk_rx.finditer(lower):
                 out.append((m.start(), m.end(), cjk[m.group()]))

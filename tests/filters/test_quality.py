@@ -384,3 +384,14 @@ def test_class_table_equals_per_code_point_definition():
             bits |= Q.SEP
         ref[o] = bits
     assert np.array_equal(Q._class_table(), ref)
+
+
+def test_a_cue_table_without_unspaced_cues_finds_nothing_in_unspaced_text():
+    """The spam matcher has no CJK cues: asked to look for unspaced cues it must find none (an empty
+    alternation would match at every position)."""
+    import numpy as np
+    from filters.quality import _CueMatcher
+    from filters.spam import cue_table
+    matcher = _CueMatcher(cue_table())
+    empty = np.zeros(0, dtype=np.uint64)
+    assert matcher.hits("这是一个普通的句子", empty, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), True) == []
