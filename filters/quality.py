@@ -1056,7 +1056,7 @@ def _ngram_fractions(ids: np.ndarray, lens: np.ndarray, scale: int) -> tuple[lis
     with np.errstate(over="ignore"):
         step = _ngram_hashes(ids, scale)            # hashes of the scale-grams
         cur = _ngram_hashes(ids, 2 * scale)
-        order = cur.argsort(kind="stable")
+        order = cur.argsort()   # any order of equal hashes: their n-grams are the same tokens, the same characters
         sv = cur[order]
         same = sv[1:] == sv[:-1]
         if not same.any():
@@ -1087,7 +1087,7 @@ def _ngram_fractions(ids: np.ndarray, lens: np.ndarray, scale: int) -> tuple[lis
             if cand.size < 2:
                 break
             hc = hD[ok] * shift + step[cand + prev_n]
-            order = hc.argsort(kind="stable")
+            order = hc.argsort()
             sv = hc[order]
             same = sv[1:] == sv[:-1]
             if not same.any():
