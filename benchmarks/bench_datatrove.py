@@ -212,15 +212,33 @@ def run_thresher(source: Path, config: str | None, tag: str) -> dict:
                 clusters=dstats.get("clusters"), docs_with_repeats=dstats.get("docs_with_repeats"))
 
 
-def thresher_chain(corpus: Path, tag: str, config: str | None) -> dict:
-    """ingest, annotate and dedup as three commands, one worker each: CPU and wall per stage."""
+def baseline_tree(rev: str) -> Path:
+    """A checkout of ``rev`` (git worktree, detached) under benchmarks/out, with this checkout's
+    fastText model linked in: the baseline's code, run with this checkout's .venv."""
+    tree = OUT / f"baseline-{rev}"
+    if not tree.exists():
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree), rev], check=True,
+                       stdout=subprocess.DEVNULL)
+    model = tree / "filters" / "resources" / LID_MODEL.name
+    if not model.exists():
+        model.symlink_to(LID_MODEL)
+    return tree
+
+
+def thresher_chain(corpus: Path, tag: str, config: str | None, src_tree: Path | None = None) -> dict:
+    """ingest, annotate and dedup as three commands, one worker each: CPU and wall per stage
+    (``src_tree``: run that checkout's code instead of this one's)."""
     cfg = ["--config", config] if config else []
+    exe = [EXE]
+    if src_tree is not None:   # the baseline's modules first on the path, this venv's packages after
+        exe = ["env", f"PYTHONPATH={src_tree}", "PYTHONSAFEPATH=1", sys.executable, "-c",
+               "import sys; from pipeline.cli import main; sys.exit(main())"]
     out = {}
     src = corpus / "raw"
     for stage in ("ingest", "annotate", "dedup"):
         d = OUT / f"speed-{stage}-{tag}"
         shutil.rmtree(d, ignore_errors=True)
-        wall, cpu, _ = timed([EXE, stage, "--input", str(src), "--output", str(d), "--progress_interval=0",
+        wall, cpu, _ = timed([*exe, stage, "--input", str(src), "--output", str(d), "--progress_interval=0",
                               "--direct_num_workers=1", *cfg], OUT / f"speed-{stage}-{tag}.log")
         out[stage] = {"wall": wall, "cpu": cpu}
         src = d
@@ -232,11 +250,17 @@ def thresher_chain(corpus: Path, tag: str, config: str | None) -> dict:
 def marginal(args, command: str, installed: str) -> None:
     small, large = build_corpus(args.small), build_corpus(args.marginal, reuse=True)
     runs = {"thr_small": [], "thr_large": [], "dt_small": [], "dt_large": []}
+    base = baseline_tree(args.baseline) if args.baseline else None
+    if base is not None:
+        runs.update(base_small=[], base_large=[])
     for _ in range(args.repeat):   # interleaved so load changes hit both sides alike
         runs["thr_small"].append(thresher_chain(small, "small", args.config))
         runs["dt_small"].append(run_datatrove(small, "all-docs"))
         runs["thr_large"].append(thresher_chain(large, "large", args.config))
         runs["dt_large"].append(run_datatrove(large, "all-docs"))
+        if base is not None:
+            runs["base_small"].append(thresher_chain(small, "base-small", args.config, base))
+            runs["base_large"].append(thresher_chain(large, "base-large", args.config, base))
         print({k: round(v[-1]["cpu"], 2) for k, v in runs.items()}, flush=True)
     b = {k: best(v) for k, v in runs.items()}
     (OUT / "speed-results.json").write_text(json.dumps(runs, indent=1, default=str))
@@ -250,6 +274,15 @@ def marginal(args, command: str, installed: str) -> None:
         rows.append(f"| {stage} | {ts[stage]['cpu']:.2f} | {tl[stage]['cpu']:.2f} | {ms:.3f} | {1000 / ms:,.0f} |")
     rows.append(f"| **ingest + annotate + dedup** | {ts['cpu']:.2f} | {tl['cpu']:.2f} | {thr_ms:.3f} | "
                 f"**{1000 / thr_ms:,.0f}** |")
+    if base is not None:
+        bs, bl = b["base_small"], b["base_large"]
+        for stage in ("ingest", "annotate", "dedup"):
+            ms = 1000 * (bl[stage]["cpu"] - bs[stage]["cpu"]) / (bl["docs"] - bs["docs"])
+            rows.append(f"| baseline `{args.baseline}`: {stage} | {bs[stage]['cpu']:.2f} | {bl[stage]['cpu']:.2f} | "
+                        f"{ms:.3f} | {1000 / ms:,.0f} |")
+        base_ms = 1000 * (bl["cpu"] - bs["cpu"]) / (bl["docs"] - bs["docs"])
+        rows.append(f"| baseline `{args.baseline}`: ingest + annotate + dedup | {bs['cpu']:.2f} | {bl['cpu']:.2f} | "
+                    f"{base_ms:.3f} | {1000 / base_ms:,.0f} |")
     rows.append(f"| datatrove all-docs chain | {ds['cpu']:.2f} | {dl['cpu']:.2f} | {dt_ms:.3f} | {1000 / dt_ms:,.0f} |")
     body = "\n".join([
         f"Corpora: `make_corpus.py --docs {args.small}` ({ts['docs']:,} documents after ingest) and "
@@ -265,6 +298,9 @@ def marginal(args, command: str, installed: str) -> None:
         f"- Fixed start-up, the three stage jobs on {ts['docs']} documents: **{ts['cpu']:.1f} CPU-s** "
         f"(ingest {ts['ingest']['cpu']:.1f}, annotate {ts['annotate']['cpu']:.1f}, dedup {ts['dedup']['cpu']:.1f}; "
         f"target <= 6: {'met' if ts['cpu'] <= 6 else 'NOT met'}).",
+        *([f"- Baseline `{args.baseline}` (the same runs with that commit's code, this checkout's packages): "
+           f"{1000 / base_ms:,.0f} documents per CPU-second marginal, {bs['cpu']:.1f} CPU-s fixed start-up; "
+           f"datatrove / baseline per document {dt_ms / base_ms:.1f}x."] if base is not None else []),
     ])
     write_section("speed", "Marginal speed per document, one worker: Thresher vs datatrove (issue 21)", command, body)
     print(body)
@@ -285,6 +321,8 @@ def main() -> None:
     ap.add_argument("--marginal", type=int, default=0,
                     help="marginal mode: this many documents (--reuse corpus) against --small (writes speed.md)")
     ap.add_argument("--small", type=int, default=30, help="the small corpus of marginal mode (fixed start-up)")
+    ap.add_argument("--baseline", help="marginal mode: also run this git revision's code (e.g. a commit before "
+                                       "the speed work), interleaved, with this checkout's .venv")
     args = ap.parse_args()
     command = " ".join([".venv/bin/python benchmarks/bench_datatrove.py"] + sys.argv[1:])
     OUT.mkdir(parents=True, exist_ok=True)
