@@ -2,8 +2,9 @@
 was when tests/golden/run_3k_bad.json was written (issue 21: speed work must not move an accuracy
 figure).
 
-The golden file holds, per output table (rows sorted by id, every column) and per text output
-(blend.txt), its row count and a SHA-256 of its rows with the corpus and run paths made relative.
+The golden file holds, per output table (rows sorted by id, every column, floats to 9 significant
+digits) and per text output (blend.txt), its row count and a SHA-256 of its rows with the corpus
+and run paths made relative.
 A deliberate change of outputs regenerates it with ``make golden``; the diff of that file in the
 commit then names every table the change moved.
 """
@@ -25,12 +26,26 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from compare_outputs import snapshot  # noqa: E402
 
 
+def _rounded(value):
+    """Floats to 9 significant digits (a CPU with other SIMD paths may differ in the last bits of a
+    numpy sum); everything else as it is."""
+    if isinstance(value, float):
+        return float(f"{value:.9g}")
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
+
+
 def output_digests(run_dir: Path, corpus: Path) -> dict[str, dict]:
     """{output name: {"rows": n, "sha256": hex}} of every table and text output under run_dir."""
     digests = {}
     for name, lines in snapshot(str(run_dir), "").items():
         if not name.startswith(("table:", "text:")):
             continue
+        if name.startswith("table:"):
+            lines = [json.dumps(_rounded(json.loads(line)), sort_keys=True, ensure_ascii=False) for line in lines]
         text = "\n".join(lines).replace(str(corpus), "<corpus>").replace(str(run_dir), "<run>")
         digests[name] = {"rows": len(lines), "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
     return digests
