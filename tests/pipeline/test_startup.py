@@ -43,3 +43,83 @@ def test_a_command_still_reports_a_bad_config_as_an_error(tmp_path):
                            str(tmp_path / "out"), "--config", str(bad)], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "thresher dedup: error:" in proc.stderr and "max_cc_rounds" in proc.stderr
+
+
+# ------------------------------------------------------------------ dedup: rounds bounded by the corpus size
+
+EN = ("The river runs past the old mill where the farmers bring their grain every autumn. "
+      "Children walk along the bank after school and count the boats that pass under the bridge. ")
+DE = ("Der Fluss fliesst an der alten Muehle vorbei, wo die Bauern jeden Herbst ihr Getreide bringen. "
+      "Die Kinder gehen nach der Schule am Ufer entlang und zaehlen die Boote unter der Bruecke. ")
+
+
+def _dedup_input(tmp_path) -> str:
+    """Four documents whose duplicate graph needs two rounds: 'b' and 'c' are exact copies (an exact
+    edge b-c) and 'a' a near copy of both (a near-duplicate star a-b, a-c), so round 1 re-attaches
+    c from b to a and only round 2 changes nothing."""
+    from pipeline.beam_io import write_parquet
+    from schemas import DOCUMENTS
+    base = " ".join(f"{w}{i % 7}" for i, w in enumerate((EN * 4).split()))
+    rows = [{"id": doc_id, "text": text, "source": "web", "source_file": "inline.jsonl", "position": i,
+             "format": "jsonl", "notes": []}
+            for i, (doc_id, text) in enumerate([("a", base.replace("river0", "stream0", 1)), ("b", base),
+                                                ("c", base), ("d", DE * 4)])]
+    write_parquet(str(tmp_path / "in" / "docs" / "part-00000-of-00001.parquet"), rows, DOCUMENTS)
+    return str(tmp_path / "in")
+
+
+def _run_dedup(input_dir, output, config=None):
+    import io
+
+    from pipeline.config import Config
+    from pipeline.runner import beam_options, run_stage
+    from pipeline.stages import BY_NAME
+    log = io.StringIO()
+    stats = run_stage(BY_NAME["dedup"], {"input": input_dir}, str(output), config or Config(),
+                      beam_options(["--progress_interval=0"], "dedup"), log=log)
+    return stats, log.getvalue()
+
+
+def _clusters(output) -> list[tuple]:
+    import pyarrow.parquet as pq
+    rows = pq.read_table(str(output / "clusters")).to_pylist()
+    return sorted((r["id"], r["cluster_id"], r["cluster_size"], r["match"]) for r in rows)
+
+
+def test_dedup_bounds_its_rounds_by_the_document_count(tmp_path):
+    from pipeline.runner import read_marker
+    stats, log = _run_dedup(_dedup_input(tmp_path), tmp_path / "out")
+    assert read_marker(str(tmp_path / "out"))["cc_rounds"] == 4   # ceil(log2(4)) + 2, below max_cc_rounds 12
+    assert "re-running" not in log and "not_converged" not in log
+    assert "dedup.components.rounds_with_changes = 1" in log      # the graph needs 2 rounds
+    assert _clusters(tmp_path / "out") == [("a", "a", 3, "near"), ("b", "a", 3, "exact"), ("c", "a", 3, "exact"),
+                                          ("d", "d", 1, "none")]
+    assert stats["clusters"] == 2 and stats["duplicate_docs"] == 2
+
+
+def test_dedup_reruns_with_every_round_when_the_bound_is_too_low(tmp_path, monkeypatch):
+    """The bound is a guess that never decides a result: a graph it does not cover fails the job
+    (NotConverged), which re-runs with dedup.max_cc_rounds and writes what that run writes."""
+    import pipeline.dedup as dedup
+    from pipeline.runner import read_marker
+    input_dir = _dedup_input(tmp_path)
+    full_stats, _ = _run_dedup(input_dir, tmp_path / "full")
+    monkeypatch.setattr(dedup, "cc_rounds_for", lambda docs, config: 1)   # too few for this graph
+    stats, log = _run_dedup(input_dir, tmp_path / "low")
+    assert "[dedup] connected components needed more than the 1 rounds bounded for 4 documents: " \
+           "re-running with dedup.max_cc_rounds = 12" in log
+    marker = read_marker(str(tmp_path / "low"))
+    assert marker["cc_rounds"] == 12 and "re-running" in marker["rerun"]
+    assert _clusters(tmp_path / "low") == _clusters(tmp_path / "full")
+    assert stats == full_stats
+    assert "not_converged" not in log.split("re-running", 1)[1]
+
+
+def test_dedup_at_its_configured_bound_still_counts_not_converged(tmp_path):
+    """With max_cc_rounds itself too low there is nothing to re-run: as before, the job finishes,
+    counts not_converged and keeps labels inside their components."""
+    from pipeline.config import config_from_dict
+    stats, log = _run_dedup(_dedup_input(tmp_path), tmp_path / "out", config_from_dict({"dedup": {"max_cc_rounds": 1}}))
+    assert "re-running" not in log
+    assert "dedup.components.not_converged = 1" in log
+    assert {r[0]: r[1] for r in _clusters(tmp_path / "out")}["d"] == "d"
