@@ -128,7 +128,7 @@ def build_annotate(pipeline, items: list[RowGroup], output: str, config: Config,
     config_hash = config_hash or config.hash(SECTIONS)
     meta = table_metadata(STAGE, config_hash)
     out = (pipeline
-           | "ListRowGroups" >> beam.Create(items)
+           | "ListRowGroups" >> beam.Create(items, reshuffle=False)   # AnnotateRowGroups spreads them
            | "AnnotateRowGroups" >> AnnotateRowGroups(config, FileSystems.join(output, "docs"), meta))
     out.errors | "WriteErrors" >> WriteTable(FileSystems.join(output, "errors"), ERRORS, 1, table="errors",
                                              key_field="source_file", metadata=meta)
