@@ -123,3 +123,38 @@ def test_dedup_at_its_configured_bound_still_counts_not_converged(tmp_path):
     assert "re-running" not in log
     assert "dedup.components.not_converged = 1" in log
     assert {r[0]: r[1] for r in _clusters(tmp_path / "out")}["d"] == "d"
+
+
+# ------------------------------------------------------------------ annotate: models once per process
+
+def test_annotate_loads_its_models_once_per_process_and_config(tmp_path, monkeypatch):
+    """Two AnnotateRowGroup instances (a runner's two worker threads) set up at once load the models
+    once and share them; each has its own annotator objects (per-batch timings); another config
+    loads its own."""
+    import dataclasses
+    import threading
+    from collections import OrderedDict
+
+    import pipeline.annotate as annotate
+    from pipeline.config import Config
+    monkeypatch.setattr(annotate, "_shared", OrderedDict())
+    builds = []
+    real = annotate.build_annotators
+    monkeypatch.setattr(annotate, "build_annotators", lambda config: builds.append(config) or real(config))
+    config = Config()
+    fns = [annotate.AnnotateRowGroup(config, str(tmp_path / "out"), {}) for _ in range(2)]
+    threads = [threading.Thread(target=fn.setup) for fn in fns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(builds) == 1
+    (lid_a, quality_a, safety_a), (lid_b, quality_b, safety_b) = (fn.annotators for fn in fns)
+    assert lid_a is not lid_b and lid_a.identifier is lid_b.identifier
+    assert quality_a.scorer is quality_b.scorer and quality_a.timings is not quality_b.timings
+    assert safety_a.urls is safety_b.urls and safety_a.words is safety_b.words
+    other = dataclasses.replace(config, annotate=dataclasses.replace(
+        config.annotate, lid=dataclasses.replace(config.annotate.lid, fasttext_threshold=0.9)))
+    fn = annotate.AnnotateRowGroup(other, str(tmp_path / "out"), {})
+    fn.setup()
+    assert len(builds) == 2 and fn.annotators[0].identifier is not lid_a.identifier
