@@ -12,7 +12,16 @@ Every command runs ``--repeat`` times (default 3, in rounds: all commands once, 
 the table gives the best and the median. On 30 documents the stage jobs' time is nearly all
 fixed cost (interpreter, imports, pipeline construction, runner start-up, model loading).
 
-Usage: .venv/bin/python benchmarks/bench_startup.py [--label before] [--repeat 3] [--docs 30]
+The machine is shared, and CPU time grows with the load (caches, frequency): compare figures taken
+in one session. ``--code DIR`` runs another checkout's ``pipeline``/``filters``/``schemas`` with
+this virtualenv (put first on PYTHONPATH), e.g. the base commit in a detached worktree, so a
+before/after pair is measured alternately under the same load (``--code`` twice: rounds alternate).
+Project bytecode: with PYTHONDONTWRITEBYTECODE set (as on these machines) and an editable
+install, every process compiles the project's sources unless ``__pycache__`` holds them
+(``make setup`` precompiles them); the section says which.
+
+Usage: .venv/bin/python benchmarks/bench_startup.py [--label after] [--repeat 3] [--docs 30]
+                                                    [--code LABEL=DIR ...]
 Writes benchmarks/results/startup.md (one section per --label, so "before" and "after" sit side
 by side); run benchmarks/collect.py to refresh RESULTS.md.
 """
@@ -39,11 +48,11 @@ PYTHON = sys.executable
 STAGE_JOBS = ("ingest", "annotate", "dedup")
 
 
-def child_cpu(cmd: list[str], expect: int = 0) -> tuple[float, float]:
+def child_cpu(cmd: list[str], expect: int = 0, env: dict | None = None) -> tuple[float, float]:
     """(CPU seconds user + sys of ``cmd``'s process tree, wall seconds)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tempfile.gettempdir(), env=env)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != expect:
@@ -70,46 +79,68 @@ def commands(corpus: Path, out: Path) -> list[tuple[str, list[str], int]]:
     ]
 
 
+def has_bytecode(code: Path) -> bool:
+    return any((code / pkg / "__pycache__").is_dir() for pkg in ("pipeline", "filters", "schemas"))
+
+
+def measure(label: str, code: Path | None, corpus: Path, cpu: dict, wall: dict, sums: dict, order: list) -> None:
+    """One round of every command, for the code under ``code`` (None: this checkout)."""
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = str(code) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    out = Path(tempfile.mkdtemp(prefix="bench_startup_"))
+    try:
+        stage_sum = 0.0
+        for name, cmd, expect in commands(corpus, out):
+            c, w = child_cpu(cmd, expect, env)
+            if name not in order:
+                order.append(name)
+            cpu.setdefault((label, name), []).append(c)
+            wall.setdefault((label, name), []).append(w)
+            if name in STAGE_JOBS:
+                stage_sum += c
+            print(f"[{label}] {name}: {c:.2f} CPU s, {w:.2f} s wall", flush=True)
+        sums.setdefault(label, []).append(stage_sum)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--label", default="current", help="section label, e.g. before / after")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--docs", type=int, default=30)
+    ap.add_argument("--code", action="append", default=[], metavar="LABEL=DIR",
+                    help="measure the checkout DIR's code as column LABEL (repeatable; rounds alternate)")
     args = ap.parse_args()
     corpus = build_corpus(args.docs)
     load = os.getloadavg()[0]
-    cpu: dict[str, list[float]] = {}
-    wall: dict[str, list[float]] = {}
-    sums: list[float] = []
+    codes = [(c.split("=", 1)[0], Path(c.split("=", 1)[1]).resolve()) for c in args.code] or [(args.label, None)]
+    cpu: dict = {}
+    wall: dict = {}
+    sums: dict = {}
     order: list[str] = []
-    env_note = os.environ.get("THRESHER_PROGRESS_INTERVAL")
     for _ in range(args.repeat):
-        out = Path(tempfile.mkdtemp(prefix="bench_startup_"))
-        try:
-            stage_sum = 0.0
-            for name, cmd, expect in commands(corpus, out):
-                c, w = child_cpu(cmd, expect)
-                if name not in cpu:
-                    order.append(name)
-                cpu.setdefault(name, []).append(c)
-                wall.setdefault(name, []).append(w)
-                if name in STAGE_JOBS:
-                    stage_sum += c
-                print(f"{name}: {c:.2f} CPU s, {w:.2f} s wall", flush=True)
-            sums.append(stage_sum)
-        finally:
-            shutil.rmtree(out, ignore_errors=True)
-    rows = ["| command | CPU s best | CPU s median | wall s median |", "|---|---|---|---|"]
+        for label, code in codes:
+            measure(label, code, corpus, cpu, wall, sums, order)
+    labels = [label for label, _ in codes]
+    head = " | ".join(f"{lab}: CPU s best | {lab}: CPU s median | {lab}: wall s median" for lab in labels)
+    rows = [f"| command | {head} |", "|---|" + "---|" * (3 * len(labels))]
     for name in order:
-        rows.append(f"| {name} | {min(cpu[name]):.2f} | {statistics.median(cpu[name]):.2f} | "
-                    f"{statistics.median(wall[name]):.2f} |")
-    rows.append(f"| **ingest + annotate + dedup** (sum per round) | **{min(sums):.2f}** | "
-                f"**{statistics.median(sums):.2f}** | |")
+        cells = " | ".join(f"{min(cpu[lab, name]):.2f} | {statistics.median(cpu[lab, name]):.2f} | "
+                           f"{statistics.median(wall[lab, name]):.2f}" for lab in labels)
+        rows.append(f"| {name} | {cells} |")
+    cells = " | ".join(f"**{min(sums[lab]):.2f}** | **{statistics.median(sums[lab]):.2f}** | " for lab in labels)
+    rows.append(f"| **ingest + annotate + dedup** (sum per round) | {cells} |")
+    code_note = "; ".join(f"{lab}: {code if code else REPO} ({'with' if has_bytecode(code or REPO) else 'no'} "
+                          f"project bytecode)" for lab, code in codes)
     command = "benchmarks/bench_startup.py " + " ".join(sys.argv[1:])
     now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    env_note = os.environ.get("THRESHER_PROGRESS_INTERVAL")
     body = (f"- corpus: `make_corpus.py --docs {args.docs}` ({corpus.name}); default runner (FnApiRunner, "
-            f"in process), default config; {args.repeat} rounds; load average at start {load:.2f}"
-            + (f"; THRESHER_PROGRESS_INTERVAL={env_note}" if env_note else "") + "\n\n" + "\n".join(rows))
+            f"in process), default config; {args.repeat} rounds{' alternating' if len(codes) > 1 else ''}; "
+            f"load average at start {load:.2f}" + (f"; THRESHER_PROGRESS_INTERVAL={env_note}" if env_note else "")
+            + f"\n- code: {code_note}\n\n" + "\n".join(rows))
     section = (f"<!-- startup {args.label} -->\n### Start-up: {args.label}\n\n- command: `{command.strip()}`\n"
                f"- machine: {machine()}\n- date: {now}\n{body}\n")
     path = RESULTS / "startup.md"
