@@ -35,8 +35,9 @@ Every unrolled round costs a fixed amount whether it runs on data or not (7 Beam
 of its own), which dominated a small dedup job. ``rounds_for(nodes, max_rounds)`` bounds the
 rounds a graph of at most ``nodes`` nodes needs: ceil(log2(nodes)) + 2, at most ``max_rounds``.
 Searched for the slowest graphs with the reference simulation (every graph up to 6 nodes, every
-path order up to 9 nodes, hill-climbing over path, caterpillar and tree id orders up to 1,000
-nodes), none needed more than ceil(log2(nodes)) + 2 rounds; a path in random id order needs
+path id order up to 9 nodes, hill-climbing and annealing over the id orders of paths,
+caterpillars and random trees of 7 to 1,000 nodes), none needed more than ceil(log2(nodes)) + 2
+rounds (the worst found reach it at 8, 16, 30, 32 and 64 nodes); a path in random id order needs
 about log2(nodes). A caller that unrolls such a bound passes ``fail_if_not_converged=True`` and
 re-runs with its full bound on ``NotConverged`` (dedup does), so no result depends on the bound
 being right.
