@@ -8,7 +8,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ORDER = ["ingest", "lid", "minhash", "dedup", "semantic", "quality", "safety", "toxicity", "annotate", "manifest",
-         "profile", "scale", "cluster"]
+         "profile", "startup", "scale", "cluster"]
 
 
 def main() -> None:

@@ -333,7 +333,9 @@ class LanguageIdentifier:
         if self.config.fallback == "lingua":
             from lingua import LanguageDetectorBuilder
 
-            b = LanguageDetectorBuilder.from_all_languages().with_preloaded_language_models()
+            # language models load on first use (lingua shares them between detectors): preloading all
+            # 75 cost 0.5 CPU s per worker at start-up, most of them never needed by a restricted detector
+            b = LanguageDetectorBuilder.from_all_languages()
             if self.config.lingua_low_accuracy:
                 b = b.with_low_accuracy_mode()
             self._lingua = b.build()

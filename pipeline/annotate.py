@@ -7,8 +7,11 @@ output file, so output files are deterministic and a retry overwrites its own fi
 """
 from __future__ import annotations
 
+import copy
+import threading
 import time
 import traceback
+from collections import OrderedDict
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -26,6 +29,36 @@ from pipeline.fs import FileDoFn
 STAGE = "annotate"
 SECTIONS = BY_NAME[STAGE].sections
 
+# Per-process model cache: the annotators set up for a config (fastText, lingua, word and URL lists,
+# classifiers), keyed by the annotate section's hash (which stamps the model files), shared by every
+# AnnotateRowGroup instance of the process (a runner starts one per worker thread) and by later
+# annotate jobs in it. The filters' objects only read their models (plus idempotent memo caches),
+# so threads share them; each DoFn gets shallow copies with its own per-batch timings. Two configs
+# at most are kept.
+_SHARED_MAX = 2
+_shared: "OrderedDict[str, list]" = OrderedDict()
+_shared_lock = threading.Lock()
+
+
+def shared_annotators(config: Config) -> list:
+    """Set-up annotators for ``config``, loaded once per process (see ``_shared``)."""
+    key = config.hash(SECTIONS)
+    with _shared_lock:
+        loaded = _shared.get(key)
+        if loaded is None:
+            loaded = build_annotators(config)
+            for a in loaded:
+                a.setup()
+            _shared[key] = loaded
+            while len(_shared) > _SHARED_MAX:
+                _shared.popitem(last=False)
+        _shared.move_to_end(key)
+    mine = [copy.copy(a) for a in loaded]
+    for a in mine:
+        if hasattr(a, "timings"):
+            a.timings = {}
+    return mine
+
 
 class AnnotateRowGroup(FileDoFn):
     """RowGroup -> writes its annotated file; emits a stats dict and ``errors`` rows.
@@ -42,10 +75,9 @@ class AnnotateRowGroup(FileDoFn):
 
     def setup(self):
         super().setup()
-        self.annotators = build_annotators(self.config)
+        self.annotators = shared_annotators(self.config)
         self.schema = ANNOTATED
         for a in self.annotators:
-            a.setup()
             if hasattr(a, "schema"):   # optional columns (embedding): only when configured
                 self.schema = a.schema(self.schema)
 
@@ -128,7 +160,7 @@ def build_annotate(pipeline, items: list[RowGroup], output: str, config: Config,
     config_hash = config_hash or config.hash(SECTIONS)
     meta = table_metadata(STAGE, config_hash)
     out = (pipeline
-           | "ListRowGroups" >> beam.Create(items)
+           | "ListRowGroups" >> beam.Create(items, reshuffle=False)   # AnnotateRowGroups spreads them
            | "AnnotateRowGroups" >> AnnotateRowGroups(config, FileSystems.join(output, "docs"), meta))
     out.errors | "WriteErrors" >> WriteTable(FileSystems.join(output, "errors"), ERRORS, 1, table="errors",
                                              key_field="source_file", metadata=meta)

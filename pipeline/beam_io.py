@@ -327,7 +327,11 @@ class WriteStats(beam.PTransform):
                 f.write(json.dumps(stats, indent=1, sort_keys=True, default=str).encode())
             return stats
 
-        return (counts | "SumCounts" >> beam.CombineGlobally(MergeCounts())
+        # an empty dict joins the counts, so the sum exists for an empty input too (cheaper than the
+        # default a global combine injects: a side-input stage of its own)
+        empty = counts.pipeline | "NoCounts" >> beam.Create([{}], reshuffle=False)
+        return ((counts, empty) | "WithNoCounts" >> beam.Flatten()
+                | "SumCounts" >> beam.CombineGlobally(MergeCounts()).without_defaults()
                 | "WriteStatsJson" >> beam.Map(FsCall(write)))
 
 

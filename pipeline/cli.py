@@ -2,6 +2,10 @@
 
 Curation settings come from ``--config FILE`` (YAML); every flag the command does not know is
 passed to Beam untouched (``--runner``, ``--direct_num_workers``, ``--project``, ...).
+
+Start-up: this module imports only the stage registry (argparse), so ``thresher --help`` and an
+argument error never import Apache Beam, pyarrow or the scorers; a command imports what it runs
+once its arguments have been parsed.
 """
 from __future__ import annotations
 
@@ -9,9 +13,6 @@ import argparse
 import json
 import sys
 
-from pipeline.chain import summary
-from pipeline.config import ConfigError, load_config
-from pipeline.runner import InputError, StageError, beam_options, run_stage
 from pipeline.stages import BY_NAME, STAGES, raw_input_arguments
 
 
@@ -71,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, beam_args = parser.parse_known_args(argv)
+    # imported here, not at the top: --help and argument errors have exited by now
+    from pipeline.config import ConfigError, load_config
+    from pipeline.runner import InputError, StageError, beam_options, run_stage
     try:
         if args.command == "demo":
             from pipeline.demo import run_demo
@@ -101,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in BY_NAME:
             stage = BY_NAME[args.command]
             stats = run_stage(stage, stage.from_args(args), args.output, config, options)
+            from pipeline.chain import summary
             print(json.dumps(summary(stats), indent=1))
         elif args.command == "run":
             from pipeline.chain import run_all

@@ -133,8 +133,10 @@ class DedupConfig:
     minhash: MinHashConfig = field(default_factory=MinHashConfig)
     text: TextDedupConfig = field(default_factory=TextDedupConfig)
     max_bucket_size: int = 2000               # LSH bucket members linked at most (the rest counted)
-    max_cc_rounds: int = 12                   # connected-components rounds unrolled in the graph (a random
-                                              # 2,000-node chain needs 10; LSH graphs converge in 2-3)
+    max_cc_rounds: int = 12                   # connected-components rounds unrolled in the graph at most (a
+                                              # random 2,000-node chain needs 10; LSH graphs converge in 2-3);
+                                              # a job unrolls ceil(log2(docs)) + 2 when fewer, and re-runs
+                                              # with all of them if its graph needs more
     representative: tuple[str, ...] = ("quality", "newest")   # then smallest id
     repetition: bool = True                   # count paragraph/sentence repetition across documents
     min_repeat_docs: int = 2                  # a unit in this many documents is marked repeated

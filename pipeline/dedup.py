@@ -28,7 +28,7 @@ from filters.minhash import EMPTY_VALUE, MinHasher, band_key_matrix
 from filters.urlfilter import split_url
 from pipeline.beam_io import (WriteStats, WriteTable, concat_band_batches, pack, shard_of, table_metadata,
                               unpack, write_shard_rows)
-from pipeline.components import ConnectedComponents
+from pipeline.components import ConnectedComponents, is_not_converged, rounds_for
 from pipeline.counting import StageCounts
 from pipeline.config import Config
 from pipeline.runner import RowGroup, fingerprint, list_row_groups, match_inputs, note_progress
@@ -551,9 +551,12 @@ class FindDuplicates(beam.PTransform):
 
     def __init__(self, config: Config, parts: "DedupPartitions", signatures_dir: str, repeats_dir: str,
                  metadata: dict, embedded: bool = False, topics_dir: str | None = None,
-                 topics_summary: str | None = None):
+                 topics_summary: str | None = None, cc_rounds: int | None = None):
         super().__init__()
         self.config, self.parts, self.metadata = config, parts, metadata
+        # connected-components rounds unrolled (default: cc_rounds_for the corpus size); fewer than
+        # dedup.max_cc_rounds fail the job on non-convergence, and prepare's rerun re-runs it with all
+        self.cc_rounds = cc_rounds or cc_rounds_for(parts.docs, config)
         self.signatures_dir, self.repeats_dir = signatures_dir, repeats_dir
         cfg = config.dedup
         self.semantic_on = embedded and cfg.semantic.threshold is not None
@@ -576,7 +579,8 @@ class FindDuplicates(beam.PTransform):
                 | "BucketEdges" >> beam.ParDo(BucketEdges(cfg.max_bucket_size, cfg.minhash.verify_threshold))
                 .with_outputs("stats", main="edges"))
         labels = ((exact.edges, near.edges) | "AllEdges" >> beam.Flatten()
-                  | "Components" >> ConnectedComponents(max_rounds=cfg.max_cc_rounds, namespace=f"{STAGE}.components"))
+                  | "Components" >> ConnectedComponents(max_rounds=self.cc_rounds, namespace=f"{STAGE}.components",
+                                                        fail_if_not_converged=self.cc_rounds < cfg.max_cc_rounds))
         # documents without an edge are their own cluster and stay in their shard's batch; only the
         # clustered ones are regrouped by label to choose a representative
         n_shards = parts.shards
@@ -598,7 +602,8 @@ class FindDuplicates(beam.PTransform):
                                                                              local_stars, _runs))
                    .with_outputs("stats", main="edges"))
             sem_labels = sem.edges | "SemanticComponents" >> ConnectedComponents(
-                max_rounds=cfg.max_cc_rounds, namespace=f"{STAGE}.semantic_components")
+                max_rounds=self.cc_rounds, namespace=f"{STAGE}.semantic_components",
+                fail_if_not_converged=self.cc_rounds < cfg.max_cc_rounds)
             clusters = (clusters, sem_labels) | "SemanticClusters" >> AddSemanticColumns(n_shards)
             extra_stats += [sem.stats, clusters | "SemanticStats" >> beam.Map(_semantic_stats)]
         if self.topics_on:
@@ -618,10 +623,18 @@ class FindDuplicates(beam.PTransform):
         return {"clusters": clusters, "stats": stats}
 
 
+def cc_rounds_for(docs: int, config: Config) -> int:
+    """Connected-components rounds to unroll for ``docs`` documents (every graph node is a document):
+    ``components.rounds_for``'s bound, at most ``dedup.max_cc_rounds``. Each unrolled round is a
+    fixed cost (about 0.06 CPU s on the local runner) that dominated small jobs at 12 rounds."""
+    return rounds_for(docs, config.dedup.max_cc_rounds)
+
+
 def build_dedup(pipeline, items: list[RowGroup], output: str, config: Config, config_hash: str | None = None,
-                embedded: bool = False) -> None:
+                embedded: bool = False, cc_rounds: int | None = None) -> None:
     """The dedup graph; ``embedded``: the input has the ``embedding`` column (``has_embeddings``,
-    read by ``prepare``, so the graph builds without input files)."""
+    read by ``prepare``, so the graph builds without input files); ``cc_rounds``: connected-components
+    rounds to unroll (default ``cc_rounds_for`` the documents)."""
     cfg = config.dedup
     config_hash = config_hash or config.hash(SECTIONS)
     meta = table_metadata(STAGE, config_hash)
@@ -629,11 +642,12 @@ def build_dedup(pipeline, items: list[RowGroup], output: str, config: Config, co
     docs = sum(item.rows for item in items)
     parts = DedupPartitions(docs, shards, cfg.minhash.bands, cfg.minhash.num_perm)
     found = (pipeline
-             | "ListRowGroups" >> beam.Create(items)
+             | "ListRowGroups" >> beam.Create(items, reshuffle=False)   # FindDuplicates spreads them
              | "FindDuplicates" >> FindDuplicates(config, parts, FileSystems.join(output, "signatures"),
                                                   FileSystems.join(output, "repeats"), meta, embedded,
                                                   FileSystems.join(output, "topics"),
-                                                  FileSystems.join(output, "stats", "topics.json")))
+                                                  FileSystems.join(output, "stats", "topics.json"),
+                                                  cc_rounds))
     schema = with_semantic_clusters(CLUSTERS) if embedded and cfg.semantic.threshold is not None else CLUSTERS
     found["clusters"] | "WriteClusters" >> WriteTable(FileSystems.join(output, "clusters"), schema, parts.shards,
                                                       table="clusters", metadata=meta, batched=True)
@@ -654,4 +668,17 @@ def prepare(inputs: dict, output: str, config: Config, config_hash: str) -> Job:
     marker = {"input": input_dir,
               "input_fingerprint": fingerprint(match_inputs([FileSystems.join(input_dir, "docs", "*.parquet")]))}
     embedded = has_embeddings(items)
-    return Job(lambda p: build_dedup(p, items, output, config, config_hash, embedded), marker)
+    docs = sum(item.rows for item in items)
+    rounds, full = cc_rounds_for(docs, config), config.dedup.max_cc_rounds
+    marker["cc_rounds"] = rounds
+
+    def rerun(exc: BaseException) -> Job | None:
+        """The bound was too low for this graph (NotConverged): the same job with every round."""
+        if rounds >= full or not is_not_converged(exc):
+            return None
+        return Job(lambda p: build_dedup(p, items, output, config, config_hash, embedded, cc_rounds=full),
+                   dict(marker, cc_rounds=full,
+                        rerun=f"connected components needed more than the {rounds} rounds bounded for {docs} "
+                              f"documents: re-running with dedup.max_cc_rounds = {full}"))
+
+    return Job(lambda p: build_dedup(p, items, output, config, config_hash, embedded), marker, rerun)

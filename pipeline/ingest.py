@@ -135,7 +135,7 @@ def build_ingest(pipeline: beam.Pipeline, files: list[InputFile], output: str, c
     shards = estimate_shards(files, config.ingest.shard_target_mb)
     max_bytes = 4 * (config.ingest.shard_target_mb << 20)
     outputs = (pipeline
-               | "ListInputFiles" >> beam.Create(files)
+               | "ListInputFiles" >> beam.Create(files, reshuffle=False)   # ReadInputs spreads them
                | "ReadInputs" >> ReadInputs(config, fmt))
     dup_stats = outputs.docs | "WriteDocs" >> WriteTable(FileSystems.join(output, "docs"), DOCUMENTS, shards,
                                                           table="docs", max_shard_bytes=max_bytes, metadata=meta,

@@ -327,7 +327,8 @@ def run_stage(stage, inputs: dict, output: str, config, options: PipelineOptions
 
     The stage contract, for every stage: its inputs are listed first (a bad input fails before
     anything is deleted); its tables, stats and scratch folders are cleared; the job runs; the
-    contract tables it never fills are written empty; scratch is cleared; the stage module's
+    contract tables it never fills are written empty; scratch is cleared (when the job fails and
+    its ``rerun`` gives another job, the tables are cleared again and that job runs); the stage module's
     ``check(stats, output)`` may refuse the result; the completion marker records the stage's
     config hash (``config.hash(stage.sections)``), schema version, run id, timing, the job's input
     description and ``marker`` (the chain's upstream fingerprint)."""
@@ -340,16 +341,23 @@ def run_stage(stage, inputs: dict, output: str, config, options: PipelineOptions
     marker_path = FileSystems.join(output, MARKER)
     if FileSystems.exists(marker_path):   # a run killed from here on must not look finished
         FileSystems.delete([marker_path])
-    for sub in (*stage.tables, *stage.optional_tables, "stats", *stage.scratch):
-        clear_dir(FileSystems.join(output, sub))
-    try:
-        run_job(stage.name, job.build, options, log)
-    except Exception as exc:
-        explain = getattr(impl, "explain_failure", None)
-        raise (explain(exc) if explain else None) or exc
-    finally:
-        for sub in stage.scratch:
+    while True:
+        for sub in (*stage.tables, *stage.optional_tables, "stats", *stage.scratch):
             clear_dir(FileSystems.join(output, sub))
+        try:
+            run_job(stage.name, job.build, options, log)
+            break
+        except Exception as exc:
+            retry = job.rerun(exc) if job.rerun is not None else None
+            if retry is None:
+                explain = getattr(impl, "explain_failure", None)
+                raise (explain(exc) if explain else None) or exc
+            job = retry
+            if log is not None:
+                print(f"[{stage.name}] {job.marker.get('rerun', 're-running the job')}", file=log, flush=True)
+        finally:
+            for sub in stage.scratch:
+                clear_dir(FileSystems.join(output, sub))
     meta = table_metadata(stage.name, config_hash)
     for table in stage.empty_tables:
         write_parquet(FileSystems.join(output, table, "part-00000-of-00001.parquet"), [], {"rejected": REJECTED, "errors": ERRORS}[table], meta)

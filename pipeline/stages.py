@@ -23,9 +23,12 @@ FORMATS = ("auto", "jsonl", "parquet", "wet", "warc", "txt")
 @dataclass(frozen=True)
 class Job:
     """What ``prepare`` returns: ``build(pipeline)`` adds the stage's steps; ``marker`` holds the
-    input description recorded in the completion marker (fingerprints, input paths)."""
+    input description recorded in the completion marker (fingerprints, input paths); ``rerun``,
+    when given, maps the job's failure to a Job to run instead (None: the failure stands); the new
+    job's ``marker["rerun"]`` says why, on stderr and in the completion marker."""
     build: Callable
     marker: dict = field(default_factory=dict)
+    rerun: Callable[[BaseException], "Job | None"] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Tests for pipeline/components.py: ConnectedComponents on the FnApiRunner vs union-find."""
 from __future__ import annotations
 
+import itertools
 import random
+from collections import defaultdict
 
 import apache_beam as beam
 import pytest
@@ -9,7 +11,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.components import NAMESPACE, ConnectedComponents
+from pipeline.components import NAMESPACE, ConnectedComponents, NotConverged, is_not_converged, rounds_for
 
 
 def components_from_edges_reference(edges):
@@ -153,3 +155,99 @@ def test_step_labels_are_stable():
                      "Dedup/CollectEdges", "Dedup/Labels"):
         assert expected in labels, expected
     assert "Dedup/Route1" not in labels and "Dedup/LargeStar4" not in labels
+
+
+def rounds_needed(edges) -> int:
+    """Reference simulation of ConnectedComponents' rounds (tests only): the round whose Large-Star
+    and Small-Star steps re-attach nothing, i.e. ``rounds_with_changes + 1``."""
+    active = {(max(a, b), min(a, b)) for a, b in edges if a != b}
+    for i in itertools.count(1):
+        nbrs = defaultdict(set)
+        for hi, lo in active:
+            nbrs[hi].add(lo)
+            nbrs[lo].add(hi)
+        changes, large = 0, []
+        for u, ns in nbrs.items():
+            m = min(min(ns), u)
+            for v in ns:
+                if v > u:
+                    large.append((v, m))
+                    changes += m != u
+        smaller = defaultdict(set)
+        for v, m in large:
+            smaller[v].add(m)
+        active = set()
+        for u, ns in smaller.items():
+            m = min(ns)
+            active |= {(u, m)} | {(v, m) for v in ns if v != m}
+            changes += len(ns) - 1
+        if not changes:
+            return i
+
+
+def test_rounds_for_is_log2_of_the_nodes_plus_a_margin_capped():
+    assert [rounds_for(n) for n in (0, 1, 2, 3, 4, 5, 8, 9, 30, 512, 513)] == [3, 3, 3, 4, 4, 5, 5, 6, 7, 11, 12]
+    assert rounds_for(30, max_rounds=12) == 7 and rounds_for(3000, max_rounds=12) == 12
+    assert rounds_for(10 ** 9, max_rounds=20) == 20 and rounds_for(5, max_rounds=1) == 1
+    with pytest.raises(ValueError):
+        rounds_for(10, max_rounds=0)
+
+
+def test_the_bound_covers_the_slowest_small_graphs():
+    """Every graph on up to 5 nodes and every id order of a path on up to 8 nodes (the slow shape)
+    converges within rounds_for(nodes) rounds."""
+    for n in range(2, 6):
+        pairs = list(itertools.combinations(range(n), 2))
+        worst = max(rounds_needed([p for k, p in enumerate(pairs) if mask >> k & 1])
+                    for mask in range(1 << len(pairs)))
+        assert worst <= rounds_for(n), n
+    for n in range(2, 9):
+        worst = max(rounds_needed(list(zip(order, order[1:]))) for order in itertools.permutations(range(n))
+                    if order[0] < order[-1])
+        assert worst <= rounds_for(n), n
+    assert worst == 5   # 8 nodes: a path in the worst order needs 5 of the 5 rounds
+
+
+def test_rounds_derived_from_the_node_count_give_the_same_clusters_on_long_chains():
+    """Paths in random, sorted and zig-zag id order (1,200 nodes together) need many rounds; the
+    bound unrolled with fail_if_not_converged converges and labels every node like union-find."""
+    rng = random.Random(11)
+    zigzag = [f"z/{i:04d}" for i in range(300)]
+    zigzag = [x for pair in zip(zigzag[:150], reversed(zigzag[150:])) for x in pair]
+    graphs = {"random": chain("c/", 600, rng),
+              "sorted": [(f"s/{i:04d}", f"s/{i + 1:04d}") for i in range(299)],
+              "zigzag": list(zip(zigzag, zigzag[1:]))}
+    edges = [e for g in graphs.values() for e in g]
+    nodes = {x for e in edges for x in e}
+    assert len(nodes) == 1200 and rounds_for(len(nodes)) == 13
+    needed = {name: rounds_needed(g) for name, g in graphs.items()}
+    assert needed["random"] >= 8, needed   # a long chain: far from the 2-3 rounds of LSH graphs
+    p = test_pipeline.TestPipeline(runner="FnApiRunner")
+    labels = p | beam.Create(edges) | ConnectedComponents(max_rounds=rounds_for(len(nodes)),
+                                                          fail_if_not_converged=True)
+    assert_that(labels, equal_to(sorted(components_from_edges_reference(edges).items())))
+    result = p.run()
+    result.wait_until_finish()
+    assert counter(result, "not_converged") == 0
+    # the simulation counts the same rounds as the pipeline
+    assert counter(result, "rounds_with_changes") + 1 == rounds_needed(edges) == max(needed.values())
+
+
+def test_not_converged_failure_is_recognised_after_the_runner_wrapped_it():
+    from pipeline.runner import StageError, run_job
+
+    edges = chain("y/", 40, random.Random(2))
+
+    def build(p):
+        _ = p | beam.Create(edges) | ConnectedComponents(max_rounds=1, fail_if_not_converged=True)
+
+    with pytest.raises(StageError) as failed:
+        run_job("cc", build, beam_options_offline(), log=None)
+    assert is_not_converged(failed.value)
+    assert is_not_converged(NotConverged("x")) and is_not_converged(RuntimeError("ConnectedComponents did not converge"))
+    assert not is_not_converged(StageError("[dedup] job failed: OSError: disk full")) and not is_not_converged(None)
+
+
+def beam_options_offline():
+    from pipeline.runner import beam_options
+    return beam_options(["--progress_interval=0"], "test")
