@@ -536,19 +536,81 @@ def doc_weights(quality_scores: Sequence[float | None], cluster_sizes: Sequence[
 
 
 def topic_weight(share: float, size: float, mean_size: float, config: MixtureConfig) -> float:
-    """Weight factor of a document in a topic holding ``share`` of its language's documents
-    (``size`` documents; ``mean_size`` the mean over the language's topics):
-    ``(size / mean_size) ** -topic_size_exponent``, and when ``share`` exceeds ``topic_cap`` the
-    factor ``cap (1 - share) / (share (1 - cap))`` that brings the topic's weighted share down to
-    the cap exactly when the other topics keep weight 1 (the topic weights are relative inside a
-    bucket: bucket targets do not change). A language's only topic (share 1) is never capped."""
+    """Weight factor of a document in a topic of ``size`` documents (``mean_size`` the mean over its
+    language's topics): ``(size / mean_size) ** -topic_size_exponent``. (``topic_cap`` is not a
+    per-document factor: it is solved on the mixture's tokens, ``topic_cap_factors``.)"""
     factor = 1.0
     if config.topic_size_exponent and size > 0 and mean_size > 0:
         factor *= (size / mean_size) ** -config.topic_size_exponent
-    cap = config.topic_cap
-    if cap is not None and cap < share < 1.0:
-        factor *= cap * (1.0 - share) / (share * (1.0 - cap))
     return factor
+
+
+def topic_mixture_shares(targets: Mapping[str, float], weighted: Mapping[str, Mapping[str, float]],
+                         factors: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Each topic's share of the mixture tokens of the buckets given (one language): in bucket b,
+    a document's tokens in the mixture are ``target_b * w * tokens / sum over b of (w * tokens)``,
+    so topic T holds ``sum_b target_b * f_T a_Tb / sum_T' f_T' a_T'b`` over ``sum_b target_b``
+    (``weighted[b][T]`` = a_Tb, the weighted tokens of T in b; key "" = documents without a topic,
+    factor 1; ``factors`` f_T, default 1)."""
+    factors = factors or {}
+    total = sum(t for b, t in targets.items() if sum(weighted.get(b, {}).values()) > 0)
+    out: dict[str, float] = {}
+    if total <= 0:
+        return out
+    for b, t in targets.items():
+        w = weighted.get(b, {})
+        denom = sum(factors.get(k, 1.0) * a for k, a in w.items())
+        if denom <= 0:
+            continue
+        for k, a in w.items():
+            out[k] = out.get(k, 0.0) + t * factors.get(k, 1.0) * a / denom / total
+    return out
+
+
+def topic_cap_factors(targets: Mapping[str, float], weighted: Mapping[str, Mapping[str, float]],
+                      cap: float) -> dict[str, float]:
+    """Weight factors {topic: f < 1} that bring every topic above ``cap`` of the mixture tokens of one
+    language (``topic_mixture_shares``) down to exactly ``cap``, the other topics keeping factor 1
+    (so inside each bucket their tokens keep their proportions, and bucket targets do not move).
+
+    Capping one topic raises the others; one that then exceeds the cap is capped too. Each capped
+    topic's factor is solved by bisection on log f with the others held (Gauss-Seidel sweeps until
+    the shares agree to 1e-12). When the capped topics would be all there is (no topic left below
+    the cap, no documents without a topic), the cap cannot hold: they get equal shares instead, so a
+    language's only topic is never capped. Factors stay in [1e-9, 1]: where a bucket holds nothing
+    but capped topics the cap may be out of reach, and the share comes as near as that allows
+    (``topic_mixture_shares`` tells). Deterministic: topics are visited in sorted order."""
+    topics = sorted({k for w in weighted.values() for k, a in w.items() if k and a > 0})
+    others = sum(a for w in weighted.values() for k, a in w.items() if not k)
+    factors: dict[str, float] = {}
+    capped: list[str] = []
+    for _ in range(len(topics) + 1):
+        shares = topic_mixture_shares(targets, weighted, factors)
+        over = [k for k in topics if k not in capped and shares.get(k, 0.0) > cap + 1e-12]
+        if not over:
+            break
+        capped = sorted(capped + over)
+        target = cap if (len(capped) < len(topics) or others > 0) else 1.0 / len(topics)
+        for _sweep in range(100):
+            worst = 0.0
+            for k in capped:
+                lo, hi = math.log(1e-9), 0.0
+                for _bis in range(80):
+                    mid = (lo + hi) / 2
+                    if topic_mixture_shares(targets, weighted, {**factors, k: math.exp(mid)}).get(k, 0.0) > target:
+                        hi = mid
+                    else:
+                        lo = mid
+                new = math.exp((lo + hi) / 2)
+                worst = max(worst, abs(math.log(new / factors.get(k, 1.0))))
+                factors[k] = new
+            if worst < 1e-12:
+                break
+        if target != cap:
+            top = max(factors.values())
+            factors = {k: f / top for k, f in factors.items()}
+            break
+    return {k: f for k, f in factors.items() if abs(f - 1.0) > 1e-12}
 
 
 def topic_table(sizes: Mapping[str, int], cutoffs: Mapping[str, float] | None = None) -> dict:

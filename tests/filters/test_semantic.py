@@ -93,15 +93,41 @@ def test_semantic_dedup_policies():
         SelectionConfig(semantic_downweight_exponent=-1)
 
 
-def test_topic_weights_cap_a_share():
+def test_topic_table_and_size_weight():
     from filters.sampling import MixtureConfig, topic_table, topic_weight
     table = topic_table({"en:0": 60, "en:1": 30, "en:2": 10, "de:0": 5}, {"en:0": 0.2})
     assert table["en:0"]["share"] == 0.6 and table["de:0"]["share"] == 1.0 and table["en:0"]["cutoff"] == 0.2
-    cfg = MixtureConfig(topic_cap=0.3)
-    f = topic_weight(0.6, 60, 100 / 3, cfg)
-    assert (60 * f) / (60 * f + 40) == pytest.approx(0.3)            # capped share, others at weight 1
-    assert topic_weight(0.2, 20, 100 / 3, cfg) == 1.0 and topic_weight(1.0, 5, 5, cfg) == 1.0
+    assert topic_weight(0.6, 60, 100 / 3, MixtureConfig(topic_cap=0.3)) == 1.0   # the cap is not per document
     power = MixtureConfig(topic_size_exponent=1.0)
     assert topic_weight(0.6, 60, 30, power) == pytest.approx(0.5)
     with pytest.raises(ValueError):
         MixtureConfig(topic_cap=1.5)
+
+
+def test_topic_cap_lands_on_the_mixture_share():
+    from filters.sampling import topic_cap_factors, topic_mixture_shares
+    # two buckets (tiers) of one language with different targets and topic mixes; "" = no topic
+    targets = {"hi": 100.0, "lo": 50.0}
+    weighted = {"hi": {"en:0": 60.0, "en:1": 30.0, "en:2": 10.0}, "lo": {"en:0": 10.0, "en:1": 20.0, "": 20.0}}
+    before = topic_mixture_shares(targets, weighted)
+    assert before["en:0"] == pytest.approx((100 * 0.6 + 50 * 0.2) / 150)
+    f = topic_cap_factors(targets, weighted, 0.4)
+    after = topic_mixture_shares(targets, weighted, f)
+    assert set(f) == {"en:0"} and after["en:0"] == pytest.approx(0.4, abs=1e-12)
+    # inside each bucket the other topics keep their proportions
+    for b, w in weighted.items():
+        denom = sum(f.get(t, 1.0) * a for t, a in w.items())
+        assert (w["en:1"] / denom) / (w["en:1"] / sum(w.values())) == pytest.approx(
+            (w.get("", w["en:1"]) / denom) / (w.get("", w["en:1"]) / sum(w.values())))
+    # capping en:0 at 0.3 lifts en:1 over it: both land on the cap
+    f = topic_cap_factors(targets, weighted, 0.3)
+    after = topic_mixture_shares(targets, weighted, f)
+    assert set(f) == {"en:0", "en:1"} and all(after[t] == pytest.approx(0.3, abs=1e-12) for t in f)
+    assert sum(after.values()) == pytest.approx(1.0)
+    # a language's only topic is never capped; two topics and a cap below 1/2: equal shares
+    assert topic_cap_factors({"b": 1.0}, {"b": {"en:0": 5.0}}, 0.4) == {}
+    f = topic_cap_factors({"b": 1.0}, {"b": {"en:0": 5.0, "en:1": 3.0}}, 0.4)
+    assert topic_mixture_shares({"b": 1.0}, {"b": {"en:0": 5.0, "en:1": 3.0}}, f)["en:0"] == pytest.approx(0.5)
+    # out of reach (a bucket of capped topics only): the factors stay in [1e-9, 1], the share comes near
+    f = topic_cap_factors(targets, weighted, 0.2)
+    assert all(1e-9 <= v < 1 for v in f.values())
