@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections import Counter
 import re
 from datetime import datetime, timezone
@@ -33,7 +34,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.pvalue import AsSingleton
 
 from filters.sampling import (BucketStats, InfeasibleMixture, doc_weights, estimate_tokens, plan_buckets,
-                              topic_cap_factors, topic_mixture_shares, topic_table, topic_weight)
+                              topic_cap_plan, topic_mixture_shares, topic_table, topic_weight)
 from filters.selection import select
 from pipeline.beam_io import (ROWS_PER_GROUP, WriteStats, WriteTable, pack, shard_of, unpack,
                               table_metadata)
@@ -350,32 +351,48 @@ def make_plan(bucket_totals: list, config: Config, shard_chars: int) -> dict:
                   "shards": max(1, -(-totals["chars"] // shard_chars))}
     cap = config.manifest.mixture.topic_cap
     if cap is not None:
-        apply_topic_cap(out, bucket_totals, cap)
+        apply_topic_cap(out, bucket_totals, cap, config.manifest.mixture.max_epochs)
     return out
 
 
-def apply_topic_cap(plan: dict, bucket_totals: list, cap: float) -> None:
-    """Per language, the factors that bring each topic above ``cap`` of the language's mixture tokens
-    down to the cap (``filters.sampling.topic_cap_factors``, from the buckets' targets and
-    per-topic weighted tokens): each bucket's plan gets ``topic_factors`` (its topics' factors),
-    ``weighted_tokens`` recomputed with them (so the repeats of WriteCurated still sum to the
-    bucket's target), and ``topic_shares`` {topic: [share before, share after]} of its language."""
+def apply_topic_cap(plan: dict, bucket_totals: list, cap: float, max_epochs: float) -> None:
+    """Per language, ``filters.sampling.topic_cap_plan`` from the buckets' targets and per-topic
+    weighted tokens: each bucket's plan gets its new ``target_tokens`` (integers by largest
+    remainder, the language's total unchanged; share, weight and epochs with them),
+    ``topic_factors`` (the capped topics' weight factors), ``weighted_tokens`` recomputed with them
+    (so WriteCurated's repeats sum to the new target) and ``topic_shares`` {topic: [share before,
+    share after]} of its language's mixture tokens. InfeasibleMixture when a new target passes
+    ``max_epochs`` passes over its bucket."""
+    budget = sum(p["target_tokens"] for p in plan.values()) or 1
     by_lang: dict = {}
     for b, totals in bucket_totals:
         by_lang.setdefault(totals["lang"], []).append((b, totals.get("topic_weighted_tokens") or {}))
     for lang, buckets in sorted(by_lang.items()):
         targets = {b: float(plan[b]["target_tokens"]) for b, _ in buckets}
         weighted = {b: w for b, w in buckets}
-        factors = topic_cap_factors(targets, weighted, cap)
+        new, factors = topic_cap_plan(targets, weighted, cap)
+        if factors:
+            floors = {b: math.floor(v + 1e-9) for b, v in new.items()}
+            missing = int(round(sum(targets.values()))) - sum(floors.values())
+            for b in sorted(new, key=lambda b: (-(new[b] - floors[b]), b))[:max(0, missing)]:
+                floors[b] += 1
+            for b, w in buckets:
+                p = plan[b]
+                if floors[b] > max_epochs * p["tokens"] + 1e-9:
+                    raise InfeasibleMixture(
+                        f"topic_cap {cap:g} raises bucket {b!r} to {floors[b]:,} tokens, over max_epochs="
+                        f"{max_epochs:g} x its {p['tokens']:,} tokens")
+                p["target_tokens"] = floors[b]
+                p["target_share"] = p["weight"] = floors[b] / budget
+                p["epochs"] = floors[b] / p["tokens"] if p["tokens"] else 0.0
+                p["topic_factors"] = {t: f for t, f in factors.items() if t in w}
+                p["weighted_tokens"] = sum(factors.get(t, 1.0) * a for t, a in w.items())
         before = topic_mixture_shares(targets, weighted)
-        after = topic_mixture_shares(targets, weighted, factors)
+        after = topic_mixture_shares({b: float(plan[b]["target_tokens"]) for b, _ in buckets}, weighted, factors)
         shares = {t: [before[t], after.get(t, 0.0)] for t in sorted(before) if t}
-        for b, w in buckets:
-            mine = {t: f for t, f in factors.items() if t in w}
-            plan[b]["topic_factors"] = mine
+        for b, _ in buckets:
             plan[b]["topic_shares"] = shares
-            if mine:
-                plan[b]["weighted_tokens"] = sum(mine.get(t, 1.0) * a for t, a in w.items())
+            plan[b].setdefault("topic_factors", {})
 
 
 def topic_cap_stats(plan: dict) -> dict:

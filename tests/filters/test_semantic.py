@@ -105,29 +105,33 @@ def test_topic_table_and_size_weight():
 
 
 def test_topic_cap_lands_on_the_mixture_share():
-    from filters.sampling import topic_cap_factors, topic_mixture_shares
+    from filters.sampling import topic_cap_plan, topic_cap_scales, topic_mixture_shares
     # two buckets (tiers) of one language with different targets and topic mixes; "" = no topic
     targets = {"hi": 100.0, "lo": 50.0}
     weighted = {"hi": {"en:0": 60.0, "en:1": 30.0, "en:2": 10.0}, "lo": {"en:0": 10.0, "en:1": 20.0, "": 20.0}}
     before = topic_mixture_shares(targets, weighted)
     assert before["en:0"] == pytest.approx((100 * 0.6 + 50 * 0.2) / 150)
-    f = topic_cap_factors(targets, weighted, 0.4)
-    after = topic_mixture_shares(targets, weighted, f)
-    assert set(f) == {"en:0"} and after["en:0"] == pytest.approx(0.4, abs=1e-12)
-    # inside each bucket the other topics keep their proportions
-    for b, w in weighted.items():
-        denom = sum(f.get(t, 1.0) * a for t, a in w.items())
-        assert (w["en:1"] / denom) / (w["en:1"] / sum(w.values())) == pytest.approx(
-            (w.get("", w["en:1"]) / denom) / (w.get("", w["en:1"]) / sum(w.values())))
-    # capping en:0 at 0.3 lifts en:1 over it: both land on the cap
-    f = topic_cap_factors(targets, weighted, 0.3)
-    after = topic_mixture_shares(targets, weighted, f)
+    new, f = topic_cap_plan(targets, weighted, 0.4)
+    after = topic_mixture_shares(new, weighted, f)
+    assert set(f) == {"en:0"} and f["en:0"] < 1 and after["en:0"] == pytest.approx(0.4, abs=1e-12)
+    assert sum(new.values()) == pytest.approx(150)                  # the language's total stays
+    # every other topic (and the documents without one) keeps its proportion to the others
+    for a, b in (("en:1", "en:2"), ("en:1", ""), ("en:2", "")):
+        assert after[a] / after[b] == pytest.approx(before[a] / before[b], rel=1e-12)
+    # and each topic keeps its own spread over the buckets
+    for t in ("en:0", "en:1"):
+        spread = [new[b] * f.get(t, 1) * weighted[b][t] / sum(f.get(k, 1) * a for k, a in weighted[b].items())
+                  for b in ("hi", "lo")]
+        plain = [targets[b] * weighted[b][t] / sum(weighted[b].values()) for b in ("hi", "lo")]
+        assert spread[0] / spread[1] == pytest.approx(plain[0] / plain[1], rel=1e-12)
+    # capping en:0 at 0.3 lifts en:1 over it: both land on the cap, the rest keeps its proportions
+    new, f = topic_cap_plan(targets, weighted, 0.3)
+    after = topic_mixture_shares(new, weighted, f)
     assert set(f) == {"en:0", "en:1"} and all(after[t] == pytest.approx(0.3, abs=1e-12) for t in f)
-    assert sum(after.values()) == pytest.approx(1.0)
-    # a language's only topic is never capped; two topics and a cap below 1/2: equal shares
-    assert topic_cap_factors({"b": 1.0}, {"b": {"en:0": 5.0}}, 0.4) == {}
-    f = topic_cap_factors({"b": 1.0}, {"b": {"en:0": 5.0, "en:1": 3.0}}, 0.4)
-    assert topic_mixture_shares({"b": 1.0}, {"b": {"en:0": 5.0, "en:1": 3.0}}, f)["en:0"] == pytest.approx(0.5)
-    # out of reach (a bucket of capped topics only): the factors stay in [1e-9, 1], the share comes near
-    f = topic_cap_factors(targets, weighted, 0.2)
-    assert all(1e-9 <= v < 1 for v in f.values())
+    assert after["en:2"] / after[""] == pytest.approx(before["en:2"] / before[""], rel=1e-12)
+    # nothing above the cap: nothing moves; a language's only topic is never capped; two topics and
+    # a cap below 1/2: equal shares
+    assert topic_cap_plan(targets, weighted, 0.6) == (targets, {})
+    assert topic_cap_scales({"en:0": 1.0}, 0.4) == {}
+    g = topic_cap_scales({"en:0": 0.625, "en:1": 0.375}, 0.4)
+    assert 0.625 * g["en:0"] == pytest.approx(0.5) and 0.375 * g["en:1"] == pytest.approx(0.5)
