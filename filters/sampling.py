@@ -594,16 +594,69 @@ def topic_cap_scales(shares: Mapping[str, float], cap: float) -> dict[str, float
     return {k: (cap / v if k in capped else u) for k, v in shares.items()}
 
 
-def topic_cap_plan(targets: Mapping[str, float], weighted: Mapping[str, Mapping[str, float]],
-                   cap: float) -> tuple[dict[str, float], dict[str, float]]:
+def topic_cap_factors(targets: Mapping[str, float], weighted: Mapping[str, Mapping[str, float]],
+                      cap: float) -> dict[str, float]:
+    """Weight factors {topic: f < 1} that bring every topic above ``cap`` of the mixture tokens of one
+    language (``topic_mixture_shares``) down to exactly ``cap``, the other topics keeping factor 1
+    (so inside each bucket their tokens keep their proportions, and bucket targets do not move).
+
+    Capping one topic raises the others; one that then exceeds the cap is capped too. Each capped
+    topic's factor is solved by bisection on log f with the others held (Gauss-Seidel sweeps until
+    the shares agree to 1e-12). When the capped topics would be all there is (no topic left below
+    the cap, no documents without a topic), the cap cannot hold: they get equal shares instead, so a
+    language's only topic is never capped. Factors stay in [1e-9, 1]: where a bucket holds nothing
+    but capped topics the cap may be out of reach, and the share comes as near as that allows
+    (``topic_mixture_shares`` tells). Deterministic: topics are visited in sorted order."""
+    topics = sorted({k for w in weighted.values() for k, a in w.items() if k and a > 0})
+    others = sum(a for w in weighted.values() for k, a in w.items() if not k)
+    factors: dict[str, float] = {}
+    capped: list[str] = []
+    for _ in range(len(topics) + 1):
+        shares = topic_mixture_shares(targets, weighted, factors)
+        over = [k for k in topics if k not in capped and shares.get(k, 0.0) > cap + 1e-12]
+        if not over:
+            break
+        capped = sorted(capped + over)
+        target = cap if (len(capped) < len(topics) or others > 0) else 1.0 / len(topics)
+        for _sweep in range(100):
+            worst = 0.0
+            for k in capped:
+                lo, hi = math.log(1e-9), 0.0
+                for _bis in range(80):
+                    mid = (lo + hi) / 2
+                    if topic_mixture_shares(targets, weighted, {**factors, k: math.exp(mid)}).get(k, 0.0) > target:
+                        hi = mid
+                    else:
+                        lo = mid
+                new = math.exp((lo + hi) / 2)
+                worst = max(worst, abs(math.log(new / factors.get(k, 1.0))))
+                factors[k] = new
+            if worst < 1e-12:
+                break
+        if target != cap:
+            top = max(factors.values())
+            factors = {k: f / top for k, f in factors.items()}
+            break
+    return {k: f for k, f in factors.items() if abs(f - 1.0) > 1e-12}
+
+
+def topic_cap_plan(targets: Mapping[str, float], weighted: Mapping[str, Mapping[str, float]], cap: float,
+                   limits: Mapping[str, float] | None = None) -> tuple[dict[str, float], dict[str, float]]:
     """The topic cap for the buckets of one language: (new bucket targets, {topic: weight factor}).
 
-    ``topic_cap_scales`` says how much each topic's mixture tokens scale; a bucket's new target is
-    the sum of its topics' scaled tokens (``target_b * sum_T g_T a_Tb / sum_T a_Tb``, so the
-    language's total is unchanged), and inside the bucket the capped topics' documents weigh
+    ``topic_cap_scales`` says how much each topic's mixture tokens scale; a bucket's proportional
+    target is the sum of its topics' scaled tokens (``target_b * sum_T g_T a_Tb / sum_T a_Tb``, so
+    the language's total is unchanged), and inside the bucket the capped topics' documents weigh
     ``g_T / g_others`` (< 1) against the others' 1. Every topic then keeps its own spread over the
-    buckets (tiers), the capped ones hold exactly ``cap`` of the language's mixture tokens and the
-    others keep their proportions. Targets are floats; ({targets}, {}) when nothing is capped."""
+    buckets (tiers), the capped ones hold exactly ``cap`` and the others keep their proportions.
+
+    ``limits`` (a bucket's most tokens: max_epochs x its tokens) may forbid that plan: a small
+    bucket of other topics beside a capped topic that fills the language would need many epochs.
+    The targets then move from the old ones towards the proportional ones only as far as every
+    limit allows (the largest such step, the total still unchanged), and the capped topics' factors
+    are solved on those targets (``topic_cap_factors``): the cap still holds, the other topics'
+    proportions hold inside each bucket only. Targets are floats; ({targets}, {}) when nothing is
+    capped."""
     shares = topic_mixture_shares(targets, weighted)
     g = topic_cap_scales(shares, cap)
     if not g:
@@ -614,8 +667,15 @@ def topic_cap_plan(targets: Mapping[str, float], weighted: Mapping[str, Mapping[
         w = weighted.get(b, {})
         total = sum(w.values())
         new_targets[b] = t * sum(g.get(k, 1.0) * a for k, a in w.items()) / total if total > 0 else float(t)
-    factors = {k: v / ref for k, v in g.items() if abs(v / ref - 1.0) > 1e-12}
-    return new_targets, factors
+    step = 1.0
+    for b, t in new_targets.items():
+        limit = (limits or {}).get(b, math.inf)
+        if t > limit * (1 + 1e-12):
+            step = min(step, max(0.0, (limit - targets[b]) / (t - targets[b])))
+    if step >= 1.0:
+        return new_targets, {k: v / ref for k, v in g.items() if abs(v / ref - 1.0) > 1e-12}
+    moved = {b: targets[b] + step * (new_targets[b] - targets[b]) for b in targets}
+    return moved, topic_cap_factors(moved, weighted, cap)
 
 
 def topic_table(sizes: Mapping[str, int], cutoffs: Mapping[str, float] | None = None) -> dict:

@@ -361,8 +361,8 @@ def apply_topic_cap(plan: dict, bucket_totals: list, cap: float, max_epochs: flo
     remainder, the language's total unchanged; share, weight and epochs with them),
     ``topic_factors`` (the capped topics' weight factors), ``weighted_tokens`` recomputed with them
     (so WriteCurated's repeats sum to the new target) and ``topic_shares`` {topic: [share before,
-    share after]} of its language's mixture tokens. InfeasibleMixture when a new target passes
-    ``max_epochs`` passes over its bucket."""
+    share after]} of its language's mixture tokens. No new target passes ``max_epochs`` passes over
+    its bucket (``topic_cap_plan``'s limits)."""
     budget = sum(p["target_tokens"] for p in plan.values()) or 1
     by_lang: dict = {}
     for b, totals in bucket_totals:
@@ -370,7 +370,8 @@ def apply_topic_cap(plan: dict, bucket_totals: list, cap: float, max_epochs: flo
     for lang, buckets in sorted(by_lang.items()):
         targets = {b: float(plan[b]["target_tokens"]) for b, _ in buckets}
         weighted = {b: w for b, w in buckets}
-        new, factors = topic_cap_plan(targets, weighted, cap)
+        limits = {b: max_epochs * plan[b]["tokens"] for b, _ in buckets}
+        new, factors = topic_cap_plan(targets, weighted, cap, limits)
         if factors:
             floors = {b: math.floor(v + 1e-9) for b, v in new.items()}
             missing = int(round(sum(targets.values()))) - sum(floors.values())
@@ -378,10 +379,7 @@ def apply_topic_cap(plan: dict, bucket_totals: list, cap: float, max_epochs: flo
                 floors[b] += 1
             for b, w in buckets:
                 p = plan[b]
-                if floors[b] > max_epochs * p["tokens"] + 1e-9:
-                    raise InfeasibleMixture(
-                        f"topic_cap {cap:g} raises bucket {b!r} to {floors[b]:,} tokens, over max_epochs="
-                        f"{max_epochs:g} x its {p['tokens']:,} tokens")
+                floors[b] = min(floors[b], int(math.floor(limits[b] + 1e-9)))   # rounding never passes max_epochs
                 p["target_tokens"] = floors[b]
                 p["target_share"] = p["weight"] = floors[b] / budget
                 p["epochs"] = floors[b] / p["tokens"] if p["tokens"] else 0.0

@@ -135,3 +135,20 @@ def test_topic_cap_lands_on_the_mixture_share():
     assert topic_cap_scales({"en:0": 1.0}, 0.4) == {}
     g = topic_cap_scales({"en:0": 0.625, "en:1": 0.375}, 0.4)
     assert 0.625 * g["en:0"] == pytest.approx(0.5) and 0.375 * g["en:1"] == pytest.approx(0.5)
+
+
+def test_topic_cap_within_max_epochs():
+    from filters.sampling import topic_cap_plan, topic_mixture_shares
+    # a language filled by one topic, and a small bucket of another: the proportional plan would
+    # take the small bucket far past its limit, so the targets move only as far as the limit allows
+    targets = {"big": 1000.0, "small": 10.0}
+    weighted = {"big": {"la:0": 990.0, "la:1": 10.0}, "small": {"la:1": 10.0}}
+    free, _ = topic_cap_plan(targets, weighted, 0.5)
+    assert free["small"] > 40                                        # what the cap alone would ask
+    new, f = topic_cap_plan(targets, weighted, 0.5, limits={"big": 4000.0, "small": 40.0})
+    assert new["small"] == pytest.approx(40.0) and sum(new.values()) == pytest.approx(1010.0)
+    after = topic_mixture_shares(new, weighted, f)
+    assert after["la:0"] == pytest.approx(0.5, abs=1e-9) and set(f) == {"la:0"}
+    # limits that are not reached change nothing
+    assert topic_cap_plan(targets, weighted, 0.5, limits={"big": 1e9, "small": 1e9}) == topic_cap_plan(
+        targets, weighted, 0.5)
