@@ -186,6 +186,10 @@ class Embedder:
             vectors = vectors / np.where(norms > 0, norms, 1.0)
         self.weights = np.asarray(tensors["weights"], dtype=np.float32) if "weights" in tensors else \
             np.ones(len(vectors), dtype=np.float32)
+        # the lexical block's token weights (models of ``train_static_model``: SIF with a smaller a, so
+        # rare tokens dominate it); models without them weigh both blocks alike
+        self.lexical_weights = np.asarray(tensors["lexical_weights"], dtype=np.float32) \
+            if "lexical_weights" in tensors else self.weights
         self.vectors = np.ascontiguousarray(vectors * self.weights[:, None])
         langs = self.config.get("center_langs") or []
         centers = np.asarray(tensors["centers"], dtype=np.float32) if "centers" in tensors else None
@@ -307,7 +311,7 @@ class Embedder:
         out[:, :self.semantic_dim] = sem * self.semantic_scale
         mask = has_sem
         if self.hashed_dim:
-            w = np.where(known, self.weights[np.maximum(rows, 0)], self.oov_weight)
+            w = np.where(known, self.lexical_weights[np.maximum(rows, 0)], self.oov_weight)
             lex = self._lexical(n, doc, hashes, w)
             norms = np.linalg.norm(lex, axis=1)
             has_lex = norms > 0
@@ -391,15 +395,21 @@ def ppmi_svd_vectors(docs_tokens: list[list[str]], vocab: list[str], dim: int, w
 
 
 def train_static_model(texts: Sequence[str], output: str, dim: int = 64, min_count: int = 5,
-                       sif_a: float = 1e-4, max_vocab: int = 50_000, max_doc_tokens: int = 400,
+                       sif_a: float = 1e-3, max_vocab: int = 50_000, max_doc_tokens: int = 400,
                        hashed_dim: int = 128, semantic_scale: float = 0.5, langs: Sequence | None = None,
-                       min_lang_docs: int = 5, window: int = 5, seed: int = 0) -> dict:
+                       min_lang_docs: int = 5, window: int = 5, seed: int = 0,
+                       lexical_sif_a: float | None = 1e-4) -> dict:
     """Train on ``texts`` (already the deterministic sample; ``langs`` their languages, for the
     per-language common components) and write the model folder ``output``.
 
     Token vectors come from :func:`ppmi_svd_vectors` over each text's first ``max_doc_tokens``
     tokens, for the tokens seen at least ``min_count`` times (at most ``max_vocab``); weights are
-    SIF's ``a / (a + p(w))``. Deterministic. (fastText skip-gram was tried first: the
+    SIF's ``a / (a + p(w))`` (Arora, Liang & Ma 2017), with ``a = sif_a`` (1e-3, the paper's
+    default) for the semantic block and ``a = lexical_sif_a`` (1e-4; None: ``sif_a``) for the
+    lexical block. The two blocks serve different ends: topics need the content words of a text to
+    count together (a smaller ``a`` in the semantic block leaves a short text to its rarest tokens and
+    halved the topic NMI on COLD comments), duplicates need rare tokens to dominate (a larger ``a`` in
+    the lexical block raised the cosine of unrelated pages of one language). Deterministic. (fastText skip-gram was tried first: the
     fasttext-numpy2 build here stops with "Encountered NaN" on small samples and with minCount > 1,
     and its vectors differ between runs even with one thread.)"""
     if hashed_dim % 64:
@@ -425,16 +435,20 @@ def train_static_model(texts: Sequence[str], output: str, dim: int = 64, min_cou
     vectors, args = ppmi_svd_vectors(docs_tokens, vocab, dim, window=window, seed=seed)
     total = float(n_tokens)
     weights = (sif_a / (sif_a + counts / total)).astype(np.float32)
-    oov_weight = float(sif_a / (sif_a + 1.0 / total))
+    lex_a = sif_a if lexical_sif_a is None else lexical_sif_a
+    tensors = {"embeddings": vectors, "weights": weights}
+    if lex_a != sif_a:
+        tensors["lexical_weights"] = (lex_a / (lex_a + counts / total)).astype(np.float32)
+    oov_weight = float(lex_a / (lex_a + 1.0 / total))
     with open(os.path.join(output, VOCAB_FILE), "w", encoding="utf-8") as f:
         f.write("".join(w + "\n" for w in vocab))
     meta = {"model_type": "thresher_static", "tokenizer": THRESHER_TOKENIZER, "dim": dim + hashed_dim,
             "semantic_dim": dim, "hashed_dim": hashed_dim, "semantic_scale": semantic_scale,
             "unit_token_vectors": True, "oov_weight": oov_weight, "vocab_size": len(vocab), "normalize": True,
             "training_docs": len(kept_texts), "training_tokens": int(total),
-            "training": args, "sif_a": sif_a, "min_count": min_count}
+            "training": args, "sif_a": sif_a, "lexical_sif_a": lex_a, "min_count": min_count}
     # common components: the mean unit semantic vector of the sample, per language with enough documents
-    write_safetensors(os.path.join(output, MODEL_FILE), {"embeddings": vectors, "weights": weights})
+    write_safetensors(os.path.join(output, MODEL_FILE), tensors)
     with open(os.path.join(output, CONFIG_FILE), "w", encoding="utf-8") as f:
         json.dump(dict(meta, hashed_dim=0, semantic_scale=1.0), f)
     emb = Embedder(output)
@@ -444,8 +458,7 @@ def train_static_model(texts: Sequence[str], output: str, dim: int = 64, min_cou
         by_lang.setdefault(kept_langs[i] or "und", []).append(i)
     center_langs = ["_"] + sorted(lang for lang, idx in by_lang.items() if len(idx) >= min_lang_docs)
     centers = [sem[ok].mean(axis=0)] + [sem[by_lang[lang]].mean(axis=0) for lang in center_langs[1:]]
-    write_safetensors(os.path.join(output, MODEL_FILE), {"embeddings": vectors, "weights": weights,
-                                                         "centers": np.stack(centers).astype(np.float32)})
+    write_safetensors(os.path.join(output, MODEL_FILE), dict(tensors, centers=np.stack(centers).astype(np.float32)))
     meta["center_langs"] = center_langs
     with open(os.path.join(output, CONFIG_FILE), "w", encoding="utf-8") as f:
         json.dump(meta, f, indent=1, sort_keys=True, ensure_ascii=False)

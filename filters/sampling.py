@@ -277,8 +277,8 @@ class MixtureConfig:
     max_epochs: float = 4.0                                 # cap on epochs of any bucket (inf: no cap)
     token_budget: int | None = None                         # tokens of one pass; None: natural size
     seed: int = 0
-    topic_cap: float | None = None                          # max document share of one topic in its language
-                                                            # (topics from dedup's embeddings); None: no cap
+    topic_cap: float | None = None                          # max share of one topic in its language's mixture
+                                                            # tokens (topics from dedup's embeddings); None: no cap
     topic_size_exponent: float = 0.0                        # document weight x (topic size / mean size) ** -this
 
     def __post_init__(self):
@@ -536,19 +536,146 @@ def doc_weights(quality_scores: Sequence[float | None], cluster_sizes: Sequence[
 
 
 def topic_weight(share: float, size: float, mean_size: float, config: MixtureConfig) -> float:
-    """Weight factor of a document in a topic holding ``share`` of its language's documents
-    (``size`` documents; ``mean_size`` the mean over the language's topics):
-    ``(size / mean_size) ** -topic_size_exponent``, and when ``share`` exceeds ``topic_cap`` the
-    factor ``cap (1 - share) / (share (1 - cap))`` that brings the topic's weighted share down to
-    the cap exactly when the other topics keep weight 1 (the topic weights are relative inside a
-    bucket: bucket targets do not change). A language's only topic (share 1) is never capped."""
+    """Weight factor of a document in a topic of ``size`` documents (``mean_size`` the mean over its
+    language's topics): ``(size / mean_size) ** -topic_size_exponent``. (``topic_cap`` is not a
+    per-document factor: it is solved on the mixture's tokens, ``topic_cap_scales``.)"""
     factor = 1.0
     if config.topic_size_exponent and size > 0 and mean_size > 0:
         factor *= (size / mean_size) ** -config.topic_size_exponent
-    cap = config.topic_cap
-    if cap is not None and cap < share < 1.0:
-        factor *= cap * (1.0 - share) / (share * (1.0 - cap))
     return factor
+
+
+def topic_mixture_shares(targets: Mapping[str, float], weighted: Mapping[str, Mapping[str, float]],
+                         factors: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Each topic's share of the mixture tokens of the buckets given (one language): in bucket b,
+    a document's tokens in the mixture are ``target_b * w * tokens / sum over b of (w * tokens)``,
+    so topic T holds ``sum_b target_b * f_T a_Tb / sum_T' f_T' a_T'b`` over ``sum_b target_b``
+    (``weighted[b][T]`` = a_Tb, the weighted tokens of T in b; key "" = documents without a topic,
+    factor 1; ``factors`` f_T, default 1)."""
+    factors = factors or {}
+    total = sum(t for b, t in targets.items() if sum(weighted.get(b, {}).values()) > 0)
+    out: dict[str, float] = {}
+    if total <= 0:
+        return out
+    for b, t in targets.items():
+        w = weighted.get(b, {})
+        denom = sum(factors.get(k, 1.0) * a for k, a in w.items())
+        if denom <= 0:
+            continue
+        for k, a in w.items():
+            out[k] = out.get(k, 0.0) + t * factors.get(k, 1.0) * a / denom / total
+    return out
+
+
+def topic_cap_scales(shares: Mapping[str, float], cap: float) -> dict[str, float]:
+    """{topic: g}: how much each topic's tokens in its language's mixture are scaled (``shares`` from
+    ``topic_mixture_shares``; key "" = documents without a topic) so that every topic above ``cap``
+    holds exactly ``cap`` and everything else is scaled by one common factor, keeping its
+    proportions; the language's total stays (``sum g * share = 1``). Capping lifts the others: a topic
+    lifted over the cap is capped too. When the capped topics would be all there is, the cap cannot
+    hold and they get equal shares instead (so a language's only topic is never capped). {} when no
+    topic is above the cap."""
+    topics = sorted(k for k, v in shares.items() if k and v > 0)
+    capped: list[str] = []
+    while True:
+        rest = sum(v for k, v in shares.items() if k not in capped)
+        room = 1.0 - cap * len(capped)
+        u = room / rest if rest > 0 else 0.0
+        over = [k for k in topics if k not in capped and shares[k] * u > cap + 1e-12]
+        if not over:
+            break
+        capped = sorted(capped + over)
+        if len(capped) == len(topics) and sum(v for k, v in shares.items() if not k) <= 0:
+            if len(topics) == 1:
+                return {}
+            return {k: (1.0 / len(topics)) / shares[k] for k in topics}
+    if not capped:
+        return {}
+    return {k: (cap / v if k in capped else u) for k, v in shares.items()}
+
+
+def topic_cap_factors(targets: Mapping[str, float], weighted: Mapping[str, Mapping[str, float]],
+                      cap: float) -> dict[str, float]:
+    """Weight factors {topic: f < 1} that bring every topic above ``cap`` of the mixture tokens of one
+    language (``topic_mixture_shares``) down to exactly ``cap``, the other topics keeping factor 1
+    (so inside each bucket their tokens keep their proportions, and bucket targets do not move).
+
+    Capping one topic raises the others; one that then exceeds the cap is capped too. Each capped
+    topic's factor is solved by bisection on log f with the others held (Gauss-Seidel sweeps until
+    the shares agree to 1e-12). When the capped topics would be all there is (no topic left below
+    the cap, no documents without a topic), the cap cannot hold: they get equal shares instead, so a
+    language's only topic is never capped. Factors stay in [1e-9, 1]: where a bucket holds nothing
+    but capped topics the cap may be out of reach, and the share comes as near as that allows
+    (``topic_mixture_shares`` tells). Deterministic: topics are visited in sorted order."""
+    topics = sorted({k for w in weighted.values() for k, a in w.items() if k and a > 0})
+    others = sum(a for w in weighted.values() for k, a in w.items() if not k)
+    factors: dict[str, float] = {}
+    capped: list[str] = []
+    for _ in range(len(topics) + 1):
+        shares = topic_mixture_shares(targets, weighted, factors)
+        over = [k for k in topics if k not in capped and shares.get(k, 0.0) > cap + 1e-12]
+        if not over:
+            break
+        capped = sorted(capped + over)
+        target = cap if (len(capped) < len(topics) or others > 0) else 1.0 / len(topics)
+        for _sweep in range(100):
+            worst = 0.0
+            for k in capped:
+                lo, hi = math.log(1e-9), 0.0
+                for _bis in range(80):
+                    mid = (lo + hi) / 2
+                    if topic_mixture_shares(targets, weighted, {**factors, k: math.exp(mid)}).get(k, 0.0) > target:
+                        hi = mid
+                    else:
+                        lo = mid
+                new = math.exp((lo + hi) / 2)
+                worst = max(worst, abs(math.log(new / factors.get(k, 1.0))))
+                factors[k] = new
+            if worst < 1e-12:
+                break
+        if target != cap:
+            top = max(factors.values())
+            factors = {k: f / top for k, f in factors.items()}
+            break
+    return {k: f for k, f in factors.items() if abs(f - 1.0) > 1e-12}
+
+
+def topic_cap_plan(targets: Mapping[str, float], weighted: Mapping[str, Mapping[str, float]], cap: float,
+                   limits: Mapping[str, float] | None = None) -> tuple[dict[str, float], dict[str, float]]:
+    """The topic cap for the buckets of one language: (new bucket targets, {topic: weight factor}).
+
+    ``topic_cap_scales`` says how much each topic's mixture tokens scale; a bucket's proportional
+    target is the sum of its topics' scaled tokens (``target_b * sum_T g_T a_Tb / sum_T a_Tb``, so
+    the language's total is unchanged), and inside the bucket the capped topics' documents weigh
+    ``g_T / g_others`` (< 1) against the others' 1. Every topic then keeps its own spread over the
+    buckets (tiers), the capped ones hold exactly ``cap`` and the others keep their proportions.
+
+    ``limits`` (a bucket's most tokens: max_epochs x its tokens) may forbid that plan: a small
+    bucket of other topics beside a capped topic that fills the language would need many epochs.
+    The targets then move from the old ones towards the proportional ones only as far as every
+    limit allows (the largest such step, the total still unchanged), and the capped topics' factors
+    are solved on those targets (``topic_cap_factors``): the cap still holds, the other topics'
+    proportions hold inside each bucket only. Targets are floats; ({targets}, {}) when nothing is
+    capped."""
+    shares = topic_mixture_shares(targets, weighted)
+    g = topic_cap_scales(shares, cap)
+    if not g:
+        return dict(targets), {}
+    ref = max(g.values())   # the others' common scale (a capped topic's g_T = cap / share < it)
+    new_targets = {}
+    for b, t in targets.items():
+        w = weighted.get(b, {})
+        total = sum(w.values())
+        new_targets[b] = t * sum(g.get(k, 1.0) * a for k, a in w.items()) / total if total > 0 else float(t)
+    step = 1.0
+    for b, t in new_targets.items():
+        limit = (limits or {}).get(b, math.inf)
+        if t > limit * (1 + 1e-12):
+            step = min(step, max(0.0, (limit - targets[b]) / (t - targets[b])))
+    if step >= 1.0:
+        return new_targets, {k: v / ref for k, v in g.items() if abs(v / ref - 1.0) > 1e-12}
+    moved = {b: targets[b] + step * (new_targets[b] - targets[b]) for b in targets}
+    return moved, topic_cap_factors(moved, weighted, cap)
 
 
 def topic_table(sizes: Mapping[str, int], cutoffs: Mapping[str, float] | None = None) -> dict:

@@ -64,7 +64,9 @@ class TopicConfig:
     k: topics per language (0: derived, about sqrt(docs / 50) clamped to [2, max_k]; negative: off).
     sample_per_lang: documents per language the centroids are fitted on (chosen by a hash of id
     and seed, so the same ones every run). min_docs: languages with fewer sampled documents get
-    one topic. summary_terms / summary_docs: top terms and nearest documents per topic in the stats."""
+    one topic. summary_terms / summary_docs: top terms and nearest documents per topic in the stats.
+    restarts: k-means runs per language, seeded (seed, 0), (seed, 1)...; the one with the highest
+    total cosine to its centroids (the lowest spherical inertia) is kept."""
     k: int = 0
     max_k: int = 64
     sample_per_lang: int = 5000
@@ -73,10 +75,11 @@ class TopicConfig:
     seed: int = 0
     summary_terms: int = 8
     summary_docs: int = 3
+    restarts: int = 10
 
     def __post_init__(self):
-        if self.max_k < 1 or self.sample_per_lang < 1 or self.min_docs < 1 or self.iterations < 1:
-            raise ValueError("dedup.topics.max_k, sample_per_lang, min_docs and iterations must be >= 1")
+        if self.max_k < 1 or self.sample_per_lang < 1 or self.min_docs < 1 or self.iterations < 1 or self.restarts < 1:
+            raise ValueError("dedup.topics.max_k, sample_per_lang, min_docs, iterations and restarts must be >= 1")
 
     @property
     def enabled(self) -> bool:

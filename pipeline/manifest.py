@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections import Counter
 import re
 from datetime import datetime, timezone
@@ -32,8 +33,8 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.pvalue import AsSingleton
 
-from filters.sampling import (BucketStats, InfeasibleMixture, doc_weights, estimate_tokens, plan_buckets, topic_table,
-                              topic_weight)
+from filters.sampling import (BucketStats, InfeasibleMixture, doc_weights, estimate_tokens, plan_buckets,
+                              topic_cap_plan, topic_mixture_shares, topic_table, topic_weight)
 from filters.selection import select
 from pipeline.beam_io import (ROWS_PER_GROUP, WriteStats, WriteTable, pack, shard_of, unpack,
                               table_metadata)
@@ -41,7 +42,7 @@ from pipeline.config import Config
 from pipeline.counting import StageCounts, by_prefix, nest
 from pipeline.runner import fingerprint, list_row_groups, match_inputs, note_progress
 from pipeline.stages import BY_NAME, Job
-from schemas import (CURATED, ERRORS, MANIFEST_FORMAT, MANIFEST_INDEX, MANIFEST_VERSION, REJECTED, SCHEMA_VERSION,
+from schemas import (CURATED, CURATED_SPILL, ERRORS, MANIFEST_FORMAT, MANIFEST_INDEX, MANIFEST_VERSION, REJECTED, SCHEMA_VERSION,
                      conform)
 from pipeline.fs import FileDoFn, FsCall
 
@@ -184,6 +185,11 @@ class SelectRowGroup(FileDoFn):
                       "tokens": sum(r["tokens"] for r in records),
                       "weighted_tokens": sum(r["tokens"] * r["doc_weight"] for r in records),
                       "source": records[0]["source"], "lang": records[0]["lang"], "tier": records[0]["quality_tier"]}
+            if self.cfg.mixture.topic_cap is not None:   # the cap is solved on these (make_plan)
+                by_topic = Counter()
+                for r in records:
+                    by_topic[r["topic_id"] or ""] += r["tokens"] * r["doc_weight"]
+                totals["topic_weighted_tokens"] = dict(by_topic)
             yield bucket, ((path, groups[bucket]), totals)
         if rejected:
             yield beam.pvalue.TaggedOutput("rejected", rejected)
@@ -265,6 +271,7 @@ class SelectRowGroup(FileDoFn):
             "doc_weight": float(weight), "cuts": decision.cuts,
             "redactions": [{"type": r["type"], "start": r["start"], "end": r["end"]} for r in decision.redactions],
             "actions": decision.actions, "toxicity_score": doc.get("toxicity_score"),
+            "topic_id": topic["topic_id"] if topic else None,   # spill only (CURATED_SPILL)
         }
         return record, None
 
@@ -273,8 +280,8 @@ class SelectRowGroup(FileDoFn):
         weight factor (``filters.sampling.topic_weight``)."""
         from filters.selection import Decision
         cfg = self.cfg
-        if cfg.prune_topic_above is not None and cfg.prune_topic_frac > 0 and info["share"] > cfg.prune_topic_above \
-                and info.get("cutoff") is not None and topic["topic_distance"] <= info["cutoff"]:
+        if cfg.prune_topic_above is not None and cfg.prune_topic_frac > 0 and cfg.prune_topic_above < info["share"] < 1.0 \
+                and info.get("cutoff") is not None and topic["topic_distance"] <= info["cutoff"]:   # not a language's only topic
             return Decision(keep=False, reason="topic_prototype",
                             detail=f"{topic['topic_id']} share {info['share']:.3f}, distance "
                                    f"{topic['topic_distance']:.4f} <= {info['cutoff']:.4f}")
@@ -308,11 +315,15 @@ class _SumBucket(beam.CombineFn):
         return {"docs": 0, "chars": 0, "tokens": 0, "weighted_tokens": 0.0, "source": None, "lang": None,
                 "tier": None}
 
-    def add_input(self, acc, x):
+    def add_input(self, acc, x):   # per-topic weighted tokens too, when the topic cap asks for them
         for k in self._NUMERIC:
             acc[k] += x[k]
         for k in ("source", "lang", "tier"):
             acc[k] = acc[k] or x[k]
+        if "topic_weighted_tokens" in x:
+            by_topic = acc.setdefault("topic_weighted_tokens", {})
+            for t, v in x["topic_weighted_tokens"].items():
+                by_topic[t] = by_topic.get(t, 0.0) + v
         return acc
 
     def merge_accumulators(self, accs):
@@ -338,13 +349,70 @@ def make_plan(bucket_totals: list, config: Config, shard_chars: int) -> dict:
                   "weighted_tokens": totals["weighted_tokens"], "target_share": plan.target_share,
                   "target_tokens": plan.target_tokens, "epochs": plan.epochs, "weight": plan.weight,
                   "shards": max(1, -(-totals["chars"] // shard_chars))}
+    cap = config.manifest.mixture.topic_cap
+    if cap is not None:
+        apply_topic_cap(out, bucket_totals, cap, config.manifest.mixture.max_epochs)
     return out
+
+
+def apply_topic_cap(plan: dict, bucket_totals: list, cap: float, max_epochs: float) -> None:
+    """Per language, ``filters.sampling.topic_cap_plan`` from the buckets' targets and per-topic
+    weighted tokens: each bucket's plan gets its new ``target_tokens`` (integers by largest
+    remainder, the language's total unchanged; share, weight and epochs with them),
+    ``topic_factors`` (the capped topics' weight factors), ``weighted_tokens`` recomputed with them
+    (so WriteCurated's repeats sum to the new target) and ``topic_shares`` {topic: [share before,
+    share after]} of its language's mixture tokens. No new target passes ``max_epochs`` passes over
+    its bucket (``topic_cap_plan``'s limits)."""
+    budget = sum(p["target_tokens"] for p in plan.values()) or 1
+    by_lang: dict = {}
+    for b, totals in bucket_totals:
+        by_lang.setdefault(totals["lang"], []).append((b, totals.get("topic_weighted_tokens") or {}))
+    for lang, buckets in sorted(by_lang.items()):
+        targets = {b: float(plan[b]["target_tokens"]) for b, _ in buckets}
+        weighted = {b: w for b, w in buckets}
+        limits = {b: max_epochs * plan[b]["tokens"] for b, _ in buckets}
+        new, factors = topic_cap_plan(targets, weighted, cap, limits)
+        if factors:
+            floors = {b: math.floor(v + 1e-9) for b, v in new.items()}
+            missing = int(round(sum(targets.values()))) - sum(floors.values())
+            for b in sorted(new, key=lambda b: (-(new[b] - floors[b]), b))[:max(0, missing)]:
+                floors[b] += 1
+            for b, w in buckets:
+                p = plan[b]
+                floors[b] = min(floors[b], int(math.floor(limits[b] + 1e-9)))   # rounding never passes max_epochs
+                p["target_tokens"] = floors[b]
+                p["target_share"] = p["weight"] = floors[b] / budget
+                p["epochs"] = floors[b] / p["tokens"] if p["tokens"] else 0.0
+                p["topic_factors"] = {t: f for t, f in factors.items() if t in w}
+                p["weighted_tokens"] = sum(factors.get(t, 1.0) * a for t, a in w.items())
+        before = topic_mixture_shares(targets, weighted)
+        after = topic_mixture_shares({b: float(plan[b]["target_tokens"]) for b, _ in buckets}, weighted, factors)
+        shares = {t: [before[t], after.get(t, 0.0)] for t in sorted(before) if t}
+        for b, _ in buckets:
+            plan[b]["topic_shares"] = shares
+            plan[b].setdefault("topic_factors", {})
+
+
+def topic_cap_stats(plan: dict) -> dict:
+    """The topic cap's outcome for stats/manifest.json: per topic its share of its language's mixture
+    tokens before and after the cap and its weight factor."""
+    out = {}
+    for b in sorted(plan):
+        p = plan[b]
+        factors = {}
+        for q in plan.values():
+            if q["lang"] == p["lang"]:
+                factors.update(q.get("topic_factors", {}))
+        for t, (before, after) in p.get("topic_shares", {}).items():
+            out[t] = {"share_before": round(before, 6), "share_after": round(after, 6),
+                      "factor": round(factors.get(t, 1.0), 9)}
+    return {"topic_cap": out} if out else {}
 
 
 def write_bucket_groups(path: str, kept: dict[str, list[dict]], metadata: dict) -> dict[str, tuple[int, ...]]:
     """Write ``{bucket: rows}`` to one Parquet file, each bucket in row groups of its own (at most
     ROWS_PER_GROUP rows each); returns ``{bucket: row group indices}``."""
-    schema = CURATED.with_metadata({**(CURATED.metadata or {}),
+    schema = CURATED_SPILL.with_metadata({**(CURATED_SPILL.metadata or {}),
                                     **{k.encode(): v.encode() for k, v in metadata.items()}})
     groups: dict[str, tuple[int, ...]] = {}
     n = 0
@@ -396,6 +464,18 @@ class WriteCurated(FileDoFn):
         if not parts:
             return
         table = pa.concat_tables(parts).sort_by("id")
+        factors = p.get("topic_factors")
+        if factors:   # the topic cap (make_plan): each capped topic's documents weigh its factor more
+            topics = table.column("topic_id").to_pylist()
+            f = pa.array([factors.get(t, 1.0) if t else 1.0 for t in topics], type=pa.float64())
+            table = table.set_column(table.schema.get_field_index("doc_weight"), "doc_weight",
+                                     pc.multiply(table.column("doc_weight"), f))
+            actions = [list(a or []) + (["downweight:topic"] if t in factors else [])
+                       for a, t in zip(table.column("actions").to_pylist(), topics)]
+            table = table.set_column(table.schema.get_field_index("actions"), "actions",
+                                     pa.array(actions, type=table.schema.field("actions").type))
+        if "topic_id" in table.column_names:
+            table = table.drop_columns(["topic_id"])
         if p["weighted_tokens"] > 0:  # doc_weight * target / weighted, in that order (as the reader's sums)
             repeats = pc.divide(pc.multiply(table.column("doc_weight").cast(pa.float64()), float(p["target_tokens"])),
                                 float(p["weighted_tokens"]))
@@ -447,7 +527,8 @@ def _write_manifest(shards: list, plan: dict, output: str, extra: dict) -> dict:
     buckets = []
     for b in sorted(plan):
         p = dict(plan[b])
-        p.pop("weighted_tokens", None)
+        for key in ("weighted_tokens", "topic_factors", "topic_shares"):
+            p.pop(key, None)
         p["shards"] = sorted(by_bucket.get(b, {}))
         p["shard_tokens"] = {k: v for k, v in sorted(by_bucket.get(b, {}).items())}
         buckets.append(p)
@@ -583,7 +664,10 @@ def build_manifest(pipeline, groups: list, dedup_groups: dict, output: str, conf
                                                      table="errors", key_field="detail", metadata=meta)
     error_stats = selected["errors"] | "ErrorStats" >> beam.Map(lambda r: {"errors": 1,
                                                                         "errors_by_reason": {r["reason"]: 1}})
-    ((selected["stats"], error_stats) | "AllManifestStats" >> beam.Flatten()
+    stats_parts = [selected["stats"], error_stats]
+    if config.manifest.mixture.topic_cap is not None:
+        stats_parts.append(plan | "TopicCapStats" >> beam.Map(topic_cap_stats))
+    (tuple(stats_parts) | "AllManifestStats" >> beam.Flatten()
      | "ManifestStats" >> WriteStats(FileSystems.join(output, "stats", "manifest.json"), finalize_manifest_stats,
                                      extra={"stage": STAGE, "config_hash": config_hash}))
 

@@ -194,7 +194,8 @@ def fit_topics(element, cfg: semantic.TopicConfig):
     items = sorted(items, key=lambda it: it[1])   # id order: independent of how the sample was combined
     vecs = np.stack([np.frombuffer(it[2], dtype=np.float16).astype(np.float32) for it in items])
     k = 1 if len(items) < cfg.min_docs else semantic.auto_k(len(items), cfg)
-    centroids = semantic.spherical_kmeans(vecs, k, seed=cfg.seed, iterations=cfg.iterations)
+    centroids = semantic.spherical_kmeans(vecs, k, seed=cfg.seed, iterations=cfg.iterations,
+                                          restarts=cfg.restarts)
     labels, _ = semantic.assign(vecs, centroids)
     terms = semantic.top_terms([unit_strings(it[3]) for it in items], labels, len(centroids), cfg.summary_terms)
     return lang, {"centroids": centroids, "terms": terms, "sample": len(items)}

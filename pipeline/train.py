@@ -100,13 +100,13 @@ def train_embeddings(input_dir: str, output: str, dim: int = 64, max_docs: int =
     """``thresher train embeddings``: a static embedding model folder from a corpus sample (any
     FileSystems paths; a remote output folder is written locally, then uploaded file by file).
     ``params``: keyword arguments of ``filters.embedding.train_static_model`` (min_count,
-    hashed_dim, window, max_vocab, max_doc_tokens, sif_a, semantic_scale)."""
+    hashed_dim, window, max_vocab, max_doc_tokens, sif_a, lexical_sif_a, semantic_scale)."""
     import os
     import tempfile
 
     from filters.embedding import train_static_model
     from pipeline import fs
-    allowed = {"min_count", "hashed_dim", "window", "max_vocab", "max_doc_tokens", "sif_a", "semantic_scale",
+    allowed = {"min_count", "hashed_dim", "window", "max_vocab", "max_doc_tokens", "sif_a", "lexical_sif_a", "semantic_scale",
                "min_lang_docs"}
     unknown = sorted(set(params or {}) - allowed)
     if unknown:

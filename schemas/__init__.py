@@ -3,6 +3,7 @@ from schemas.tables import (  # noqa: F401
     ANNOTATED,
     CLUSTERS,
     CURATED,
+    CURATED_SPILL,
     DOCUMENTS,
     ERRORS,
     MANIFEST_FORMAT,

@@ -150,6 +150,11 @@ CURATED = _schema("curated", [
     pa.field("actions", pa.list_(pa.string())),        # cut | redact | downweight:<why>
 ])
 
+# The manifest's temporary spill of kept rows (``_tmp/``, removed when the job ends): the curated
+# columns plus the document's topic, which the topic cap's weight factors are applied by when the
+# curated shards are written (then dropped: it is not a curated column).
+CURATED_SPILL = CURATED.append(pa.field("topic_id", pa.string()))
+
 # Manifest index: one row per selected document.
 # manifest.json: ``format`` and ``version`` name its layout (pipeline/manifest.py writes it,
 # pipeline/manifest_reader.py and pipeline/export.py check it).

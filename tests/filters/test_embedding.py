@@ -140,3 +140,37 @@ def test_training_is_deterministic_and_keeps_edits_close(shared_data, tmp_path):
     same = (s_vecs[:50] @ s_vecs[:50].T)[np.triu_indices(50, 1)].mean()
     cross = (s_vecs[:50] @ s_vecs[50:].T).mean()
     assert same > cross + 0.2
+
+
+def test_semantic_and_lexical_blocks_have_their_own_sif_weights(shared_data, tmp_path):
+    en = _sentences(shared_data, "en", 120)
+    docs = [" ".join(en[i:i + 6]) for i in range(0, 120, 6)]
+    meta = train_static_model(docs, str(tmp_path / "m"), dim=8, min_count=2, hashed_dim=64)
+    assert (meta["sif_a"], meta["lexical_sif_a"]) == (1e-3, 1e-4)
+    tensors = read_safetensors(str(tmp_path / "m" / MODEL_FILE))
+    vocab = (tmp_path / "m" / VOCAB_FILE).read_text(encoding="utf-8").split("\n")[:-1]
+    tokens = [t for d in docs for t in unit_strings(d)]
+    p = np.array([tokens.count(w) for w in vocab]) / len(tokens)
+    assert np.allclose(tensors["weights"], 1e-3 / (1e-3 + p), rtol=1e-5)
+    assert np.allclose(tensors["lexical_weights"], 1e-4 / (1e-4 + p), rtol=1e-5)
+    # the lexical block pools with lexical_weights: "the" weighs more in the semantic block than there
+    emb = Embedder(str(tmp_path / "m"))
+    the = vocab.index("the")
+    assert emb.weights[the] > 5 * emb.lexical_weights[the]
+    rare = vocab[-1]
+    text = "the " * 30 + rare
+    hashes, doc = token_units([text])
+    rows = np.array([the] * 30 + [vocab.index(rare)])
+
+    def lexical(weights):
+        v = emb._lexical(1, doc, hashes, weights[rows])[0]
+        return v / np.linalg.norm(v)
+    vec, _ = emb.embed([text])
+    got = vec[0, emb.semantic_dim:] / np.linalg.norm(vec[0, emb.semantic_dim:])
+    assert np.allclose(got, lexical(emb.lexical_weights), atol=1e-5)
+    assert not np.allclose(got, lexical(emb.weights), atol=1e-2)
+    # one a for both (lexical_sif_a None): no second tensor, both blocks share the weights
+    train_static_model(docs, str(tmp_path / "one"), dim=8, min_count=2, hashed_dim=64, lexical_sif_a=None)
+    assert "lexical_weights" not in read_safetensors(str(tmp_path / "one" / MODEL_FILE))
+    one = Embedder(str(tmp_path / "one"))
+    assert np.array_equal(one.lexical_weights, one.weights)

@@ -93,15 +93,62 @@ def test_semantic_dedup_policies():
         SelectionConfig(semantic_downweight_exponent=-1)
 
 
-def test_topic_weights_cap_a_share():
+def test_topic_table_and_size_weight():
     from filters.sampling import MixtureConfig, topic_table, topic_weight
     table = topic_table({"en:0": 60, "en:1": 30, "en:2": 10, "de:0": 5}, {"en:0": 0.2})
     assert table["en:0"]["share"] == 0.6 and table["de:0"]["share"] == 1.0 and table["en:0"]["cutoff"] == 0.2
-    cfg = MixtureConfig(topic_cap=0.3)
-    f = topic_weight(0.6, 60, 100 / 3, cfg)
-    assert (60 * f) / (60 * f + 40) == pytest.approx(0.3)            # capped share, others at weight 1
-    assert topic_weight(0.2, 20, 100 / 3, cfg) == 1.0 and topic_weight(1.0, 5, 5, cfg) == 1.0
+    assert topic_weight(0.6, 60, 100 / 3, MixtureConfig(topic_cap=0.3)) == 1.0   # the cap is not per document
     power = MixtureConfig(topic_size_exponent=1.0)
     assert topic_weight(0.6, 60, 30, power) == pytest.approx(0.5)
     with pytest.raises(ValueError):
         MixtureConfig(topic_cap=1.5)
+
+
+def test_topic_cap_lands_on_the_mixture_share():
+    from filters.sampling import topic_cap_plan, topic_cap_scales, topic_mixture_shares
+    # two buckets (tiers) of one language with different targets and topic mixes; "" = no topic
+    targets = {"hi": 100.0, "lo": 50.0}
+    weighted = {"hi": {"en:0": 60.0, "en:1": 30.0, "en:2": 10.0}, "lo": {"en:0": 10.0, "en:1": 20.0, "": 20.0}}
+    before = topic_mixture_shares(targets, weighted)
+    assert before["en:0"] == pytest.approx((100 * 0.6 + 50 * 0.2) / 150)
+    new, f = topic_cap_plan(targets, weighted, 0.4)
+    after = topic_mixture_shares(new, weighted, f)
+    assert set(f) == {"en:0"} and f["en:0"] < 1 and after["en:0"] == pytest.approx(0.4, abs=1e-12)
+    assert sum(new.values()) == pytest.approx(150)                  # the language's total stays
+    # every other topic (and the documents without one) keeps its proportion to the others
+    for a, b in (("en:1", "en:2"), ("en:1", ""), ("en:2", "")):
+        assert after[a] / after[b] == pytest.approx(before[a] / before[b], rel=1e-12)
+    # and each topic keeps its own spread over the buckets
+    for t in ("en:0", "en:1"):
+        spread = [new[b] * f.get(t, 1) * weighted[b][t] / sum(f.get(k, 1) * a for k, a in weighted[b].items())
+                  for b in ("hi", "lo")]
+        plain = [targets[b] * weighted[b][t] / sum(weighted[b].values()) for b in ("hi", "lo")]
+        assert spread[0] / spread[1] == pytest.approx(plain[0] / plain[1], rel=1e-12)
+    # capping en:0 at 0.3 lifts en:1 over it: both land on the cap, the rest keeps its proportions
+    new, f = topic_cap_plan(targets, weighted, 0.3)
+    after = topic_mixture_shares(new, weighted, f)
+    assert set(f) == {"en:0", "en:1"} and all(after[t] == pytest.approx(0.3, abs=1e-12) for t in f)
+    assert after["en:2"] / after[""] == pytest.approx(before["en:2"] / before[""], rel=1e-12)
+    # nothing above the cap: nothing moves; a language's only topic is never capped; two topics and
+    # a cap below 1/2: equal shares
+    assert topic_cap_plan(targets, weighted, 0.6) == (targets, {})
+    assert topic_cap_scales({"en:0": 1.0}, 0.4) == {}
+    g = topic_cap_scales({"en:0": 0.625, "en:1": 0.375}, 0.4)
+    assert 0.625 * g["en:0"] == pytest.approx(0.5) and 0.375 * g["en:1"] == pytest.approx(0.5)
+
+
+def test_topic_cap_within_max_epochs():
+    from filters.sampling import topic_cap_plan, topic_mixture_shares
+    # a language filled by one topic, and a small bucket of another: the proportional plan would
+    # take the small bucket far past its limit, so the targets move only as far as the limit allows
+    targets = {"big": 1000.0, "small": 10.0}
+    weighted = {"big": {"la:0": 990.0, "la:1": 10.0}, "small": {"la:1": 10.0}}
+    free, _ = topic_cap_plan(targets, weighted, 0.5)
+    assert free["small"] > 40                                        # what the cap alone would ask
+    new, f = topic_cap_plan(targets, weighted, 0.5, limits={"big": 4000.0, "small": 40.0})
+    assert new["small"] == pytest.approx(40.0) and sum(new.values()) == pytest.approx(1010.0)
+    after = topic_mixture_shares(new, weighted, f)
+    assert after["la:0"] == pytest.approx(0.5, abs=1e-9) and set(f) == {"la:0"}
+    # limits that are not reached change nothing
+    assert topic_cap_plan(targets, weighted, 0.5, limits={"big": 1e9, "small": 1e9}) == topic_cap_plan(
+        targets, weighted, 0.5)

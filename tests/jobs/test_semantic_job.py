@@ -110,51 +110,74 @@ def test_manifest_drops_semantic_duplicates(emb_stages):
             assert rows[r["id"]]["semantic_representative_id"] != r["id"]
 
 
-def _weighted_topic_shares(manifest_dir, topics, lang):
+def _mixture_topic_shares(manifest_dir, topics, lang):
+    """Each topic's share of the language's tokens in the mixture (repeats x tokens of the index
+    rows of that language; documents without a topic count in the total), and {id: weight}."""
     index = pq.read_table(manifest_dir / "index").to_pylist()
-    totals = {}
+    totals, all_lang = {}, 0.0
     for r in index:
+        if r["bucket"].split("/")[1] != lang:
+            continue
+        all_lang += r["repeats"] * r["tokens"]
         t = topics.get(r["id"])
-        if t and t.startswith(lang + ":"):
-            totals[t] = totals.get(t, 0.0) + r["weight"]
-    s = sum(totals.values())
-    return {t: v / s for t, v in totals.items()}, {r["id"]: r["weight"] for r in index}
+        if t:
+            totals[t] = totals.get(t, 0.0) + r["repeats"] * r["tokens"]
+    return {t: v / all_lang for t, v in totals.items()}, {r["id"]: r["weight"] for r in index}
 
 
 def test_topic_cap_and_pruning(emb_stages, tmp_path):
     topics = {r["id"]: r["topic_id"] for r in pq.read_table(emb_stages["dedup"] / "topics").to_pylist()}
     summary = json.loads((emb_stages["dedup"] / "stats" / "topics.json").read_text())
-    en = {t: s["size"] for t, s in summary.items() if t.startswith("en:")}
-    big = max(en, key=en.get)
-    share = en[big] / sum(en.values())
-    second = sorted(en.values())[-2] / sum(en.values())
+    base = emb_stages["manifest"]
+    before, w0 = _mixture_topic_shares(base, topics, "en")
+    big = max(before, key=before.get)
+    share = before[big]
+    second = sorted(before.values())[-2]
     cap = round((share + second) / 2, 4)          # only the largest topic is above the cap
     assert share > cap > second
-    base = emb_stages["manifest"]
     capped = tmp_path / "capped"
     cfg = tmp_path / "cap.yaml"
     cfg.write_text(emb_stages["cfg"].read_text().replace("manifest:\n", f"manifest:\n  mixture:\n    topic_cap: {cap}\n"))
     run_cli("manifest", "--annotated", emb_stages["annotate_emb"], "--dedup", emb_stages["dedup"], "--output", capped,
             "--config", cfg)
-    before, w0 = _weighted_topic_shares(base, topics, "en")
-    after, w1 = _weighted_topic_shares(capped, topics, "en")
-    print("DEBUG", share, cap, before, after)
-    assert abs(after[big] - cap) < 0.08            # document-count cap, measured on weights of the kept ones
-    # documents of the other topics keep their weights; the big topic's all scale by one factor
+    after, w1 = _mixture_topic_shares(capped, topics, "en")
+    assert after[big] == pytest.approx(cap, abs=1e-6)       # the cap holds on the mixture's tokens
+    stats = json.loads((capped / "stats" / "manifest.json").read_text())["topic_cap"]
+    assert stats[big]["share_before"] == pytest.approx(share, abs=1e-5)
+    assert stats[big]["share_after"] == pytest.approx(cap, abs=1e-5)
+    # same documents; each capped topic's weights scale by its one factor (the big one among them,
+    # and no other en topic), every other weight stays
     assert w0.keys() == w1.keys()
-    ratios = {round(w1[i] / w0[i], 6) for i in w0 if topics.get(i) == big and w0[i] > 0}
-    assert ratios == {round(cap * (1 - share) / (share * (1 - cap)), 6)}
-    assert all(abs(w1[i] - w0[i]) < 1e-9 for i in w0 if topics.get(i, "").startswith("en:") and topics[i] != big)
+    assert stats[big]["factor"] < 1 and all(v["factor"] == 1 for t, v in stats.items() if t in before and t != big)
+    for i in w0:
+        factor = stats[topics[i]]["factor"] if i in topics else 1.0
+        assert w1[i] == pytest.approx(w0[i] * factor, rel=1e-6, abs=1e-12)
+    # the other topics of the language keep their proportions to each other (up to the rounding of
+    # bucket targets to whole tokens)
+    others = [t for t in before if t.startswith("en:") and t != big]
+    for a, b in zip(others, others[1:]):
+        assert after[a] / after[b] == pytest.approx(before[a] / before[b], rel=1e-4)
+    # each language's total target stays (only its buckets' split moves with the topics in them)
+    def lang_targets(m):
+        out = {}
+        for b in json.loads((m / "manifest.json").read_text())["buckets"]:
+            out[b["lang"]] = out.get(b["lang"], 0) + b["target_tokens"]
+        return out
+    assert lang_targets(base) == lang_targets(capped)
     single = [t for t, s in summary.items() if s["size"] and not any(
         o != t and o.split(":")[0] == t.split(":")[0] for o in summary)]
     assert single and all(abs(w1[i] - w0[i]) < 1e-9 for i in w0 if topics.get(i) in single)
-    # D4: the most central documents of topics above the share are dropped, and only those
+    # D4: the most central documents of topics above the (document) share are dropped, and only those
+    en = {t: v["size"] for t, v in summary.items() if t.startswith("en:")}
+    big = max(en, key=en.get)
+    share = en[big] / sum(en.values())
     pruned = tmp_path / "pruned"
     cfg.write_text(emb_stages["cfg"].read_text().replace(
         "manifest:\n", f"manifest:\n  prune_topic_above: {round(share - 0.01, 3)}\n  prune_topic_frac: 0.3\n"))
     run_cli("manifest", "--annotated", emb_stages["annotate_emb"], "--dedup", emb_stages["dedup"], "--output", pruned,
             "--config", cfg)
     rejected = [r for r in pq.read_table(pruned / "rejected").to_pylist() if r["reason"] == "topic_prototype"]
+    assert not any(topics[r["id"]] in single for r in rejected)   # a language's only topic is not over-represented
     assert rejected and all(topics[r["id"]] in {t for t, s in summary.items()
                                                 if s["size"] / sum(v["size"] for k, v in summary.items()
                                                                    if k.split(":")[0] == t.split(":")[0]) > share - 0.01}
@@ -163,3 +186,25 @@ def test_topic_cap_and_pruning(emb_stages, tmp_path):
     big_dists = sorted(d for i, d in dist.items() if topics[i] == big)
     dropped = [dist[r["id"]] for r in rejected if topics[r["id"]] == big]
     assert dropped and max(dropped) <= big_dists[int(0.4 * len(big_dists))]
+
+
+def test_notebook_shows_the_topic_summary(emb_stages, tmp_path):
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from tests.conftest import REPO
+    nb = nbformat.read(REPO / "notebooks" / "inspect_manifest.ipynb", as_version=4)
+    os.environ["THRESHER_MANIFEST_DIR"] = str(emb_stages["manifest"])
+    try:
+        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        os.environ.pop("THRESHER_MANIFEST_DIR", None)
+    [cell] = [c for c in nb.cells if c.get("id") == "cell-topics"]
+    shown = "".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
+    summary = json.loads((emb_stages["dedup"] / "stats" / "topics.json").read_text())
+    biggest = max(summary, key=lambda t: summary[t]["size"])
+    assert f"=== {biggest}: {summary[biggest]['size']} documents" in shown
+    assert all(n["id"] in shown for n in summary[biggest]["nearest"]) and len(summary[biggest]["nearest"]) == 3
+    assert "top_terms" in shown and "Error" not in shown
