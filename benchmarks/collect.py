@@ -8,7 +8,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ORDER = ["ingest", "lid", "minhash", "dedup", "semantic", "quality", "safety", "toxicity", "annotate", "manifest",
-         "profile", "startup", "scale", "cluster"]
+         "speed", "profile", "startup", "scaling", "scale", "cluster"]
 
 
 def main() -> None:

@@ -188,23 +188,28 @@ def test_international_number_closed_by_an_unopened_bracket_keeps_its_country_co
     assert not find_pii("(+1 202 555 014)")           # 10 digits after +1 are no number
 
 
+def _reference_windows(text: str) -> list[tuple[int, int]]:
+    """The numeric windows as the plain pattern with the optional leading "+"/"(" class gives them."""
+    import re
+    expected = []
+    for m in re.finditer(r"[+(]?\d[\d\s().:/+-]{5,}[\dxX]", text):
+        s, e = max(0, m.start() - 1), min(len(text), m.end() + 2)
+        if expected and s <= expected[-1][1]:
+            expected[-1] = (expected[-1][0], max(expected[-1][1], e))
+        else:
+            expected.append((s, e))
+    return expected
+
+
 def test_numeric_windows_match_the_runs_with_their_leading_plus_or_bracket():
     """The windows are searched from a run's first digit; a "+" or "(" before it is part of the run,
     as the reference pattern with the optional leading class gives."""
-    import re
     from filters.pii import _numeric_windows
-    reference = re.compile(r"[+(]?\d[\d\s().:/+-]{5,}[\dxX]")
     texts = ["call +1 202 555 0147 or (030) 1234-5678", "++(12345678", "+(1234567 x", "((12345678)",
              "a+b 1234567 c(7654321", "12345678+(1234567", "ids 1.2.3.4.5.6.7 and 99 (8)"]
     for text in texts:
-        expected = []
-        for m in reference.finditer(text):
-            s, e = max(0, m.start() - 1), min(len(text), m.end() + 2)
-            if expected and s <= expected[-1][1]:
-                expected[-1] = (expected[-1][0], max(expected[-1][1], e))
-            else:
-                expected.append((s, e))
-        assert _numeric_windows(text) == expected, text
+        assert _numeric_windows(text) == _reference_windows(text), text
+    assert _numeric_windows(texts[0])[0][0] == 4          # the window starts before the "+1"
 
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
@@ -213,14 +218,5 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="+( )0123456789x.-/:a\n", max_size=60))
 def test_numeric_windows_equal_the_reference_pattern_on_any_text(text):
-    import re
     from filters.pii import _numeric_windows
-    reference = re.compile(r"[+(]?\d[\d\s().:/+-]{5,}[\dxX]")
-    expected = []
-    for m in reference.finditer(text):
-        s, e = max(0, m.start() - 1), min(len(text), m.end() + 2)
-        if expected and s <= expected[-1][1]:
-            expected[-1] = (expected[-1][0], max(expected[-1][1], e))
-        else:
-            expected.append((s, e))
-    assert _numeric_windows(text) == expected
+    assert _numeric_windows(text) == _reference_windows(text)
