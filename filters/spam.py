@@ -70,9 +70,9 @@ def cue_table() -> dict[str, list[tuple[str, float]]]:
 
 @functools.lru_cache(maxsize=1)
 def _automata():
-    """(unspaced-script cues, app names): Aho-Corasick automata with, per pattern index, the cue's
-    group code (cues, lower-cased) or None (app names, as written and in upper case: they run into
-    CJK text, so they are substrings too)."""
+    """(automaton of the unspaced-script cues, lower-cased; each cue pattern's group code by pattern
+    index; automaton of the app names as written and in upper case, which run into CJK text and so
+    are matched as substrings too). Built once, on first use."""
     import ahocorasick_rs
 
     cues = {w.lower(): code for words, code in ((_GAMBLING, GAMBLING), (_MONEY, MONEY))
