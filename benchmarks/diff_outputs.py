@@ -13,7 +13,11 @@ U+0130, text with no sentence at all...). This check covers those kinds of text:
 - COLD comments (Chinese) six to a document, and c4zh duplicated-line samples;
 - the make_corpus.py ``--bad`` shards (malformed and hostile records) of a seeded corpus.
 
-    .venv/bin/python benchmarks/diff_outputs.py --baseline REV [--seed 1] [--config FILE]
+    .venv/bin/python benchmarks/diff_outputs.py --baseline REV [--seed 1] [--config FILE | --embeddings]
+
+``--embeddings`` trains a static embedding model on the check corpus once (this checkout's
+``thresher train embeddings``) and runs both revisions with it, semantic duplicates, topics and a
+semantic dedup policy on.
 
 REV is checked out (detached) into benchmarks/out/diff-base-<rev>; both runs use this virtualenv,
 the baseline's code first on PYTHONPATH. Exits 1 and prints the differing tables when outputs
@@ -121,19 +125,39 @@ def checkout(rev: str) -> Path:
     return path
 
 
+def embedding_config(corpus: Path, seed: int) -> Path:
+    """A config with an embedding model trained on the check corpus, topics and a semantic policy."""
+    root = OUT / f"diff-emb-s{seed}"
+    cfg = root / "emb.yaml"
+    if not cfg.exists():
+        exe = str(Path(sys.executable).parent / "thresher")
+        for cmd in (["ingest", "--input", str(corpus / "raw"), "--output", str(root / "ingest")],
+                    ["annotate", "--input", str(root / "ingest"), "--output", str(root / "annotate")],
+                    ["train", "embeddings", "--input", str(root / "annotate"), "--output", str(root / "model"),
+                     "--dim", "32", "--param", "min_count=2"]):
+            subprocess.run([exe, *cmd], check=True, stdout=subprocess.DEVNULL, cwd=OUT)
+        cfg.write_text(f"annotate:\n  embedding_model: {root / 'model'}\ndedup:\n  topics:\n    k: 3\n"
+                       f"manifest:\n  selection:\n    dedup_policy: semantic_representatives\n")
+    return cfg
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--baseline", required=True, help="git revision to compare with")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--config", help="YAML config for both runs (default: built-in defaults)")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--config", help="YAML config for both runs (default: built-in defaults)")
+    how.add_argument("--embeddings", action="store_true", help="both runs with a trained embedding model")
     args = p.parse_args(argv)
     corpus, bad = write_corpus(args.seed)
+    if args.embeddings:
+        args.config = str(embedding_config(corpus, args.seed))
     base = checkout(args.baseline)
     inputs = ["--input", str(corpus / "raw"), "--input", str(bad / "bad")]
     config = ["--config", str(Path(args.config).resolve())] if args.config else []
     os.environ.setdefault("THRESHER_SHARED", str(SHARED))   # configs that name ../shared, from any directory
     script = str(REPO / "benchmarks" / "compare_outputs.py")
-    snap = OUT / f"diff-snapshot-{base.name}-s{args.seed}"
+    snap = OUT / f"diff-snapshot-{base.name}-s{args.seed}{'-emb' if args.embeddings else ''}"
     # the baseline's packages first on the path; run from outside any checkout (the working directory
     # would come first otherwise), and check which code the child imports
     env = dict(os.environ, PYTHONPATH=str(base))
