@@ -11,7 +11,8 @@ U+0130, text with no sentence at all...). This check covers those kinds of text:
 - single words and word pairs as tiny documents (empty and one-unit edge cases);
 - the real web pages of ``web_pages/pages_public.jsonl.xz``;
 - COLD comments (Chinese) six to a document, and c4zh duplicated-line samples;
-- the make_corpus.py ``--bad`` shards (malformed and hostile records) of a seeded corpus.
+- a seeded 300-document make_corpus.py corpus (planted duplicates, spam, PII) with its ``--bad``
+  shards (malformed and hostile records).
 
     .venv/bin/python benchmarks/diff_outputs.py --baseline REV [--seed 1] [--config FILE | --embeddings]
 
@@ -97,8 +98,8 @@ def build_documents(seed: int) -> list[dict]:
 
 
 def write_corpus(seed: int) -> Path:
-    """benchmarks/out/diff-corpus-s<seed>/raw: the check documents as JSONL, plus the --bad shards
-    of a 300-document make_corpus.py corpus."""
+    """benchmarks/out/diff-corpus-s<seed>/raw: the check documents as JSONL; and a 300-document
+    make_corpus.py corpus with its --bad shards."""
     out = OUT / f"diff-corpus-s{seed}"
     raw = out / "raw"
     raw.mkdir(parents=True, exist_ok=True)
@@ -107,7 +108,7 @@ def write_corpus(seed: int) -> Path:
         for d in docs:
             fh.write(json.dumps(d, ensure_ascii=False) + "\n")
     bad = build_corpus(300, bad=True, seed=seed, out=OUT / f"corpus-300-bad-s{seed}")
-    print(f"{len(docs)} documents in {raw}; bad shards: {bad / 'bad'}", file=sys.stderr)
+    print(f"{len(docs)} documents in {raw}; with {bad}", file=sys.stderr)
     return out, bad
 
 
@@ -153,7 +154,7 @@ def main(argv=None) -> int:
     if args.embeddings:
         args.config = str(embedding_config(corpus, args.seed))
     base = checkout(args.baseline)
-    inputs = ["--input", str(corpus / "raw"), "--input", str(bad / "bad")]
+    inputs = ["--input", str(corpus / "raw"), "--input", str(bad / "raw"), "--input", str(bad / "bad")]
     config = ["--config", str(Path(args.config).resolve())] if args.config else []
     os.environ.setdefault("THRESHER_SHARED", str(SHARED))   # configs that name ../shared, from any directory
     script = str(REPO / "benchmarks" / "compare_outputs.py")
