@@ -31,7 +31,8 @@ from common import RESULTS, build_corpus, machine  # noqa: E402
 FAMILIES = {
     "annotate": [
         ("LID (fastText, langdetect, lingua)", [("pipeline/annotators.py", "annotate", "LidAnnotator")]),
-        ("quality: segmentation, classes, sentence/paragraph scores (rest of score)", [("filters/quality.py", "score")]),
+        ("quality: all of score_batch (segmentation, classes, spans; holds the rule families below)",
+         [("filters/quality.py", "score_batch")]),
         ("quality: Gopher quality", [("filters/quality.py", "_gopher_quality")]),
         ("quality: Gopher repetition", [("filters/quality.py", "_gopher_repetition")]),
         ("quality: C4", [("filters/quality.py", "_c4")]),

@@ -55,6 +55,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 
 import numpy as np
@@ -167,29 +168,28 @@ class QualityConfig:
 
 
 # ---- document rule families: each returns (signals, failed rule names, in a fixed order) ---------
+# (their arguments are the per-document counts and sums that ``QualityScorer.score_batch`` takes
+# from its pass over a whole chunk of documents)
 
-def _gopher_quality(text, n, total, C, Mb, nonspace, n_norm, p_texts, units, sw_counts, tok_counts, mode, rules,
-                    unspaced) -> tuple[dict, list[str]]:
+def _gopher_quality(text, n, total, n_norm, alpha_words, n_bullet, n_ell, m, units, sw_sum, tok_sum, mode,
+                    rules) -> tuple[dict, list[str]]:
     """Gopher quality: word count, mean word length, symbol/word ratio, bullet and ellipsis lines,
-    alphabetic words, stop words."""
-    m = len(p_texts)
-    n_tokens = int(total[R_WSTART])
-    mean_word_len = (n - int(total[R_SPACE] + total[R_PUNCT] + total[R_SYMBOL])) / n_norm if n_norm else 0.0
-    if n_tokens:
-        wst = Mb[R_WSTART].nonzero()[0]
-        wen = np.greater(nonspace, np.concatenate((nonspace[1:], _FALSE1))).nonzero()[0] + 1
-        alpha_frac = int(np.count_nonzero(C[R_LETTER, wen] > C[R_LETTER, wst])) / n_tokens
-    else:
-        alpha_frac = 0.0
+    alphabetic words, stop words. ``total``: the document's class counts (row order of the count
+    matrix), ``n_norm`` its normalised tokens, ``alpha_words`` its white-space tokens holding a
+    letter, ``n_bullet`` / ``n_ell`` its bullet / ellipsis lines out of ``m``, ``sw_sum`` /
+    ``tok_sum`` its stop words and the tokens they are counted against."""
+    n_tokens = total[R_WSTART]
+    mean_word_len = (n - (total[R_SPACE] + total[R_PUNCT] + total[R_SYMBOL])) / n_norm if n_norm else 0.0
+    alpha_frac = alpha_words / n_tokens if n_tokens else 0.0
     sym_ratio = (text.count("#") + text.count("...") + text.count("…")) / max(1, units)
-    bullet_frac = sum(1 for t in p_texts if t.startswith(_BULLETS)) / m
-    ell_frac = sum(1 for t in p_texts if t.endswith(("...", "…"))) / m
-    sw_total = int(sw_counts.sum())
-    sw_frac = sw_total / max(1.0, float(tok_counts.sum())) if mode else 0.0
+    bullet_frac = int(n_bullet) / m
+    ell_frac = int(n_ell) / m
+    sw_total = int(sw_sum)
+    sw_frac = sw_total / max(1.0, tok_sum) if mode else 0.0
     failed = []
     if units < rules.min_words or units > rules.max_words:
         failed.append("gopher_word_count")
-    if not unspaced and not (rules.min_mean_word_len <= mean_word_len <= rules.max_mean_word_len):
+    if not rules.unspaced and not (rules.min_mean_word_len <= mean_word_len <= rules.max_mean_word_len):
         failed.append("gopher_mean_word_length")
     if sym_ratio > rules.max_symbol_word_ratio:
         failed.append("gopher_symbol_ratio")
@@ -207,10 +207,9 @@ def _gopher_quality(text, n, total, C, Mb, nonspace, n_norm, p_texts, units, sw_
             "has_stopword_list": mode is not None}, failed
 
 
-def _gopher_repetition(text, cp, inword, tokh, tok_pos, tok_end, line_chars, m, dup_lines, dup_line_chars, rules,
-                       unspaced) -> tuple[dict, list[str]]:
+def _gopher_repetition(text, ids, lens, line_chars, m, dup_lines, dup_line_chars, rules) -> tuple[dict, list[str]]:
     """Gopher repetition: duplicate lines and blocks (count and characters), top n-gram and
-    duplicate n-gram character fractions."""
+    duplicate n-gram character fractions over the token ids ``ids`` of ``lens`` characters each."""
     if "\n\n" in text or "\n " in text or "\n\t" in text:
         blocks = [b.strip() for b in _BLOCK_SPLIT.split(text)]
         blocks = [b for b in blocks if b]
@@ -225,12 +224,6 @@ def _gopher_repetition(text, cp, inword, tokh, tok_pos, tok_end, line_chars, m, 
                 dup_block_chars += len(b)
             block_seen.add(b)
     block_chars = max(1, sum(map(len, blocks)))
-    if unspaced:
-        ids = cp[inword].astype(np.uint64)
-        lens = np.ones(ids.size, dtype=np.int64)
-    else:
-        ids = tokh
-        lens = tok_end - tok_pos
     top, dupf = _ngram_fractions(ids, lens, rules.ngram_scale)
     dup_line_frac = dup_lines / m
     dup_line_char_frac = dup_line_chars / line_chars
@@ -257,11 +250,12 @@ def _gopher_repetition(text, cp, inword, tokh, tok_pos, tok_end, line_chars, m, 
             "gr_dup8gram_char_frac": dupf[3], "gr_dup9gram_char_frac": dupf[4], "gr_dup10gram_char_frac": dupf[5]}, failed
 
 
-def _c4(p_c4_keep, p_terminal, s_par, m, lorem_doc, has_curly, js_lines, pol_lines, rules) -> tuple[dict, list[str]]:
+def _c4(n_keep, n_term, s_kept, m, lorem_doc, has_curly, js_lines, pol_lines, rules) -> tuple[dict, list[str]]:
     """C4: sentences in kept lines (terminal punctuation, enough words, no javascript or policy
-    line), lorem ipsum, curly brackets."""
-    s_kept = int(np.count_nonzero(p_c4_keep[s_par]))
-    terminal_frac = int(np.count_nonzero(p_terminal)) / m
+    line), lorem ipsum, curly brackets. ``n_keep`` / ``n_term``: kept / terminal lines out of
+    ``m``; ``s_kept``: sentences in kept lines."""
+    s_kept = int(s_kept)
+    terminal_frac = int(n_term) / m
     failed = []
     if s_kept < rules.c4_min_sentences:
         failed.append("c4_min_sentences")
@@ -269,14 +263,15 @@ def _c4(p_c4_keep, p_terminal, s_par, m, lorem_doc, has_curly, js_lines, pol_lin
         failed.append("c4_lorem_ipsum")
     if has_curly:
         failed.append("c4_curly_bracket")
-    return {"c4_terminal_line_frac": float(terminal_frac), "c4_kept_line_frac": int(np.count_nonzero(p_c4_keep)) / m,
+    return {"c4_terminal_line_frac": float(terminal_frac), "c4_kept_line_frac": int(n_keep) / m,
             "c4_kept_sentences": s_kept, "c4_javascript_lines": js_lines, "c4_policy_lines": pol_lines,
             "c4_lorem_ipsum": lorem_doc, "c4_curly_bracket": has_curly}, failed
 
 
-def _fineweb(text, p_len, m, n, units, dup_line_chars, terminal_frac, rules) -> tuple[dict, list[str]]:
-    """FineWeb: lines ending in punctuation, short lines, duplicate line characters, newlines per word."""
-    short_lines = int(np.count_nonzero(p_len <= rules.fw_short_line_chars)) / m
+def _fineweb(text, n_short, m, n, units, dup_line_chars, terminal_frac, rules) -> tuple[dict, list[str]]:
+    """FineWeb: lines ending in punctuation, short lines (``n_short`` of ``m``), duplicate line
+    characters, newlines per word."""
+    short_lines = int(n_short) / m
     fw_dup = dup_line_chars / max(1, n)
     nl_ratio = text.count("\n") / max(1, units)
     failed = []
@@ -292,11 +287,12 @@ def _fineweb(text, p_len, m, n, units, dup_line_chars, terminal_frac, rules) -> 
             "fw_dup_line_char_frac": float(fw_dup), "fw_newline_word_ratio": float(nl_ratio)}, failed
 
 
-def _content_rules(text, lower, n, url_spans, email_spans, hits, spam_hits, p_len, p_bp, line_chars, has_unspaced,
+def _content_rules(text, lower, n, url_spans, n_emails, n_hits, spam_hits, bp_chars, line_chars, has_unspaced,
                    cfg) -> tuple[dict, list[str]]:
-    """Thresher's own: URL-heavy, boilerplate-heavy, encoding damage, gambling spam, contact farms."""
+    """Thresher's own: URL-heavy, boilerplate-heavy (``bp_chars`` in boilerplate lines),
+    encoding damage, gambling spam, contact farms."""
     url_frac = sum(y - x for x, y in url_spans) / max(1, n)
-    bp_frac = float(p_len[p_bp].sum()) / line_chars
+    bp_frac = bp_chars / line_chars
     failed = []
     if url_frac > cfg.url_heavy_frac:
         failed.append("url_heavy")
@@ -310,11 +306,10 @@ def _content_rules(text, lower, n, url_spans, email_spans, hits, spam_hits, p_le
         failed.append("gambling_spam")
     if is_contact_farm(cues, n):
         failed.append("contact_farm")
-    return {"url_count": len(url_spans), "url_char_frac": float(url_frac), "email_count": len(email_spans),
-            "boilerplate_cues": len(hits), "boilerplate_char_frac": float(bp_frac),
+    return {"url_count": len(url_spans), "url_char_frac": float(url_frac), "email_count": n_emails,
+            "boilerplate_cues": n_hits, "boilerplate_char_frac": float(bp_frac),
             "mojibake_frac": moji / max(1, n), "gambling_cues": cues.gambling_distinct,
             "money_cues": cues.money_distinct, "contact_mentions": cues.contact_mentions}, failed
-
 
 DEFAULT = QualityConfig()
 
@@ -491,6 +486,7 @@ class _CueMatcher:
         for first, phrases in self._index.items():
             self._hindex[_str_hash(first)] = [(tuple(_str_hash(w) for w in words), w8) for words, w8 in phrases]
         self._first_hashes = np.array(sorted(self._hindex), dtype=np.uint64)
+        self._max_words = max((len(p) for v in self._hindex.values() for p, _ in v), default=1)
         self._cjk = cjk
         self._cjk_rx = (re.compile("|".join(re.escape(k) for k in sorted(cjk, key=len, reverse=True)))
                         if cjk else None)           # (an empty alternation would match everywhere)
@@ -499,32 +495,45 @@ class _CueMatcher:
              has_unspaced: bool) -> list[tuple[int, int, float]]:
         """(start, end, weight) of every cue found in ``lower`` (the lower-cased text) whose
         normalised tokens have hashes ``tokh`` (see ``_token_hashes``) and spans tok_pos..tok_end."""
-        out = []
-        nt = tokh.size
-        if nt:
+        return self.hits_batch([lower], tokh, tok_pos, tok_end, [0], [tokh.size], [0], [has_unspaced])[0]
+
+    def hits_batch(self, lowers: list[str], tokh: np.ndarray, tok_pos: np.ndarray, tok_end: np.ndarray,
+                   tok_lo: list[int], tok_hi: list[int], starts, has_unspaced: list[bool]) -> list[list]:
+        """``hits`` of several documents joined into one text: ``lowers`` their lower-cased texts,
+        ``tokh`` / ``tok_pos`` / ``tok_end`` the token hashes and spans of the joined text, document
+        j holding tokens tok_lo[j]..tok_hi[j] and starting at ``starts[j]``. One list of hits per
+        document, in its own positions and in the order ``hits`` gives them."""
+        out: list[list] = [[] for _ in lowers]
+        if tokh.size:
             F = self._first_hashes
             j = np.minimum(np.searchsorted(F, tokh), F.size - 1)
             cand = (F[j] == tokh).nonzero()[0]
             if cand.size:
                 hindex = self._hindex
-                th = tokh.tolist()
-                for i in cand.tolist():
-                    for words, w in hindex[th[i]]:
+                W = self._max_words
+                win = tokh[np.minimum(cand[:, None] + np.arange(W), tokh.size - 1)].tolist()
+                doc = np.searchsorted(np.asarray(tok_hi), cand, side="right").tolist()
+                for c, i in enumerate(cand.tolist()):
+                    th = win[c]
+                    d = doc[c]
+                    for words, w in hindex[th[0]]:
                         k = len(words)
-                        if k == 1 or (i + k <= nt and tuple(th[i:i + k]) == words):
-                            out.append((int(tok_pos[i]), int(tok_end[i + k - 1]), w))
+                        if k == 1 or (i + k <= tok_hi[d] and tuple(th[:k]) == words):
+                            o = int(starts[d])
+                            out[d].append((int(tok_pos[i]) - o, int(tok_end[i + k - 1]) - o, w))
                             break
-        for key, w in self._other.items():
-            if key in lower:
-                i = lower.find(key)
-                while i >= 0:
-                    if i == 0 or not (lower[i - 1].isalnum() and key[0].isalnum()):
-                        out.append((i, i + len(key), w))
-                    i = lower.find(key, i + len(key))
-        if has_unspaced and self._cjk_rx is not None:
-            cjk = self._cjk
-            for m in self._cjk_rx.finditer(lower):
-                out.append((m.start(), m.end(), cjk[m.group()]))
+        for d, lower in enumerate(lowers):
+            for key, w in self._other.items():
+                if key in lower:
+                    i = lower.find(key)
+                    while i >= 0:
+                        if i == 0 or not (lower[i - 1].isalnum() and key[0].isalnum()):
+                            out[d].append((i, i + len(key), w))
+                        i = lower.find(key, i + len(key))
+            if has_unspaced[d] and self._cjk_rx is not None:
+                cjk = self._cjk
+                for m in self._cjk_rx.finditer(lower):
+                    out[d].append((m.start(), m.end(), cjk[m.group()]))
         return out
 
 
@@ -552,6 +561,7 @@ class QualityScorer:
         self._func_tables: dict[str, np.ndarray | None] = {}
         self._thai_re: dict[str, re.Pattern | None] = {}
         self._stop_h: dict[str, np.ndarray] = {}
+        self._infos: dict[str, _LangInfo] = {}
         _class_table()
 
     # -- language resources -------------------------------------------------------------------
@@ -606,8 +616,18 @@ class QualityScorer:
         ``repeat_counts`` maps a paragraph index to the number of documents of the corpus that
         hold that paragraph (from dedup); ``model_score`` in [0, 1] enters with ``model_weight``.
         ``count(name, n)`` receives counters; ``timings`` (a dict) accumulates seconds per
-        group of ``TIMING_GROUPS``."""
-        cfg = self.config
+        group of ``TIMING_GROUPS``. The same as ``score_batch`` on a batch of one."""
+        return self.score_batch([text], [lang], [paragraphs], repeat_counts=[repeat_counts],
+                                model_scores=[model_score], count=count, timings=timings)[0]
+
+    def score_batch(self, texts: list[str], langs: list[str | None], paragraphs_list: list | None = None, *,
+                    repeat_counts: list | None = None, model_scores: list | None = None, count: Count = None,
+                    timings: dict | None = None) -> list[DocQuality]:
+        """Score a batch of documents: the i-th ``DocQuality`` is what ``score(texts[i], langs[i],
+        paragraphs_list[i], repeat_counts=repeat_counts[i], model_score=model_scores[i])`` gives
+        (each list optional, None entries allowed), bit for bit. The per-character work runs
+        once over the batch's texts joined by spaces (in chunks of about ``_CHUNK_CHARS``
+        characters), so the fixed cost per document is mostly the document rules in Python."""
         clock = time.thread_time if timings is not None else None
         t0 = clock() if clock else 0.0
 
@@ -618,32 +638,87 @@ class QualityScorer:
                 timings[group] = timings.get(group, 0.0) + (t1 - t0)
                 t0 = t1
 
-        lang = lang or "und"
-        rules = cfg.rules_for(lang)
-        unspaced = rules.unspaced
-        if paragraphs is None:
-            paras = paragraph_spans(text)
-        else:
-            paras = [(p["start"], p["end"]) if isinstance(p, dict) else (int(p[0]), int(p[1])) for p in paragraphs]
-        sents = sentence_spans(text, lang, paras) if paras else []
+        out: list = [None] * len(texts)
+        live: list[_Doc] = []
+        for i, text in enumerate(texts):
+            lang = langs[i] or "und"
+            info = self._lang_info(lang)
+            paragraphs = paragraphs_list[i] if paragraphs_list is not None else None
+            if paragraphs is None:
+                paras = paragraph_spans(text)
+            else:
+                paras = [(p["start"], p["end"]) if isinstance(p, dict) else (int(p[0]), int(p[1]))
+                         for p in paragraphs]
+            sents = sentence_spans(text, lang, paras) if paras else []
+            model_score = model_scores[i] if model_scores is not None else None
+            if not sents:
+                out[i] = self._empty(text, info.rules.unspaced, model_score, count, timings)
+                continue
+            live.append(_Doc(i, text, lang, info, paras, sents,
+                             (repeat_counts[i] if repeat_counts is not None else None) or {}, model_score))
         lap("segment")
-        if not sents:
-            return self._empty(text, unspaced, model_score, count, timings)
+        a = 0
+        while a < len(live):
+            b, size = a, 0
+            while b < len(live) and (b == a or size + len(live[b].text) <= _CHUNK_CHARS):
+                size += len(live[b].text) + 1
+                b += 1
+            for d, q in zip(live[a:b], self._score_chunk(live[a:b], count, lap)):
+                out[d.index] = q
+            a = b
+        return out
+
+    def _lang_info(self, lang: str) -> _LangInfo:
+        """Rules, stop-word mode and tables, sentence factor coefficients of ``lang`` (cached)."""
+        info = self._infos.get(lang)
+        if info is None:
+            rules = self.config.rules_for(lang)
+            mode = self.stop.mode(lang)
+            stop_floor = self._stop_floor(lang, mode)
+            info = _LangInfo(
+                rules, mode, _MODE_CODES[mode],
+                self._stop_hashes(lang) if mode == "words" else None,
+                self._func_table(lang) if mode == "chars" else None,
+                self._substring_re(lang) if mode == "substrings" else None,
+                (max(2, rules.sentence_full_words), stop_floor))
+            self._infos[lang] = info
+        return info
+
+    def _score_chunk(self, docs: list[_Doc], count: Count, lap) -> list[DocQuality]:
+        """DocQuality of each of ``docs`` (all with sentences): one numpy pass over their texts
+        joined by a space (a space breaks every token and run and is no terminal or closer, so
+        every per-character mark of a document is what it would be alone), then the rules per
+        document."""
+        cfg = self.config
+        D = len(docs)
+        texts = [d.text for d in docs]
+        lens = [len(t) for t in texts]
+        n_arr = np.array(lens, dtype=np.int64)
+        starts = np.zeros(D, dtype=np.int64)
+        np.cumsum(n_arr[:-1] + 1, out=starts[1:])
+        ends = starts + n_arr
+        joined = " ".join(texts)
 
         # ---- character classes, cumulated (one row per class / mark, columns = positions) ----
-        cp = _codepoints(text)
-        n = cp.size
-        lower = text.lower()
-        if len(lower) != n:                         # only U+0130 lower-cases to two code points
-            lower = text.replace("\u0130", "i").lower()
+        cp = _codepoints(joined)
+        n_all = cp.size
+        lowers = []
+        lcp_parts = []
+        for t, n in zip(texts, lens):
+            low = t.lower()
+            if len(low) != n:                       # only U+0130 lower-cases to two code points
+                low = t.replace("\u0130", "i").lower()
+            lowers.append(low)
+            lcp_parts.append(low if len(low) == n else (low + " " * n)[:n])
+        lcp = _codepoints(" ".join(lcp_parts))
         cls = _classes(cp)
-        M = np.zeros((_N_ROWS, n), dtype=np.uint8)
+        M = np.zeros((_N_ROWS, n_all), dtype=np.uint8)
         M[:8] = np.take(_BITS_T, cls, axis=1)
         Mb = M.view(bool)
         nonspace = ~Mb[R_SPACE]
         Mb[R_WSTART, 0] = nonspace[0]
         np.greater(nonspace[1:], nonspace[:-1], out=Mb[R_WSTART, 1:])
-        if n > 3:                                   # 4th and later characters of a run of one character
+        if n_all > 3:                               # 4th and later characters of a run of one character
             eq = cp[1:] == cp[:-1]
             np.logical_and(eq[:-2] & eq[1:-1], eq[2:], out=Mb[R_RUN, 3:])
             Mb[R_RUN] &= nonspace
@@ -653,212 +728,341 @@ class QualityScorer:
         tok_pos = Mb[R_TOK].nonzero()[0]
         tok_end = np.greater(inword, np.concatenate((inword[1:], _FALSE1))).nonzero()[0] + 1
         # normalised tokens (lower case, punctuation and symbols as breaks), hashed
-        tokh = _token_hashes(_codepoints(lower), tok_pos, tok_end)
-        mode = self.stop.mode(lang)
-        if mode == "words":
-            sh = self._stop_hashes(lang)
-            j = np.minimum(np.searchsorted(sh, tokh), sh.size - 1)
-            M[R_STOP, tok_pos[sh[j] == tokh]] = 1
-        elif mode == "chars":
-            ftab = self._func_table(lang)
-            M[R_FUNC] = ftab[np.minimum(cp, 0xFFFF)]
-        C = np.zeros((_N_ROWS, n + 1), dtype=np.int32)
+        tokh = _token_hashes(lcp, tok_pos, tok_end)
+        tok_lo = np.searchsorted(tok_pos, starts)
+        tok_hi = np.searchsorted(tok_pos, ends)
+        tlo, thi = tok_lo.tolist(), tok_hi.tolist()
+        infos = [d.info for d in docs]
+        stop_groups: dict[int, tuple[np.ndarray, list[int]]] = {}
+        for j, info in enumerate(infos):
+            if info.mode == "words":
+                stop_groups.setdefault(id(info.stop_h), (info.stop_h, []))[1].append(j)
+            elif info.mode == "chars":
+                x, y = int(starts[j]), int(ends[j])
+                M[R_FUNC, x:y] = info.func_table[np.minimum(cp[x:y], 0xFFFF)]
+        for sh, js in stop_groups.values():
+            if len(js) == D:
+                sel_pos, th = tok_pos, tokh
+            else:
+                sel = np.concatenate([np.arange(tlo[j], thi[j]) for j in js])
+                sel_pos, th = tok_pos[sel], tokh[sel]
+            jj = np.minimum(np.searchsorted(sh, th), sh.size - 1)
+            M[R_STOP, sel_pos[sh[jj] == th]] = 1
+        C = np.zeros((_N_ROWS, n_all + 1), dtype=np.int32)
         np.cumsum(M, axis=1, dtype=np.int32, out=C[:, 1:])
-        total = C[:, n]
+        totals = (C[:, ends] - C[:, starts]).T.tolist()
         lap("char_classes")
 
         # ---- sentences ----------------------------------------------------------------------
-        k, m = len(sents), len(paras)
-        s_arr = np.array(sents, dtype=np.int64)
-        p_arr = np.array(paras, dtype=np.int64)
-        G = C[:, np.concatenate((s_arr, p_arr))]       # (rows, k + m, 2)
+        k_arr = np.array([len(d.sents) for d in docs], dtype=np.int64)
+        m_arr = np.array([len(d.paras) for d in docs], dtype=np.int64)
+        s_off = np.zeros(D + 1, dtype=np.int64)
+        np.cumsum(k_arr, out=s_off[1:])
+        p_off = np.zeros(D + 1, dtype=np.int64)
+        np.cumsum(m_arr, out=p_off[1:])
+        s_arr = np.array([x for d in docs for x in d.sents], dtype=np.int64) + np.repeat(starts, k_arr)[:, None]
+        p_arr = np.array([x for d in docs for x in d.paras], dtype=np.int64) + np.repeat(starts, m_arr)[:, None]
+        K = s_arr.shape[0]
+        G = C[:, np.concatenate((s_arr, p_arr))]       # (rows, K + P, 2)
         counts = (G[:, :, 1] - G[:, :, 0]).astype(np.float64)
-        sc, pc = counts[:, :k], counts[:, k:]
+        sc, pc = counts[:, :K], counts[:, K:]
         ss, se = s_arr[:, 0], s_arr[:, 1]
         ps, pe = p_arr[:, 0], p_arr[:, 1]
         s_len = (se - ss).astype(np.float64)
         p_len = (pe - ps).astype(np.float64)
         s_par = np.searchsorted(ps, ss, side="right") - 1
-        s_words = _units(sc, unspaced)
-        if mode == "words":
+        s_doc = np.repeat(np.arange(D), k_arr)
+        p_doc = np.repeat(np.arange(D), m_arr)
+        unsp_doc = np.array([i.rules.unspaced for i in infos])
+        any_unsp = bool(unsp_doc.any())
+        s_words = _units_mixed(sc, unsp_doc[s_doc] if any_unsp else None)
+        mode_doc = np.array([i.mode_code for i in infos], dtype=np.int8)
+        modes = set(mode_doc.tolist())
+        if modes == {_WORDS}:
             sw_counts, tok_counts = sc[R_STOP], sc[R_TOK]
-        elif mode == "chars":
-            sw_counts, tok_counts = sc[R_FUNC], sc[R_UNSPACED]
-        elif mode == "substrings":
-            rx = self._substring_re(lang)
-            sw_counts = np.zeros(k)
-            if rx is not None:
-                for i, (x, y) in enumerate(sents):
-                    sw_counts[i] = len(rx.findall(lower, x, y))
-            tok_counts = np.maximum(s_words, 1.0)
+            s_mode = None
         else:
-            sw_counts, tok_counts = np.zeros(k), sc[R_TOK]
-        url_spans = _find_urls(text) if "." in text else []
-        email_spans = _find_emails(text) if "@" in text else []
-        link_spans = sorted(url_spans + email_spans) if email_spans else url_spans
-        s_url = _bucket(link_spans, ss, se) if link_spans else np.zeros(k)
-        hits = self.cues.hits(lower, tokh, tok_pos, tok_end, bool(total[R_UNSPACED]))
-        spam_hits = self.spam.hits(lower, tokh, tok_pos, tok_end, False)
-        s_bp = _bucket_weights(hits, ss, se) if hits else np.zeros(k)
+            s_mode = mode_doc[s_doc]
+            sw_counts = np.where(s_mode == _WORDS, sc[R_STOP], 0.0)
+            tok_counts = sc[R_TOK]
+            if _CHARS in modes:
+                ch = s_mode == _CHARS
+                sw_counts = np.where(ch, sc[R_FUNC], sw_counts)
+                tok_counts = np.where(ch, sc[R_UNSPACED], tok_counts)
+            if _SUBSTRINGS in modes:
+                tok_counts = np.where(s_mode == _SUBSTRINGS, np.maximum(s_words, 1.0), tok_counts)
+                for j, d in enumerate(docs):
+                    rx = d.info.substring_re
+                    if d.info.mode_code == _SUBSTRINGS and rx is not None:
+                        low = lowers[j]
+                        a = int(s_off[j])
+                        for i, (x, y) in enumerate(d.sents):
+                            sw_counts[a + i] = len(rx.findall(low, x, y))
+        url_spans_l, email_counts, links = [], [], []
+        link_urls = []
+        for j, t in enumerate(texts):
+            u = _find_urls(t) if "." in t else []
+            e = _find_emails(t) if "@" in t else []
+            url_spans_l.append(u)
+            email_counts.append(len(e))
+            if u or e:
+                o = int(starts[j])
+                links += [(x + o, y + o) for x, y in (sorted(u + e) if e else u)]
+                link_urls += [(x + o, y + o) for x, y in u]
+        s_url = _bucket(links, ss, se) if links else np.zeros(K)
+        has_unsp = [bool(t[R_UNSPACED]) for t in totals]
+        hits_l = self.cues.hits_batch(lowers, tokh, tok_pos, tok_end, tlo, thi, starts, has_unsp)
+        spam_l = self.spam.hits_batch(lowers, tokh, tok_pos, tok_end, tlo, thi, starts, [False] * D)
+        g_hits = []
+        for j, h in enumerate(hits_l):
+            if h:
+                o = int(starts[j])
+                g_hits += [(x + o, y + o, w) for x, y, w in h]
+        s_bp = _bucket_weights(g_hits, ss, se) if g_hits else np.zeros(K)
         s_terminal = _terminal_at(cp, se)
-        s_score, s_code = self._sentence_scores(sc, s_len, s_words, sw_counts, tok_counts, mode, s_url, s_bp,
-                                                s_terminal, rules, self._stop_floor(lang, mode))
+        s_score, s_code = self._sentence_scores_batch(sc, s_len, s_words, sw_counts, tok_counts, s_mode, s_url,
+                                                      s_bp, s_terminal, infos, s_doc)
         lap("sentences")
 
         # ---- paragraphs ---------------------------------------------------------------------
-        p_words = _units(pc, unspaced)
-        weighted = np.bincount(s_par, weights=s_score * s_len, minlength=m)
-        covered = np.bincount(s_par, weights=s_len, minlength=m)
+        P = p_arr.shape[0]
+        p_words = _units_mixed(pc, unsp_doc[p_doc] if any_unsp else None)
+        weighted = np.bincount(s_par, weights=s_score * s_len, minlength=P)
+        covered = np.bincount(s_par, weights=s_len, minlength=P)
         p_base = weighted / np.maximum(covered, 1.0)
-        p_texts = [text[x:y] for x, y in paras]
-        line_counts: dict[str, int] = {}
-        occ = [0] * m
-        dup_lines = dup_line_chars = 0
-        for i, t in enumerate(p_texts):
-            c = line_counts.get(t, 0)
-            if c:
-                occ[i] = c
-                dup_lines += 1
-                dup_line_chars += len(t)
-            line_counts[t] = c + 1
-        p_terminal = _terminal_at(cp, pe)
-        has_curly = "{" in text
-        lorem_doc = any(x in lower for x in LOREM)
-        has_js = "javascript" in lower
-        policy_any = any(x in lower for x in C4_POLICY)
+        p_texts = [joined[x:y] for x, y in p_arr.tolist()]
+        occ = [0] * P
+        dups = []
+        flags_doc = []
         seps = pc[R_SEP]
-        if " / " in text:
-            seps = seps + np.array([t.count(" / ") for t in p_texts])
+        for j, d in enumerate(docs):
+            a, b = int(p_off[j]), int(p_off[j + 1])
+            line_counts: dict[str, int] = {}
+            dup_lines = dup_line_chars = 0
+            for i in range(a, b):
+                t = p_texts[i]
+                c = line_counts.get(t, 0)
+                if c:
+                    occ[i] = c
+                    dup_lines += 1
+                    dup_line_chars += len(t)
+                line_counts[t] = c + 1
+            dups.append((dup_lines, dup_line_chars))
+            text, low = d.text, lowers[j]
+            fl = ("{" in text, any(x in low for x in LOREM), "javascript" in low, any(x in low for x in C4_POLICY))
+            flags_doc.append(fl)
+            if " / " in text:
+                if seps is pc[R_SEP]:
+                    seps = seps.copy()
+                seps[a:b] += np.array([t.count(" / ") for t in p_texts[a:b]])
+        p_terminal = _terminal_at(cp, pe)
         nav = (seps >= 2) & (p_words <= 4.0 * (seps + 1))
-        p_short = p_words < rules.c4_min_line_words
-        p_urlish = (_bucket(url_spans, ps, pe) > 0.5 * p_len) if url_spans else np.zeros(m, dtype=bool)
+        min_line_words = np.array([i.rules.c4_min_line_words for i in infos])
+        p_short = p_words < (min_line_words[p_doc] if len(set(min_line_words.tolist())) > 1 else min_line_words[0])
+        p_urlish = (_bucket(link_urls, ps, pe) > 0.5 * p_len) if link_urls else np.zeros(P, dtype=bool)
         p_c4_keep = p_terminal & ~p_short
         # boilerplate cue weight of the whole line, scaled by its length as for sentences
-        p_bp_eff = np.bincount(s_par, weights=s_bp, minlength=m) * np.minimum(
+        p_bp_eff = np.bincount(s_par, weights=s_bp, minlength=P) * np.minimum(
             cfg.boilerplate_ref_words / np.maximum(p_words, 1.0), 1.0)
-        p_bp = (p_bp_eff >= 0.5) | (np.bincount(s_par, weights=(s_bp > 0) * s_len, minlength=m) > 0.5 * p_len)
+        p_bp = (p_bp_eff >= 0.5) | (np.bincount(s_par, weights=(s_bp > 0) * s_len, minlength=P) > 0.5 * p_len)
         fac = (1.0 - 0.75 * nav) * (1.0 - 0.15 * ~p_terminal) * (1.0 - 0.3 * p_short) * (1.0 - 0.5 * p_urlish) \
             * np.maximum(1.0 - p_bp_eff, 0.05)
         p_code = nav * 1 + (~p_terminal) * 2 + p_short * 4 + p_urlish * 8 + p_bp * 16
-        js_lines = pol_lines = 0
-        rep = repeat_counts or {}
-        rep_chars = 0.0
-        if has_js or policy_any or lorem_doc or has_curly or dup_lines or rep:
-            extra = [0] * m
-            for i, t in enumerate(p_texts):
-                f = 1.0
-                e = 0
-                if has_js or policy_any or lorem_doc:
-                    low = lower[paras[i][0]:paras[i][1]]
-                    if has_js and "javascript" in low:
+        line_stats = []
+        extra = None
+        for j, d in enumerate(docs):
+            has_curly, lorem_doc, has_js, policy_any = flags_doc[j]
+            js_lines = pol_lines = 0
+            rep = d.repeat_counts
+            rep_chars = 0.0
+            if has_js or policy_any or lorem_doc or has_curly or dups[j][0] or rep:
+                if extra is None:
+                    extra = [0] * P
+                a, b = int(p_off[j]), int(p_off[j + 1])
+                low_doc = lowers[j]
+                for i in range(a, b):
+                    f = 1.0
+                    e = 0
+                    if has_js or policy_any or lorem_doc:
+                        x, y = d.paras[i - a]
+                        low = low_doc[x:y]
+                        if has_js and "javascript" in low:
+                            f *= 0.3
+                            e |= 32
+                            js_lines += 1
+                            p_c4_keep[i] = False
+                        if policy_any and any(x in low for x in C4_POLICY):
+                            f *= 0.5
+                            e |= 64
+                            pol_lines += 1
+                            p_c4_keep[i] = False
+                        if lorem_doc and any(x in low for x in LOREM):
+                            f *= 0.1
+                            e |= 128
+                    if has_curly and "{" in p_texts[i]:
+                        f *= 0.6
+                        e |= 256
+                    if occ[i]:
                         f *= 0.3
-                        e |= 32
-                        js_lines += 1
-                        p_c4_keep[i] = False
-                    if policy_any and any(x in low for x in C4_POLICY):
-                        f *= 0.5
-                        e |= 64
-                        pol_lines += 1
-                        p_c4_keep[i] = False
-                    if lorem_doc and any(x in low for x in LOREM):
-                        f *= 0.1
-                        e |= 128
-                if has_curly and "{" in t:
-                    f *= 0.6
-                    e |= 256
-                if occ[i]:
-                    f *= 0.3
-                    e |= 512
-                c = rep.get(i, 0)
-                if c >= cfg.repeat_min_count:
-                    f *= max(0.1, 1.0 / (1.0 + 0.5 * math.log2(c / max(1, cfg.repeat_min_count - 1))))
-                    e |= 1024
-                    rep_chars += p_len[i]
-                if e:
-                    fac[i] *= f
-                    extra[i] = e
+                        e |= 512
+                    c = rep.get(i - a, 0)
+                    if c >= cfg.repeat_min_count:
+                        f *= max(0.1, 1.0 / (1.0 + 0.5 * math.log2(c / max(1, cfg.repeat_min_count - 1))))
+                        e |= 1024
+                        rep_chars += p_len[i]
+                    if e:
+                        fac[i] *= f
+                        extra[i] = e
+            line_stats.append((js_lines, pol_lines, rep_chars))
+        if extra is not None:
             p_code = p_code + np.array(extra)
         p_score = np.minimum(p_base * fac, 1.0)
         lap("paragraphs")
 
+        # ---- per-document sums (of integer-valued arrays, so exact in any order) ----------------
+        p_first = p_off[:-1]
+        s_first = s_off[:-1]
+        wst = Mb[R_WSTART].nonzero()[0]
+        wen = np.greater(nonspace, np.concatenate((nonspace[1:], _FALSE1))).nonzero()[0] + 1
+        alpha = np.zeros(wst.size + 1, dtype=np.int64)
+        np.cumsum(C[R_LETTER, wen] > C[R_LETTER, wst], out=alpha[1:])
+        alpha_words = (alpha[np.searchsorted(wst, ends)] - alpha[np.searchsorted(wst, starts)]).tolist()
+        last_cp = cp[pe - 1]
+        bullet = np.isin(cp[ps], _BULLET_CPS)
+        ellipsis = (last_cp == 0x2026) | ((p_len >= 3) & (last_cp == 46) & (cp[pe - 2] == 46) & (cp[pe - 3] == 46))
+        short_chars = np.array([i.rules.fw_short_line_chars for i in infos])
+        p_short_chars = p_len <= (short_chars[p_doc] if len(set(short_chars.tolist())) > 1 else short_chars[0])
+        p_below = p_score < cfg.paragraph_cut
+        per_p = np.stack((p_len, bullet, ellipsis, p_terminal, p_c4_keep, p_short_chars, p_len * p_bp, p_below,
+                          p_len * p_below, nav))
+        p_sums = np.add.reduceat(per_p, p_first, axis=1).T.tolist()
+        s_below = s_score < cfg.sentence_cut
+        per_s = np.stack((sw_counts, tok_counts, p_c4_keep[s_par], s_len, s_below, s_len * s_below))
+        s_sums = np.add.reduceat(per_s, s_first, axis=1).T.tolist()
+        units_l, line_chars_l, failed_l = [], [], []
+        for j, d in enumerate(docs):
+            total = totals[j]
+            w, u = float(total[R_WSTART]), float(total[R_UNSPACED])
+            units_l.append(int(round(u + max(w - 1.0, 0.0) if d.info.rules.unspaced and u > 0 else w)))
+            line_chars_l.append(max(1, int(p_sums[j][0])))
+            failed_l.append([])
+
         # ---- document rules, one family at a time: (signals, failed rules) each ----------------
-        nonspace_chars = max(1, n - int(total[R_SPACE]))
-        units = int(round(float(_units(total[:, None].astype(np.float64), unspaced)[0])))
-        line_chars = max(1, int(p_len.sum()))
-        gq, failed = _gopher_quality(text, n, total, C, Mb, nonspace, tokh.size, p_texts, units, sw_counts,
-                                     tok_counts, mode, rules, unspaced)
+        gq_l = []
+        for j, d in enumerate(docs):
+            ps_j, ss_j = p_sums[j], s_sums[j]
+            gq, f = _gopher_quality(d.text, lens[j], totals[j], thi[j] - tlo[j], alpha_words[j], ps_j[1], ps_j[2],
+                                    len(d.paras), units_l[j], ss_j[0], ss_j[1], d.info.mode, d.info.rules)
+            gq_l.append(gq)
+            failed_l[j] += f
         lap("gopher_quality")
-        gr, f = _gopher_repetition(text, cp, inword, tokh, tok_pos, tok_end, line_chars, m, dup_lines,
-                                   dup_line_chars, rules, unspaced)
-        failed += f
+        gr_l = []
+        for j, d in enumerate(docs):
+            if d.info.rules.unspaced:
+                x, y = int(starts[j]), int(ends[j])
+                ids = cp[x:y][inword[x:y]].astype(np.uint64)
+                ngram_lens = np.ones(ids.size, dtype=np.int64)
+            else:
+                ids = tokh[tlo[j]:thi[j]]
+                ngram_lens = tok_end[tlo[j]:thi[j]] - tok_pos[tlo[j]:thi[j]]
+            gr, f = _gopher_repetition(d.text, ids, ngram_lens, line_chars_l[j], len(d.paras), *dups[j], d.info.rules)
+            gr_l.append(gr)
+            failed_l[j] += f
         lap("gopher_repetition")
-        c4, f = _c4(p_c4_keep, p_terminal, s_par, m, lorem_doc, has_curly, js_lines, pol_lines, rules)
-        failed += f
+        c4_l = []
+        for j, d in enumerate(docs):
+            has_curly, lorem_doc, _, _ = flags_doc[j]
+            js_lines, pol_lines, _ = line_stats[j]
+            c4, f = _c4(p_sums[j][4], p_sums[j][3], s_sums[j][2], len(d.paras), lorem_doc, has_curly, js_lines,
+                        pol_lines, d.info.rules)
+            c4_l.append(c4)
+            failed_l[j] += f
         lap("c4")
-        fw, f = _fineweb(text, p_len, m, n, units, dup_line_chars, c4["c4_terminal_line_frac"], rules)
-        failed += f
+        fw_l = []
+        for j, d in enumerate(docs):
+            fw, f = _fineweb(d.text, p_sums[j][5], len(d.paras), lens[j], units_l[j], dups[j][1],
+                             c4_l[j]["c4_terminal_line_frac"], d.info.rules)
+            fw_l.append(fw)
+            failed_l[j] += f
         lap("fineweb")
-        content_signals, f = _content_rules(text, lower, n, url_spans, email_spans, hits, spam_hits, p_len, p_bp,
-                                            line_chars, bool(total[R_UNSPACED]), cfg)
-        failed += f
 
         # ---- combine ------------------------------------------------------------------------
-        s_below = s_score < cfg.sentence_cut
-        p_below = p_score < cfg.paragraph_cut
-        s_total_len = max(1.0, float(s_len.sum()))
-        content = float(p_score @ p_len) / line_chars
-        size = min(1.0, math.log1p(units) / math.log1p(rules.full_words))
-        sent_f = min(1.0, 0.4 + 0.2 * k)
-        soft = content * (cfg.size_floor + (1 - cfg.size_floor) * size) * sent_f
-        penalty = 1.0
-        for r in failed:
-            penalty *= 1.0 - self._weights.get(r, 0.0)
-        heuristic = soft * penalty
-        score = heuristic
-        if model_score is not None:
-            score = (1 - cfg.model_weight) * heuristic + cfg.model_weight * float(model_score)
-        score = min(1.0, max(0.0, score))
-        tier = "high" if score >= cfg.tier_high else "medium" if score >= cfg.tier_medium else "low"
-        n_s_below = int(np.count_nonzero(s_below))
-        n_p_below = int(np.count_nonzero(p_below))
-        signals = {
-            "n_chars": n, "n_words": units, "n_lines": m, "n_sentences": k, "unspaced": unspaced,
-            "letter_frac": float(total[R_LETTER]) / nonspace_chars, "digit_frac": float(total[R_DIGIT]) / nonspace_chars,
-            "upper_frac": float(total[R_UPPER]) / max(1, int(total[R_LETTER])),
-            "symbol_frac": float(total[R_SYMBOL]) / nonspace_chars, "punct_frac": float(total[R_PUNCT]) / nonspace_chars,
-            "repeated_char_frac": float(total[R_RUN]) / nonspace_chars,
-            **gq, **gr, **c4, **fw, **content_signals,
-            "nav_line_frac": int(np.count_nonzero(nav)) / m, "global_repeat_char_frac": float(rep_chars) / line_chars,
-            "sentence_score_mean": float(s_score @ s_len) / s_total_len,
-            "sentence_below_cut_frac": float(s_len[s_below].sum()) / s_total_len if n_s_below else 0.0,
-            "paragraph_score_mean": content,
-            "paragraph_below_cut_frac": float(p_len[p_below].sum()) / line_chars if n_p_below else 0.0,
-            "content_score": content, "size_factor": float(size), "heuristic_score": float(heuristic),
-            "model_score": float("nan") if model_score is None else float(model_score),
-            "n_failed_rules": len(failed),
-        }
-        signals = {name: signals[name] for name in SIGNAL_NAMES}   # the column order of SIGNAL_TYPES
+        results = []
+        s_scores = s_score.tolist()
+        s_codes = s_code.tolist()
+        p_scores = p_score.tolist()
+        p_codes = p_code.tolist()
         s_flags = _S_FLAG_SETS
-        sent_out = [{"start": x, "end": y, "score": v, "flags": list(s_flags[c])}
-                    for (x, y), v, c in zip(sents, s_score.tolist(), s_code.tolist())]
         p_flag_sets = _P_FLAG_SETS
-        para_out = [{"start": x, "end": y, "score": v, "flags": list(p_flag_sets[c])}
-                    for (x, y), v, c in zip(paras, p_score.tolist(), p_code.tolist())]
-        if count is not None:
-            count("docs")
-            count(f"tier.{tier}")
-            count("sentences", k)
-            count("paragraphs", m)
-            count("sentences_below_cut", n_s_below)
-            count("paragraphs_below_cut", n_p_below)
+        weights = self._weights
+        for j, d in enumerate(docs):
+            rules = d.info.rules
+            n, total, units, line_chars, failed = lens[j], totals[j], units_l[j], line_chars_l[j], failed_l[j]
+            k, m = len(d.sents), len(d.paras)
+            sa, pa = int(s_first[j]), int(p_first[j])
+            sb, pb = sa + k, pa + m
+            ps_j, ss_j = p_sums[j], s_sums[j]
+            content_signals, f = _content_rules(d.text, lowers[j], n, url_spans_l[j], email_counts[j], len(hits_l[j]),
+                                                spam_l[j], ps_j[6], line_chars, has_unsp[j], self.config)
+            failed += f
+            nonspace_chars = max(1, n - total[R_SPACE])
+            s_total_len = max(1.0, ss_j[3])
+            # dot products of fresh copies, as for a document scored alone (BLAS order)
+            content = float(p_score[pa:pb].copy() @ p_len[pa:pb].copy()) / line_chars
+            size = min(1.0, math.log1p(units) / math.log1p(rules.full_words))
+            sent_f = min(1.0, 0.4 + 0.2 * k)
+            soft = content * (cfg.size_floor + (1 - cfg.size_floor) * size) * sent_f
+            penalty = 1.0
             for r in failed:
-                count(f"rule.{r}")
+                penalty *= 1.0 - weights.get(r, 0.0)
+            heuristic = soft * penalty
+            score = heuristic
+            model_score = d.model_score
+            if model_score is not None:
+                score = (1 - cfg.model_weight) * heuristic + cfg.model_weight * float(model_score)
+            score = min(1.0, max(0.0, score))
+            tier = "high" if score >= cfg.tier_high else "medium" if score >= cfg.tier_medium else "low"
+            n_s_below = int(ss_j[4])
+            n_p_below = int(ps_j[7])
+            signals = {
+                "n_chars": n, "n_words": units, "n_lines": m, "n_sentences": k, "unspaced": rules.unspaced,
+                "letter_frac": total[R_LETTER] / nonspace_chars, "digit_frac": total[R_DIGIT] / nonspace_chars,
+                "upper_frac": total[R_UPPER] / max(1, total[R_LETTER]),
+                "symbol_frac": total[R_SYMBOL] / nonspace_chars, "punct_frac": total[R_PUNCT] / nonspace_chars,
+                "repeated_char_frac": total[R_RUN] / nonspace_chars,
+                **gq_l[j], **gr_l[j], **c4_l[j], **fw_l[j], **content_signals,
+                "nav_line_frac": int(ps_j[9]) / m, "global_repeat_char_frac": float(line_stats[j][2]) / line_chars,
+                "sentence_score_mean": float(s_score[sa:sb].copy() @ s_len[sa:sb].copy()) / s_total_len,
+                "sentence_below_cut_frac": ss_j[5] / s_total_len if n_s_below else 0.0,
+                "paragraph_score_mean": content,
+                "paragraph_below_cut_frac": ps_j[8] / line_chars if n_p_below else 0.0,
+                "content_score": content, "size_factor": float(size), "heuristic_score": float(heuristic),
+                "model_score": float("nan") if model_score is None else float(model_score),
+                "n_failed_rules": len(failed),
+            }
+            signals = {name: signals[name] for name in SIGNAL_NAMES}   # the column order of SIGNAL_TYPES
+            sent_out = [{"start": x, "end": y, "score": v, "flags": list(s_flags[c])}
+                        for (x, y), v, c in zip(d.sents, s_scores[sa:sb], s_codes[sa:sb])]
+            para_out = [{"start": x, "end": y, "score": v, "flags": list(p_flag_sets[c])}
+                        for (x, y), v, c in zip(d.paras, p_scores[pa:pb], p_codes[pa:pb])]
+            if count is not None:
+                count("docs")
+                count(f"tier.{tier}")
+                count("sentences", k)
+                count("paragraphs", m)
+                count("sentences_below_cut", n_s_below)
+                count("paragraphs_below_cut", n_p_below)
+                for r in failed:
+                    count(f"rule.{r}")
+            results.append(DocQuality(signals, score, tier, failed, para_out, sent_out))
         lap("combine")
-        return DocQuality(signals, score, tier, failed, para_out, sent_out)
+        return results
 
-    def _sentence_scores(self, sc, s_len, s_words, sw_counts, tok_counts, mode, s_url, s_bp, terminal, rules,
-                         stop_floor):
-        """Sentence scores and flag codes (bits of ``SENTENCE_FLAGS``). Every factor is
+    def _sentence_scores_batch(self, sc, s_len, s_words, sw_counts, tok_counts, s_mode, s_url, s_bp, terminal,
+                               infos, s_doc):
+        """Sentence scores and flag codes (bits of ``SENTENCE_FLAGS``) of a chunk; ``s_mode`` is
+        the stop-word mode code per sentence (None: all "words"), ``infos`` the documents'
+        ``_LangInfo`` and ``s_doc`` the document of each sentence. Every factor is
         f = clip(A x + B, LO, 1) of one row x of a stacked matrix, see ``_factor_coefs``."""
         k = s_len.size
         X = np.empty((11, k))
@@ -867,13 +1071,21 @@ class QualityScorer:
         np.divide(sc[R_UPPER], np.maximum(sc[R_LETTER], 12.0), out=X[5])
         X[6] = terminal
         X[7] = sc[R_SEP]
-        if mode is None:
-            X[8] = 1.0
+        if s_mode is None:
+            np.divide(sw_counts + 0.25, np.maximum(tok_counts, 1.0), out=X[8])
         else:
-            np.divide(sw_counts + (0.4 if mode == "chars" else 0.25), np.maximum(tok_counts, 1.0), out=X[8])
+            pseudo = np.where(s_mode == _CHARS, 0.4, 0.25)
+            X[8] = np.where(s_mode == _NONE, 1.0, (sw_counts + pseudo) / np.maximum(tok_counts, 1.0))
         np.divide(s_url, s_len, out=X[9])
         np.multiply(s_bp, np.minimum(self.config.boilerplate_ref_words / np.maximum(s_words, 1.0), 1.0), out=X[10])
-        A, B, LO = _factor_coefs(max(2, rules.sentence_full_words), stop_floor)
+        keys = [i.coef_key for i in infos]
+        distinct = sorted(set(keys))
+        if len(distinct) == 1:
+            A, B, LO = _factor_coefs(*distinct[0])
+        else:
+            stacked = [_factor_coefs(*key) for key in distinct]
+            col = np.array([distinct.index(key) for key in keys])[s_doc]
+            A, B, LO = (np.concatenate([s[r] for s in stacked], axis=1)[:, col] for r in range(3))
         F = np.minimum(np.maximum(X * A + B, LO), 1.0)
         score = F.prod(axis=0)
         code = _FLAG_WEIGHTS @ (F < 1.0)
@@ -892,15 +1104,46 @@ class QualityScorer:
         return DocQuality(signals, score, tier, ["gopher_word_count", "c4_min_sentences"], [], [])
 
 
-def _units(counts: np.ndarray, unspaced: bool) -> np.ndarray:
-    """Word units per span (float rows in, float array out): white-space tokens, or (unspaced)
-    CJK/Thai characters plus the other tokens (approximated as tokens minus one when a span
-    holds CJK/Thai characters)."""
+class _LangInfo(NamedTuple):
+    """What scoring needs of one language: rules, stop-word mode (and its code), the stop-word
+    hashes / function-character table / substring regex of that mode, sentence factor key."""
+    rules: LangRules
+    mode: str | None
+    mode_code: int
+    stop_h: np.ndarray | None
+    func_table: np.ndarray | None
+    substring_re: re.Pattern | None
+    coef_key: tuple[int, float]
+
+
+class _Doc(NamedTuple):
+    """A document of a batch with sentences: its index in the batch, text, language and its
+    ``_LangInfo``, paragraph and sentence spans, repeat counts and model score."""
+    index: int
+    text: str
+    lang: str
+    info: _LangInfo
+    paras: list
+    sents: list
+    repeat_counts: dict
+    model_score: float | None
+
+
+_NONE, _WORDS, _CHARS, _SUBSTRINGS = range(4)      # stop-word modes
+_MODE_CODES = {None: _NONE, "words": _WORDS, "chars": _CHARS, "substrings": _SUBSTRINGS}
+_CHUNK_CHARS = 1 << 19    # characters per numpy pass of score_batch (bounds the count matrices' memory)
+
+
+def _units_mixed(counts: np.ndarray, unspaced: np.ndarray | None) -> np.ndarray:
+    """Word units per span (float count rows in, float array out): white-space tokens, or for
+    spans of unspaced documents (``unspaced``: a bool per span, None when there are none) CJK/Thai
+    characters plus the other tokens (approximated as tokens minus one when a span holds
+    CJK/Thai characters)."""
     w = counts[R_WSTART]
-    if not unspaced:
+    if unspaced is None:
         return w
     u = counts[R_UNSPACED]
-    return np.where(u > 0, u + np.maximum(w - 1.0, 0.0), w)
+    return np.where(unspaced & (u > 0), u + np.maximum(w - 1.0, 0.0), w)
 
 
 def _bucket(spans: list[tuple[int, int]], starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -940,6 +1183,7 @@ _P_FLAG_SETS = [tuple(f for j, f in enumerate(PARAGRAPH_FLAGS) if c >> j & 1) fo
 _BITS_T = np.array([[(v >> b) & 1 for v in range(256)] for b in range(8)], dtype=np.uint8)
 _BREAK_BITS = SPACE | PUNCT | SYMBOL
 _FALSE1 = np.zeros(1, dtype=bool)
+_BULLET_CPS = np.array([ord(b) for b in _BULLETS], dtype=np.uint32)
 _FRAC_ROWS = [R_LETTER, R_DIGIT, R_SYMBOL, R_RUN]
 
 

@@ -60,24 +60,27 @@ class QualityAnnotator:
             self.model = TextClassifier(local_copy(self.model_path, sidecars=(".json",)))
 
     def annotate(self, rows, count):
-        model_scores = [None] * len(rows)
+        model_scores = None
         if self.model is not None:
             model_scores = self.model.predict_proba([r["text"] for r in rows], "hq", count=count)
-        for row, model_score in zip(rows, model_scores):
+        spans = []
+        for row in rows:
             paragraphs = row.get("paragraphs")
-            spans = [(p["start"], p["end"]) for p in paragraphs] if paragraphs is not None else None
-            q = self.scorer.score(row["text"], row.get("lang"), spans, model_score=model_score, count=count,
-                                  timings=self.timings)
+            spans.append([(p["start"], p["end"]) for p in paragraphs] if paragraphs is not None else None)
+        scored = self.scorer.score_batch([r["text"] for r in rows], [r.get("lang") for r in rows], spans,
+                                         model_scores=model_scores, count=count, timings=self.timings)
+        for row, q in zip(rows, scored):
             row["quality_score"] = float(q.quality_score)
             row["quality_tier"] = q.quality_tier
             row["quality_failed_rules"] = list(q.failed_rules)
             row["quality_signals"] = q.signals
             row["sentences"] = q.sentences
+            paragraphs = row.get("paragraphs")
             if paragraphs is None:
                 row["paragraphs"] = [dict(p) for p in q.paragraphs]
             else:
-                for p, scored in zip(paragraphs, q.paragraphs):
-                    p["score"], p["flags"] = scored["score"], scored["flags"]
+                for p, scored_p in zip(paragraphs, q.paragraphs):
+                    p["score"], p["flags"] = scored_p["score"], scored_p["flags"]
 
 
 class SafetyAnnotator:
