@@ -324,7 +324,8 @@ TIMING_GROUPS = ("segment", "char_classes", "sentences", "paragraphs", "gopher_q
 @dataclass
 class DocQuality:
     """Scores of one document. ``paragraphs`` / ``sentences`` are lists of
-    ``{'start', 'end', 'score', 'flags'}`` (the SCORED_SPAN layout); ``signals`` has the keys of
+    ``{'start', 'end', 'score', 'flags'}`` (the SCORED_SPAN layout; ``flags`` is a tuple of flag
+    names shared by every span with the same flags: never mutate it); ``signals`` has the keys of
     ``SIGNAL_NAMES`` with the types of ``SIGNAL_TYPES`` (``model_score`` is NaN when absent)."""
     signals: dict
     quality_score: float
@@ -1041,9 +1042,9 @@ class QualityScorer:
                 "n_failed_rules": len(failed),
             }
             signals = {name: signals[name] for name in SIGNAL_NAMES}   # the column order of SIGNAL_TYPES
-            sent_out = [{"start": x, "end": y, "score": v, "flags": list(s_flags[c])}
+            sent_out = [{"start": x, "end": y, "score": v, "flags": s_flags[c]}
                         for (x, y), v, c in zip(d.sents, s_scores[sa:sb], s_codes[sa:sb])]
-            para_out = [{"start": x, "end": y, "score": v, "flags": list(p_flag_sets[c])}
+            para_out = [{"start": x, "end": y, "score": v, "flags": p_flag_sets[c]}
                         for (x, y), v, c in zip(d.paras, p_scores[pa:pb], p_codes[pa:pb])]
             if count is not None:
                 count("docs")
