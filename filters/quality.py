@@ -287,10 +287,11 @@ def _fineweb(text, n_short, m, n, units, dup_line_chars, terminal_frac, rules) -
             "fw_dup_line_char_frac": float(fw_dup), "fw_newline_word_ratio": float(nl_ratio)}, failed
 
 
-def _content_rules(text, lower, n, url_spans, n_emails, n_hits, spam_hits, bp_chars, line_chars, has_unspaced,
-                   cfg) -> tuple[dict, list[str]]:
+def _content_rules(text, lower, n, url_spans, n_emails, n_hits, spam_hits, bp_chars, line_chars, unspaced_cues,
+                   moji, cfg) -> tuple[dict, list[str]]:
     """Thresher's own: URL-heavy, boilerplate-heavy (``bp_chars`` in boilerplate lines),
-    encoding damage, gambling spam, contact farms."""
+    encoding damage (``moji``: ``mojibake_chars`` of the text), gambling spam, contact farms
+    (``unspaced_cues``: look for the spam cues of unspaced scripts)."""
     url_frac = sum(y - x for x, y in url_spans) / max(1, n)
     bp_frac = bp_chars / line_chars
     failed = []
@@ -298,10 +299,9 @@ def _content_rules(text, lower, n, url_spans, n_emails, n_hits, spam_hits, bp_ch
         failed.append("url_heavy")
     if bp_frac > cfg.boilerplate_heavy_frac:
         failed.append("boilerplate_heavy")
-    moji = mojibake_chars(text)
     if moji >= 3 and moji > cfg.mojibake_max_frac * n:
         failed.append("encoding_damage")
-    cues = spam_cues(text, lower, spam_hits, unspaced=has_unspaced or _has_indic(text))
+    cues = spam_cues(text, lower, spam_hits, unspaced=unspaced_cues)
     if is_gambling_spam(cues, n):
         failed.append("gambling_spam")
     if is_contact_farm(cues, n):
@@ -714,7 +714,7 @@ class QualityScorer:
         lcp = _codepoints(" ".join(lcp_parts))
         cls = _classes(cp)
         M = np.zeros((_N_ROWS, n_all), dtype=np.uint8)
-        M[:8] = np.take(_BITS_T, cls, axis=1)
+        M[:8] = np.unpackbits(cls[None, :], axis=0, bitorder="little")   # the 8 class bits, one row each
         Mb = M.view(bool)
         nonspace = ~Mb[R_SPACE]
         Mb[R_WSTART, 0] = nonspace[0]
@@ -940,6 +940,14 @@ class QualityScorer:
         s_below = s_score < cfg.sentence_cut
         per_s = np.stack((sw_counts, tok_counts, p_c4_keep[s_par], s_len, s_below, s_len * s_below))
         s_sums = np.add.reduceat(per_s, s_first, axis=1).T.tolist()
+        # per document: U+FFFD count, non-ASCII, Latin-1 lead of a cp1252 misreading (U+00C2..U+00F4),
+        # CJK or above (U+3400..), Devanagari and the other Indic scripts (U+0900..U+0DFF: spaced,
+        # but their spam cues are matched as substrings)
+        na = np.flatnonzero(cp >= 0x80)
+        cpn = cp[na]
+        na_doc = np.searchsorted(starts, na, side="right") - 1
+        marks = np.stack([np.bincount(na_doc[c], minlength=D) for c in (
+            cpn == 0xFFFD, cpn >= 0, (cpn - 0xC2) <= 0x32, cpn >= 0x3400, (cpn - 0x900) <= 0x4FF)], axis=1).tolist()
         units_l, line_chars_l, failed_l = [], [], []
         for j, d in enumerate(docs):
             total = totals[j]
@@ -1003,8 +1011,12 @@ class QualityScorer:
             sa, pa = int(s_first[j]), int(p_first[j])
             sb, pb = sa + k, pa + m
             ps_j, ss_j = p_sums[j], s_sums[j]
+            n_fffd, non_ascii, latin_lead, cjk, indic = marks[j]
+            # mojibake_chars finds more than the U+FFFD only in text with a Latin-1 lead or CJK characters
+            moji = mojibake_chars(d.text) if non_ascii and (latin_lead or cjk) else n_fffd
             content_signals, f = _content_rules(d.text, lowers[j], n, url_spans_l[j], email_counts[j], len(hits_l[j]),
-                                                spam_l[j], ps_j[6], line_chars, has_unsp[j], self.config)
+                                                spam_l[j], ps_j[6], line_chars, has_unsp[j] or indic > 0, moji,
+                                                self.config)
             failed += f
             nonspace_chars = max(1, n - total[R_SPACE])
             s_total_len = max(1.0, ss_j[3])
@@ -1181,7 +1193,6 @@ PARAGRAPH_FLAGS = ("nav", "no_terminal", "short", "url", "boilerplate", "javascr
                    "dup", "repeat")
 _S_FLAG_SETS = [tuple(f for j, f in enumerate(SENTENCE_FLAGS) if c >> j & 1) for c in range(1 << len(SENTENCE_FLAGS))]
 _P_FLAG_SETS = [tuple(f for j, f in enumerate(PARAGRAPH_FLAGS) if c >> j & 1) for c in range(1 << len(PARAGRAPH_FLAGS))]
-_BITS_T = np.array([[(v >> b) & 1 for v in range(256)] for b in range(8)], dtype=np.uint8)
 _BREAK_BITS = SPACE | PUNCT | SYMBOL
 _FALSE1 = np.zeros(1, dtype=bool)
 _BULLET_CPS = np.array([ord(b) for b in _BULLETS], dtype=np.uint32)
@@ -1259,7 +1270,7 @@ def _powers(base: int, n: int) -> np.ndarray:
     return out
 
 
-_POW_TABLE_SIZE = 1 << 15
+_POW_TABLE_SIZE = 1 << 20      # covers a chunk of score_batch (8 MB per base)
 
 
 @lru_cache(maxsize=2)
@@ -1416,10 +1427,3 @@ def with_overrides(config: QualityConfig, **per_lang: LangRules) -> QualityConfi
     """A copy of ``config`` with per-language rule overrides added (``zh=LangRules(...)``)."""
     return replace(config, overrides=tuple(dict(config.overrides, **per_lang).items()))
 
-
-_INDIC = re.compile("[\u0900-\u0dff]")
-
-
-def _has_indic(text: str) -> bool:
-    """Devanagari and the other Indic scripts (spaced, but their cues are matched as substrings)."""
-    return not text.isascii() and _INDIC.search(text) is not None
