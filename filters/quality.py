@@ -487,6 +487,7 @@ class _CueMatcher:
         for first, phrases in self._index.items():
             self._hindex[_str_hash(first)] = [(tuple(_str_hash(w) for w in words), w8) for words, w8 in phrases]
         self._first_hashes = np.array(sorted(self._hindex), dtype=np.uint64)
+        self._first_filter = _hash_filter(self._first_hashes)
         self._max_words = max((len(p) for v in self._hindex.values() for p, _ in v), default=1)
         self._cjk = cjk
         self._cjk_rx = (re.compile("|".join(re.escape(k) for k in sorted(cjk, key=len, reverse=True)))
@@ -506,9 +507,7 @@ class _CueMatcher:
         document, in its own positions and in the order ``hits`` gives them."""
         out: list[list] = [[] for _ in lowers]
         if tokh.size:
-            F = self._first_hashes
-            j = np.minimum(np.searchsorted(F, tokh), F.size - 1)
-            cand = (F[j] == tokh).nonzero()[0]
+            cand = _find_hashes(self._first_hashes, self._first_filter, tokh)
             if cand.size:
                 hindex = self._hindex
                 W = self._max_words
@@ -676,9 +675,9 @@ class QualityScorer:
             rules = self.config.rules_for(lang)
             mode = self.stop.mode(lang)
             stop_floor = self._stop_floor(lang, mode)
+            stop_h = self._stop_hashes(lang) if mode == "words" else None
             info = _LangInfo(
-                rules, mode, _MODE_CODES[mode],
-                self._stop_hashes(lang) if mode == "words" else None,
+                rules, mode, _MODE_CODES[mode], stop_h, _hash_filter(stop_h) if stop_h is not None else None,
                 self._func_table(lang) if mode == "chars" else None,
                 self._substring_re(lang) if mode == "substrings" else None,
                 (max(2, rules.sentence_full_words), stop_floor))
@@ -734,21 +733,20 @@ class QualityScorer:
         tok_hi = np.searchsorted(tok_pos, ends)
         tlo, thi = tok_lo.tolist(), tok_hi.tolist()
         infos = [d.info for d in docs]
-        stop_groups: dict[int, tuple[np.ndarray, list[int]]] = {}
+        stop_groups: dict[int, tuple[np.ndarray, np.ndarray, list[int]]] = {}
         for j, info in enumerate(infos):
             if info.mode == "words":
-                stop_groups.setdefault(id(info.stop_h), (info.stop_h, []))[1].append(j)
+                stop_groups.setdefault(id(info.stop_h), (info.stop_h, info.stop_filter, []))[2].append(j)
             elif info.mode == "chars":
                 x, y = int(starts[j]), int(ends[j])
                 M[R_FUNC, x:y] = info.func_table[np.minimum(cp[x:y], 0xFFFF)]
-        for sh, js in stop_groups.values():
+        for sh, sf, js in stop_groups.values():
             if len(js) == D:
                 sel_pos, th = tok_pos, tokh
             else:
                 sel = np.concatenate([np.arange(tlo[j], thi[j]) for j in js])
                 sel_pos, th = tok_pos[sel], tokh[sel]
-            jj = np.minimum(np.searchsorted(sh, th), sh.size - 1)
-            M[R_STOP, sel_pos[sh[jj] == th]] = 1
+            M[R_STOP, sel_pos[_find_hashes(sh, sf, th)]] = 1
         C = np.zeros((_N_ROWS, n_all + 1), dtype=np.int32)
         np.cumsum(M, axis=1, dtype=np.int32, out=C[:, 1:])
         totals = (C[:, ends] - C[:, starts]).T.tolist()
@@ -1119,11 +1117,13 @@ class QualityScorer:
 
 class _LangInfo(NamedTuple):
     """What scoring needs of one language: rules, stop-word mode (and its code), the stop-word
-    hashes / function-character table / substring regex of that mode, sentence factor key."""
+    hashes (and their ``_hash_filter``) / function-character table / substring regex of that mode,
+    sentence factor key."""
     rules: LangRules
     mode: str | None
     mode_code: int
     stop_h: np.ndarray | None
+    stop_filter: np.ndarray | None
     func_table: np.ndarray | None
     substring_re: re.Pattern | None
     coef_key: tuple[int, float]
@@ -1248,6 +1248,23 @@ _PRIME = np.uint64(1099511628211)
 _PRIME_INT = 1099511628211
 _INV_PRIME_INT = pow(_PRIME_INT, -1, 1 << 64)
 _MASK64 = (1 << 64) - 1
+
+
+def _hash_filter(keys: np.ndarray) -> np.ndarray:
+    """A bool table over the top 16 bits of 64-bit hashes, set where one of ``keys`` lies."""
+    table = np.zeros(1 << 16, dtype=bool)
+    table[keys >> np.uint64(48)] = True
+    table.setflags(write=False)
+    return table
+
+
+def _find_hashes(keys: np.ndarray, table: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Indices i (ascending) with h[i] in ``keys`` (sorted, non-empty; ``table`` its
+    ``_hash_filter``): the filter drops most other hashes before the binary search."""
+    maybe = np.flatnonzero(table[h >> np.uint64(48)])
+    hm = h[maybe]
+    j = np.minimum(np.searchsorted(keys, hm), keys.size - 1)
+    return maybe[keys[j] == hm]
 
 
 def _str_hash(s: str) -> int:
