@@ -55,6 +55,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 
@@ -317,6 +318,7 @@ DEFAULT = QualityConfig()
 # results
 
 SIGNAL_NAMES = tuple(SIGNAL_TYPES)
+_SIGNALS_IN_ORDER = itemgetter(*SIGNAL_NAMES)
 TIMING_GROUPS = ("segment", "char_classes", "sentences", "paragraphs", "gopher_quality", "gopher_repetition",
                  "c4", "fineweb", "combine")
 
@@ -836,16 +838,17 @@ class QualityScorer:
         seps = pc[R_SEP]
         for j, d in enumerate(docs):
             a, b = int(p_off[j]), int(p_off[j + 1])
-            line_counts: dict[str, int] = {}
             dup_lines = dup_line_chars = 0
-            for i in range(a, b):
-                t = p_texts[i]
-                c = line_counts.get(t, 0)
-                if c:
-                    occ[i] = c
-                    dup_lines += 1
-                    dup_line_chars += len(t)
-                line_counts[t] = c + 1
+            if len(set(p_texts[a:b])) < b - a:        # some line repeats
+                line_counts: dict[str, int] = {}
+                for i in range(a, b):
+                    t = p_texts[i]
+                    c = line_counts.get(t, 0)
+                    if c:
+                        occ[i] = c
+                        dup_lines += 1
+                        dup_line_chars += len(t)
+                    line_counts[t] = c + 1
             dups.append((dup_lines, dup_line_chars))
             text, low = d.text, lowers[j]
             fl = ("{" in text, any(x in low for x in LOREM), "javascript" in low, any(x in low for x in C4_POLICY))
@@ -879,32 +882,41 @@ class QualityScorer:
                     extra = [0] * P
                 a, b = int(p_off[j]), int(p_off[j + 1])
                 low_doc = lowers[j]
-                for i in range(a, b):
+                paras = d.paras
+                p_starts = [x for x, _ in paras]
+                js_in = _lines_with(low_doc, ("javascript",), paras, p_starts) if has_js else _EMPTY
+                pol_in = _lines_with(low_doc, C4_POLICY, paras, p_starts) if policy_any else _EMPTY
+                lorem_in = _lines_with(low_doc, LOREM, paras, p_starts) if lorem_doc else _EMPTY
+                curly_in = _lines_with(d.text, ("{",), paras, p_starts) if has_curly else _EMPTY
+                lines = js_in | pol_in | lorem_in | curly_in
+                if dups[j][0]:
+                    lines = lines | {i - a for i in range(a, b) if occ[i]}
+                if rep:
+                    lines = lines | {i for i in rep if 0 <= i < b - a}
+                for li in sorted(lines):
+                    i = a + li
                     f = 1.0
                     e = 0
-                    if has_js or policy_any or lorem_doc:
-                        x, y = d.paras[i - a]
-                        low = low_doc[x:y]
-                        if has_js and "javascript" in low:
-                            f *= 0.3
-                            e |= 32
-                            js_lines += 1
-                            p_c4_keep[i] = False
-                        if policy_any and any(x in low for x in C4_POLICY):
-                            f *= 0.5
-                            e |= 64
-                            pol_lines += 1
-                            p_c4_keep[i] = False
-                        if lorem_doc and any(x in low for x in LOREM):
-                            f *= 0.1
-                            e |= 128
-                    if has_curly and "{" in p_texts[i]:
+                    if li in js_in:
+                        f *= 0.3
+                        e |= 32
+                        js_lines += 1
+                        p_c4_keep[i] = False
+                    if li in pol_in:
+                        f *= 0.5
+                        e |= 64
+                        pol_lines += 1
+                        p_c4_keep[i] = False
+                    if li in lorem_in:
+                        f *= 0.1
+                        e |= 128
+                    if li in curly_in:
                         f *= 0.6
                         e |= 256
                     if occ[i]:
                         f *= 0.3
                         e |= 512
-                    c = rep.get(i - a, 0)
+                    c = rep.get(li, 0)
                     if c >= cfg.repeat_min_count:
                         f *= max(0.1, 1.0 / (1.0 + 0.5 * math.log2(c / max(1, cfg.repeat_min_count - 1))))
                         e |= 1024
@@ -964,6 +976,7 @@ class QualityScorer:
             failed_l[j] += f
         lap("gopher_quality")
         gr_l = []
+        tok_len = tok_end - tok_pos
         for j, d in enumerate(docs):
             if d.info.rules.unspaced:
                 x, y = int(starts[j]), int(ends[j])
@@ -971,7 +984,7 @@ class QualityScorer:
                 ngram_lens = np.ones(ids.size, dtype=np.int64)
             else:
                 ids = tokh[tlo[j]:thi[j]]
-                ngram_lens = tok_end[tlo[j]:thi[j]] - tok_pos[tlo[j]:thi[j]]
+                ngram_lens = tok_len[tlo[j]:thi[j]]
             gr, f = _gopher_repetition(d.text, ids, ngram_lens, line_chars_l[j], len(d.paras), *dups[j], d.info.rules)
             gr_l.append(gr)
             failed_l[j] += f
@@ -995,6 +1008,9 @@ class QualityScorer:
 
         # ---- combine ------------------------------------------------------------------------
         results = []
+        tiers = {"high": 0, "medium": 0, "low": 0}
+        rule_counts: dict[str, int] = {}
+        n_s_below_all = n_p_below_all = 0
         s_scores = s_score.tolist()
         s_codes = s_code.tolist()
         p_scores = p_score.tolist()
@@ -1051,21 +1067,28 @@ class QualityScorer:
                 "model_score": float("nan") if model_score is None else float(model_score),
                 "n_failed_rules": len(failed),
             }
-            signals = {name: signals[name] for name in SIGNAL_NAMES}   # the column order of SIGNAL_TYPES
+            signals = dict(zip(SIGNAL_NAMES, _SIGNALS_IN_ORDER(signals)))   # the column order of SIGNAL_TYPES
             sent_out = [{"start": x, "end": y, "score": v, "flags": s_flags[c]}
                         for (x, y), v, c in zip(d.sents, s_scores[sa:sb], s_codes[sa:sb])]
             para_out = [{"start": x, "end": y, "score": v, "flags": p_flag_sets[c]}
                         for (x, y), v, c in zip(d.paras, p_scores[pa:pb], p_codes[pa:pb])]
-            if count is not None:
-                count("docs")
-                count(f"tier.{tier}")
-                count("sentences", k)
-                count("paragraphs", m)
-                count("sentences_below_cut", n_s_below)
-                count("paragraphs_below_cut", n_p_below)
-                for r in failed:
-                    count(f"rule.{r}")
+            tiers[tier] += 1
+            for r in failed:
+                rule_counts[r] = rule_counts.get(r, 0) + 1
+            n_s_below_all += n_s_below
+            n_p_below_all += n_p_below
             results.append(DocQuality(signals, score, tier, failed, para_out, sent_out))
+        if count is not None:                       # the chunk's totals, one call per counter
+            count("docs", D)
+            for tier, c in tiers.items():
+                if c:
+                    count(f"tier.{tier}", c)
+            count("sentences", K)
+            count("paragraphs", P)
+            count("sentences_below_cut", n_s_below_all)
+            count("paragraphs_below_cut", n_p_below_all)
+            for r, c in rule_counts.items():
+                count(f"rule.{r}", c)
         lap("combine")
         return results
 
@@ -1157,6 +1180,23 @@ def _units_mixed(counts: np.ndarray, unspaced: np.ndarray | None) -> np.ndarray:
         return w
     u = counts[R_UNSPACED]
     return np.where(unspaced & (u > 0), u + np.maximum(w - 1.0, 0.0), w)
+
+
+_EMPTY: frozenset = frozenset()
+
+
+def _lines_with(s: str, keys: tuple[str, ...], spans: list[tuple[int, int]], starts: list[int]) -> set[int]:
+    """Indices of the (sorted, disjoint) ``spans`` of ``s`` whose text holds one of ``keys``
+    (``starts``: the spans' starts), found from the keys' occurrences in ``s``."""
+    out = set()
+    for key in keys:
+        i = s.find(key)
+        while i >= 0:
+            k = bisect_right(starts, i) - 1
+            if k >= 0 and i + len(key) <= spans[k][1]:
+                out.add(k)
+            i = s.find(key, i + 1)
+    return out
 
 
 def _bucket(spans: list[tuple[int, int]], starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
