@@ -208,9 +208,11 @@ def _gopher_quality(text, n, total, n_norm, alpha_words, n_bullet, n_ell, m, uni
             "has_stopword_list": mode is not None}, failed
 
 
-def _gopher_repetition(text, ids, lens, line_chars, m, dup_lines, dup_line_chars, rules) -> tuple[dict, list[str]]:
+def _gopher_repetition(text, ids, lens, line_chars, m, dup_lines, dup_line_chars, rules, grams=None,
+                       csum=None) -> tuple[dict, list[str]]:
     """Gopher repetition: duplicate lines and blocks (count and characters), top n-gram and
-    duplicate n-gram character fractions over the token ids ``ids`` of ``lens`` characters each."""
+    duplicate n-gram character fractions over the token ids ``ids`` of ``lens`` characters each
+    (``grams`` / ``csum``: see ``_ngram_fractions``)."""
     if "\n\n" in text or "\n " in text or "\n\t" in text:
         blocks = [b.strip() for b in _BLOCK_SPLIT.split(text)]
         blocks = [b for b in blocks if b]
@@ -225,7 +227,7 @@ def _gopher_repetition(text, ids, lens, line_chars, m, dup_lines, dup_line_chars
                 dup_block_chars += len(b)
             block_seen.add(b)
     block_chars = max(1, sum(map(len, blocks)))
-    top, dupf = _ngram_fractions(ids, lens, rules.ngram_scale)
+    top, dupf = _ngram_fractions(ids, lens, rules.ngram_scale, grams=grams, csum=csum)
     dup_line_frac = dup_lines / m
     dup_line_char_frac = dup_line_chars / line_chars
     dup_para_frac = dup_blocks / len(blocks) if blocks else 0.0
@@ -977,15 +979,25 @@ class QualityScorer:
         lap("gopher_quality")
         gr_l = []
         tok_len = tok_end - tok_pos
+        tok_csum = np.zeros(tok_len.size + 1, dtype=np.int64)
+        np.cumsum(tok_len, out=tok_csum[1:])
+        pairs = tokh[:-1] * _PRIME + tokh[1:]      # 2-gram hashes (those across documents unused)
         for j, d in enumerate(docs):
-            if d.info.rules.unspaced:
+            rules = d.info.rules
+            grams = csum = None
+            if rules.unspaced:
                 x, y = int(starts[j]), int(ends[j])
                 ids = cp[x:y][inword[x:y]].astype(np.uint64)
                 ngram_lens = np.ones(ids.size, dtype=np.int64)
             else:
-                ids = tokh[tlo[j]:thi[j]]
-                ngram_lens = tok_len[tlo[j]:thi[j]]
-            gr, f = _gopher_repetition(d.text, ids, ngram_lens, line_chars_l[j], len(d.paras), *dups[j], d.info.rules)
+                lo, hi = tlo[j], thi[j]
+                ids = tokh[lo:hi]
+                ngram_lens = tok_len[lo:hi]
+                csum = tok_csum[lo:hi + 1] - tok_csum[lo]
+                if rules.ngram_scale == 1 and hi - lo >= 2:
+                    grams = pairs[lo:hi - 1]
+            gr, f = _gopher_repetition(d.text, ids, ngram_lens, line_chars_l[j], len(d.paras), *dups[j], rules,
+                                       grams, csum)
             gr_l.append(gr)
             failed_l[j] += f
         lap("gopher_repetition")
@@ -1351,10 +1363,13 @@ def _token_hashes(lcp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.n
     return (H[ends] - H[starts]) * _powers(_INV_PRIME_INT, int(starts[-1]))[starts]
 
 
-def _ngram_fractions(ids: np.ndarray, lens: np.ndarray, scale: int) -> tuple[list[float], list[float]]:
+def _ngram_fractions(ids: np.ndarray, lens: np.ndarray, scale: int, *, grams: np.ndarray | None = None,
+                     csum: np.ndarray | None = None) -> tuple[list[float], list[float]]:
     """Gopher repetition over token ids: character fraction of the most frequent n-gram
     (n = 2, 3, 4) and character fraction covered by duplicated n-grams (n = 5..10); n is
-    multiplied by ``scale``. N-grams are polynomial 64-bit hashes of the token ids.
+    multiplied by ``scale``. N-grams are polynomial 64-bit hashes of the token ids. ``grams``
+    (the hashes of the 2·scale-grams) and ``csum`` (0 and the cumulative ``lens``) may be given
+    when already known.
 
     An n-gram can repeat only where the shorter n-grams it contains repeat, so each size looks
     only at the repeated positions of the size before (exact, and cheap on text that repeats
@@ -1362,64 +1377,65 @@ def _ngram_fractions(ids: np.ndarray, lens: np.ndarray, scale: int) -> tuple[lis
     top = [0.0, 0.0, 0.0]
     dupf = [0.0] * 6
     T = ids.size
-    total = float(lens.sum())
+    if csum is None:
+        csum = np.concatenate(([0], np.cumsum(lens)))
+    total = float(csum[-1])
     if T < 2 * scale or total <= 0:
         return top, dupf
-    csum = np.concatenate(([0], np.cumsum(lens)))
-    with np.errstate(over="ignore"):
-        step = _ngram_hashes(ids, scale)            # hashes of the scale-grams
-        cur = _ngram_hashes(ids, 2 * scale)
-        order = cur.argsort()   # any order of equal hashes: their n-grams are the same tokens, the same characters
-        sv = cur[order]
+    # (uint64 array arithmetic wraps silently: no errstate needed)
+    step = _ngram_hashes(ids, scale)            # hashes of the scale-grams
+    cur = _ngram_hashes(ids, 2 * scale) if grams is None else grams
+    order = cur.argsort()   # any order of equal hashes: their n-grams are the same tokens, the same characters
+    sv = cur[order]
+    same = sv[1:] == sv[:-1]
+    if not same.any():
+        return top, dupf
+    dup_sorted = np.zeros(sv.size, dtype=bool)
+    dup_sorted[1:] = same
+    dup_sorted[:-1] |= same
+    edges = np.concatenate(([True], ~same, [True])).nonzero()[0]
+    runs = edges[1:] - edges[:-1]
+    j = int(runs.argmax())
+    first = int(order[edges[j]])
+    n = 2 * scale
+    top[0] = min(1.0, float(csum[first + n] - csum[first]) * int(runs[j]) / total)
+    D = np.sort(order[dup_sorted])              # positions of repeated n-grams, ascending
+    hD = cur[D]
+    shift = np.uint64(pow(_PRIME_INT, scale, 1 << 64))
+    for k in range(3, 11):
+        prev_n, n = n, k * scale
+        if D.size < 2:
+            break
+        if D.size <= 48:
+            _ngram_small(D.tolist(), hD.tolist(), step, csum, total, scale, k, prev_n, T, top, dupf)
+            break
+        nxt = D + scale
+        jj = np.minimum(np.searchsorted(D, nxt), D.size - 1)
+        ok = (D[jj] == nxt) & (D + n <= T)
+        cand = D[ok]
+        if cand.size < 2:
+            break
+        hc = hD[ok] * shift + step[cand + prev_n]
+        order = hc.argsort()
+        sv = hc[order]
         same = sv[1:] == sv[:-1]
         if not same.any():
-            return top, dupf
+            break
         dup_sorted = np.zeros(sv.size, dtype=bool)
         dup_sorted[1:] = same
         dup_sorted[:-1] |= same
-        edges = np.concatenate(([True], ~same, [True])).nonzero()[0]
-        runs = np.diff(edges)
-        j = int(runs.argmax())
-        first = int(order[edges[j]])
-        n = 2 * scale
-        top[0] = min(1.0, float(csum[first + n] - csum[first]) * int(runs[j]) / total)
-        D = np.sort(order[dup_sorted])              # positions of repeated n-grams, ascending
-        hD = cur[D]
-        shift = _PRIME ** np.uint64(scale)
-        for k in range(3, 11):
-            prev_n, n = n, k * scale
-            if D.size < 2:
-                break
-            if D.size <= 48:
-                _ngram_small(D.tolist(), hD.tolist(), step, csum, total, scale, k, prev_n, T, top, dupf)
-                break
-            nxt = D + scale
-            jj = np.minimum(np.searchsorted(D, nxt), D.size - 1)
-            ok = (D[jj] == nxt) & (D + n <= T)
-            cand = D[ok]
-            if cand.size < 2:
-                break
-            hc = hD[ok] * shift + step[cand + prev_n]
-            order = hc.argsort()
-            sv = hc[order]
-            same = sv[1:] == sv[:-1]
-            if not same.any():
-                break
-            dup_sorted = np.zeros(sv.size, dtype=bool)
-            dup_sorted[1:] = same
-            dup_sorted[:-1] |= same
-            if k <= 4:
-                edges = np.concatenate(([True], ~same, [True])).nonzero()[0]
-                runs = np.diff(edges)
-                j = int(runs.argmax())
-                first = int(cand[order[edges[j]]])
-                top[k - 2] = min(1.0, float(csum[first + n] - csum[first]) * int(runs[j]) / total)
-            keep = np.zeros(cand.size, dtype=bool)
-            keep[order[dup_sorted]] = True
-            D = cand[keep]
-            hD = hc[keep]
-            if k >= 5:
-                dupf[k - 5] = _covered_chars(D, n, csum) / total
+        if k <= 4:
+            edges = np.concatenate(([True], ~same, [True])).nonzero()[0]
+            runs = edges[1:] - edges[:-1]
+            j = int(runs.argmax())
+            first = int(cand[order[edges[j]]])
+            top[k - 2] = min(1.0, float(csum[first + n] - csum[first]) * int(runs[j]) / total)
+        keep = np.zeros(cand.size, dtype=bool)
+        keep[order[dup_sorted]] = True
+        D = cand[keep]
+        hD = hc[keep]
+        if k >= 5:
+            dupf[k - 5] = _covered_chars(D, n, csum) / total
     return top, dupf
 
 
@@ -1460,9 +1476,8 @@ def _ngram_small(D: list, hD: list, step: np.ndarray, csum: np.ndarray, total: f
 def _ngram_hashes(ids: np.ndarray, n: int) -> np.ndarray:
     """Polynomial hashes of every n-gram of ``ids`` (uint64, wrapping)."""
     h = ids
-    with np.errstate(over="ignore"):
-        for j in range(1, n):
-            h = h[:-1] * _PRIME + ids[j:]
+    for j in range(1, n):
+        h = h[:-1] * _PRIME + ids[j:]          # (uint64 arrays wrap silently)
     return h
 
 
