@@ -63,11 +63,8 @@ class QualityAnnotator:
         model_scores = None
         if self.model is not None:
             model_scores = self.model.predict_proba([r["text"] for r in rows], "hq", count=count)
-        spans = []
-        for row in rows:
-            paragraphs = row.get("paragraphs")
-            spans.append([(p["start"], p["end"]) for p in paragraphs] if paragraphs is not None else None)
-        scored = self.scorer.score_batch([r["text"] for r in rows], [r.get("lang") for r in rows], spans,
+        scored = self.scorer.score_batch([r["text"] for r in rows], [r.get("lang") for r in rows],
+                                         [r.get("paragraphs") for r in rows],     # dicts with start / end
                                          model_scores=model_scores, count=count, timings=self.timings)
         for row, q in zip(rows, scored):
             row["quality_score"] = float(q.quality_score)
