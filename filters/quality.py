@@ -55,6 +55,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import chain
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -526,6 +527,8 @@ class _CueMatcher:
                             o = int(starts[d])
                             out[d].append((int(tok_pos[i]) - o, int(tok_end[i + k - 1]) - o, w))
                             break
+        if not self._other and not (self._cjk_rx is not None and any(has_unspaced)):
+            return out
         for d, lower in enumerate(lowers):
             for key, w in self._other.items():
                 if key in lower:
@@ -763,9 +766,11 @@ class QualityScorer:
         np.cumsum(k_arr, out=s_off[1:])
         p_off = np.zeros(D + 1, dtype=np.int64)
         np.cumsum(m_arr, out=p_off[1:])
-        s_arr = np.array([x for d in docs for x in d.sents], dtype=np.int64) + np.repeat(starts, k_arr)[:, None]
-        p_arr = np.array([x for d in docs for x in d.paras], dtype=np.int64) + np.repeat(starts, m_arr)[:, None]
-        K = s_arr.shape[0]
+        K, P = int(s_off[-1]), int(p_off[-1])
+        s_arr = np.fromiter(chain.from_iterable(chain.from_iterable(d.sents for d in docs)), dtype=np.int64,
+                            count=2 * K).reshape(K, 2) + np.repeat(starts, k_arr)[:, None]
+        p_arr = np.fromiter(chain.from_iterable(chain.from_iterable(d.paras for d in docs)), dtype=np.int64,
+                            count=2 * P).reshape(P, 2) + np.repeat(starts, m_arr)[:, None]
         G = C[:, np.concatenate((s_arr, p_arr))]       # (rows, K + P, 2)
         counts = (G[:, :, 1] - G[:, :, 0]).astype(np.float64)
         sc, pc = counts[:, :K], counts[:, K:]
@@ -828,7 +833,6 @@ class QualityScorer:
         lap("sentences")
 
         # ---- paragraphs ---------------------------------------------------------------------
-        P = p_arr.shape[0]
         p_words = _units_mixed(pc, unsp_doc[p_doc] if any_unsp else None)
         weighted = np.bincount(s_par, weights=s_score * s_len, minlength=P)
         covered = np.bincount(s_par, weights=s_len, minlength=P)
