@@ -54,6 +54,7 @@ import re
 import time
 import unicodedata
 from dataclasses import dataclass, field, replace
+from array import array
 from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
@@ -661,7 +662,8 @@ class QualityScorer:
             if not sents:
                 out[i] = self._empty(text, info.rules.unspaced, model_score, count, timings)
                 continue
-            live.append(_Doc(i, text, lang, info, paras, sents,
+            live.append(_Doc(i, text, lang, info, array("q", chain.from_iterable(paras)),
+                             array("q", chain.from_iterable(sents)),
                              (repeat_counts[i] if repeat_counts is not None else None) or {}, model_score))
         lap("segment")
         a = 0
@@ -760,17 +762,17 @@ class QualityScorer:
         lap("char_classes")
 
         # ---- sentences ----------------------------------------------------------------------
-        k_arr = np.array([len(d.sents) for d in docs], dtype=np.int64)
-        m_arr = np.array([len(d.paras) for d in docs], dtype=np.int64)
+        k_arr = np.array([len(d.sents) // 2 for d in docs], dtype=np.int64)
+        m_arr = np.array([len(d.paras) // 2 for d in docs], dtype=np.int64)
         s_off = np.zeros(D + 1, dtype=np.int64)
         np.cumsum(k_arr, out=s_off[1:])
         p_off = np.zeros(D + 1, dtype=np.int64)
         np.cumsum(m_arr, out=p_off[1:])
         K, P = int(s_off[-1]), int(p_off[-1])
-        s_arr = np.fromiter(chain.from_iterable(chain.from_iterable(d.sents for d in docs)), dtype=np.int64,
-                            count=2 * K).reshape(K, 2) + np.repeat(starts, k_arr)[:, None]
-        p_arr = np.fromiter(chain.from_iterable(chain.from_iterable(d.paras for d in docs)), dtype=np.int64,
-                            count=2 * P).reshape(P, 2) + np.repeat(starts, m_arr)[:, None]
+        s_loc = np.frombuffer(b"".join([d.sents for d in docs]), dtype=np.int64).reshape(K, 2)
+        p_loc = np.frombuffer(b"".join([d.paras for d in docs]), dtype=np.int64).reshape(P, 2)
+        s_arr = s_loc + np.repeat(starts, k_arr)[:, None]      # positions in the joined text
+        p_arr = p_loc + np.repeat(starts, m_arr)[:, None]
         G = C[:, np.concatenate((s_arr, p_arr))]       # (rows, K + P, 2)
         counts = (G[:, :, 1] - G[:, :, 0]).astype(np.float64)
         sc, pc = counts[:, :K], counts[:, K:]
@@ -779,6 +781,9 @@ class QualityScorer:
         s_len = (se - ss).astype(np.float64)
         p_len = (pe - ps).astype(np.float64)
         s_par = np.searchsorted(ps, ss, side="right") - 1
+        s_x, s_y = s_loc[:, 0].tolist(), s_loc[:, 1].tolist()      # positions in each document
+        p_x, p_y = p_loc[:, 0].tolist(), p_loc[:, 1].tolist()
+        k_l, m_l = k_arr.tolist(), m_arr.tolist()
         s_doc = np.repeat(np.arange(D), k_arr)
         p_doc = np.repeat(np.arange(D), m_arr)
         unsp_doc = np.array([i.rules.unspaced for i in infos])
@@ -804,7 +809,7 @@ class QualityScorer:
                     if d.info.mode_code == _SUBSTRINGS and rx is not None:
                         low = lowers[j]
                         a = int(s_off[j])
-                        for i, (x, y) in enumerate(d.sents):
+                        for i, (x, y) in enumerate(s_loc[a:int(s_off[j + 1])].tolist()):
                             sw_counts[a + i] = len(rx.findall(low, x, y))
         url_spans_l, email_counts, links = [], [], []
         link_urls = []
@@ -888,12 +893,11 @@ class QualityScorer:
                     extra = [0] * P
                 a, b = int(p_off[j]), int(p_off[j + 1])
                 low_doc = lowers[j]
-                paras = d.paras
-                p_starts = [x for x, _ in paras]
-                js_in = _lines_with(low_doc, ("javascript",), paras, p_starts) if has_js else _EMPTY
-                pol_in = _lines_with(low_doc, C4_POLICY, paras, p_starts) if policy_any else _EMPTY
-                lorem_in = _lines_with(low_doc, LOREM, paras, p_starts) if lorem_doc else _EMPTY
-                curly_in = _lines_with(d.text, ("{",), paras, p_starts) if has_curly else _EMPTY
+                xs, ys = p_x[a:b], p_y[a:b]
+                js_in = _lines_with(low_doc, ("javascript",), xs, ys) if has_js else _EMPTY
+                pol_in = _lines_with(low_doc, C4_POLICY, xs, ys) if policy_any else _EMPTY
+                lorem_in = _lines_with(low_doc, LOREM, xs, ys) if lorem_doc else _EMPTY
+                curly_in = _lines_with(d.text, ("{",), xs, ys) if has_curly else _EMPTY
                 lines = js_in | pol_in | lorem_in | curly_in
                 if dups[j][0]:
                     lines = lines | {i - a for i in range(a, b) if occ[i]}
@@ -977,7 +981,7 @@ class QualityScorer:
         for j, d in enumerate(docs):
             ps_j, ss_j = p_sums[j], s_sums[j]
             gq, f = _gopher_quality(d.text, lens[j], totals[j], thi[j] - tlo[j], alpha_words[j], ps_j[1], ps_j[2],
-                                    len(d.paras), units_l[j], ss_j[0], ss_j[1], d.info.mode, d.info.rules)
+                                    m_l[j], units_l[j], ss_j[0], ss_j[1], d.info.mode, d.info.rules)
             gq_l.append(gq)
             failed_l[j] += f
         lap("gopher_quality")
@@ -1000,7 +1004,7 @@ class QualityScorer:
                 csum = tok_csum[lo:hi + 1] - tok_csum[lo]
                 if rules.ngram_scale == 1 and hi - lo >= 2:
                     grams = pairs[lo:hi - 1]
-            gr, f = _gopher_repetition(d.text, ids, ngram_lens, line_chars_l[j], len(d.paras), *dups[j], rules,
+            gr, f = _gopher_repetition(d.text, ids, ngram_lens, line_chars_l[j], m_l[j], *dups[j], rules,
                                        grams, csum)
             gr_l.append(gr)
             failed_l[j] += f
@@ -1009,14 +1013,14 @@ class QualityScorer:
         for j, d in enumerate(docs):
             has_curly, lorem_doc, _, _ = flags_doc[j]
             js_lines, pol_lines, _ = line_stats[j]
-            c4, f = _c4(p_sums[j][4], p_sums[j][3], s_sums[j][2], len(d.paras), lorem_doc, has_curly, js_lines,
+            c4, f = _c4(p_sums[j][4], p_sums[j][3], s_sums[j][2], m_l[j], lorem_doc, has_curly, js_lines,
                         pol_lines, d.info.rules)
             c4_l.append(c4)
             failed_l[j] += f
         lap("c4")
         fw_l = []
         for j, d in enumerate(docs):
-            fw, f = _fineweb(d.text, p_sums[j][5], len(d.paras), lens[j], units_l[j], dups[j][1],
+            fw, f = _fineweb(d.text, p_sums[j][5], m_l[j], lens[j], units_l[j], dups[j][1],
                              c4_l[j]["c4_terminal_line_frac"], d.info.rules)
             fw_l.append(fw)
             failed_l[j] += f
@@ -1037,7 +1041,7 @@ class QualityScorer:
         for j, d in enumerate(docs):
             rules = d.info.rules
             n, total, units, line_chars, failed = lens[j], totals[j], units_l[j], line_chars_l[j], failed_l[j]
-            k, m = len(d.sents), len(d.paras)
+            k, m = k_l[j], m_l[j]
             sa, pa = int(s_first[j]), int(p_first[j])
             sb, pb = sa + k, pa + m
             ps_j, ss_j = p_sums[j], s_sums[j]
@@ -1085,9 +1089,9 @@ class QualityScorer:
             }
             signals = dict(zip(SIGNAL_NAMES, _SIGNALS_IN_ORDER(signals)))   # the column order of SIGNAL_TYPES
             sent_out = [{"start": x, "end": y, "score": v, "flags": s_flags[c]}
-                        for (x, y), v, c in zip(d.sents, s_scores[sa:sb], s_codes[sa:sb])]
+                        for x, y, v, c in zip(s_x[sa:sb], s_y[sa:sb], s_scores[sa:sb], s_codes[sa:sb])]
             para_out = [{"start": x, "end": y, "score": v, "flags": p_flag_sets[c]}
-                        for (x, y), v, c in zip(d.paras, p_scores[pa:pb], p_codes[pa:pb])]
+                        for x, y, v, c in zip(p_x[pa:pb], p_y[pa:pb], p_scores[pa:pb], p_codes[pa:pb])]
             tiers[tier] += 1
             for r in failed:
                 rule_counts[r] = rule_counts.get(r, 0) + 1
@@ -1170,13 +1174,13 @@ class _LangInfo(NamedTuple):
 
 class _Doc(NamedTuple):
     """A document of a batch with sentences: its index in the batch, text, language and its
-    ``_LangInfo``, paragraph and sentence spans, repeat counts and model score."""
+    ``_LangInfo``, paragraph and sentence spans (flat arrays), repeat counts and model score."""
     index: int
     text: str
     lang: str
     info: _LangInfo
-    paras: list
-    sents: list
+    paras: array          # flat (start, end, start, end, ...) int64: no tuple per span to collect
+    sents: array
     repeat_counts: dict
     model_score: float | None
 
@@ -1201,15 +1205,15 @@ def _units_mixed(counts: np.ndarray, unspaced: np.ndarray | None) -> np.ndarray:
 _EMPTY: frozenset = frozenset()
 
 
-def _lines_with(s: str, keys: tuple[str, ...], spans: list[tuple[int, int]], starts: list[int]) -> set[int]:
-    """Indices of the (sorted, disjoint) ``spans`` of ``s`` whose text holds one of ``keys``
-    (``starts``: the spans' starts), found from the keys' occurrences in ``s``."""
+def _lines_with(s: str, keys: tuple[str, ...], starts: list[int], ends: list[int]) -> set[int]:
+    """Indices of the (sorted, disjoint) spans starts[i]..ends[i] of ``s`` whose text holds one of
+    ``keys``, found from the keys' occurrences in ``s``."""
     out = set()
     for key in keys:
         i = s.find(key)
         while i >= 0:
             k = bisect_right(starts, i) - 1
-            if k >= 0 and i + len(key) <= spans[k][1]:
+            if k >= 0 and i + len(key) <= ends[k]:
                 out.add(k)
             i = s.find(key, i + 1)
     return out
