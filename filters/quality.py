@@ -44,7 +44,12 @@ characters, terminal punctuation, separators, stop words, URL share and boilerpl
 ``tier_high`` / ``tier_medium``; ``sentence_cut`` / ``paragraph_cut`` are the default cuts that
 selection may use (the scorer only counts what falls below them).
 
-``timings`` accumulates thread CPU seconds per group of ``TIMING_GROUPS``.
+``QualityScorer.score_batch`` scores many documents at once, bit for bit as ``score`` would one at
+a time: their texts are joined by spaces and every per-character step (code points, classes,
+cumulated counts, tokens and their hashes, stop words, sentence scores) runs once per chunk of
+about ``_CHUNK_CHARS`` characters; only the document rules stay per document. ``timings``
+accumulates thread CPU seconds per group of ``TIMING_GROUPS`` (in a batch, per phase of a chunk;
+"gopher_quality" also holds the chunk's per-document sums).
 """
 from __future__ import annotations
 

@@ -311,6 +311,34 @@ def test_deterministic_and_paragraphs_argument(scorer, pages):
     assert len(q.paragraphs) == 1 and all(s["end"] <= whole[0][1] for s in q.sentences)
 
 
+
+def _same_doc_quality(a, b):
+    nan = [k for k, v in a.signals.items() if isinstance(v, float) and math.isnan(v)]
+    assert list(a.signals) == list(b.signals)
+    assert {k: v for k, v in a.signals.items() if k not in nan} == {k: v for k, v in b.signals.items() if k not in nan}
+    assert all(math.isnan(b.signals[k]) for k in nan)
+    assert (a.quality_score, a.quality_tier, a.failed_rules) == (b.quality_score, b.quality_tier, b.failed_rules)
+    assert a.paragraphs == b.paragraphs and a.sentences == b.sentences
+
+
+def test_score_batch_equals_one_at_a_time(scorer, pages, monkeypatch):
+    """score_batch joins a batch's texts and scores them in one pass: every result is bit for bit
+    what the document gets alone, with chunks of any size (here also one or two documents each)."""
+    from filters import quality as Q
+    docs = [(r["text"], r.get("lang_auto")) for r in pages[:60]]
+    docs += [("", "en"), ("Hello.", "en"), ("🤣🤣🤣", "und"), ("我们今天去公园。很好！", "zh"), ("ทดสอบ ภาษาไทย ครับ", "th"),
+             ("İstanbul İİİ. Merhaba dünya.", "tr"), ("ΟΔΟΣ ΣΑΣ. Σ\nΣ", "el"), ("aaaa\n\"'.\n...", "en"),
+             ("x" * 5000, "en"), ("a\x00b\ud800c {curly} | nav | more", None), ("lorem ipsum.\nprivacy policy", "en")]
+    texts, langs = [t for t, _ in docs], [lang for _, lang in docs]
+    reps = [{0: 4, 1: 2} if i % 5 == 0 else None for i in range(len(docs))]
+    models = [0.25 if i % 3 == 0 else None for i in range(len(docs))]
+    alone = [scorer.score(t, lang, repeat_counts=r, model_score=m) for t, lang, r, m in zip(texts, langs, reps, models)]
+    for chunk_chars in (Q._CHUNK_CHARS, 3000, 1):
+        monkeypatch.setattr(Q, "_CHUNK_CHARS", chunk_chars)
+        batch = scorer.score_batch(texts, langs, None, repeat_counts=reps, model_scores=models)
+        for a, b in zip(alone, batch):
+            _same_doc_quality(a, b)
+
 # --- on the labelled corpus ---------------------------------------------------------------------
 
 def _read_corpus(path):
