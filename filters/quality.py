@@ -1352,7 +1352,7 @@ def _powers(base: int, n: int) -> np.ndarray:
     return out
 
 
-_POW_TABLE_SIZE = 1 << 20      # covers a chunk of score_batch (8 MB per base)
+_POW_TABLE_SIZE = (1 << 19) + 1   # covers a chunk of score_batch (_CHUNK_CHARS; 4 MB per base)
 
 
 @lru_cache(maxsize=2)
