@@ -260,22 +260,6 @@ def unpack(blob: bytes):
     return pickle.loads(blob)
 
 
-def concat_band_batches(batches) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray] | None:
-    """Packed band batches ``(ids, keys, doc index into ids, payload rows)`` of one partition ->
-    ``(ids, keys, doc index into the joined ids, payload)`` joined over the batches (None: empty)."""
-    ids, keys, docs, payload, offset = [], [], [], [], 0
-    for blob in batches:
-        b_ids, b_keys, b_docs, b_payload = unpack(blob)
-        ids.extend(b_ids)
-        keys.append(b_keys)
-        docs.append(b_docs.astype(np.int64) + offset)
-        payload.append(b_payload)
-        offset += len(b_ids)
-    if not ids:
-        return None
-    return ids, np.concatenate(keys), np.concatenate(docs), np.concatenate(payload)
-
-
 def merge_counts(dicts: Iterable[dict]) -> dict:
     """Sum nested count dicts (ints at the leaves)."""
     out: dict = {}

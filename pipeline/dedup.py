@@ -26,8 +26,10 @@ from apache_beam.io.filesystems import FileSystems
 from filters.dedup_text import dedup_features, site_line_hashes_batch
 from filters.minhash import EMPTY_VALUE, MinHasher, band_key_matrix
 from filters.urlfilter import split_url
-from pipeline.beam_io import (WriteStats, WriteTable, concat_band_batches, pack, shard_of, table_metadata,
+from pipeline.beam_io import (WriteStats, WriteTable, pack, shard_of, table_metadata,
                               unpack, write_shard_rows)
+from pipeline.buckets import PlanBuckets, VerifiedBuckets, bucket_partitions, key_runs, payload_batches, \
+    plan_with_payloads
 from pipeline.components import ConnectedComponents, is_not_converged, rounds_for
 from pipeline.counting import StageCounts
 from pipeline.config import Config
@@ -45,7 +47,8 @@ class ExtractFeatures(FileDoFn):
     """RowGroup -> per-row-group feature batches, as tagged outputs (one element per batch):
     main  ``(shard, packed [(id, quality, date, doc_hash), ...])``  per cluster-table shard
     exact ``(partition, packed HashBatch)``   doc hashes              exact groups
-    bands ``(partition, packed BandBatch)``   band keys + 8-bit sketches, LSH buckets
+    bands ``(partition, packed (ids, band keys, doc index))``   LSH buckets (no sketches)
+    sketches ``(payload shard, packed (ids, 8-bit sketches))``  one row per document with shingles
     units ``(partition, packed UnitBatch)``   paragraph/sentence hashes and spans
     stats  count dicts. Signatures are written to signatures/ here, one file per row group.
 
@@ -106,15 +109,15 @@ class ExtractFeatures(FileDoFn):
         if n - int(nonempty.sum()):
             self.counts("docs_without_shingles", n - int(nonempty.sum()))
         keys = band_key_matrix(sigs, mh.bands, mh.rows)  # (n, bands) uint64
-        sketches = b_bit_sketches(sigs)
         key_part = keys % np.uint64(parts.bands)
         for part in range(parts.bands):
             doc_idx, band_idx = np.nonzero((key_part == part) & nonempty[:, None])
             if len(doc_idx):
                 used, local = np.unique(doc_idx, return_inverse=True)
-                batch = ([ids[i] for i in used.tolist()], keys[doc_idx, band_idx], local.astype(np.int32),
-                         sketches[used])
+                batch = ([ids[i] for i in used.tolist()], keys[doc_idx, band_idx], local.astype(np.int32))
                 yield beam.pvalue.TaggedOutput("bands", (part, pack(batch)))
+        for shard, blob in payload_batches(ids, b_bit_sketches(sigs), np.flatnonzero(nonempty), parts.bands):
+            yield beam.pvalue.TaggedOutput("sketches", (shard, blob))
 
         if self.cfg.repetition:
             urls = table.column("url").to_pylist() if "url" in names else [None] * n
@@ -126,7 +129,8 @@ class ExtractFeatures(FileDoFn):
         yield beam.pvalue.TaggedOutput("stats", self.counts.flush())
 
     def _embeddings(self, ids, langs, texts, column, n):
-        """Semantic LSH band batches ('sembands') and topic sample offers ('topicoffers')."""
+        """Semantic LSH band batches ('sembands'), float16 vectors by payload shard ('semvectors') and
+        topic sample offers ('topicoffers')."""
         from pipeline import semantic
         vectors, mask = semantic.embedding_matrix(column, n)
         self.counts("docs_with_embedding", int(mask.sum()))
@@ -134,6 +138,9 @@ class ExtractFeatures(FileDoFn):
             for part, blob in semantic.semantic_band_batches(ids, vectors, mask, self.cfg.semantic,
                                                              self.semantic_parts, pack):
                 yield beam.pvalue.TaggedOutput("sembands", (part, blob))
+            for shard, blob in payload_batches(ids, vectors.astype(np.float16), np.flatnonzero(mask),
+                                               self.semantic_parts):
+                yield beam.pvalue.TaggedOutput("semvectors", (shard, blob))
         if self.topics:
             for offer in semantic.topic_offers(ids, langs, texts, vectors, mask, self.cfg.topics.seed):
                 yield beam.pvalue.TaggedOutput("topicoffers", offer)
@@ -235,13 +242,14 @@ def partitions_for(entries: int, bytes_per_entry: int, target_bytes: int = 64 <<
 class DedupPartitions:
     """Partition counts of the dedup shuffles, from the corpus size: ``shards`` of the cluster and
     repeats tables (the per-document info travels by them), and ``exact``/``bands``/``units``
-    partitions of the hash entries, each partition small enough to group in one worker's memory."""
+    partitions of the hash entries, each partition small enough to group in one worker's memory
+    (``bands`` also numbers the shards of the sketch table, see ``pipeline.buckets``)."""
 
     def __init__(self, docs: int, shards: int, bands_per_doc: int, sketch_bytes: int):
         self.docs = docs
         self.shards = max(1, shards)
         self.exact = partitions_for(docs, 48)
-        self.bands = partitions_for(docs * bands_per_doc, 64 + sketch_bytes)
+        self.bands = bucket_partitions(docs, bands_per_doc, sketch_bytes)
         self.units = partitions_for(docs * 40, 96)
 
 
@@ -263,18 +271,7 @@ def b_bit_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return max(0.0, (matches - 1 / 256) / (1 - 1 / 256))
 
 
-def _runs(keys: np.ndarray, min_len: int = 2):
-    """Sorted-run view of ``keys``: (order, [(lo, hi), ...]) for every run of equal keys of at
-    least ``min_len`` entries in ``keys[order]`` (order = stable argsort)."""
-    order = np.argsort(keys, kind="stable")
-    ks = keys[order]
-    if len(ks) == 0:
-        return order, []
-    bounds = np.flatnonzero(ks[1:] != ks[:-1]) + 1
-    starts = np.concatenate(([0], bounds))
-    ends = np.concatenate((bounds, [len(ks)]))
-    keep = (ends - starts) >= min_len
-    return order, list(zip(starts[keep].tolist(), ends[keep].tolist()))
+_runs = key_runs   # sorted runs of equal keys (pipeline.buckets)
 
 
 class ExactEdges(beam.DoFn):
@@ -310,29 +307,47 @@ class ExactEdges(beam.DoFn):
             yield beam.pvalue.TaggedOutput("stats", self.count.flush())
 
 
-class BucketEdges(beam.DoFn):
-    """(partition, [packed (ids, band keys, doc index, sketches)]) -> verified edges inside each
-    LSH bucket (documents sharing a band key).
+class PlanLshBuckets(PlanBuckets):
+    """MinHash LSH buckets -> plans (see ``pipeline.buckets``): a bucket's members are its documents in
+    id order, at most ``max_bucket`` of them (the rest is counted, not linked)."""
 
-    Members of a bucket are taken in id order (at most ``max_bucket`` of them: the rest is counted,
-    not linked). Each member is linked to the first member it matches among the bucket's smallest
-    id and its ``lookback`` predecessors, when the estimated Jaccard of the 8-bit sketches reaches
-    ``verify_threshold`` (None: link without checking)."""
+    def __init__(self, payload_shards: int, max_bucket: int):
+        super().__init__(payload_shards)
+        self.max_bucket = max_bucket
+        self.count = StageCounts(STAGE)
 
-    def __init__(self, max_bucket: int, verify_threshold: float | None, lookback: int = 3):
-        self.max_bucket, self.verify, self.lookback = max_bucket, verify_threshold, lookback
+    def members(self, bucket):
+        members = heapq.nsmallest(self.max_bucket + 1, bucket)
+        self.count("lsh_buckets_with_pairs")
+        if len(members) > self.max_bucket:
+            members = members[: self.max_bucket]
+            self.count("lsh_buckets_capped")
+        return members
+
+    def stats(self) -> dict:
+        return self.count.flush()
+
+
+class VerifyLshBuckets(beam.DoFn):
+    """(partition, {'plan', 'payload': 8-bit sketches}) -> verified edges inside each planned bucket.
+    Each member is linked to the first member it matches among the bucket's smallest id and its
+    ``lookback`` predecessors, when the estimated Jaccard of the 8-bit sketches reaches
+    ``verify_threshold`` (None: link without checking); the partition's edges are contracted into
+    stars (``local_stars``)."""
+
+    def __init__(self, verify_threshold: float | None, lookback: int = 3):
+        self.verify, self.lookback = verify_threshold, lookback
         self.count = StageCounts(STAGE)
 
     def process(self, element):
-        joined = concat_band_batches(element[1])
+        joined = plan_with_payloads(element[1])
         if joined is None:
             return
-        ids, keys, doc_of, sketches = joined
-        order, runs = _runs(keys)
+        ids, members, bounds, sketches = joined
         edges = []
-        for lo, hi in runs:
-            members = [(ids[d], d) for d in doc_of[order[lo:hi]].tolist()]
-            edges.extend(self._bucket(members, sketches))
+        members = members.tolist()
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            edges.extend(self._bucket([(ids[m], m) for m in members[lo:hi]], sketches))
         # near duplicates share many bands, so the same pair comes from many buckets: contract the
         # partition's own edges locally (a partition, never the whole graph) and emit one star per
         # local component, centred on its smallest id; components are unchanged
@@ -345,11 +360,6 @@ class BucketEdges(beam.DoFn):
             yield beam.pvalue.TaggedOutput("stats", stats)
 
     def _bucket(self, members, sketches):
-        members = heapq.nsmallest(self.max_bucket + 1, members)
-        self.count("lsh_buckets_with_pairs")
-        if len(members) > self.max_bucket:
-            members = members[: self.max_bucket]
-            self.count("lsh_buckets_capped")
         for i in range(1, len(members)):
             candidates = [0] + list(range(max(1, i - self.lookback), i))
             for j in candidates:
@@ -565,20 +575,21 @@ class FindDuplicates(beam.PTransform):
 
     def expand(self, items):
         cfg, parts, meta = self.config.dedup, self.parts, self.metadata
-        semantic_parts = partitions_for(parts.docs * cfg.semantic.params[0], 64 + 2 * 256) if self.semantic_on else 0
-        extra_tags = (("sembands",) if self.semantic_on else ()) + (("topicoffers",) if self.topics_on else ())
+        semantic_parts = (bucket_partitions(parts.docs, cfg.semantic.params[0], 2 * 256)
+                          if self.semantic_on else 0)
+        extra_tags = (("sembands", "semvectors") if self.semantic_on else ()) + (("topicoffers",) if self.topics_on else ())
         feats = (items
                  | "SpreadRowGroups" >> beam.Reshuffle()
                  | "ExtractFeatures" >> beam.ParDo(ExtractFeatures(self.config, parts, self.signatures_dir, meta,
                                                                    semantic_parts, self.topics_on))
-                 .with_outputs("exact", "bands", "units", "stats", *extra_tags, main="info"))
+                 .with_outputs("exact", "bands", "sketches", "units", "stats", *extra_tags, main="info"))
 
         exact = (feats.exact | "GroupByDocHash" >> beam.GroupByKey()
                  | "ExactEdges" >> beam.ParDo(ExactEdges()).with_outputs("stats", main="edges"))
-        near = (feats.bands | "GroupByBand" >> beam.GroupByKey()
-                | "BucketEdges" >> beam.ParDo(BucketEdges(cfg.max_bucket_size, cfg.minhash.verify_threshold))
-                .with_outputs("stats", main="edges"))
-        labels = ((exact.edges, near.edges) | "AllEdges" >> beam.Flatten()
+        near = ((feats.bands, feats.sketches)
+                | "BucketEdges" >> VerifiedBuckets(PlanLshBuckets(parts.bands, cfg.max_bucket_size),
+                                                   VerifyLshBuckets(cfg.minhash.verify_threshold)))
+        labels = ((exact.edges, near["edges"]) | "AllEdges" >> beam.Flatten()
                   | "Components" >> ConnectedComponents(max_rounds=self.cc_rounds, namespace=f"{STAGE}.components",
                                                         fail_if_not_converged=self.cc_rounds < cfg.max_cc_rounds))
         # documents without an edge are their own cluster and stay in their shard's batch; only the
@@ -595,17 +606,16 @@ class FindDuplicates(beam.PTransform):
         clusters = (split.singles, clustered) | "AllClusterRows" >> beam.Flatten()
         extra_stats = []
         if self.semantic_on:
-            from pipeline.semantic import AddSemanticColumns, SemanticBucketEdges, _semantic_stats
-            sem = (feats.sembands | "GroupBySemanticBand" >> beam.GroupByKey()
-                   | "SemanticBucketEdges" >> beam.ParDo(SemanticBucketEdges(cfg.semantic.threshold,
-                                                                             cfg.semantic.max_bucket_size,
-                                                                             local_stars, _runs))
-                   .with_outputs("stats", main="edges"))
-            sem_labels = sem.edges | "SemanticComponents" >> ConnectedComponents(
+            from pipeline.semantic import AddSemanticColumns, PlanSemanticBuckets, VerifySemanticBuckets, _semantic_stats
+            sem = ((feats.sembands, feats.semvectors)
+                   | "SemanticBucketEdges" >> VerifiedBuckets(
+                       PlanSemanticBuckets(semantic_parts, cfg.semantic.max_bucket_size),
+                       VerifySemanticBuckets(cfg.semantic.threshold, local_stars)))
+            sem_labels = sem["edges"] | "SemanticComponents" >> ConnectedComponents(
                 max_rounds=self.cc_rounds, namespace=f"{STAGE}.semantic_components",
                 fail_if_not_converged=self.cc_rounds < cfg.max_cc_rounds)
             clusters = (clusters, sem_labels) | "SemanticClusters" >> AddSemanticColumns(n_shards)
-            extra_stats += [sem.stats, clusters | "SemanticStats" >> beam.Map(_semantic_stats)]
+            extra_stats += [sem["stats"], clusters | "SemanticStats" >> beam.Map(_semantic_stats)]
         if self.topics_on:
             from pipeline.semantic import Topics
             extra_stats.append((feats.topicoffers, items)
@@ -618,7 +628,7 @@ class FindDuplicates(beam.PTransform):
         repeat_stats = ((repeats, repeat_shard_zero) | "WithRepeatShardZero" >> beam.Flatten()
                         | "GroupRepeatsByShard" >> beam.GroupByKey()
                         | "WriteRepeats" >> beam.ParDo(WriteRepeatShard(self.repeats_dir, n_shards, meta)))
-        stats = ((feats.stats, exact.stats, near.stats, cluster_stats, repeat_stats, *extra_stats)
+        stats = ((feats.stats, exact.stats, near["stats"], cluster_stats, repeat_stats, *extra_stats)
                  | "AllDedupStats" >> beam.Flatten())
         return {"clusters": clusters, "stats": stats}
 
