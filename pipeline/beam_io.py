@@ -48,6 +48,24 @@ def write_parquet(path: str, rows: list[dict], schema: pa.Schema, metadata: dict
                 writer.write_table(conform(rows[i:i + ROWS_PER_GROUP], schema))
 
 
+def write_arrow_shard(directory: str, shard: int, num_shards: int, table: pa.Table, schema: pa.Schema,
+                      metadata: dict, max_shard_bytes: int = 512 << 20) -> None:
+    """One shard of a table keyed by ``id``, already an Arrow table of ``schema``'s columns in id
+    order (no text column) -> the files ``write_shard_rows`` writes for the same rows: a new file
+    every ``max_shard_bytes`` / 64 rows, row groups of ROWS_PER_GROUP, zstd."""
+    meta = dict(schema.metadata or {})
+    meta.update({k.encode(): v.encode() for k, v in (metadata or {}).items()})
+    schema = schema.with_metadata(meta)
+    table = table.cast(schema) if not table.schema.equals(schema) else table
+    per_file = max(1, max_shard_bytes // 64)
+    for k, lo in enumerate(range(0, max(table.num_rows, 1), per_file)):
+        part = table.slice(lo, per_file)
+        with FileSystems.create(shard_path(directory, shard, num_shards, k)) as f:
+            with pq.ParquetWriter(f, schema, compression="zstd") as writer:
+                for i in range(0, max(part.num_rows, 1), ROWS_PER_GROUP):
+                    writer.write_table(part.slice(i, ROWS_PER_GROUP))
+
+
 class _WriteShard(FileDoFn):
     """(shard, rows) -> rows sorted by sort key, written to one or more files; emits stats events."""
 

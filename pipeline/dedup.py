@@ -8,10 +8,13 @@ Input: an annotate (or ingest) output directory. Outputs under OUTPUT:
   rejected/, errors/ (the stage contract; dedup decides nothing, selection does)
   stats/dedup.json
 Element shapes are noted at each step; only ids, hashes, band keys and 8-bit sketches are shuffled,
-never text, packed as numpy columns in one element per (row group, partition). Each LSH partition
-contracts its own verified edges into stars (a union-find over that partition's edges only) before
-the global rounds; cluster rows of unclustered documents never leave their shard's batch, and each
-repeats shard is written where its units are grouped.
+never text, packed as numpy columns in one element per (row group, partition). The LSH banding
+shuffles (band key, id) only; a document's sketch (and, with embeddings, its vector) is brought by a
+keyed join to the partitions where one of its buckets has another member (``pipeline.buckets``).
+Each LSH partition contracts its own verified edges into stars (a union-find over that partition's
+edges only) before the global rounds; cluster rows of unclustered documents never leave their
+shard's batch, and each repeats shard is built as an Arrow table and written where its units are
+grouped.
 """
 from __future__ import annotations
 
@@ -20,14 +23,15 @@ from collections import Counter
 
 import apache_beam as beam
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from filters.dedup_text import dedup_features, site_line_hashes_batch
 from filters.minhash import EMPTY_VALUE, MinHasher, band_key_matrix
 from filters.urlfilter import split_url
-from pipeline.beam_io import (WriteStats, WriteTable, pack, shard_of, table_metadata,
-                              unpack, write_shard_rows)
+from pipeline.beam_io import (WriteStats, WriteTable, pack, shard_of, table_metadata, unpack,
+                              write_arrow_shard)
 from pipeline.buckets import PlanBuckets, VerifiedBuckets, bucket_partitions, key_runs, payload_batches, \
     plan_with_payloads
 from pipeline.components import ConnectedComponents, is_not_converged, rounds_for
@@ -482,16 +486,11 @@ def _repeated_units(element, min_docs, shards):
     occ = cand[n_docs[inverse[cand]] >= min_docs]
     if not len(occ):
         return []
-    doc_shard = {}
-    by_shard: dict[int, list[int]] = {}
-    for i, d in zip(occ.tolist(), doc[occ].tolist()):
-        sh = doc_shard.get(d)
-        if sh is None:
-            sh = doc_shard[d] = shard_of(ids[d], shards)
-        by_shard.setdefault(sh, []).append(i)
+    occ_docs, occ_doc_of = np.unique(doc[occ], return_inverse=True)
+    occ_shard = np.array([shard_of(ids[d], shards) for d in occ_docs.tolist()], dtype=np.int64)[occ_doc_of.reshape(-1)]
     out = []
-    for sh in sorted(by_shard):
-        sel = np.array(by_shard[sh], dtype=np.int64)
+    for sh in np.unique(occ_shard).tolist():
+        sel = occ[occ_shard == sh]
         used, local = np.unique(doc[sel], return_inverse=True)
         out.append((sh, pack(([ids[d] for d in used.tolist()], local.astype(np.int32), kind[sel], start[sel],
                                end[sel], n_docs[inverse[sel]].astype(np.int32)))))
@@ -499,42 +498,64 @@ def _repeated_units(element, min_docs, shards):
 
 
 def _repeat_rows(element) -> list[dict]:
-    """(shard, [packed RepeatBatch]) -> repeats rows, one per document, units in (kind, start) order."""
+    """(shard, [packed RepeatBatch]) -> repeats rows, one per document, units in (kind, start) order
+    (``_repeat_table`` as row dicts)."""
+    return _repeat_table(element).to_pylist()
+
+
+def _repeat_table(element) -> pa.Table:
+    """(shard, [packed RepeatBatch]) -> the shard's repeats table (schemas.REPEATS columns): one row
+    per document in id order, its distinct units by kind in (start, end, count) order, built from
+    the numpy columns (no row dicts)."""
     _, batches = element
-    by_doc: dict[str, set] = {}
+    ids, cols, offset = [], [[] for _ in range(5)], 0
     for blob in batches:
         if blob is None:
             continue
         batch_ids, doc, kind, start, end, n = unpack(blob)
-        for d, k, a, b, c in zip(doc.tolist(), kind.tolist(), start.tolist(), end.tolist(), n.tolist()):
-            by_doc.setdefault(batch_ids[d], set()).add((k, a, b, c))
-    rows = []
-    for doc_id in sorted(by_doc):
-        units = sorted(by_doc[doc_id], key=lambda u: (u[0], u[1], u[2]))
-        rows.append({"id": doc_id,
-                     "paragraphs": [{"start": a, "end": b, "count": c} for k, a, b, c in units if k == 0],
-                     "sentences": [{"start": a, "end": b, "count": c} for k, a, b, c in units if k == 1],
-                     "site_lines": [{"start": a, "end": b, "count": c} for k, a, b, c in units if k == 2]})
-    return rows
+        for col, values in zip(cols, (doc.astype(np.int64) + offset, kind, start, end, n)):
+            col.append(np.asarray(values, dtype=np.int64))
+        ids.extend(batch_ids)
+        offset += len(batch_ids)
+    if not ids:
+        return REPEATS.empty_table()
+    names, key = np.unique(np.array(ids, dtype=object), return_inverse=True)   # Python str order
+    doc, kind, start, end, n = (np.concatenate(c) for c in cols)
+    # distinct (document, kind, start, end, count), sorted in that order
+    units = np.unique(np.stack([key.reshape(-1)[doc], kind, start, end, n], axis=1), axis=0)
+    columns = [pa.array(names.tolist(), type=pa.string())]
+    span_type = REPEATS.field("paragraphs").type
+    for k in (0, 1, 2):
+        sel = units[units[:, 1] == k]
+        offsets = np.zeros(len(names) + 1, dtype=np.int32)
+        np.cumsum(np.bincount(sel[:, 0], minlength=len(names)), out=offsets[1:])
+        values = pa.StructArray.from_arrays(
+            [pa.array(sel[:, 2].astype(np.int32)), pa.array(sel[:, 3].astype(np.int32)), pa.array(sel[:, 4])],
+            fields=list(span_type.value_type))
+        columns.append(pa.ListArray.from_arrays(pa.array(offsets), values, type=span_type))
+    return pa.Table.from_arrays(columns, schema=REPEATS)
 
 
 class WriteRepeatShard(FileDoFn):
-    """(shard, [packed RepeatBatch]) -> writes the shard of repeats/ in place (the rows are built here,
-    never shuffled); emits a stats dict."""
+    """(shard, [packed RepeatBatch]) -> writes the shard of repeats/ in place (the table is built
+    here from the numpy columns, never shuffled as rows); emits a stats dict."""
 
     def __init__(self, directory: str, num_shards: int, metadata: dict):
         self.directory, self.num_shards, self.metadata = directory, num_shards, metadata
 
     def process(self, element):
-        rows = _repeat_rows(element)
-        write_shard_rows(self.directory, element[0], self.num_shards, rows, REPEATS, self.metadata, "repeats")
-        yield _repeat_stats(rows)
+        table = _repeat_table(element)
+        write_arrow_shard(self.directory, element[0], self.num_shards, table, REPEATS, self.metadata)
+        yield _repeat_stats(table)
 
 
-def _repeat_stats(rows) -> dict:
-    return {"docs_with_repeats": len(rows), "repeated_paragraphs": sum(len(r["paragraphs"]) for r in rows),
-            "repeated_sentences": sum(len(r["sentences"]) for r in rows),
-            "repeated_site_lines": sum(len(r["site_lines"]) for r in rows)}
+def _repeat_stats(table: pa.Table) -> dict:
+    import pyarrow.compute as pc
+
+    def total(name):
+        return int(pc.sum(pc.list_value_length(table.column(name))).as_py() or 0)
+    return {"docs_with_repeats": table.num_rows, "repeated_paragraphs": total("paragraphs"),
+            "repeated_sentences": total("sentences"), "repeated_site_lines": total("site_lines")}
 
 
 def finalize_dedup_stats(acc: dict) -> dict:
