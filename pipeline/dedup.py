@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
+from itertools import chain
 
 import apache_beam as beam
 import numpy as np
@@ -153,29 +154,36 @@ class ExtractFeatures(FileDoFn):
         """Paragraph, sentence and (with ``dedup.site_lines``) host-salted line hashes of the row
         group -> ('units', (partition, packed UnitBatch)); kinds 0 paragraph, 1 sentence, 2 site line."""
         n = len(features)
-        units = [u for f in features for u in f.units]           # (span index, hash), doc by doc
-        spans = np.array([sp for f in features for sp in f.spans], dtype=np.int64).reshape(-1, 2)
+        n_units = [len(f.units) for f in features]
+        n_spans = [len(f.spans) for f in features]
+        # (span index, hash) pairs and (start, end) spans, doc by doc, flattened in one pass each
+        pairs = np.fromiter(chain.from_iterable(chain.from_iterable(f.units for f in features)),
+                            dtype=np.uint64, count=2 * sum(n_units)).reshape(-1, 2)
+        spans = np.fromiter(chain.from_iterable(chain.from_iterable(f.spans for f in features)),
+                            dtype=np.int64, count=2 * sum(n_spans)).reshape(-1, 2)
         span_first = np.zeros(n, dtype=np.int64)
-        np.cumsum([len(f.spans) for f in features][:-1], out=span_first[1:])
-        doc = np.repeat(np.arange(n, dtype=np.int64), [len(f.units) for f in features])
-        idx = np.fromiter((i for i, _ in units), dtype=np.int64, count=len(units))
-        h = np.fromiter((x for _, x in units), dtype=np.uint64, count=len(units))
+        np.cumsum(n_spans[:-1], out=span_first[1:])
+        doc = np.repeat(np.arange(n, dtype=np.int64), n_units)
+        idx = pairs[:, 0].astype(np.int64)
+        h = pairs[:, 1]
         kind = (idx >= np.array([f.n_paragraphs for f in features], dtype=np.int64)[doc]).astype(np.uint8)
-        start, end = spans[span_first[doc] + idx].T if len(units) else (np.zeros(0, np.int64),) * 2
+        start, end = spans[span_first[doc] + idx].T if len(h) else (np.zeros(0, np.int64),) * 2
         if self.cfg.site_lines and any(urls):
             hosts = [split_url(u)[0] if u else None for u in urls]
             per_doc = site_line_hashes_batch(texts, hosts, self.cfg.text)
-            lines = [line for line_list in per_doc for line in line_list]
-            self.counts("site_lines_hashed", len(lines))
-            if lines:
-                line_doc = np.repeat(np.arange(n, dtype=np.int64), [len(x) for x in per_doc])
-                line_arr = np.array([line[1:] for line in lines], dtype=np.int64).reshape(-1, 2)
+            n_lines = [len(x) for x in per_doc]
+            self.counts("site_lines_hashed", sum(n_lines))
+            if sum(n_lines):
+                line_doc = np.repeat(np.arange(n, dtype=np.int64), n_lines)
+                # (hash, start, end) per line
+                line_arr = np.fromiter(chain.from_iterable(chain.from_iterable(per_doc)), dtype=np.uint64,
+                                       count=3 * sum(n_lines)).reshape(-1, 3)
                 # each document's site lines right after its units: a stable sort by document
                 order = np.argsort(np.concatenate((doc, line_doc)), kind="stable")
-                h = np.concatenate((h, np.fromiter((line[0] for line in lines), dtype=np.uint64,
-                                                   count=len(lines))))[order]
+                h = np.concatenate((h, line_arr[:, 0]))[order]
+                line_arr = line_arr[:, 1:].astype(np.int64)
                 doc = np.concatenate((doc, line_doc))[order]
-                kind = np.concatenate((kind, np.full(len(lines), 2, dtype=np.uint8)))[order]
+                kind = np.concatenate((kind, np.full(len(line_doc), 2, dtype=np.uint8)))[order]
                 start = np.concatenate((start, line_arr[:, 0]))[order]
                 end = np.concatenate((end, line_arr[:, 1]))[order]
         if not len(h):
