@@ -113,3 +113,17 @@ def test_local_stars_keep_components_with_fewer_edges():
     random.Random(1).shuffle(chain)
     star = local_stars(chain)
     assert len(star) == 200 and {a for a, _ in star} == {"n000"}
+
+
+def test_bucket_partitions_bound_keys_and_payloads():
+    """Few partitions (a payload travels once per partition), but enough that neither one
+    partition's (key, id) entries nor the payloads it may need exceed the target."""
+    from pipeline.buckets import bucket_partitions
+
+    assert bucket_partitions(25_000, 38, 512) == 4
+    assert bucket_partitions(100_000, 20, 128) == 4
+    for docs, bands, payload in ((1_000_000, 38, 512), (300_000, 20, 128), (5_000_000, 20, 128)):
+        p = bucket_partitions(docs, bands, payload)
+        assert docs * bands * 48 / p <= 64 << 20
+        assert docs * (1 - (1 - 1 / p) ** bands) * payload <= 64 << 20
+        assert bucket_partitions(docs, bands, payload, target_bytes=128 << 20) <= p
