@@ -489,8 +489,10 @@ def _repeated_units(element, min_docs, shards):
     if not len(cand):
         return []
     # distinct documents per candidate unit
-    pairs = np.unique(np.stack([inverse[cand], doc[cand]], axis=1), axis=0)
-    n_docs = np.bincount(pairs[:, 0], minlength=len(uniq))
+    inverse = inverse.reshape(-1)
+    n_ids = np.int64(len(ids))
+    pairs = np.unique(inverse[cand].astype(np.int64) * n_ids + doc[cand])   # (unit, doc) as one int64
+    n_docs = np.bincount(pairs // n_ids, minlength=len(uniq))
     occ = cand[n_docs[inverse[cand]] >= min_docs]
     if not len(occ):
         return []
@@ -530,7 +532,10 @@ def _repeat_table(element) -> pa.Table:
     names, key = np.unique(np.array(ids, dtype=object), return_inverse=True)   # Python str order
     doc, kind, start, end, n = (np.concatenate(c) for c in cols)
     # distinct (document, kind, start, end, count), sorted in that order
-    units = np.unique(np.stack([key.reshape(-1)[doc], kind, start, end, n], axis=1), axis=0)
+    units = np.stack([key.reshape(-1)[doc], kind, start, end, n], axis=1)
+    units = units[np.lexsort(units.T[::-1])]
+    if len(units) > 1:
+        units = units[np.concatenate(([True], np.any(units[1:] != units[:-1], axis=1)))]
     columns = [pa.array(names.tolist(), type=pa.string())]
     span_type = REPEATS.field("paragraphs").type
     for k in (0, 1, 2):
