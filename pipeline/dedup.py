@@ -529,14 +529,16 @@ def _repeat_table(element) -> pa.Table:
         offset += len(batch_ids)
     if not ids:
         return REPEATS.empty_table()
-    names, key = np.unique(np.array(ids, dtype=object), return_inverse=True)   # Python str order
+    names = sorted(set(ids))                                   # Python str order
+    rank = {doc_id: i for i, doc_id in enumerate(names)}
+    key = np.fromiter((rank[doc_id] for doc_id in ids), dtype=np.int64, count=len(ids))
     doc, kind, start, end, n = (np.concatenate(c) for c in cols)
     # distinct (document, kind, start, end, count), sorted in that order
-    units = np.stack([key.reshape(-1)[doc], kind, start, end, n], axis=1)
+    units = np.stack([key[doc], kind, start, end, n], axis=1)
     units = units[np.lexsort(units.T[::-1])]
     if len(units) > 1:
         units = units[np.concatenate(([True], np.any(units[1:] != units[:-1], axis=1)))]
-    columns = [pa.array(names.tolist(), type=pa.string())]
+    columns = [pa.array(names, type=pa.string())]
     span_type = REPEATS.field("paragraphs").type
     for k in (0, 1, 2):
         sel = units[units[:, 1] == k]
