@@ -51,8 +51,8 @@ def write_parquet(path: str, rows: list[dict], schema: pa.Schema, metadata: dict
 def write_arrow_shard(directory: str, shard: int, num_shards: int, table: pa.Table, schema: pa.Schema,
                       metadata: dict, max_shard_bytes: int = 512 << 20) -> None:
     """One shard of a table keyed by ``id``, already an Arrow table of ``schema``'s columns in id
-    order (no text column) -> the files ``write_shard_rows`` writes for the same rows: a new file
-    every ``max_shard_bytes`` / 64 rows, row groups of ROWS_PER_GROUP, zstd."""
+    order (no text column) -> the files ``WriteTable`` writes for the same rows (``_WriteShard``): a
+    new file every ``max_shard_bytes`` / 64 rows, row groups of ROWS_PER_GROUP, zstd."""
     meta = dict(schema.metadata or {})
     meta.update({k.encode(): v.encode() for k, v in (metadata or {}).items()})
     schema = schema.with_metadata(meta)
@@ -233,20 +233,6 @@ class _SpillRows(FileDoFn):
             self.files += 1
             write_parquet(path, buffers[shard], self.schema)
             yield shard, path
-
-
-def row_id(row: dict) -> str:
-    """Sort key of tables ordered by id alone."""
-    return row["id"]
-
-
-def write_shard_rows(directory: str, shard: int, num_shards: int, rows: list[dict], schema: pa.Schema,
-                     metadata: dict, table: str, max_shard_bytes: int = 512 << 20) -> None:
-    """Write one shard of a table keyed by ``id`` from a worker that already holds all its rows
-    (the same files ``WriteTable`` would write, without a shuffle of the rows)."""
-    for _ in _WriteShard(directory, num_shards, schema, row_id, max_shard_bytes, metadata, False,
-                         table).process((shard, [rows])):
-        pass
 
 
 class _CompactShard(FileDoFn):
