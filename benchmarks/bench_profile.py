@@ -49,10 +49,10 @@ FAMILIES = {
                                                                       ("filters/dedup_text.py", "site_line_hashes_batch")]),
         ("segmentation for repetition units", [("filters/segment.py", "paragraph_spans"),
                                                ("filters/segment.py", "sentence_spans")]),
-        ("LSH banding", [("filters/minhash.py", "band_key_matrix"), ("filters/minhash.py", "b_bit_sketches")]),
+        ("LSH banding", [("filters/minhash.py", "band_key_matrix"), ("pipeline/dedup.py", "b_bit_sketches")]),
         ("connected components", [("pipeline/components.py", "*")]),
         ("Parquet read + write", [("pyarrow/parquet/core.py", "read_row_group"), ("pipeline/beam_io.py", "write_parquet"),
-                                  ("pipeline/dedup.py", "_write_signatures")]),
+                                  ("pipeline/beam_io.py", "write_arrow_shard"), ("pipeline/dedup.py", "_write_signatures")]),
     ],
     "ingest": [
         ("reading and decompressing", [("pipeline/input_formats.py", "read_records")]),

@@ -48,6 +48,24 @@ def write_parquet(path: str, rows: list[dict], schema: pa.Schema, metadata: dict
                 writer.write_table(conform(rows[i:i + ROWS_PER_GROUP], schema))
 
 
+def write_arrow_shard(directory: str, shard: int, num_shards: int, table: pa.Table, schema: pa.Schema,
+                      metadata: dict, max_shard_bytes: int = 512 << 20) -> None:
+    """One shard of a table keyed by ``id``, already an Arrow table of ``schema``'s columns in id
+    order (no text column) -> the files ``WriteTable`` writes for the same rows (``_WriteShard``): a
+    new file every ``max_shard_bytes`` / 64 rows, row groups of ROWS_PER_GROUP, zstd."""
+    meta = dict(schema.metadata or {})
+    meta.update({k.encode(): v.encode() for k, v in (metadata or {}).items()})
+    schema = schema.with_metadata(meta)
+    table = table.cast(schema) if not table.schema.equals(schema) else table
+    per_file = max(1, max_shard_bytes // 64)
+    for k, lo in enumerate(range(0, max(table.num_rows, 1), per_file)):
+        part = table.slice(lo, per_file)
+        with FileSystems.create(shard_path(directory, shard, num_shards, k)) as f:
+            with pq.ParquetWriter(f, schema, compression="zstd") as writer:
+                for i in range(0, max(part.num_rows, 1), ROWS_PER_GROUP):
+                    writer.write_table(part.slice(i, ROWS_PER_GROUP))
+
+
 class _WriteShard(FileDoFn):
     """(shard, rows) -> rows sorted by sort key, written to one or more files; emits stats events."""
 
@@ -217,20 +235,6 @@ class _SpillRows(FileDoFn):
             yield shard, path
 
 
-def row_id(row: dict) -> str:
-    """Sort key of tables ordered by id alone."""
-    return row["id"]
-
-
-def write_shard_rows(directory: str, shard: int, num_shards: int, rows: list[dict], schema: pa.Schema,
-                     metadata: dict, table: str, max_shard_bytes: int = 512 << 20) -> None:
-    """Write one shard of a table keyed by ``id`` from a worker that already holds all its rows
-    (the same files ``WriteTable`` would write, without a shuffle of the rows)."""
-    for _ in _WriteShard(directory, num_shards, schema, row_id, max_shard_bytes, metadata, False,
-                         table).process((shard, [rows])):
-        pass
-
-
 class _CompactShard(FileDoFn):
     """(shard, [temporary paths]) -> the shard's rows read back and written by ``_WriteShard``."""
 
@@ -258,22 +262,6 @@ def pack(entries) -> bytes:
 
 def unpack(blob: bytes):
     return pickle.loads(blob)
-
-
-def concat_band_batches(batches) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray] | None:
-    """Packed band batches ``(ids, keys, doc index into ids, payload rows)`` of one partition ->
-    ``(ids, keys, doc index into the joined ids, payload)`` joined over the batches (None: empty)."""
-    ids, keys, docs, payload, offset = [], [], [], [], 0
-    for blob in batches:
-        b_ids, b_keys, b_docs, b_payload = unpack(blob)
-        ids.extend(b_ids)
-        keys.append(b_keys)
-        docs.append(b_docs.astype(np.int64) + offset)
-        payload.append(b_payload)
-        offset += len(b_ids)
-    if not ids:
-        return None
-    return ids, np.concatenate(keys), np.concatenate(docs), np.concatenate(payload)
 
 
 def merge_counts(dicts: Iterable[dict]) -> dict:

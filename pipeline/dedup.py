@@ -8,26 +8,33 @@ Input: an annotate (or ingest) output directory. Outputs under OUTPUT:
   rejected/, errors/ (the stage contract; dedup decides nothing, selection does)
   stats/dedup.json
 Element shapes are noted at each step; only ids, hashes, band keys and 8-bit sketches are shuffled,
-never text, packed as numpy columns in one element per (row group, partition). Each LSH partition
-contracts its own verified edges into stars (a union-find over that partition's edges only) before
-the global rounds; cluster rows of unclustered documents never leave their shard's batch, and each
-repeats shard is written where its units are grouped.
+never text, packed as numpy columns in one element per (row group, partition). The LSH banding
+shuffles (band key, id) only; a document's sketch (and, with embeddings, its vector) is brought by a
+keyed join to the partitions where one of its buckets has another member (``pipeline.buckets``).
+Each LSH partition contracts its own verified edges into stars (a union-find over that partition's
+edges only) before the global rounds; cluster rows of unclustered documents never leave their
+shard's batch, and each repeats shard is built as an Arrow table and written where its units are
+grouped.
 """
 from __future__ import annotations
 
 import heapq
 from collections import Counter
+from itertools import chain
 
 import apache_beam as beam
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from filters.dedup_text import dedup_features, site_line_hashes_batch
 from filters.minhash import EMPTY_VALUE, MinHasher, band_key_matrix
 from filters.urlfilter import split_url
-from pipeline.beam_io import (WriteStats, WriteTable, concat_band_batches, pack, shard_of, table_metadata,
-                              unpack, write_shard_rows)
+from pipeline.beam_io import (WriteStats, WriteTable, pack, shard_of, table_metadata, unpack,
+                              write_arrow_shard)
+from pipeline.buckets import PlanBuckets, VerifiedBuckets, bucket_partitions, key_runs, payload_batches, \
+    plan_with_payloads
 from pipeline.components import ConnectedComponents, is_not_converged, rounds_for
 from pipeline.counting import StageCounts
 from pipeline.config import Config
@@ -45,7 +52,8 @@ class ExtractFeatures(FileDoFn):
     """RowGroup -> per-row-group feature batches, as tagged outputs (one element per batch):
     main  ``(shard, packed [(id, quality, date, doc_hash), ...])``  per cluster-table shard
     exact ``(partition, packed HashBatch)``   doc hashes              exact groups
-    bands ``(partition, packed BandBatch)``   band keys + 8-bit sketches, LSH buckets
+    bands ``(partition, packed (ids, band keys, doc index))``   LSH buckets (no sketches)
+    sketches ``(payload shard, packed (ids, 8-bit sketches))``  one row per document with shingles
     units ``(partition, packed UnitBatch)``   paragraph/sentence hashes and spans
     stats  count dicts. Signatures are written to signatures/ here, one file per row group.
 
@@ -106,15 +114,15 @@ class ExtractFeatures(FileDoFn):
         if n - int(nonempty.sum()):
             self.counts("docs_without_shingles", n - int(nonempty.sum()))
         keys = band_key_matrix(sigs, mh.bands, mh.rows)  # (n, bands) uint64
-        sketches = b_bit_sketches(sigs)
         key_part = keys % np.uint64(parts.bands)
         for part in range(parts.bands):
             doc_idx, band_idx = np.nonzero((key_part == part) & nonempty[:, None])
             if len(doc_idx):
                 used, local = np.unique(doc_idx, return_inverse=True)
-                batch = ([ids[i] for i in used.tolist()], keys[doc_idx, band_idx], local.astype(np.int32),
-                         sketches[used])
+                batch = ([ids[i] for i in used.tolist()], keys[doc_idx, band_idx], local.astype(np.int32))
                 yield beam.pvalue.TaggedOutput("bands", (part, pack(batch)))
+        for shard, blob in payload_batches(ids, b_bit_sketches(sigs), np.flatnonzero(nonempty), parts.bands):
+            yield beam.pvalue.TaggedOutput("sketches", (shard, blob))
 
         if self.cfg.repetition:
             urls = table.column("url").to_pylist() if "url" in names else [None] * n
@@ -126,7 +134,8 @@ class ExtractFeatures(FileDoFn):
         yield beam.pvalue.TaggedOutput("stats", self.counts.flush())
 
     def _embeddings(self, ids, langs, texts, column, n):
-        """Semantic LSH band batches ('sembands') and topic sample offers ('topicoffers')."""
+        """Semantic LSH band batches ('sembands'), float16 vectors by payload shard ('semvectors') and
+        topic sample offers ('topicoffers')."""
         from pipeline import semantic
         vectors, mask = semantic.embedding_matrix(column, n)
         self.counts("docs_with_embedding", int(mask.sum()))
@@ -134,6 +143,9 @@ class ExtractFeatures(FileDoFn):
             for part, blob in semantic.semantic_band_batches(ids, vectors, mask, self.cfg.semantic,
                                                              self.semantic_parts, pack):
                 yield beam.pvalue.TaggedOutput("sembands", (part, blob))
+            for shard, blob in payload_batches(ids, vectors.astype(np.float16), np.flatnonzero(mask),
+                                               self.semantic_parts):
+                yield beam.pvalue.TaggedOutput("semvectors", (shard, blob))
         if self.topics:
             for offer in semantic.topic_offers(ids, langs, texts, vectors, mask, self.cfg.topics.seed):
                 yield beam.pvalue.TaggedOutput("topicoffers", offer)
@@ -142,29 +154,36 @@ class ExtractFeatures(FileDoFn):
         """Paragraph, sentence and (with ``dedup.site_lines``) host-salted line hashes of the row
         group -> ('units', (partition, packed UnitBatch)); kinds 0 paragraph, 1 sentence, 2 site line."""
         n = len(features)
-        units = [u for f in features for u in f.units]           # (span index, hash), doc by doc
-        spans = np.array([sp for f in features for sp in f.spans], dtype=np.int64).reshape(-1, 2)
+        n_units = [len(f.units) for f in features]
+        n_spans = [len(f.spans) for f in features]
+        # (span index, hash) pairs and (start, end) spans, doc by doc, flattened in one pass each
+        pairs = np.fromiter(chain.from_iterable(chain.from_iterable(f.units for f in features)),
+                            dtype=np.uint64, count=2 * sum(n_units)).reshape(-1, 2)
+        spans = np.fromiter(chain.from_iterable(chain.from_iterable(f.spans for f in features)),
+                            dtype=np.int64, count=2 * sum(n_spans)).reshape(-1, 2)
         span_first = np.zeros(n, dtype=np.int64)
-        np.cumsum([len(f.spans) for f in features][:-1], out=span_first[1:])
-        doc = np.repeat(np.arange(n, dtype=np.int64), [len(f.units) for f in features])
-        idx = np.fromiter((i for i, _ in units), dtype=np.int64, count=len(units))
-        h = np.fromiter((x for _, x in units), dtype=np.uint64, count=len(units))
+        np.cumsum(n_spans[:-1], out=span_first[1:])
+        doc = np.repeat(np.arange(n, dtype=np.int64), n_units)
+        idx = pairs[:, 0].astype(np.int64)
+        h = pairs[:, 1]
         kind = (idx >= np.array([f.n_paragraphs for f in features], dtype=np.int64)[doc]).astype(np.uint8)
-        start, end = spans[span_first[doc] + idx].T if len(units) else (np.zeros(0, np.int64),) * 2
+        start, end = spans[span_first[doc] + idx].T if len(h) else (np.zeros(0, np.int64),) * 2
         if self.cfg.site_lines and any(urls):
             hosts = [split_url(u)[0] if u else None for u in urls]
             per_doc = site_line_hashes_batch(texts, hosts, self.cfg.text)
-            lines = [line for line_list in per_doc for line in line_list]
-            self.counts("site_lines_hashed", len(lines))
-            if lines:
-                line_doc = np.repeat(np.arange(n, dtype=np.int64), [len(x) for x in per_doc])
-                line_arr = np.array([line[1:] for line in lines], dtype=np.int64).reshape(-1, 2)
+            n_lines = [len(x) for x in per_doc]
+            self.counts("site_lines_hashed", sum(n_lines))
+            if sum(n_lines):
+                line_doc = np.repeat(np.arange(n, dtype=np.int64), n_lines)
+                # (hash, start, end) per line
+                line_arr = np.fromiter(chain.from_iterable(chain.from_iterable(per_doc)), dtype=np.uint64,
+                                       count=3 * sum(n_lines)).reshape(-1, 3)
                 # each document's site lines right after its units: a stable sort by document
                 order = np.argsort(np.concatenate((doc, line_doc)), kind="stable")
-                h = np.concatenate((h, np.fromiter((line[0] for line in lines), dtype=np.uint64,
-                                                   count=len(lines))))[order]
+                h = np.concatenate((h, line_arr[:, 0]))[order]
+                line_arr = line_arr[:, 1:].astype(np.int64)
                 doc = np.concatenate((doc, line_doc))[order]
-                kind = np.concatenate((kind, np.full(len(lines), 2, dtype=np.uint8)))[order]
+                kind = np.concatenate((kind, np.full(len(line_doc), 2, dtype=np.uint8)))[order]
                 start = np.concatenate((start, line_arr[:, 0]))[order]
                 end = np.concatenate((end, line_arr[:, 1]))[order]
         if not len(h):
@@ -235,13 +254,14 @@ def partitions_for(entries: int, bytes_per_entry: int, target_bytes: int = 64 <<
 class DedupPartitions:
     """Partition counts of the dedup shuffles, from the corpus size: ``shards`` of the cluster and
     repeats tables (the per-document info travels by them), and ``exact``/``bands``/``units``
-    partitions of the hash entries, each partition small enough to group in one worker's memory."""
+    partitions of the hash entries, each partition small enough to group in one worker's memory
+    (``bands`` also numbers the shards of the sketch table, see ``pipeline.buckets``)."""
 
     def __init__(self, docs: int, shards: int, bands_per_doc: int, sketch_bytes: int):
         self.docs = docs
         self.shards = max(1, shards)
         self.exact = partitions_for(docs, 48)
-        self.bands = partitions_for(docs * bands_per_doc, 64 + sketch_bytes)
+        self.bands = bucket_partitions(docs, bands_per_doc, sketch_bytes)
         self.units = partitions_for(docs * 40, 96)
 
 
@@ -263,18 +283,7 @@ def b_bit_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return max(0.0, (matches - 1 / 256) / (1 - 1 / 256))
 
 
-def _runs(keys: np.ndarray, min_len: int = 2):
-    """Sorted-run view of ``keys``: (order, [(lo, hi), ...]) for every run of equal keys of at
-    least ``min_len`` entries in ``keys[order]`` (order = stable argsort)."""
-    order = np.argsort(keys, kind="stable")
-    ks = keys[order]
-    if len(ks) == 0:
-        return order, []
-    bounds = np.flatnonzero(ks[1:] != ks[:-1]) + 1
-    starts = np.concatenate(([0], bounds))
-    ends = np.concatenate((bounds, [len(ks)]))
-    keep = (ends - starts) >= min_len
-    return order, list(zip(starts[keep].tolist(), ends[keep].tolist()))
+_runs = key_runs   # sorted runs of equal keys (pipeline.buckets)
 
 
 class ExactEdges(beam.DoFn):
@@ -310,29 +319,47 @@ class ExactEdges(beam.DoFn):
             yield beam.pvalue.TaggedOutput("stats", self.count.flush())
 
 
-class BucketEdges(beam.DoFn):
-    """(partition, [packed (ids, band keys, doc index, sketches)]) -> verified edges inside each
-    LSH bucket (documents sharing a band key).
+class PlanLshBuckets(PlanBuckets):
+    """MinHash LSH buckets -> plans (see ``pipeline.buckets``): a bucket's members are its documents in
+    id order, at most ``max_bucket`` of them (the rest is counted, not linked)."""
 
-    Members of a bucket are taken in id order (at most ``max_bucket`` of them: the rest is counted,
-    not linked). Each member is linked to the first member it matches among the bucket's smallest
-    id and its ``lookback`` predecessors, when the estimated Jaccard of the 8-bit sketches reaches
-    ``verify_threshold`` (None: link without checking)."""
+    def __init__(self, payload_shards: int, max_bucket: int):
+        super().__init__(payload_shards)
+        self.max_bucket = max_bucket
+        self.count = StageCounts(STAGE)
 
-    def __init__(self, max_bucket: int, verify_threshold: float | None, lookback: int = 3):
-        self.max_bucket, self.verify, self.lookback = max_bucket, verify_threshold, lookback
+    def members(self, bucket):
+        members = heapq.nsmallest(self.max_bucket + 1, bucket)
+        self.count("lsh_buckets_with_pairs")
+        if len(members) > self.max_bucket:
+            members = members[: self.max_bucket]
+            self.count("lsh_buckets_capped")
+        return members
+
+    def stats(self) -> dict:
+        return self.count.flush()
+
+
+class VerifyLshBuckets(beam.DoFn):
+    """(partition, {'plan', 'payload': 8-bit sketches}) -> verified edges inside each planned bucket.
+    Each member is linked to the first member it matches among the bucket's smallest id and its
+    ``lookback`` predecessors, when the estimated Jaccard of the 8-bit sketches reaches
+    ``verify_threshold`` (None: link without checking); the partition's edges are contracted into
+    stars (``local_stars``)."""
+
+    def __init__(self, verify_threshold: float | None, lookback: int = 3):
+        self.verify, self.lookback = verify_threshold, lookback
         self.count = StageCounts(STAGE)
 
     def process(self, element):
-        joined = concat_band_batches(element[1])
+        joined = plan_with_payloads(element[1])
         if joined is None:
             return
-        ids, keys, doc_of, sketches = joined
-        order, runs = _runs(keys)
+        ids, members, bounds, sketches = joined
         edges = []
-        for lo, hi in runs:
-            members = [(ids[d], d) for d in doc_of[order[lo:hi]].tolist()]
-            edges.extend(self._bucket(members, sketches))
+        members = members.tolist()
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            edges.extend(self._bucket([(ids[m], m) for m in members[lo:hi]], sketches))
         # near duplicates share many bands, so the same pair comes from many buckets: contract the
         # partition's own edges locally (a partition, never the whole graph) and emit one star per
         # local component, centred on its smallest id; components are unchanged
@@ -345,11 +372,6 @@ class BucketEdges(beam.DoFn):
             yield beam.pvalue.TaggedOutput("stats", stats)
 
     def _bucket(self, members, sketches):
-        members = heapq.nsmallest(self.max_bucket + 1, members)
-        self.count("lsh_buckets_with_pairs")
-        if len(members) > self.max_bucket:
-            members = members[: self.max_bucket]
-            self.count("lsh_buckets_capped")
         for i in range(1, len(members)):
             candidates = [0] + list(range(max(1, i - self.lookback), i))
             for j in candidates:
@@ -467,21 +489,18 @@ def _repeated_units(element, min_docs, shards):
     if not len(cand):
         return []
     # distinct documents per candidate unit
-    pairs = np.unique(np.stack([inverse[cand], doc[cand]], axis=1), axis=0)
-    n_docs = np.bincount(pairs[:, 0], minlength=len(uniq))
+    inverse = inverse.reshape(-1)
+    n_ids = np.int64(len(ids))
+    pairs = np.unique(inverse[cand].astype(np.int64) * n_ids + doc[cand])   # (unit, doc) as one int64
+    n_docs = np.bincount(pairs // n_ids, minlength=len(uniq))
     occ = cand[n_docs[inverse[cand]] >= min_docs]
     if not len(occ):
         return []
-    doc_shard = {}
-    by_shard: dict[int, list[int]] = {}
-    for i, d in zip(occ.tolist(), doc[occ].tolist()):
-        sh = doc_shard.get(d)
-        if sh is None:
-            sh = doc_shard[d] = shard_of(ids[d], shards)
-        by_shard.setdefault(sh, []).append(i)
+    occ_docs, occ_doc_of = np.unique(doc[occ], return_inverse=True)
+    occ_shard = np.array([shard_of(ids[d], shards) for d in occ_docs.tolist()], dtype=np.int64)[occ_doc_of.reshape(-1)]
     out = []
-    for sh in sorted(by_shard):
-        sel = np.array(by_shard[sh], dtype=np.int64)
+    for sh in np.unique(occ_shard).tolist():
+        sel = occ[occ_shard == sh]
         used, local = np.unique(doc[sel], return_inverse=True)
         out.append((sh, pack(([ids[d] for d in used.tolist()], local.astype(np.int32), kind[sel], start[sel],
                                end[sel], n_docs[inverse[sel]].astype(np.int32)))))
@@ -489,42 +508,69 @@ def _repeated_units(element, min_docs, shards):
 
 
 def _repeat_rows(element) -> list[dict]:
-    """(shard, [packed RepeatBatch]) -> repeats rows, one per document, units in (kind, start) order."""
+    """(shard, [packed RepeatBatch]) -> repeats rows, one per document, units in (kind, start) order
+    (``_repeat_table`` as row dicts)."""
+    return _repeat_table(element).to_pylist()
+
+
+def _repeat_table(element) -> pa.Table:
+    """(shard, [packed RepeatBatch]) -> the shard's repeats table (schemas.REPEATS columns): one row
+    per document in id order, its distinct units by kind in (start, end, count) order, built from
+    the numpy columns (no row dicts)."""
     _, batches = element
-    by_doc: dict[str, set] = {}
+    ids, cols, offset = [], [[] for _ in range(5)], 0
     for blob in batches:
         if blob is None:
             continue
         batch_ids, doc, kind, start, end, n = unpack(blob)
-        for d, k, a, b, c in zip(doc.tolist(), kind.tolist(), start.tolist(), end.tolist(), n.tolist()):
-            by_doc.setdefault(batch_ids[d], set()).add((k, a, b, c))
-    rows = []
-    for doc_id in sorted(by_doc):
-        units = sorted(by_doc[doc_id], key=lambda u: (u[0], u[1], u[2]))
-        rows.append({"id": doc_id,
-                     "paragraphs": [{"start": a, "end": b, "count": c} for k, a, b, c in units if k == 0],
-                     "sentences": [{"start": a, "end": b, "count": c} for k, a, b, c in units if k == 1],
-                     "site_lines": [{"start": a, "end": b, "count": c} for k, a, b, c in units if k == 2]})
-    return rows
+        for col, values in zip(cols, (doc.astype(np.int64) + offset, kind, start, end, n)):
+            col.append(np.asarray(values, dtype=np.int64))
+        ids.extend(batch_ids)
+        offset += len(batch_ids)
+    if not ids:
+        return REPEATS.empty_table()
+    names = sorted(set(ids))                                   # Python str order
+    rank = {doc_id: i for i, doc_id in enumerate(names)}
+    key = np.fromiter((rank[doc_id] for doc_id in ids), dtype=np.int64, count=len(ids))
+    doc, kind, start, end, n = (np.concatenate(c) for c in cols)
+    # distinct (document, kind, start, end, count), sorted in that order
+    units = np.stack([key[doc], kind, start, end, n], axis=1)
+    units = units[np.lexsort(units.T[::-1])]
+    if len(units) > 1:
+        units = units[np.concatenate(([True], np.any(units[1:] != units[:-1], axis=1)))]
+    columns = [pa.array(names, type=pa.string())]
+    span_type = REPEATS.field("paragraphs").type
+    for k in (0, 1, 2):
+        sel = units[units[:, 1] == k]
+        offsets = np.zeros(len(names) + 1, dtype=np.int32)
+        np.cumsum(np.bincount(sel[:, 0], minlength=len(names)), out=offsets[1:])
+        values = pa.StructArray.from_arrays(
+            [pa.array(sel[:, 2].astype(np.int32)), pa.array(sel[:, 3].astype(np.int32)), pa.array(sel[:, 4])],
+            fields=list(span_type.value_type))
+        columns.append(pa.ListArray.from_arrays(pa.array(offsets), values, type=span_type))
+    return pa.Table.from_arrays(columns, schema=REPEATS)
 
 
 class WriteRepeatShard(FileDoFn):
-    """(shard, [packed RepeatBatch]) -> writes the shard of repeats/ in place (the rows are built here,
-    never shuffled); emits a stats dict."""
+    """(shard, [packed RepeatBatch]) -> writes the shard of repeats/ in place (the table is built
+    here from the numpy columns, never shuffled as rows); emits a stats dict."""
 
     def __init__(self, directory: str, num_shards: int, metadata: dict):
         self.directory, self.num_shards, self.metadata = directory, num_shards, metadata
 
     def process(self, element):
-        rows = _repeat_rows(element)
-        write_shard_rows(self.directory, element[0], self.num_shards, rows, REPEATS, self.metadata, "repeats")
-        yield _repeat_stats(rows)
+        table = _repeat_table(element)
+        write_arrow_shard(self.directory, element[0], self.num_shards, table, REPEATS, self.metadata)
+        yield _repeat_stats(table)
 
 
-def _repeat_stats(rows) -> dict:
-    return {"docs_with_repeats": len(rows), "repeated_paragraphs": sum(len(r["paragraphs"]) for r in rows),
-            "repeated_sentences": sum(len(r["sentences"]) for r in rows),
-            "repeated_site_lines": sum(len(r["site_lines"]) for r in rows)}
+def _repeat_stats(table: pa.Table) -> dict:
+    import pyarrow.compute as pc
+
+    def total(name):
+        return int(pc.sum(pc.list_value_length(table.column(name))).as_py() or 0)
+    return {"docs_with_repeats": table.num_rows, "repeated_paragraphs": total("paragraphs"),
+            "repeated_sentences": total("sentences"), "repeated_site_lines": total("site_lines")}
 
 
 def finalize_dedup_stats(acc: dict) -> dict:
@@ -565,20 +611,21 @@ class FindDuplicates(beam.PTransform):
 
     def expand(self, items):
         cfg, parts, meta = self.config.dedup, self.parts, self.metadata
-        semantic_parts = partitions_for(parts.docs * cfg.semantic.params[0], 64 + 2 * 256) if self.semantic_on else 0
-        extra_tags = (("sembands",) if self.semantic_on else ()) + (("topicoffers",) if self.topics_on else ())
+        semantic_parts = (bucket_partitions(parts.docs, cfg.semantic.params[0], 2 * 256)
+                          if self.semantic_on else 0)
+        extra_tags = (("sembands", "semvectors") if self.semantic_on else ()) + (("topicoffers",) if self.topics_on else ())
         feats = (items
                  | "SpreadRowGroups" >> beam.Reshuffle()
                  | "ExtractFeatures" >> beam.ParDo(ExtractFeatures(self.config, parts, self.signatures_dir, meta,
                                                                    semantic_parts, self.topics_on))
-                 .with_outputs("exact", "bands", "units", "stats", *extra_tags, main="info"))
+                 .with_outputs("exact", "bands", "sketches", "units", "stats", *extra_tags, main="info"))
 
         exact = (feats.exact | "GroupByDocHash" >> beam.GroupByKey()
                  | "ExactEdges" >> beam.ParDo(ExactEdges()).with_outputs("stats", main="edges"))
-        near = (feats.bands | "GroupByBand" >> beam.GroupByKey()
-                | "BucketEdges" >> beam.ParDo(BucketEdges(cfg.max_bucket_size, cfg.minhash.verify_threshold))
-                .with_outputs("stats", main="edges"))
-        labels = ((exact.edges, near.edges) | "AllEdges" >> beam.Flatten()
+        near = ((feats.bands, feats.sketches)
+                | "BucketEdges" >> VerifiedBuckets(PlanLshBuckets(parts.bands, cfg.max_bucket_size),
+                                                   VerifyLshBuckets(cfg.minhash.verify_threshold)))
+        labels = ((exact.edges, near["edges"]) | "AllEdges" >> beam.Flatten()
                   | "Components" >> ConnectedComponents(max_rounds=self.cc_rounds, namespace=f"{STAGE}.components",
                                                         fail_if_not_converged=self.cc_rounds < cfg.max_cc_rounds))
         # documents without an edge are their own cluster and stay in their shard's batch; only the
@@ -595,17 +642,16 @@ class FindDuplicates(beam.PTransform):
         clusters = (split.singles, clustered) | "AllClusterRows" >> beam.Flatten()
         extra_stats = []
         if self.semantic_on:
-            from pipeline.semantic import AddSemanticColumns, SemanticBucketEdges, _semantic_stats
-            sem = (feats.sembands | "GroupBySemanticBand" >> beam.GroupByKey()
-                   | "SemanticBucketEdges" >> beam.ParDo(SemanticBucketEdges(cfg.semantic.threshold,
-                                                                             cfg.semantic.max_bucket_size,
-                                                                             local_stars, _runs))
-                   .with_outputs("stats", main="edges"))
-            sem_labels = sem.edges | "SemanticComponents" >> ConnectedComponents(
+            from pipeline.semantic import AddSemanticColumns, PlanSemanticBuckets, VerifySemanticBuckets, _semantic_stats
+            sem = ((feats.sembands, feats.semvectors)
+                   | "SemanticBucketEdges" >> VerifiedBuckets(
+                       PlanSemanticBuckets(semantic_parts, cfg.semantic.max_bucket_size),
+                       VerifySemanticBuckets(cfg.semantic.threshold, local_stars)))
+            sem_labels = sem["edges"] | "SemanticComponents" >> ConnectedComponents(
                 max_rounds=self.cc_rounds, namespace=f"{STAGE}.semantic_components",
                 fail_if_not_converged=self.cc_rounds < cfg.max_cc_rounds)
             clusters = (clusters, sem_labels) | "SemanticClusters" >> AddSemanticColumns(n_shards)
-            extra_stats += [sem.stats, clusters | "SemanticStats" >> beam.Map(_semantic_stats)]
+            extra_stats += [sem["stats"], clusters | "SemanticStats" >> beam.Map(_semantic_stats)]
         if self.topics_on:
             from pipeline.semantic import Topics
             extra_stats.append((feats.topicoffers, items)
@@ -618,7 +664,7 @@ class FindDuplicates(beam.PTransform):
         repeat_stats = ((repeats, repeat_shard_zero) | "WithRepeatShardZero" >> beam.Flatten()
                         | "GroupRepeatsByShard" >> beam.GroupByKey()
                         | "WriteRepeats" >> beam.ParDo(WriteRepeatShard(self.repeats_dir, n_shards, meta)))
-        stats = ((feats.stats, exact.stats, near.stats, cluster_stats, repeat_stats, *extra_stats)
+        stats = ((feats.stats, exact.stats, near["stats"], cluster_stats, repeat_stats, *extra_stats)
                  | "AllDedupStats" >> beam.Flatten())
         return {"clusters": clusters, "stats": stats}
 

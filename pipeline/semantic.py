@@ -2,8 +2,10 @@
 transforms wired into ``pipeline/dedup.py`` when its input has an ``embedding`` column.
 
 Semantic duplicates: ``ExtractFeatures`` emits, per (row group, partition), the random-hyperplane
-band keys and float16 vectors of its documents (``sembands``); ``SemanticBucketEdges`` verifies
-every pair inside a bucket by cosine and contracts the partition's edges into stars; the
+band keys of its documents (``sembands``) and, per (row group, payload shard), their float16
+vectors (``semvectors``); ``SemanticBucketEdges`` (``pipeline.buckets.VerifiedBuckets``) brings the
+vectors to the partitions whose buckets need them, verifies every pair inside a bucket by cosine
+and contracts the partition's edges into stars; the
 components are the dedup job's Beam rounds (``ConnectedComponents``); ``AddSemanticColumns``
 joins the labels onto the cluster rows by shard and picks each semantic cluster's representative
 (the smallest id among its MinHash representatives).
@@ -27,7 +29,8 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from filters import semantic
-from pipeline.beam_io import concat_band_batches, shard_of
+from pipeline.beam_io import shard_of
+from pipeline.buckets import PlanBuckets, plan_with_payloads
 from pipeline.counting import StageCounts, nest
 from pipeline.fs import FileDoFn, FsCall
 from schemas import TOPICS
@@ -50,7 +53,8 @@ def embedding_matrix(column, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def semantic_band_batches(ids, vectors, mask, cfg: semantic.SemanticDedupConfig, n_parts: int, pack):
-    """-> [(partition, packed (ids, keys, doc index, float16 vectors))] for the documents in ``mask``."""
+    """-> [(partition, packed (ids, keys, doc index))] for the documents in ``mask`` (the vectors
+    travel apart, by payload shard: ``pipeline.buckets``)."""
     bands, rows = cfg.params
     if not mask.any():
         return []
@@ -63,42 +67,59 @@ def semantic_band_batches(ids, vectors, mask, cfg: semantic.SemanticDedupConfig,
         if len(doc_idx):
             used, local = np.unique(doc_idx, return_inverse=True)
             out.append((part, pack(([ids[i] for i in used.tolist()], keys[doc_idx, band_idx],
-                                    local.astype(np.int32), vectors[used].astype(np.float16)))))
+                                    local.astype(np.int32)))))
     return out
 
 
-class SemanticBucketEdges(beam.DoFn):
-    """(partition, [packed sembands batches]) -> edges between documents of one bucket whose cosine
-    reaches the threshold (every pair of the bucket's first ``max_bucket`` members by id), contracted
-    into one star per local component."""
+class PlanSemanticBuckets(PlanBuckets):
+    """Semantic LSH buckets -> plans (``pipeline.buckets``): a bucket's distinct documents in id
+    order, at most ``max_bucket`` of them (the rest is counted); buckets of one document are dropped."""
 
-    def __init__(self, threshold: float, max_bucket: int, local_stars, runs):
-        self.threshold, self.max_bucket = threshold, max_bucket
-        self.local_stars, self.runs = local_stars, runs
+    def __init__(self, payload_shards: int, max_bucket: int):
+        super().__init__(payload_shards)
+        self.max_bucket = max_bucket
+        self.counts = StageCounts(STAGE)
+        self.count = self.counts.scoped("semantic")
+
+    def members(self, bucket):
+        members = sorted(set(bucket))
+        if len(members) < 2:
+            return None
+        self.count("semantic_buckets_with_pairs")
+        if len(members) > self.max_bucket:
+            self.count("semantic_bucket_members_capped", len(members) - self.max_bucket)
+            members = members[: self.max_bucket]
+        return members
+
+    def stats(self) -> dict:
+        return nest(self.counts.flush())
+
+
+class VerifySemanticBuckets(beam.DoFn):
+    """(partition, {'plan', 'payload': float16 vectors}) -> edges between members of one planned
+    bucket whose cosine reaches the threshold (every pair), contracted into one star per local
+    component (``local_stars``)."""
+
+    def __init__(self, threshold: float, local_stars):
+        self.threshold, self.local_stars = threshold, local_stars
         self.counts = StageCounts(STAGE)
 
     def process(self, element):
-        joined = concat_band_batches(element[1])
+        joined = plan_with_payloads(element[1])
         if joined is None:
             return
-        ids, keys, doc_of, vectors = joined
-        vectors = vectors.astype(np.float32)
-        order, runs = self.runs(keys)
+        ids, members, bounds, vectors = joined
         count = self.counts.scoped("semantic")
         edges = []
-        for lo, hi in runs:
-            members = sorted({(ids[d], d) for d in doc_of[order[lo:hi]].tolist()})
-            if len(members) < 2:
-                continue
-            count("semantic_buckets_with_pairs")
-            if len(members) > self.max_bucket:
-                count("semantic_bucket_members_capped", len(members) - self.max_bucket)
-                members = members[: self.max_bucket]
-            rows = np.array([d for _, d in members])
-            pairs = semantic.similar_pairs(vectors[rows], self.threshold)
-            count("semantic_candidate_pairs", len(members) * (len(members) - 1) // 2)
-            count("semantic_pairs_below_threshold", len(members) * (len(members) - 1) // 2 - len(pairs))
-            edges.extend((members[i][0], members[j][0]) for i, j in pairs)
+        if vectors is not None:
+            vectors = vectors.astype(np.float32)
+            for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+                rows = members[lo:hi]
+                m = len(rows)
+                pairs = semantic.similar_pairs(vectors[rows], self.threshold)
+                count("semantic_candidate_pairs", m * (m - 1) // 2)
+                count("semantic_pairs_below_threshold", m * (m - 1) // 2 - len(pairs))
+                edges.extend((ids[rows[i]], ids[rows[j]]) for i, j in pairs)
         star = self.local_stars(edges)
         count("semantic_edges", len(edges))
         count("semantic_edges_after_local_contraction", len(star))

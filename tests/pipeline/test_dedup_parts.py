@@ -2,6 +2,7 @@
 import numpy as np
 
 import filters.minhash as M
+from pipeline.beam_io import unpack
 
 
 def test_b_bit_sketch_estimates_jaccard_like_the_full_signature():
@@ -43,10 +44,11 @@ def test_band_keys_are_equal_exactly_when_a_band_is_equal():
 
 
 def test_partition_steps_match_a_dictionary_reference():
-    """ExactEdges / BucketEdges / _repeated_units over packed batches give what a plain
+    """ExactEdges / the LSH bucket steps / _repeated_units over packed batches give what a plain
     dictionary grouping of the same entries gives."""
     from pipeline.beam_io import pack
-    from pipeline.dedup import BucketEdges, ExactEdges, _repeat_rows, _repeated_units
+    from pipeline.buckets import _send_payloads
+    from pipeline.dedup import ExactEdges, PlanLshBuckets, VerifyLshBuckets, _repeat_rows, _repeated_units
 
     exact_batches = [pack((["b", "a", "c"], np.array([7, 7, 9], dtype=np.uint64))),
                      pack((["d", "e"], np.array([9, 7], dtype=np.uint64)))]
@@ -56,13 +58,25 @@ def test_partition_steps_match_a_dictionary_reference():
     sk = np.zeros((4, 128), dtype=np.uint8)
     sk[1] = sk[0]  # identical sketch -> verified
     sk[2] = np.arange(128, dtype=np.uint8)  # unrelated -> fails verification
-    band_batches = [pack((["x1", "x2"], np.array([5, 5], dtype=np.uint64), np.array([0, 1], dtype=np.int32), sk[:2])),
-                    pack((["x3", "x4"], np.array([5, 6], dtype=np.uint64), np.array([0, 1], dtype=np.int32), sk[2:]))]
-    out = list(BucketEdges(64, 0.65).process((0, band_batches)))
+    # only (band key, doc id) go through the band grouping; x1, x2, x3 share key 5
+    band_batches = [pack((["x1", "x2"], np.array([5, 5], dtype=np.uint64), np.array([0, 1], dtype=np.int32))),
+                    pack((["x3", "x4"], np.array([5, 6], dtype=np.uint64), np.array([0, 1], dtype=np.int32)))]
+    planned = list(PlanLshBuckets(2, 64).process((7, band_batches)))
+    plans = [e for e in planned if isinstance(e, tuple)]
+    needs = [e.value for e in planned if getattr(e, "tag", None) == "needs"]
+    assert [e.value for e in planned if getattr(e, "tag", None) == "stats"] == [{"lsh_buckets_with_pairs": 1}]
+    assert len(plans) == 1 and plans[0][0] == 7
+    assert sorted(i for _, blob in needs for i in unpack(blob)[0]) == ["x1", "x2", "x3"]  # not x4
+    # the sketch table, keyed by payload shard, joined with the needs
+    sent = []
+    for shard in (0, 1):
+        table = [pack((["x1", "x2", "x3", "x4"], sk))]
+        sent += _send_payloads((shard, {"payload": table, "need": [b for s, b in needs if s == shard]}))
+    assert {part for part, _ in sent} == {7}
+    out = list(VerifyLshBuckets(0.65).process((7, {"plan": [plans[0][1]], "payload": [b for _, b in sent]})))
     assert [e for e in out if isinstance(e, tuple)] == [("x1", "x2")]
     stats = [e.value for e in out if not isinstance(e, tuple)][0]
-    assert stats == {"lsh_buckets_with_pairs": 1, "lsh_pairs_failed_verification": 1, "lsh_edges": 1,
-                     "lsh_edges_after_local_contraction": 1}
+    assert stats == {"lsh_pairs_failed_verification": 1, "lsh_edges": 1, "lsh_edges_after_local_contraction": 1}
 
     # unit 11 in 3 docs (twice in d1), unit 22 in 2 docs, unit 33 in 1 doc; min_docs = 3
     units = [pack((["d1", "d2"], np.array([11, 11, 22, 33], dtype=np.uint64), np.array([0, 0, 0, 1], dtype=np.int32),
@@ -99,3 +113,17 @@ def test_local_stars_keep_components_with_fewer_edges():
     random.Random(1).shuffle(chain)
     star = local_stars(chain)
     assert len(star) == 200 and {a for a, _ in star} == {"n000"}
+
+
+def test_bucket_partitions_bound_keys_and_payloads():
+    """Few partitions (a payload travels once per partition), but enough that neither one
+    partition's (key, id) entries nor the payloads it may need exceed the target."""
+    from pipeline.buckets import bucket_partitions
+
+    assert bucket_partitions(25_000, 38, 512) == 4
+    assert bucket_partitions(100_000, 20, 128) == 4
+    for docs, bands, payload in ((1_000_000, 38, 512), (300_000, 20, 128), (5_000_000, 20, 128)):
+        p = bucket_partitions(docs, bands, payload)
+        assert docs * bands * 48 / p <= 64 << 20
+        assert docs * (1 - (1 - 1 / p) ** bands) * payload <= 64 << 20
+        assert bucket_partitions(docs, bands, payload, target_bytes=128 << 20) <= p
