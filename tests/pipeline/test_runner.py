@@ -253,3 +253,23 @@ def test_index_shards_follow_the_number_of_documents():
     assert index_shards([]) == 1 and index_shards(groups(500, 480)) == 1
     assert index_shards(groups(INDEX_ROWS_PER_SHARD, 1)) == 2
     assert index_shards(groups(*[100_000] * 25)) == 5     # 2.5M documents (was 1 whatever the size)
+
+
+_ARENAS_CHILD = ("import os, subprocess, sys\n"
+                 "from pipeline.chain import limit_malloc_arenas\n"
+                 "limit_malloc_arenas()\n"
+                 "print(subprocess.run([sys.executable, '-c', 'import os; print(os.environ.get(\"MALLOC_ARENA_MAX\"))'],"
+                 " capture_output=True, text=True).stdout.strip())\n")
+
+
+@pytest.mark.parametrize("given, seen", [(None, "2"), ("6", "6")])
+def test_malloc_arenas_reach_worker_processes_unless_the_user_set_them(given, seen):
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    if given is not None:
+        env["MALLOC_ARENA_MAX"] = given
+    out = subprocess.run([sys.executable, "-c", _ARENAS_CHILD], env=env, capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[2], check=True).stdout.strip()
+    assert out == seen
