@@ -118,8 +118,12 @@ def fingerprint(files: list[InputFile], extra: str = "") -> str:
 
 
 def beam_options(beam_args: list[str], job_name: str) -> PipelineOptions:
-    """PipelineOptions from pass-through flags; the default runner works offline (FnApiRunner)."""
+    """PipelineOptions from pass-through flags; the default runner works offline (FnApiRunner). A bare
+    ``--`` before them (``thresher run ... -- --runner=DataflowRunner``) is dropped: Beam's parser
+    would take what follows it as positional arguments and ignore every flag there."""
     args = list(beam_args)
+    if "--" in args:
+        args.remove("--")
     if not any(a == "--runner" or a.startswith("--runner=") for a in args):
         args.insert(0, "--runner=FnApiRunner")
     given = {a.split("=", 1)[0].replace("-", "_") for a in args if a.startswith("--")}

@@ -101,6 +101,16 @@ def test_beam_options_defaults_and_progress_interval(monkeypatch):
     assert opts.view_as(StandardOptions).runner == "PortableRunner"
 
 
+def test_beam_flags_after_a_bare_double_dash_are_not_ignored():
+    from pipeline.cli import build_parser
+    _, rest = build_parser().parse_known_args(["ingest", "--input", "x", "--output", "y", "--",
+                                               "--runner=PortableRunner", "--job_endpoint=localhost:1"])
+    assert "--" in rest
+    opts = beam_options(rest, "ingest")
+    assert opts.view_as(StandardOptions).runner == "PortableRunner"
+    assert opts.get_all_options()["job_endpoint"] == "localhost:1"
+
+
 class _SlowDocs(beam.DoFn):
     def __init__(self):
         self.docs = Metrics.counter("toy", "docs")
