@@ -29,3 +29,21 @@ def load_stats(directory, stage):
 
 def load_truth(corpus):
     return {t["id"]: t for t in map(json.loads, (corpus / "truth.jsonl").read_text().splitlines())}
+
+
+def run_notebook(manifest_dir, workdir):
+    """Execute notebooks/inspect_manifest.ipynb headless on ``manifest_dir``; return the executed
+    notebook (nbformat)."""
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from tests.conftest import REPO
+    nb = nbformat.read(REPO / "notebooks" / "inspect_manifest.ipynb", as_version=4)
+    os.environ["THRESHER_MANIFEST_DIR"] = str(manifest_dir)
+    try:
+        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}).execute()
+    finally:
+        os.environ.pop("THRESHER_MANIFEST_DIR", None)
+    return nb

@@ -1,7 +1,6 @@
 """thresher manifest end to end: selection, buckets, weights, the reader, re-running with a new
 threshold, infeasible targets, the notebook."""
 import json
-import os
 import shutil
 from collections import Counter
 
@@ -11,9 +10,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.manifest_reader import ManifestReader
 from schemas import CURATED, MANIFEST_INDEX, REJECTED, validate_table
-from tests.jobs.conftest import load_stats, load_truth
-
-REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
+from tests.jobs.conftest import load_stats, load_truth, run_notebook
 
 
 def test_every_document_kept_or_rejected_with_reason(stages_3000, corpus_3000):
@@ -103,15 +100,7 @@ def test_infeasible_target_names_the_binding_cap(stages_3000, tmp_path, capsys):
 
 
 def test_notebook_runs_clean(stages_3000, tmp_path):
-    import nbformat
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(REPO / "notebooks" / "inspect_manifest.ipynb", as_version=4)
-    os.environ["THRESHER_MANIFEST_DIR"] = str(stages_3000["manifest"])
-    try:
-        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    finally:
-        os.environ.pop("THRESHER_MANIFEST_DIR", None)
+    nb = run_notebook(stages_3000["manifest"], tmp_path)
     outputs = "".join(str(o) for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", []))
     assert "target_share" in outputs and "Error" not in outputs
 

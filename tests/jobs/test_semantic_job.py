@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from schemas import ANNOTATED, CLUSTERS, TOPICS, validate_table, with_semantic_clusters
-from tests.jobs.conftest import load_truth, run_cli
+from tests.jobs.conftest import load_truth, run_cli, run_notebook
 
 
 @pytest.fixture(scope="module")
@@ -189,18 +189,7 @@ def test_topic_cap_and_pruning(emb_stages, tmp_path):
 
 
 def test_notebook_shows_the_topic_summary(emb_stages, tmp_path):
-    import os
-
-    import nbformat
-    from nbclient import NotebookClient
-
-    from tests.conftest import REPO
-    nb = nbformat.read(REPO / "notebooks" / "inspect_manifest.ipynb", as_version=4)
-    os.environ["THRESHER_MANIFEST_DIR"] = str(emb_stages["manifest"])
-    try:
-        NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    finally:
-        os.environ.pop("THRESHER_MANIFEST_DIR", None)
+    nb = run_notebook(emb_stages["manifest"], tmp_path)
     [cell] = [c for c in nb.cells if c.get("id") == "cell-topics"]
     shown = "".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
     summary = json.loads((emb_stages["dedup"] / "stats" / "topics.json").read_text())
