@@ -98,29 +98,36 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
     bundle threads make the driver's resident size grow with them (100k documents, manifest
     driver: 911 -> 721 MB with 2 arenas). A ``MALLOC_ARENA_MAX`` the user set is left alone; a
     no-op without glibc."""
-    import ctypes
     import os
 
     if os.environ.get("MALLOC_ARENA_MAX"):
         return
     os.environ["MALLOC_ARENA_MAX"] = str(arenas)   # read by the C library of every child at start
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)   # M_ARENA_MAX, for this running process
-    except (OSError, AttributeError):
-        pass
+    libc = _glibc()
+    if libc is not None:
+        libc.mallopt(-8, arenas)                     # M_ARENA_MAX, for this running process
 
 
 def release_memory() -> None:
     """Hand the heap a finished stage's Beam job freed back to the OS (glibc keeps freed pages in
     the process otherwise, and the next stage's peak stacks on them); a no-op without glibc."""
-    import ctypes
     import gc
 
     gc.collect()
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+def _glibc():
+    """The C library when it is glibc (it has ``malloc_trim`` and ``mallopt``), else None."""
+    import ctypes
+
     try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+        libc = ctypes.CDLL("libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
+    except OSError:
+        return None
 
 
 def summary(stats: dict) -> dict:
