@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="print every stage's headline stats as JSON instead of the summary")
     run.add_argument("--force", action="store_true",
                      help="re-run every stage even when its completion marker says it is up to date")
+    run.add_argument("--until", choices=[stage.name for stage in STAGES], metavar="STAGE",
+                     help="stop after this stage (" + ", ".join(stage.name for stage in STAGES) + "); a later "
+                          "full run skips the stages that are still up to date")
 
     export = sub.add_parser("export", allow_abbrev=False, help="a manifest in a consumer's layout")
     export.add_argument("format", choices=["megatron"], help="megatron: per-bucket JSONL + blend.txt")
@@ -111,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(summary(stats), indent=1))
         elif args.command == "run":
             from pipeline.chain import run_all
-            report = run_all(args.input, args.output, config, options, fmt=args.format, force=args.force)
+            until = [stage.name for stage in STAGES].index(args.until) if args.until else len(STAGES) - 1
+            report = run_all(args.input, args.output, config, options, fmt=args.format, force=args.force,
+                             stages=STAGES[:until + 1])
             if args.json:
                 print(json.dumps(report, indent=1))
             else:

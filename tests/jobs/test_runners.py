@@ -251,6 +251,22 @@ def test_resume_skips_finished_stages_and_reruns_what_changed(corpus_small, refe
 
 
 @pytest.mark.slow
+def test_until_stops_after_the_named_stage_and_a_full_run_carries_on(corpus_small, reference, tmp_path, capsys):
+    out = tmp_path / "run"
+    report = thresher_run(capsys, corpus_small, out, "--until", "annotate")
+    assert skipped(report) == {"ingest": False, "annotate": False}
+    assert sorted(p.name for p in out.iterdir()) == ["annotate", "ingest"]   # no dedup, manifest or report
+    report = thresher_run(capsys, corpus_small, out)
+    assert skipped(report) == {"ingest": True, "annotate": True, "dedup": False, "manifest": False}
+    assert_same_outputs(reference, out)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main(["run", *corpus_inputs(corpus_small), "--output", str(out), QUIET, "--until", "tokenize"])
+    assert exited.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.slow
 def test_killed_run_restarts_without_redoing_finished_stages(corpus_small, reference, tmp_path):
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "pipeline.cli", "run", *corpus_inputs(corpus_small), "--output", str(out), QUIET]
