@@ -30,6 +30,8 @@ from filters.counting import Count
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://")
 _WWW = re.compile(r"^www\d{0,3}\.")
 _PLAIN_HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*")   # a bare host name: what urlsplit would give as is
+# a host normalize_host leaves as it is (lower case, no trailing dot); www-prefixed ones are excluded apart
+_CANONICAL_HOST = re.compile(r"[a-z0-9](?:[a-z0-9.\-]*[a-z0-9\-])?")
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,10 @@ class UrlBlocklist:
         for h in hosts:
             h = h.strip()
             if not h or h.startswith("#"):
+                continue
+            if _CANONICAL_HOST.fullmatch(h) and not h.startswith("www"):   # most entries: already canonical
+                self._domains.setdefault(h, set()).add(category)
+                n += 1
                 continue
             host, rest = split_url(h)
             if not host:

@@ -95,3 +95,18 @@ def test_real_lists(ut1, shared_data):
     counts = {}
     ut1.category("http://www.game163.in/", count=lambda n, k=1: counts.__setitem__(n, counts.get(n, 0) + k))
     assert counts == {"url_blocked_illegal_urls": 1}
+
+
+def test_canonical_host_fast_path_agrees_with_split_url(shared_data):
+    """add_domains stores an already-canonical entry as it is; split_url must give it back unchanged
+    for every such entry of the real lists and for the edge cases around the pattern."""
+    from filters.urlfilter import _CANONICAL_HOST
+    lines = [line.strip() for f in sorted((shared_data / "safety").rglob("*domains*.txt"))
+             for line in f.read_text(encoding="utf-8", errors="replace").splitlines()]
+    lines += ["a", "a-", "-a", "1.2.3.4", "x.y.", "www.x.y", "www7.x.y", "wwwx.com", "ab..cd", "x.y-", "a.b:80",
+              "Ab.com", "ab.com/path", "xn--bcher-kva.example", "bücher.example"]
+    fast = [h for h in lines if h and _CANONICAL_HOST.fullmatch(h) and not h.startswith("www")]
+    assert len(fast) > 30000
+    assert [h for h in fast if split_url(h) != (h, "/")] == []
+    for h in ("x.y.", "www.x.y", "Ab.com", "ab.com/path", "bücher.example", "a.b:80"):
+        assert h not in fast
