@@ -36,7 +36,6 @@ document hash (what the dedup job extracts per row group).
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import itertools
 import sys
@@ -488,13 +487,17 @@ def _span_array(pairs: list, total: int) -> np.ndarray:
 
 
 def _units_chunk(texts: Sequence[str], spans: Sequence[Sequence[Any]], config: TextDedupConfig,
-                 seeds: Sequence[int] | None = None):
-    """(per text its ``unit_hashes_indexed`` list, spans total, short spans) in one pass;
-    ``seeds``: a hash seed per text instead of ``config.seed``."""
+                 seeds: Sequence[int] | None = None, site_seeds: Sequence[int | None] | None = None,
+                 site_min_chars: int = 1):
+    """(per text its ``unit_hashes_indexed`` list, spans total, short spans, per text its site lines)
+    in one pass; ``seeds``: a hash seed per text instead of ``config.seed``; ``site_seeds``: per text
+    the seed of its site lines (``_site_seed`` of its host; None: none), hashed as
+    ``site_line_hashes`` does (with ``site_min_chars``) over the same normalized code points (else
+    the site lines are None)."""
     n_spans = [len(s) for s in spans]
     total = sum(n_spans)
-    if not total:
-        return [[] for _ in texts], 0, 0
+    if not total and site_seeds is None:
+        return [[] for _ in texts], 0, 0, None
     pairs = [p for sp in spans for p in sp]
     edges = _span_array(pairs, total)
     doc = np.repeat(np.arange(len(texts)), n_spans)
@@ -504,47 +507,100 @@ def _units_chunk(texts: Sequence[str], spans: Sequence[Sequence[Any]], config: T
         k = int(np.flatnonzero(bad)[0])
         raise ValueError(f"span {pairs[k]!r} out of range for text of length {int(lengths[doc[k]])}")
     cps, starts = _joined(texts)
+    groups = [(edges + starts[doc][:, None], doc, config.min_unit_chars, seeds)]
+    if site_seeds is not None:
+        line_edges, line_doc = _line_edges(cps, starts, np.array([x is not None for x in site_seeds], dtype=bool))
+        groups.append((line_edges, line_doc, site_min_chars, [x or 0 for x in site_seeds]))
+    hashed = _hash_unit_groups(cps, groups, config)
+    idx, hashes = hashed[0]
+    result: list[list[tuple[int, int]]] = [[] for _ in texts]
+    if len(idx):
+        unit_doc = doc[idx]
+        first_span = np.zeros(len(texts), dtype=np.int64)
+        np.cumsum(n_spans[:-1], out=first_span[1:])
+        _split_by_doc(list(zip((idx - first_span[unit_doc]).tolist(), hashes)), unit_doc, result)
+    lines = None
+    if site_seeds is not None:
+        lines = [[] for _ in texts]
+        idx, hashes = hashed[1]
+        if len(idx):
+            line_doc = line_doc[idx]
+            bounds = line_edges[idx] - starts[line_doc][:, None]
+            _split_by_doc(list(zip(hashes, bounds[:, 0].tolist(), bounds[:, 1].tolist())), line_doc, lines)
+    return result, total, total - len(hashed[0][0]), lines
+
+
+def _split_by_doc(items: list, doc: np.ndarray, out: list[list]) -> None:
+    """Append ``items`` (sorted by ``doc``, their text index) to ``out[doc]``, in order."""
+    ends = np.cumsum(np.bincount(doc, minlength=len(out))).tolist()
+    a = 0
+    for k, b in enumerate(ends):
+        if b > a:
+            out[k] = items[a:b]
+        a = b
+
+
+def _line_edges(cps: np.ndarray, starts: np.ndarray, with_lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(edges, doc): the :func:`line_spans` of every text ``k`` with ``with_lines[k]`` of the texts
+    joined by "\\n" (``cps``, text ``k`` at ``starts[k]``), as (m, 2) offsets into ``cps`` and the
+    text index of each line, in text then line order."""
+    nl = np.flatnonzero(cps == 10)
+    lo = np.concatenate(([0], nl + 1))
+    hi = np.concatenate((nl, [len(cps)]))
+    # a line is kept when it holds a character that is not str.isspace (the _SPACE class)
+    solid = np.zeros(len(cps) + 1, dtype=np.int64)
+    np.cumsum(_char_table().take(cps) != _SPACE, out=solid[1:])
+    doc = np.searchsorted(starts, lo, side="right") - 1
+    keep = (solid[hi] > solid[lo]) & with_lines[doc]
+    return np.stack((lo[keep], hi[keep]), axis=1), doc[keep]
+
+
+def _hash_unit_groups(cps: np.ndarray, groups, config: TextDedupConfig) -> list[tuple[np.ndarray, list[int]]]:
+    """Unit hashes of several span groups of the same joined texts (``cps``), normalized for units
+    once: ``groups`` holds ``(edges, doc, min_chars, seeds)`` with (m, 2) span offsets into
+    ``cps``, the text index of each span, the least non-space characters a unit needs and a seed
+    per text (None: ``config.seed``). Per group: (indices of its spans long enough, their hashes)."""
+    sizes = [len(g[0]) for g in groups]
+    if not sum(sizes):
+        return [(np.zeros(0, dtype=np.int64), []) for _ in groups]
     # the joined texts normalized for units; the "\n" separators become spaces that no span holds
     collapsed, pos = _collapsed_positions(cps, config.strip_punctuation, config.unit_digits_to_zero,
-                                          (edges + starts[doc][:, None]).reshape(-1))
+                                          np.concatenate([g[0] for g in groups]).reshape(-1))
     lo, hi = pos[0::2], pos[1::2]
     n = len(collapsed)
     if n:  # strip the (at most one) space at each end
         lo = lo + ((lo < hi) & (collapsed[np.minimum(lo, n - 1)] == 32))
         hi = hi - ((lo < hi) & (collapsed[np.maximum(hi - 1, 0)] == 32))
-    # non-space characters: a unit of L characters holds at most (L - 1) // 2 spaces (no two in a
-    # row, none at the ends), so only 2m-1 > L >= m needs counting (m = min_unit_chars)
-    m = config.min_unit_chars
-    size = hi - lo
     s = collapsed.tobytes().decode("utf-32-le", "surrogatepass")
-    unsure = np.flatnonzero((size >= m) & (size < 2 * m - 1))
-    long_enough = size >= 2 * m - 1
-    if len(unsure):
-        long_enough[unsure] = [b - a - s.count(" ", a, b) >= m for a, b in zip(lo[unsure].tolist(), hi[unsure].tolist())]
-    idx = np.flatnonzero(long_enough)
-    result: list[list[tuple[int, int]]] = []
-    if len(idx):
-        nbytes = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(_UTF8_LEN8.take(collapsed >> 7), out=nbytes[1:])
-        view = memoryview(s.encode("utf-8", "surrogatepass"))
-        seed, digest = config.seed, xxhash.xxh3_64_intdigest
-        unit_doc = doc[idx]
-        if seeds is None:
-            hashes = [digest(view[a:b], seed) for a, b in zip(nbytes[lo[idx]].tolist(), nbytes[hi[idx]].tolist())]
-        else:
-            hashes = [digest(view[a:b], seeds[k]) for a, b, k in
-                      zip(nbytes[lo[idx]].tolist(), nbytes[hi[idx]].tolist(), unit_doc.tolist())]
-        first_span = np.zeros(len(texts), dtype=np.int64)
-        np.cumsum(n_spans[:-1], out=first_span[1:])
-        indexed = list(zip((idx - first_span[unit_doc]).tolist(), hashes))
-        ends = np.cumsum(np.bincount(unit_doc, minlength=len(texts))).tolist()
-        a = 0
-        for b in ends:
-            result.append(indexed[a:b])
-            a = b
-    else:
-        result = [[] for _ in texts]
-    return result, total, total - len(idx)
+    view = nbytes = None
+    out, first = [], 0
+    digest = xxhash.xxh3_64_intdigest
+    for (_, doc, m, seeds), size in zip(groups, sizes):
+        g_lo, g_hi = lo[first:first + size], hi[first:first + size]
+        first += size
+        # non-space characters: a unit of L characters holds at most (L - 1) // 2 spaces (no two in
+        # a row, none at the ends), so only 2m-1 > L >= m needs counting (m = min_chars)
+        length = g_hi - g_lo
+        unsure = np.flatnonzero((length >= m) & (length < 2 * m - 1))
+        long_enough = length >= 2 * m - 1
+        if len(unsure):
+            long_enough[unsure] = [b - a - s.count(" ", a, b) >= m
+                                   for a, b in zip(g_lo[unsure].tolist(), g_hi[unsure].tolist())]
+        idx = np.flatnonzero(long_enough)
+        hashes: list[int] = []
+        if len(idx):
+            if view is None:  # UTF-8 bytes of the collapsed text and the byte offset of each code point
+                nbytes = np.zeros(n + 1, dtype=np.int64)
+                np.cumsum(_UTF8_LEN8.take(collapsed >> 7), out=nbytes[1:])
+                view = memoryview(s.encode("utf-8", "surrogatepass"))
+            a_b = zip(nbytes[g_lo[idx]].tolist(), nbytes[g_hi[idx]].tolist())
+            if seeds is None:
+                seed = config.seed
+                hashes = [digest(view[a:b], seed) for a, b in a_b]
+            else:
+                hashes = [digest(view[a:b], seeds[k]) for (a, b), k in zip(a_b, doc[idx].tolist())]
+        out.append((idx, hashes))
+    return out
 
 
 def text_hashes(texts: Sequence[str], spans: Sequence[Sequence[Any]] | None = None,
@@ -560,6 +616,12 @@ def text_hashes(texts: Sequence[str], spans: Sequence[Sequence[Any]] | None = No
     when the caller already has it for :meth:`MinHasher.signatures`; the document hash is
     computed from it. Counters (summed): units_total, units_short, units_hashed.
     """
+    return _text_hashes(texts, spans, config, normalized, count, max_chars)[0]
+
+
+def _text_hashes(texts, spans, config, normalized, count, max_chars, hosts=None):
+    """:func:`text_hashes` and, with ``hosts`` (and spans), per text its ``site_line_hashes``
+    (None without), from the same normalizing pass as the units."""
     if spans is not None and len(spans) != len(texts):
         raise ValueError(f"{len(spans)} span lists for {len(texts)} texts")
     if normalized is None:
@@ -571,19 +633,26 @@ def text_hashes(texts: Sequence[str], spans: Sequence[Sequence[Any]] | None = No
         doc_hashes.extend(_doc_hashes_chunk(normalized[lo:hi], config.strip_punctuation,
                                             config.doc_digits_to_zero, config.seed))
     if spans is None:
-        return [(h, []) for h in doc_hashes]
+        return [(h, []) for h in doc_hashes], None
+    if hosts is not None and len(hosts) != len(texts):
+        raise ValueError(f"{len(hosts)} hosts for {len(texts)} texts")
+    site_seeds = None if hosts is None else [_site_seed(h) if h else None for h in hosts]
     units: list[list[tuple[int, int]]] = []
+    lines: list[list[tuple[int, int, int]]] | None = None if hosts is None else []
     n_total = n_short = 0
     for lo, hi in _chunks([len(t) for t in texts], max_chars):
-        res, total, short = _units_chunk(texts[lo:hi], spans[lo:hi], config)
+        res, total, short, site = _units_chunk(texts[lo:hi], spans[lo:hi], config,
+                                               site_seeds=None if site_seeds is None else site_seeds[lo:hi])
         units.extend(res)
+        if lines is not None:
+            lines.extend(site)
         n_total += total
         n_short += short
     count("units_total", n_total)
     if n_short:
         count("units_short", n_short)
     count("units_hashed", n_total - n_short)
-    return list(zip(doc_hashes, units))
+    return list(zip(doc_hashes, units)), lines
 
 
 class DocFeatures(NamedTuple):
@@ -595,18 +664,21 @@ class DocFeatures(NamedTuple):
       the paragraph); empty when repetition is off.
     units: ``(index into spans, unit hash)`` of the units long enough to count
       (:func:`unit_hashes_indexed` of ``spans``).
+    site_lines: ``site_line_hashes(text, host)`` when ``dedup_features`` was given hosts (else []).
     """
 
     doc_hash: int | None
     spans: list[tuple[int, int]]
     n_paragraphs: int
     units: list[tuple[int, int]]
+    site_lines: list[tuple[int, int, int]] = []
 
 
 def dedup_features(texts: Sequence[str], hasher: MinHasher, config: TextDedupConfig = DEFAULT_CONFIG, *,
                    langs: Sequence[str | None] | None = None,
                    sentences: Sequence[Sequence[tuple[int, int]]] | None = None,
-                   repetition: bool = True, count: Count = no_count) -> tuple[np.ndarray, list[DocFeatures]]:
+                   repetition: bool = True, count: Count = no_count,
+                   hosts: Sequence[str | None] | None = None) -> tuple[np.ndarray, list[DocFeatures]]:
     """Everything the dedup job extracts from a batch of documents, sharing the work:
     ``(signatures, [DocFeatures per text])``.
 
@@ -615,7 +687,8 @@ def dedup_features(texts: Sequence[str], hasher: MinHasher, config: TextDedupCon
     ``sentences[i]`` when given, e.g. an annotate output's column) and
     ``unit_hashes_indexed(text, spans, config)``; but each text is NFKC+casefolded once (for the
     signature and the document hash) and the hashes are computed over the whole batch in a few
-    numpy passes. ``count`` receives the MinHasher counters.
+    numpy passes. ``count`` receives the MinHasher counters. With ``hosts`` (and ``repetition``),
+    each feature also holds ``site_line_hashes(text, hosts[i], config)``, hashed in the units' pass.
     """
     if langs is not None and len(langs) != len(texts):
         raise ValueError(f"{len(langs)} langs for {len(texts)} texts")
@@ -640,10 +713,12 @@ def dedup_features(texts: Sequence[str], hasher: MinHasher, config: TextDedupCon
                 units = paras + [s for s in sents if s not in whole]
             spans.append(units)
             n_paras[k] = len(paras)
-    hashes = text_hashes(texts, spans, config, normalized=normalized)
+    hashes, lines = _text_hashes(texts, spans, config, normalized, no_count, _BATCH_CHARS, hosts)
     if spans is None:
         return sigs, [DocFeatures(h, [], 0, []) for h, _ in hashes]
-    return sigs, [DocFeatures(h, sp, n, u) for (h, u), sp, n in zip(hashes, spans, n_paras)]
+    if lines is None:
+        return sigs, [DocFeatures(h, sp, n, u) for (h, u), sp, n in zip(hashes, spans, n_paras)]
+    return sigs, [DocFeatures(h, sp, n, u, ls) for (h, u), sp, n, ls in zip(hashes, spans, n_paras, lines)]
 
 
 def line_spans(text: str) -> list[tuple[int, int]]:
@@ -664,13 +739,12 @@ def site_line_hashes_batch(texts: Sequence[str], hosts: Sequence[str | None],
     computed over the batch in a few numpy passes per ``max_chars`` characters."""
     if len(hosts) != len(texts):
         raise ValueError(f"{len(hosts)} hosts for {len(texts)} texts")
-    spans = [line_spans(t) if h else [] for t, h in zip(texts, hosts)]
-    seeds = [_site_seed(h) if h else 0 for h in hosts]
-    unit_config = dataclasses.replace(config, min_unit_chars=min_chars)
+    seeds = [_site_seed(h) if h else None for h in hosts]
+    no_spans = [[]] * len(texts)
     out: list[list[tuple[int, int, int]]] = []
     for lo, hi in _chunks([len(t) for t in texts], max_chars):
-        res, _, _ = _units_chunk(texts[lo:hi], spans[lo:hi], unit_config, seeds[lo:hi])
-        out.extend([(h, *sp[i]) for i, h in units] for units, sp in zip(res, spans[lo:hi]))
+        out.extend(_units_chunk(texts[lo:hi], no_spans[lo:hi], config, site_seeds=seeds[lo:hi],
+                                site_min_chars=min_chars)[3])
     return out
 
 

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from filters.dedup_text import dedup_features, site_line_hashes_batch
+from filters.dedup_text import dedup_features
 from filters.minhash import EMPTY_VALUE, MinHasher, band_key_matrix
 from filters.urlfilter import split_url
 from pipeline.beam_io import (WriteStats, WriteTable, pack, shard_of, table_metadata, unpack,
@@ -89,10 +89,15 @@ class ExtractFeatures(FileDoFn):
         quality = table.column("quality_score").to_pylist() if "quality_score" in names else [None] * n
         dates = (table.column("date").cast("int64").to_pylist() if "date" in names else [None] * n)
         sentence_spans_by_doc = _span_lists(table.column("sentences")) if "sentences" in names else None
+        # site lines (dedup.site_lines) are hashed in the same pass as the paragraphs and sentences
+        urls = (table.column("url").to_pylist() if "url" in names and self.cfg.repetition and self.cfg.site_lines
+                else [])
+        site_lines = any(urls)
+        hosts = [split_url(u)[0] if u else None for u in urls] if site_lines else None
 
         sigs, features = dedup_features(texts, self.hasher, self.cfg.text, langs=langs,
                                         sentences=sentence_spans_by_doc, repetition=self.cfg.repetition,
-                                        count=self.counts)
+                                        count=self.counts, hosts=hosts)
         _write_signatures(FileSystems.join(self.signatures_dir, item.out_name), ids, sigs, self.metadata)
         hashes = [f.doc_hash for f in features]
 
@@ -125,8 +130,7 @@ class ExtractFeatures(FileDoFn):
             yield beam.pvalue.TaggedOutput("sketches", (shard, blob))
 
         if self.cfg.repetition:
-            urls = table.column("url").to_pylist() if "url" in names else [None] * n
-            yield from self._units(ids, features, texts, urls)
+            yield from self._units(ids, features, site_lines)
         if "embedding" in names:
             yield from self._embeddings(ids, langs, texts, table.column("embedding"), n)
         self.counts("docs", n)
@@ -150,9 +154,10 @@ class ExtractFeatures(FileDoFn):
             for offer in semantic.topic_offers(ids, langs, texts, vectors, mask, self.cfg.topics.seed):
                 yield beam.pvalue.TaggedOutput("topicoffers", offer)
 
-    def _units(self, ids, features, texts, urls):
-        """Paragraph, sentence and (with ``dedup.site_lines``) host-salted line hashes of the row
-        group -> ('units', (partition, packed UnitBatch)); kinds 0 paragraph, 1 sentence, 2 site line."""
+    def _units(self, ids, features, site_lines: bool):
+        """Paragraph, sentence and (``site_lines``: ``features`` hold them) host-salted line hashes
+        of the row group -> ('units', (partition, packed UnitBatch)); kinds 0 paragraph, 1 sentence,
+        2 site line."""
         n = len(features)
         n_units = [len(f.units) for f in features]
         n_spans = [len(f.spans) for f in features]
@@ -168,9 +173,8 @@ class ExtractFeatures(FileDoFn):
         h = pairs[:, 1]
         kind = (idx >= np.array([f.n_paragraphs for f in features], dtype=np.int64)[doc]).astype(np.uint8)
         start, end = spans[span_first[doc] + idx].T if len(h) else (np.zeros(0, np.int64),) * 2
-        if self.cfg.site_lines and any(urls):
-            hosts = [split_url(u)[0] if u else None for u in urls]
-            per_doc = site_line_hashes_batch(texts, hosts, self.cfg.text)
+        if site_lines:
+            per_doc = [f.site_lines for f in features]
             n_lines = [len(x) for x in per_doc]
             self.counts("site_lines_hashed", sum(n_lines))
             if sum(n_lines):
