@@ -486,21 +486,32 @@ def _span_array(pairs: list, total: int) -> np.ndarray:
     return np.array([_span_bounds(p) for p in pairs], dtype=np.int64).reshape(-1, 2)
 
 
-def _units_chunk(texts: Sequence[str], spans: Sequence[Sequence[Any]], config: TextDedupConfig,
-                 seeds: Sequence[int] | None = None, site_seeds: Sequence[int | None] | None = None,
-                 site_min_chars: int = 1):
-    """(per text its ``unit_hashes_indexed`` list, spans total, short spans, per text its site lines)
-    in one pass; ``seeds``: a hash seed per text instead of ``config.seed``; ``site_seeds``: per text
-    the seed of its site lines (``_site_seed`` of its host; None: none), hashed as
-    ``site_line_hashes`` does (with ``site_min_chars``) over the same normalized code points (else
-    the site lines are None)."""
+class _ChunkUnits(NamedTuple):
+    """Units and site lines of a chunk of texts as flat arrays (``_units_chunk_arrays``)."""
+    edges: np.ndarray        # (spans, 2) int64 unit spans in text offsets, text by text
+    doc: np.ndarray          # (spans,) int64 text index of each span
+    idx: np.ndarray          # indices into ``edges`` of the units long enough to count
+    hashes: list[int]        # their hashes
+    line_doc: np.ndarray | None      # site lines (None without site_seeds): text index,
+    line_edges: np.ndarray | None    # (lines, 2) int64 bounds in text offsets,
+    line_hashes: list[int] | None    # hash
+
+
+def _units_chunk_arrays(texts: Sequence[str], spans: Sequence[Sequence[Any]], config: TextDedupConfig,
+                        seeds: Sequence[int] | None = None, site_seeds: Sequence[int | None] | None = None,
+                        site_min_chars: int = 1) -> _ChunkUnits:
+    """The unit hashes of ``spans`` (per text) and, with ``site_seeds`` (per text the seed of its site
+    lines, ``_site_seed`` of its host; None: none), the site-line hashes (as ``site_line_hashes``
+    with ``site_min_chars``) in one normalizing pass; ``seeds``: a unit hash seed per text instead
+    of ``config.seed``."""
     n_spans = [len(s) for s in spans]
     total = sum(n_spans)
-    if not total and site_seeds is None:
-        return [[] for _ in texts], 0, 0, None
     pairs = [p for sp in spans for p in sp]
     edges = _span_array(pairs, total)
-    doc = np.repeat(np.arange(len(texts)), n_spans)
+    doc = np.repeat(np.arange(len(texts), dtype=np.int64), n_spans)
+    empty = np.zeros(0, dtype=np.int64)
+    if not total and site_seeds is None:
+        return _ChunkUnits(edges, doc, empty, [], None, None, None)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     bad = (edges[:, 0] < 0) | (edges[:, 0] > edges[:, 1]) | (edges[:, 1] > lengths[doc])
     if bad.any():
@@ -513,21 +524,32 @@ def _units_chunk(texts: Sequence[str], spans: Sequence[Sequence[Any]], config: T
         groups.append((line_edges, line_doc, site_min_chars, [x or 0 for x in site_seeds]))
     hashed = _hash_unit_groups(cps, groups, config)
     idx, hashes = hashed[0]
+    if site_seeds is None:
+        return _ChunkUnits(edges, doc, idx, hashes, None, None, None)
+    kept, line_hashes = hashed[1]
+    line_doc = line_doc[kept]
+    return _ChunkUnits(edges, doc, idx, hashes, line_doc, line_edges[kept] - starts[line_doc][:, None], line_hashes)
+
+
+def _units_chunk(texts: Sequence[str], spans: Sequence[Sequence[Any]], config: TextDedupConfig,
+                 seeds: Sequence[int] | None = None, site_seeds: Sequence[int | None] | None = None,
+                 site_min_chars: int = 1):
+    """``_units_chunk_arrays`` per text: (its ``unit_hashes_indexed`` list, spans total, short spans,
+    its site lines ``[(hash, start, end)]``, or None without ``site_seeds``)."""
+    c = _units_chunk_arrays(texts, spans, config, seeds, site_seeds, site_min_chars)
     result: list[list[tuple[int, int]]] = [[] for _ in texts]
-    if len(idx):
-        unit_doc = doc[idx]
+    if len(c.idx):
+        unit_doc = c.doc[c.idx]
         first_span = np.zeros(len(texts), dtype=np.int64)
-        np.cumsum(n_spans[:-1], out=first_span[1:])
-        _split_by_doc(list(zip((idx - first_span[unit_doc]).tolist(), hashes)), unit_doc, result)
+        np.cumsum([len(sp) for sp in spans[:-1]], out=first_span[1:])
+        _split_by_doc(list(zip((c.idx - first_span[unit_doc]).tolist(), c.hashes)), unit_doc, result)
     lines = None
-    if site_seeds is not None:
+    if c.line_doc is not None:
         lines = [[] for _ in texts]
-        idx, hashes = hashed[1]
-        if len(idx):
-            line_doc = line_doc[idx]
-            bounds = line_edges[idx] - starts[line_doc][:, None]
-            _split_by_doc(list(zip(hashes, bounds[:, 0].tolist(), bounds[:, 1].tolist())), line_doc, lines)
-    return result, total, total - len(hashed[0][0]), lines
+        if len(c.line_doc):
+            _split_by_doc(list(zip(c.line_hashes, c.line_edges[:, 0].tolist(), c.line_edges[:, 1].tolist())),
+                          c.line_doc, lines)
+    return result, len(c.doc), len(c.doc) - len(c.idx), lines
 
 
 def _split_by_doc(items: list, doc: np.ndarray, out: list[list]) -> None:
@@ -674,11 +696,58 @@ class DocFeatures(NamedTuple):
     site_lines: list[tuple[int, int, int]] = []
 
 
+class FlatFeatures(NamedTuple):
+    """:func:`dedup_features` of a batch as flat arrays, text by text (``flat=True``; no per-document
+    lists): what ``DocFeatures`` hold, with ``spans`` of all texts concatenated.
+
+    doc_hashes: per text, its ``DocFeatures.doc_hash``. n_paragraphs: (n,) int64.
+    spans, span_doc: (S, 2) int64 every text's ``DocFeatures.spans`` and (S,) the text of each.
+    unit_span, unit_hash: (U,) int64 index into ``spans`` and (U,) uint64 hash of each unit long
+      enough to count (``DocFeatures.units``, the span index made global).
+    line_doc, line_edges, line_hash: the site lines (``DocFeatures.site_lines``): (L,) text,
+      (L, 2) int64 start and end, (L,) uint64 hash; empty without hosts.
+    """
+
+    doc_hashes: list[int | None]
+    n_paragraphs: np.ndarray
+    spans: np.ndarray
+    span_doc: np.ndarray
+    unit_span: np.ndarray
+    unit_hash: np.ndarray
+    line_doc: np.ndarray
+    line_edges: np.ndarray
+    line_hash: np.ndarray
+
+
+def _flat_units(texts, spans, config, max_chars, hosts, doc_hashes, n_paras) -> FlatFeatures:
+    """``_units_chunk_arrays`` over the chunks of ``texts``, concatenated into ``FlatFeatures``."""
+    site_seeds = None if hosts is None else [_site_seed(h) if h else None for h in hosts]
+    cols: list[list] = [[] for _ in range(8)]
+    n_spans = 0
+    for lo, hi in _chunks([len(t) for t in texts], max_chars):
+        c = _units_chunk_arrays(texts[lo:hi], spans[lo:hi], config,
+                                site_seeds=None if site_seeds is None else site_seeds[lo:hi])
+        parts = [c.edges, c.doc + lo, c.idx + n_spans, np.array(c.hashes, dtype=np.uint64)]
+        if c.line_doc is not None:
+            parts += [c.line_doc + lo, c.line_edges, np.array(c.line_hashes, dtype=np.uint64)]
+        for col, part in zip(cols, parts):
+            col.append(part)
+        n_spans += len(c.edges)
+
+    def cat(k, dtype, shape=(0,)):
+        return np.concatenate(cols[k]) if cols[k] else np.zeros(shape, dtype=dtype)
+
+    return FlatFeatures(doc_hashes, np.array(n_paras, dtype=np.int64), cat(0, np.int64, (0, 2)), cat(1, np.int64),
+                        cat(2, np.int64), cat(3, np.uint64), cat(4, np.int64), cat(5, np.int64, (0, 2)),
+                        cat(6, np.uint64))
+
+
 def dedup_features(texts: Sequence[str], hasher: MinHasher, config: TextDedupConfig = DEFAULT_CONFIG, *,
                    langs: Sequence[str | None] | None = None,
                    sentences: Sequence[Sequence[tuple[int, int]]] | None = None,
                    repetition: bool = True, count: Count = no_count,
-                   hosts: Sequence[str | None] | None = None) -> tuple[np.ndarray, list[DocFeatures]]:
+                   hosts: Sequence[str | None] | None = None,
+                   flat: bool = False) -> tuple[np.ndarray, list[DocFeatures] | FlatFeatures]:
     """Everything the dedup job extracts from a batch of documents, sharing the work:
     ``(signatures, [DocFeatures per text])``.
 
@@ -689,6 +758,7 @@ def dedup_features(texts: Sequence[str], hasher: MinHasher, config: TextDedupCon
     signature and the document hash) and the hashes are computed over the whole batch in a few
     numpy passes. ``count`` receives the MinHasher counters. With ``hosts`` (and ``repetition``),
     each feature also holds ``site_line_hashes(text, hosts[i], config)``, hashed in the units' pass.
+    ``flat``: the features as one ``FlatFeatures`` (flat arrays) instead of a list (needs ``repetition``).
     """
     if langs is not None and len(langs) != len(texts):
         raise ValueError(f"{len(langs)} langs for {len(texts)} texts")
@@ -713,6 +783,11 @@ def dedup_features(texts: Sequence[str], hasher: MinHasher, config: TextDedupCon
                 units = paras + [s for s in sents if s not in whole]
             spans.append(units)
             n_paras[k] = len(paras)
+    if flat:
+        if spans is None:
+            raise ValueError("flat=True needs repetition")
+        doc_hashes = _text_hashes(texts, None, config, normalized, no_count, _BATCH_CHARS)[0]
+        return sigs, _flat_units(texts, spans, config, _BATCH_CHARS, hosts, [h for h, _ in doc_hashes], n_paras)
     hashes, lines = _text_hashes(texts, spans, config, normalized, no_count, _BATCH_CHARS, hosts)
     if spans is None:
         return sigs, [DocFeatures(h, [], 0, []) for h, _ in hashes]

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from filters.dedup_text import dedup_features
+from filters.dedup_text import FlatFeatures, dedup_features
 from filters.minhash import EMPTY_VALUE, MinHasher, band_key_matrix
 from filters.urlfilter import split_url
 from pipeline.beam_io import (WriteStats, WriteTable, pack, shard_of, table_metadata, unpack,
@@ -97,9 +97,9 @@ class ExtractFeatures(FileDoFn):
 
         sigs, features = dedup_features(texts, self.hasher, self.cfg.text, langs=langs,
                                         sentences=sentence_spans_by_doc, repetition=self.cfg.repetition,
-                                        count=self.counts, hosts=hosts)
+                                        count=self.counts, hosts=hosts, flat=self.cfg.repetition)
         _write_signatures(FileSystems.join(self.signatures_dir, item.out_name), ids, sigs, self.metadata)
-        hashes = [f.doc_hash for f in features]
+        hashes = features.doc_hashes if self.cfg.repetition else [f.doc_hash for f in features]
 
         info = [[] for _ in range(parts.shards)]
         for doc_id, q, d, h in zip(ids, quality, dates, hashes):
@@ -154,42 +154,29 @@ class ExtractFeatures(FileDoFn):
             for offer in semantic.topic_offers(ids, langs, texts, vectors, mask, self.cfg.topics.seed):
                 yield beam.pvalue.TaggedOutput("topicoffers", offer)
 
-    def _units(self, ids, features, site_lines: bool):
+    def _units(self, ids, features: "FlatFeatures", site_lines: bool):
         """Paragraph, sentence and (``site_lines``: ``features`` hold them) host-salted line hashes
         of the row group -> ('units', (partition, packed UnitBatch)); kinds 0 paragraph, 1 sentence,
         2 site line."""
-        n = len(features)
-        n_units = [len(f.units) for f in features]
-        n_spans = [len(f.spans) for f in features]
-        # (span index, hash) pairs and (start, end) spans, doc by doc, flattened in one pass each
-        pairs = np.fromiter(chain.from_iterable(chain.from_iterable(f.units for f in features)),
-                            dtype=np.uint64, count=2 * sum(n_units)).reshape(-1, 2)
-        spans = np.fromiter(chain.from_iterable(chain.from_iterable(f.spans for f in features)),
-                            dtype=np.int64, count=2 * sum(n_spans)).reshape(-1, 2)
-        span_first = np.zeros(n, dtype=np.int64)
-        np.cumsum(n_spans[:-1], out=span_first[1:])
-        doc = np.repeat(np.arange(n, dtype=np.int64), n_units)
-        idx = pairs[:, 0].astype(np.int64)
-        h = pairs[:, 1]
-        kind = (idx >= np.array([f.n_paragraphs for f in features], dtype=np.int64)[doc]).astype(np.uint8)
-        start, end = spans[span_first[doc] + idx].T if len(h) else (np.zeros(0, np.int64),) * 2
+        n = len(ids)
+        span_first = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(features.span_doc, minlength=n), out=span_first[1:])
+        g = features.unit_span
+        doc = features.span_doc[g]
+        h = features.unit_hash
+        kind = (g - span_first[doc] >= features.n_paragraphs[doc]).astype(np.uint8)
+        start, end = features.spans[g].T if len(h) else (np.zeros(0, np.int64),) * 2
         if site_lines:
-            per_doc = [f.site_lines for f in features]
-            n_lines = [len(x) for x in per_doc]
-            self.counts("site_lines_hashed", sum(n_lines))
-            if sum(n_lines):
-                line_doc = np.repeat(np.arange(n, dtype=np.int64), n_lines)
-                # (hash, start, end) per line
-                line_arr = np.fromiter(chain.from_iterable(chain.from_iterable(per_doc)), dtype=np.uint64,
-                                       count=3 * sum(n_lines)).reshape(-1, 3)
+            line_doc = features.line_doc
+            self.counts("site_lines_hashed", len(line_doc))
+            if len(line_doc):
                 # each document's site lines right after its units: a stable sort by document
                 order = np.argsort(np.concatenate((doc, line_doc)), kind="stable")
-                h = np.concatenate((h, line_arr[:, 0]))[order]
-                line_arr = line_arr[:, 1:].astype(np.int64)
+                h = np.concatenate((h, features.line_hash))[order]
                 doc = np.concatenate((doc, line_doc))[order]
                 kind = np.concatenate((kind, np.full(len(line_doc), 2, dtype=np.uint8)))[order]
-                start = np.concatenate((start, line_arr[:, 0]))[order]
-                end = np.concatenate((end, line_arr[:, 1]))[order]
+                start = np.concatenate((start, features.line_edges[:, 0]))[order]
+                end = np.concatenate((end, features.line_edges[:, 1]))[order]
         if not len(h):
             return
         start, end = start.astype(np.int32), end.astype(np.int32)
