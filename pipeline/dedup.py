@@ -18,7 +18,9 @@ grouped.
 """
 from __future__ import annotations
 
+import functools
 import heapq
+import re
 from collections import Counter
 from itertools import chain
 
@@ -30,7 +32,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from filters.dedup_text import FlatFeatures, dedup_features
 from filters.minhash import EMPTY_VALUE, MinHasher, band_key_matrix
-from filters.urlfilter import split_url
+from filters.urlfilter import normalize_host, split_url
 from pipeline.beam_io import (WriteStats, WriteTable, pack, shard_of, table_metadata, unpack,
                               write_arrow_shard)
 from pipeline.buckets import PlanBuckets, VerifiedBuckets, bucket_partitions, key_runs, payload_batches, \
@@ -93,7 +95,7 @@ class ExtractFeatures(FileDoFn):
         urls = (table.column("url").to_pylist() if "url" in names and self.cfg.repetition and self.cfg.site_lines
                 else [])
         site_lines = any(urls)
-        hosts = [split_url(u)[0] if u else None for u in urls] if site_lines else None
+        hosts = [_host(u) if u else None for u in urls] if site_lines else None
 
         sigs, features = dedup_features(texts, self.hasher, self.cfg.text, langs=langs,
                                         sentences=sentence_spans_by_doc, repetition=self.cfg.repetition,
@@ -188,6 +190,21 @@ class ExtractFeatures(FileDoFn):
                 batch = ([ids[i] for i in used.tolist()], h[sel], local.astype(np.int32), kind[sel],
                          start[sel], end[sel])
                 yield beam.pvalue.TaggedOutput("units", (part, pack(batch)))
+
+
+_HTTP_HOST = re.compile(r"[hH][tT][tT][pP][sS]?://([A-Za-z0-9.\-]+)(?:[/?#]|\Z)")
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _normal_host(netloc: str) -> str:
+    return normalize_host(netloc)
+
+
+def _host(url: str) -> str:
+    """``split_url(url)[0]``; an http(s) URL whose host is plain ASCII (no port, user, brackets or
+    characters urlsplit would drop) is cut by one regex, its host normalized once per process."""
+    m = _HTTP_HOST.match(url)
+    return _normal_host(m.group(1)) if m else split_url(url)[0]
 
 
 def _seconds(epoch_ms: int | None) -> int:
