@@ -128,7 +128,8 @@ class _WriteShard(FileDoFn):
             yield from self.process((shard, [table.to_pylist()]))
             return
         order = sorted(range(n), key=lambda i: self.sort_key(keys[i]))
-        table = table.take(pa.array(order, type=pa.int64())) if n else table
+        # one chunk first: take() over the spill files' chunks costs ~20x more
+        table = table.combine_chunks().take(pa.array(order, type=pa.int64())) if n else table
         if "text" in names:
             import pyarrow.compute as pc
             sizes = pc.utf8_length(table.column("text")).fill_null(0).to_pylist()
