@@ -364,10 +364,13 @@ class VerifyLshBuckets(beam.DoFn):
         if joined is None:
             return
         ids, members, bounds, sketches = joined
-        edges = []
-        members = members.tolist()
-        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-            edges.extend(self._bucket([(ids[m], m) for m in members[lo:hi]], sketches))
+        if sketches is None or self.verify is None:
+            edges = []
+            members = members.tolist()
+            for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+                edges.extend(self._bucket([(ids[m], m) for m in members[lo:hi]], sketches))
+        else:
+            edges = self._verified_edges(ids, members, bounds, sketches)
         # near duplicates share many bands, so the same pair comes from many buckets: contract the
         # partition's own edges locally (a partition, never the whole graph) and emit one star per
         # local component, centred on its smallest id; components are unchanged
@@ -378,6 +381,51 @@ class VerifyLshBuckets(beam.DoFn):
         stats = self.count.flush()
         if stats:
             yield beam.pvalue.TaggedOutput("stats", stats)
+
+    def _verified_edges(self, ids, members, bounds, sketches) -> list[tuple[str, str]]:
+        """``_bucket`` over every bucket at once, with numpy: each member after a bucket's first is
+        compared with its candidates (the first member, then its ``lookback`` predecessors) and
+        linked to the first that passes, unless a candidate before it has the same id. The same
+        edges in the same order, and the same count of members that failed."""
+        members = np.asarray(members, dtype=np.int64)
+        bounds = np.asarray(bounds, dtype=np.int64)
+        sizes = np.diff(bounds)
+        pos = np.arange(len(members), dtype=np.int64)
+        first = np.repeat(bounds[:-1], sizes)          # position of each member's bucket's first member
+        later = np.flatnonzero(pos > first)            # members that look for a link
+        if not len(later):
+            return []
+        code_of = {}
+        codes = np.array([code_of.setdefault(doc_id, len(code_of)) for doc_id in ids], dtype=np.int64)
+        i = later - first[later]                       # index inside the bucket
+        back = self.lookback
+        # candidate slots in order: the first member, then i - back ... i - 1 (those >= 1)
+        local = np.concatenate([np.zeros((len(later), 1), dtype=np.int64),
+                                i[:, None] + np.arange(-back, 0, dtype=np.int64)[None, :]], axis=1)
+        valid = np.ones(local.shape, dtype=bool)
+        valid[:, 1:] = local[:, 1:] >= 1
+        cand = members[first[later][:, None] + np.where(valid, local, 0)]
+        me = members[later]
+        same = codes[cand] == codes[me][:, None]
+        passed = np.zeros(local.shape, dtype=bool)
+        rows, cols = np.nonzero(valid & ~same)
+        width = sketches.shape[1]
+        step = max(1, (1 << 24) // max(width, 1))
+        for lo in range(0, len(rows), step):
+            r, c = rows[lo:lo + step], cols[lo:lo + step]
+            matches = np.count_nonzero(sketches[me[r]] == sketches[cand[r, c]], axis=1)
+            # b_bit_jaccard, the same float operations
+            jaccard = np.maximum(0.0, (matches.astype(np.float64) / width - 1 / 256) / (1 - 1 / 256))
+            passed[r, c] = jaccard >= self.verify
+        stop = valid & (same | passed)
+        has = stop.any(axis=1)
+        at = np.argmax(stop, axis=1)
+        hit = np.arange(len(later))
+        link = has & ~same[hit, at]
+        failed = int(np.count_nonzero(~has))
+        if failed:
+            self.count("lsh_pairs_failed_verification", failed)
+        return [(ids[a], ids[b]) for a, b in zip(cand[hit, at][link].tolist(), me[link].tolist())]
 
     def _bucket(self, members, sketches):
         for i in range(1, len(members)):

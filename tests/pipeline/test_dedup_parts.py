@@ -127,3 +127,26 @@ def test_bucket_partitions_bound_keys_and_payloads():
         assert docs * bands * 48 / p <= 64 << 20
         assert docs * (1 - (1 - 1 / p) ** bands) * payload <= 64 << 20
         assert bucket_partitions(docs, bands, payload, target_bytes=128 << 20) <= p
+
+
+def test_lsh_verification_over_all_buckets_equals_the_bucket_loop():
+    """VerifyLshBuckets' numpy path gives the per-bucket loop's edges, in order, and its failure
+    count, with repeated ids, buckets of every size and sketches near the threshold."""
+    from pipeline.dedup import VerifyLshBuckets
+
+    rng = np.random.default_rng(3)
+    base = rng.integers(0, 256, size=(5, 128), dtype=np.uint8)
+    sketches = base[rng.integers(0, 5, size=300)].copy()
+    noise = rng.random(sketches.shape) < rng.choice([0.0, 0.2, 0.33, 0.36, 0.5, 1.0], size=(300, 1))
+    sketches[noise] = rng.integers(0, 256, size=int(noise.sum()), dtype=np.uint8)
+    ids = [f"d{k % 250:03d}" for k in range(300)]            # 50 ids at two positions
+    sizes = rng.integers(1, 12, size=60)
+    members = rng.integers(0, 300, size=int(sizes.sum()))
+    bounds = np.concatenate(([0], np.cumsum(sizes)))
+    for threshold in (0.0, 0.5, 0.65, 0.99):
+        loop, vec = VerifyLshBuckets(threshold), VerifyLshBuckets(threshold)
+        expected = []
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            expected.extend(loop._bucket([(ids[m], m) for m in members[lo:hi].tolist()], sketches))
+        assert vec._verified_edges(ids, members, bounds, sketches) == expected
+        assert vec.count.flush() == loop.count.flush()
