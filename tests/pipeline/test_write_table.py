@@ -35,7 +35,7 @@ def test_spilling_and_batched_modes_write_identical_shards(tmp_path):
     ids = [i for t in plain.values() for i in t.column("id").to_pylist()]
     assert len(ids) == 300 and len(set(ids)) == 300 and sum(i.endswith("~1") for i in ids) == 50
     # small spill_bytes made many spill files
-    assert len(list((tmp_path / "spill").rglob("*.parquet"))) > 10
+    assert len(list((tmp_path / "spill").rglob("*.arrows"))) > 10
 
 
 def test_spilled_shards_without_repeated_ids_are_byte_identical(tmp_path):
