@@ -336,6 +336,33 @@ class PlanLshBuckets(PlanBuckets):
         self.max_bucket = max_bucket
         self.count = StageCounts(STAGE)
 
+    def plan(self, ids, keys, doc_of):
+        """``PlanBuckets.plan`` with numpy: each bucket's entries sorted by (id, doc index), the first
+        ``max_bucket`` kept (what ``members`` keeps), the same counts."""
+        order = np.argsort(keys, kind="stable")
+        ks = keys[order]
+        if not len(ks):
+            return [], [0]
+        starts = np.flatnonzero(np.concatenate(([True], ks[1:] != ks[:-1])))
+        sizes = np.diff(np.append(starts, len(ks)))
+        run_of = np.repeat(np.arange(len(starts)), sizes)
+        sel = (sizes >= 2)[run_of]
+        sizes = sizes[sizes >= 2]
+        if not len(sizes):
+            return [], [0]
+        doc, run = doc_of[order][sel], run_of[sel]
+        rank = {doc_id: k for k, doc_id in enumerate(sorted(set(ids)))}
+        id_rank = np.array([rank[doc_id] for doc_id in ids], dtype=np.int64)
+        by = np.lexsort((doc, id_rank[doc], run))
+        doc = doc[by]
+        first = np.repeat(np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
+        keep = np.arange(len(doc)) - first < self.max_bucket
+        self.count("lsh_buckets_with_pairs", len(sizes))
+        capped = int(np.count_nonzero(sizes > self.max_bucket))
+        if capped:
+            self.count("lsh_buckets_capped", capped)
+        return doc[keep], np.concatenate(([0], np.cumsum(np.minimum(sizes, self.max_bucket))))
+
     def members(self, bucket):
         members = heapq.nsmallest(self.max_bucket + 1, bucket)
         self.count("lsh_buckets_with_pairs")

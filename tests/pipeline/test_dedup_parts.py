@@ -150,3 +150,21 @@ def test_lsh_verification_over_all_buckets_equals_the_bucket_loop():
             expected.extend(loop._bucket([(ids[m], m) for m in members[lo:hi].tolist()], sketches))
         assert vec._verified_edges(ids, members, bounds, sketches) == expected
         assert vec.count.flush() == loop.count.flush()
+
+
+def test_lsh_bucket_plan_equals_the_member_loop():
+    """PlanLshBuckets' numpy plan gives the per-bucket ``members`` loop's members, bounds and counts
+    (buckets in key order, members by (id, doc index), capped), with repeated ids."""
+    from pipeline.buckets import PlanBuckets
+    from pipeline.dedup import PlanLshBuckets
+
+    rng = np.random.default_rng(5)
+    ids = [f"d{k % 150:03d}" for k in range(200)]
+    for n, cap in ((0, 4), (1, 4), (500, 4), (500, 64), (2000, 3)):
+        keys = rng.integers(0, max(1, n // 6), size=n).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        doc_of = rng.integers(0, 200, size=n).astype(np.int64)
+        loop, vec = PlanLshBuckets(4, cap), PlanLshBuckets(4, cap)
+        flat, bounds = PlanBuckets.plan(loop, ids, keys, doc_of)
+        flat2, bounds2 = vec.plan(ids, keys, doc_of)
+        assert list(flat) == list(flat2) and list(bounds) == list(bounds2)
+        assert vec.count.flush() == loop.count.flush()
