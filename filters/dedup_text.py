@@ -553,7 +553,7 @@ def _units_chunk(texts: Sequence[str], spans: Sequence[Sequence[Any]], config: T
 
 
 def _split_by_doc(items: list, doc: np.ndarray, out: list[list]) -> None:
-    """Append ``items`` (sorted by ``doc``, their text index) to ``out[doc]``, in order."""
+    """Put ``items`` (sorted by ``doc``, their text index) into ``out``: ``out[k]`` gets text k's run."""
     ends = np.cumsum(np.bincount(doc, minlength=len(out))).tolist()
     a = 0
     for k, b in enumerate(ends):

@@ -22,7 +22,6 @@ import functools
 import heapq
 import re
 from collections import Counter
-from itertools import chain
 
 import apache_beam as beam
 import numpy as np
@@ -156,7 +155,7 @@ class ExtractFeatures(FileDoFn):
             for offer in semantic.topic_offers(ids, langs, texts, vectors, mask, self.cfg.topics.seed):
                 yield beam.pvalue.TaggedOutput("topicoffers", offer)
 
-    def _units(self, ids, features: "FlatFeatures", site_lines: bool):
+    def _units(self, ids, features: FlatFeatures, site_lines: bool):
         """Paragraph, sentence and (``site_lines``: ``features`` hold them) host-salted line hashes
         of the row group -> ('units', (partition, packed UnitBatch)); kinds 0 paragraph, 1 sentence,
         2 site line."""
