@@ -36,7 +36,6 @@ document hash (what the dedup job extracts per row group).
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import itertools
 import sys
@@ -487,64 +486,143 @@ def _span_array(pairs: list, total: int) -> np.ndarray:
     return np.array([_span_bounds(p) for p in pairs], dtype=np.int64).reshape(-1, 2)
 
 
-def _units_chunk(texts: Sequence[str], spans: Sequence[Sequence[Any]], config: TextDedupConfig,
-                 seeds: Sequence[int] | None = None):
-    """(per text its ``unit_hashes_indexed`` list, spans total, short spans) in one pass;
-    ``seeds``: a hash seed per text instead of ``config.seed``."""
+class _ChunkUnits(NamedTuple):
+    """Units and site lines of a chunk of texts as flat arrays (``_units_chunk_arrays``)."""
+    edges: np.ndarray        # (spans, 2) int64 unit spans in text offsets, text by text
+    doc: np.ndarray          # (spans,) int64 text index of each span
+    idx: np.ndarray          # indices into ``edges`` of the units long enough to count
+    hashes: list[int]        # their hashes
+    line_doc: np.ndarray | None      # site lines (None without site_seeds): text index,
+    line_edges: np.ndarray | None    # (lines, 2) int64 bounds in text offsets,
+    line_hashes: list[int] | None    # hash
+
+
+def _units_chunk_arrays(texts: Sequence[str], spans: Sequence[Sequence[Any]], config: TextDedupConfig,
+                        seeds: Sequence[int] | None = None, site_seeds: Sequence[int | None] | None = None,
+                        site_min_chars: int = 1) -> _ChunkUnits:
+    """The unit hashes of ``spans`` (per text) and, with ``site_seeds`` (per text the seed of its site
+    lines, ``_site_seed`` of its host; None: none), the site-line hashes (as ``site_line_hashes``
+    with ``site_min_chars``) in one normalizing pass; ``seeds``: a unit hash seed per text instead
+    of ``config.seed``."""
     n_spans = [len(s) for s in spans]
     total = sum(n_spans)
-    if not total:
-        return [[] for _ in texts], 0, 0
     pairs = [p for sp in spans for p in sp]
     edges = _span_array(pairs, total)
-    doc = np.repeat(np.arange(len(texts)), n_spans)
+    doc = np.repeat(np.arange(len(texts), dtype=np.int64), n_spans)
+    empty = np.zeros(0, dtype=np.int64)
+    if not total and site_seeds is None:
+        return _ChunkUnits(edges, doc, empty, [], None, None, None)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     bad = (edges[:, 0] < 0) | (edges[:, 0] > edges[:, 1]) | (edges[:, 1] > lengths[doc])
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         raise ValueError(f"span {pairs[k]!r} out of range for text of length {int(lengths[doc[k]])}")
     cps, starts = _joined(texts)
+    groups = [(edges + starts[doc][:, None], doc, config.min_unit_chars, seeds)]
+    if site_seeds is not None:
+        line_edges, line_doc = _line_edges(cps, starts, np.array([x is not None for x in site_seeds], dtype=bool))
+        groups.append((line_edges, line_doc, site_min_chars, [x or 0 for x in site_seeds]))
+    hashed = _hash_unit_groups(cps, groups, config)
+    idx, hashes = hashed[0]
+    if site_seeds is None:
+        return _ChunkUnits(edges, doc, idx, hashes, None, None, None)
+    kept, line_hashes = hashed[1]
+    line_doc = line_doc[kept]
+    return _ChunkUnits(edges, doc, idx, hashes, line_doc, line_edges[kept] - starts[line_doc][:, None], line_hashes)
+
+
+def _units_chunk(texts: Sequence[str], spans: Sequence[Sequence[Any]], config: TextDedupConfig,
+                 seeds: Sequence[int] | None = None, site_seeds: Sequence[int | None] | None = None,
+                 site_min_chars: int = 1):
+    """``_units_chunk_arrays`` per text: (its ``unit_hashes_indexed`` list, spans total, short spans,
+    its site lines ``[(hash, start, end)]``, or None without ``site_seeds``)."""
+    c = _units_chunk_arrays(texts, spans, config, seeds, site_seeds, site_min_chars)
+    result: list[list[tuple[int, int]]] = [[] for _ in texts]
+    if len(c.idx):
+        unit_doc = c.doc[c.idx]
+        first_span = np.zeros(len(texts), dtype=np.int64)
+        np.cumsum([len(sp) for sp in spans[:-1]], out=first_span[1:])
+        _split_by_doc(list(zip((c.idx - first_span[unit_doc]).tolist(), c.hashes)), unit_doc, result)
+    lines = None
+    if c.line_doc is not None:
+        lines = [[] for _ in texts]
+        if len(c.line_doc):
+            _split_by_doc(list(zip(c.line_hashes, c.line_edges[:, 0].tolist(), c.line_edges[:, 1].tolist())),
+                          c.line_doc, lines)
+    return result, len(c.doc), len(c.doc) - len(c.idx), lines
+
+
+def _split_by_doc(items: list, doc: np.ndarray, out: list[list]) -> None:
+    """Put ``items`` (sorted by ``doc``, their text index) into ``out``: ``out[k]`` gets text k's run."""
+    ends = np.cumsum(np.bincount(doc, minlength=len(out))).tolist()
+    a = 0
+    for k, b in enumerate(ends):
+        if b > a:
+            out[k] = items[a:b]
+        a = b
+
+
+def _line_edges(cps: np.ndarray, starts: np.ndarray, with_lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(edges, doc): the :func:`line_spans` of every text ``k`` with ``with_lines[k]`` of the texts
+    joined by "\\n" (``cps``, text ``k`` at ``starts[k]``), as (m, 2) offsets into ``cps`` and the
+    text index of each line, in text then line order."""
+    nl = np.flatnonzero(cps == 10)
+    lo = np.concatenate(([0], nl + 1))
+    hi = np.concatenate((nl, [len(cps)]))
+    # a line is kept when it holds a character that is not str.isspace (the _SPACE class)
+    solid = np.zeros(len(cps) + 1, dtype=np.int64)
+    np.cumsum(_char_table().take(cps) != _SPACE, out=solid[1:])
+    doc = np.searchsorted(starts, lo, side="right") - 1
+    keep = (solid[hi] > solid[lo]) & with_lines[doc]
+    return np.stack((lo[keep], hi[keep]), axis=1), doc[keep]
+
+
+def _hash_unit_groups(cps: np.ndarray, groups, config: TextDedupConfig) -> list[tuple[np.ndarray, list[int]]]:
+    """Unit hashes of several span groups of the same joined texts (``cps``), normalized for units
+    once: ``groups`` holds ``(edges, doc, min_chars, seeds)`` with (m, 2) span offsets into
+    ``cps``, the text index of each span, the least non-space characters a unit needs and a seed
+    per text (None: ``config.seed``). Per group: (indices of its spans long enough, their hashes)."""
+    sizes = [len(g[0]) for g in groups]
+    if not sum(sizes):
+        return [(np.zeros(0, dtype=np.int64), []) for _ in groups]
     # the joined texts normalized for units; the "\n" separators become spaces that no span holds
     collapsed, pos = _collapsed_positions(cps, config.strip_punctuation, config.unit_digits_to_zero,
-                                          (edges + starts[doc][:, None]).reshape(-1))
+                                          np.concatenate([g[0] for g in groups]).reshape(-1))
     lo, hi = pos[0::2], pos[1::2]
     n = len(collapsed)
     if n:  # strip the (at most one) space at each end
         lo = lo + ((lo < hi) & (collapsed[np.minimum(lo, n - 1)] == 32))
         hi = hi - ((lo < hi) & (collapsed[np.maximum(hi - 1, 0)] == 32))
-    # non-space characters: a unit of L characters holds at most (L - 1) // 2 spaces (no two in a
-    # row, none at the ends), so only 2m-1 > L >= m needs counting (m = min_unit_chars)
-    m = config.min_unit_chars
-    size = hi - lo
     s = collapsed.tobytes().decode("utf-32-le", "surrogatepass")
-    unsure = np.flatnonzero((size >= m) & (size < 2 * m - 1))
-    long_enough = size >= 2 * m - 1
-    if len(unsure):
-        long_enough[unsure] = [b - a - s.count(" ", a, b) >= m for a, b in zip(lo[unsure].tolist(), hi[unsure].tolist())]
-    idx = np.flatnonzero(long_enough)
-    result: list[list[tuple[int, int]]] = []
-    if len(idx):
-        nbytes = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(_UTF8_LEN8.take(collapsed >> 7), out=nbytes[1:])
-        view = memoryview(s.encode("utf-8", "surrogatepass"))
-        seed, digest = config.seed, xxhash.xxh3_64_intdigest
-        unit_doc = doc[idx]
-        if seeds is None:
-            hashes = [digest(view[a:b], seed) for a, b in zip(nbytes[lo[idx]].tolist(), nbytes[hi[idx]].tolist())]
-        else:
-            hashes = [digest(view[a:b], seeds[k]) for a, b, k in
-                      zip(nbytes[lo[idx]].tolist(), nbytes[hi[idx]].tolist(), unit_doc.tolist())]
-        first_span = np.zeros(len(texts), dtype=np.int64)
-        np.cumsum(n_spans[:-1], out=first_span[1:])
-        indexed = list(zip((idx - first_span[unit_doc]).tolist(), hashes))
-        ends = np.cumsum(np.bincount(unit_doc, minlength=len(texts))).tolist()
-        a = 0
-        for b in ends:
-            result.append(indexed[a:b])
-            a = b
-    else:
-        result = [[] for _ in texts]
-    return result, total, total - len(idx)
+    view = nbytes = None
+    out, first = [], 0
+    digest = xxhash.xxh3_64_intdigest
+    for (_, doc, m, seeds), size in zip(groups, sizes):
+        g_lo, g_hi = lo[first:first + size], hi[first:first + size]
+        first += size
+        # non-space characters: a unit of L characters holds at most (L - 1) // 2 spaces (no two in
+        # a row, none at the ends), so only 2m-1 > L >= m needs counting (m = min_chars)
+        length = g_hi - g_lo
+        unsure = np.flatnonzero((length >= m) & (length < 2 * m - 1))
+        long_enough = length >= 2 * m - 1
+        if len(unsure):
+            long_enough[unsure] = [b - a - s.count(" ", a, b) >= m
+                                   for a, b in zip(g_lo[unsure].tolist(), g_hi[unsure].tolist())]
+        idx = np.flatnonzero(long_enough)
+        hashes: list[int] = []
+        if len(idx):
+            if view is None:  # UTF-8 bytes of the collapsed text and the byte offset of each code point
+                nbytes = np.zeros(n + 1, dtype=np.int64)
+                np.cumsum(_UTF8_LEN8.take(collapsed >> 7), out=nbytes[1:])
+                view = memoryview(s.encode("utf-8", "surrogatepass"))
+            a_b = zip(nbytes[g_lo[idx]].tolist(), nbytes[g_hi[idx]].tolist())
+            if seeds is None:
+                seed = config.seed
+                hashes = [digest(view[a:b], seed) for a, b in a_b]
+            else:
+                hashes = [digest(view[a:b], seeds[k]) for (a, b), k in zip(a_b, doc[idx].tolist())]
+        out.append((idx, hashes))
+    return out
 
 
 def text_hashes(texts: Sequence[str], spans: Sequence[Sequence[Any]] | None = None,
@@ -560,6 +638,12 @@ def text_hashes(texts: Sequence[str], spans: Sequence[Sequence[Any]] | None = No
     when the caller already has it for :meth:`MinHasher.signatures`; the document hash is
     computed from it. Counters (summed): units_total, units_short, units_hashed.
     """
+    return _text_hashes(texts, spans, config, normalized, count, max_chars)[0]
+
+
+def _text_hashes(texts, spans, config, normalized, count, max_chars, hosts=None):
+    """:func:`text_hashes` and, with ``hosts`` (and spans), per text its ``site_line_hashes``
+    (None without), from the same normalizing pass as the units."""
     if spans is not None and len(spans) != len(texts):
         raise ValueError(f"{len(spans)} span lists for {len(texts)} texts")
     if normalized is None:
@@ -571,19 +655,26 @@ def text_hashes(texts: Sequence[str], spans: Sequence[Sequence[Any]] | None = No
         doc_hashes.extend(_doc_hashes_chunk(normalized[lo:hi], config.strip_punctuation,
                                             config.doc_digits_to_zero, config.seed))
     if spans is None:
-        return [(h, []) for h in doc_hashes]
+        return [(h, []) for h in doc_hashes], None
+    if hosts is not None and len(hosts) != len(texts):
+        raise ValueError(f"{len(hosts)} hosts for {len(texts)} texts")
+    site_seeds = None if hosts is None else [_site_seed(h) if h else None for h in hosts]
     units: list[list[tuple[int, int]]] = []
+    lines: list[list[tuple[int, int, int]]] | None = None if hosts is None else []
     n_total = n_short = 0
     for lo, hi in _chunks([len(t) for t in texts], max_chars):
-        res, total, short = _units_chunk(texts[lo:hi], spans[lo:hi], config)
+        res, total, short, site = _units_chunk(texts[lo:hi], spans[lo:hi], config,
+                                               site_seeds=None if site_seeds is None else site_seeds[lo:hi])
         units.extend(res)
+        if lines is not None:
+            lines.extend(site)
         n_total += total
         n_short += short
     count("units_total", n_total)
     if n_short:
         count("units_short", n_short)
     count("units_hashed", n_total - n_short)
-    return list(zip(doc_hashes, units))
+    return list(zip(doc_hashes, units)), lines
 
 
 class DocFeatures(NamedTuple):
@@ -595,18 +686,68 @@ class DocFeatures(NamedTuple):
       the paragraph); empty when repetition is off.
     units: ``(index into spans, unit hash)`` of the units long enough to count
       (:func:`unit_hashes_indexed` of ``spans``).
+    site_lines: ``site_line_hashes(text, host)`` when ``dedup_features`` was given hosts (else []).
     """
 
     doc_hash: int | None
     spans: list[tuple[int, int]]
     n_paragraphs: int
     units: list[tuple[int, int]]
+    site_lines: list[tuple[int, int, int]] = []
+
+
+class FlatFeatures(NamedTuple):
+    """:func:`dedup_features` of a batch as flat arrays, text by text (``flat=True``; no per-document
+    lists): what ``DocFeatures`` hold, with ``spans`` of all texts concatenated.
+
+    doc_hashes: per text, its ``DocFeatures.doc_hash``. n_paragraphs: (n,) int64.
+    spans, span_doc: (S, 2) int64 every text's ``DocFeatures.spans`` and (S,) the text of each.
+    unit_span, unit_hash: (U,) int64 index into ``spans`` and (U,) uint64 hash of each unit long
+      enough to count (``DocFeatures.units``, the span index made global).
+    line_doc, line_edges, line_hash: the site lines (``DocFeatures.site_lines``): (L,) text,
+      (L, 2) int64 start and end, (L,) uint64 hash; empty without hosts.
+    """
+
+    doc_hashes: list[int | None]
+    n_paragraphs: np.ndarray
+    spans: np.ndarray
+    span_doc: np.ndarray
+    unit_span: np.ndarray
+    unit_hash: np.ndarray
+    line_doc: np.ndarray
+    line_edges: np.ndarray
+    line_hash: np.ndarray
+
+
+def _flat_units(texts, spans, config, max_chars, hosts, doc_hashes, n_paras) -> FlatFeatures:
+    """``_units_chunk_arrays`` over the chunks of ``texts``, concatenated into ``FlatFeatures``."""
+    site_seeds = None if hosts is None else [_site_seed(h) if h else None for h in hosts]
+    cols: list[list] = [[] for _ in range(8)]
+    n_spans = 0
+    for lo, hi in _chunks([len(t) for t in texts], max_chars):
+        c = _units_chunk_arrays(texts[lo:hi], spans[lo:hi], config,
+                                site_seeds=None if site_seeds is None else site_seeds[lo:hi])
+        parts = [c.edges, c.doc + lo, c.idx + n_spans, np.array(c.hashes, dtype=np.uint64)]
+        if c.line_doc is not None:
+            parts += [c.line_doc + lo, c.line_edges, np.array(c.line_hashes, dtype=np.uint64)]
+        for col, part in zip(cols, parts):
+            col.append(part)
+        n_spans += len(c.edges)
+
+    def cat(k, dtype, shape=(0,)):
+        return np.concatenate(cols[k]) if cols[k] else np.zeros(shape, dtype=dtype)
+
+    return FlatFeatures(doc_hashes, np.array(n_paras, dtype=np.int64), cat(0, np.int64, (0, 2)), cat(1, np.int64),
+                        cat(2, np.int64), cat(3, np.uint64), cat(4, np.int64), cat(5, np.int64, (0, 2)),
+                        cat(6, np.uint64))
 
 
 def dedup_features(texts: Sequence[str], hasher: MinHasher, config: TextDedupConfig = DEFAULT_CONFIG, *,
                    langs: Sequence[str | None] | None = None,
                    sentences: Sequence[Sequence[tuple[int, int]]] | None = None,
-                   repetition: bool = True, count: Count = no_count) -> tuple[np.ndarray, list[DocFeatures]]:
+                   repetition: bool = True, count: Count = no_count,
+                   hosts: Sequence[str | None] | None = None,
+                   flat: bool = False) -> tuple[np.ndarray, list[DocFeatures] | FlatFeatures]:
     """Everything the dedup job extracts from a batch of documents, sharing the work:
     ``(signatures, [DocFeatures per text])``.
 
@@ -615,7 +756,9 @@ def dedup_features(texts: Sequence[str], hasher: MinHasher, config: TextDedupCon
     ``sentences[i]`` when given, e.g. an annotate output's column) and
     ``unit_hashes_indexed(text, spans, config)``; but each text is NFKC+casefolded once (for the
     signature and the document hash) and the hashes are computed over the whole batch in a few
-    numpy passes. ``count`` receives the MinHasher counters.
+    numpy passes. ``count`` receives the MinHasher counters. With ``hosts`` (and ``repetition``),
+    each feature also holds ``site_line_hashes(text, hosts[i], config)``, hashed in the units' pass.
+    ``flat``: the features as one ``FlatFeatures`` (flat arrays) instead of a list (needs ``repetition``).
     """
     if langs is not None and len(langs) != len(texts):
         raise ValueError(f"{len(langs)} langs for {len(texts)} texts")
@@ -640,10 +783,17 @@ def dedup_features(texts: Sequence[str], hasher: MinHasher, config: TextDedupCon
                 units = paras + [s for s in sents if s not in whole]
             spans.append(units)
             n_paras[k] = len(paras)
-    hashes = text_hashes(texts, spans, config, normalized=normalized)
+    if flat:
+        if spans is None:
+            raise ValueError("flat=True needs repetition")
+        doc_hashes = _text_hashes(texts, None, config, normalized, no_count, _BATCH_CHARS)[0]
+        return sigs, _flat_units(texts, spans, config, _BATCH_CHARS, hosts, [h for h, _ in doc_hashes], n_paras)
+    hashes, lines = _text_hashes(texts, spans, config, normalized, no_count, _BATCH_CHARS, hosts)
     if spans is None:
         return sigs, [DocFeatures(h, [], 0, []) for h, _ in hashes]
-    return sigs, [DocFeatures(h, sp, n, u) for (h, u), sp, n in zip(hashes, spans, n_paras)]
+    if lines is None:
+        return sigs, [DocFeatures(h, sp, n, u) for (h, u), sp, n in zip(hashes, spans, n_paras)]
+    return sigs, [DocFeatures(h, sp, n, u, ls) for (h, u), sp, n, ls in zip(hashes, spans, n_paras, lines)]
 
 
 def line_spans(text: str) -> list[tuple[int, int]]:
@@ -664,13 +814,12 @@ def site_line_hashes_batch(texts: Sequence[str], hosts: Sequence[str | None],
     computed over the batch in a few numpy passes per ``max_chars`` characters."""
     if len(hosts) != len(texts):
         raise ValueError(f"{len(hosts)} hosts for {len(texts)} texts")
-    spans = [line_spans(t) if h else [] for t, h in zip(texts, hosts)]
-    seeds = [_site_seed(h) if h else 0 for h in hosts]
-    unit_config = dataclasses.replace(config, min_unit_chars=min_chars)
+    seeds = [_site_seed(h) if h else None for h in hosts]
+    no_spans = [[]] * len(texts)
     out: list[list[tuple[int, int, int]]] = []
     for lo, hi in _chunks([len(t) for t in texts], max_chars):
-        res, _, _ = _units_chunk(texts[lo:hi], spans[lo:hi], unit_config, seeds[lo:hi])
-        out.extend([(h, *sp[i]) for i, h in units] for units, sp in zip(res, spans[lo:hi]))
+        out.extend(_units_chunk(texts[lo:hi], no_spans[lo:hi], config, site_seeds=seeds[lo:hi],
+                                site_min_chars=min_chars)[3])
     return out
 
 

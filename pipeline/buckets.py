@@ -80,20 +80,26 @@ class PlanBuckets(beam.DoFn):
     def stats(self) -> dict:
         return {}
 
+    def plan(self, ids, keys: np.ndarray, doc_of: np.ndarray) -> tuple:
+        """(member doc indices, bucket bounds) of the buckets (runs of equal ``keys``, in key order),
+        each bucket's members chosen by ``members``."""
+        order, runs = key_runs(keys)
+        flat, bounds = [], [0]
+        for lo, hi in runs:
+            members = self.members([(ids[d], d) for d in doc_of[order[lo:hi]].tolist()])
+            if members:
+                flat.extend(d for _, d in members)
+                bounds.append(len(flat))
+        return flat, bounds
+
     def process(self, element):
         part, batches = element
         joined = concat_key_batches(batches)
         if joined is not None:
-            ids, keys, doc_of = joined
-            order, runs = key_runs(keys)
-            flat, bounds = [], [0]
-            for lo, hi in runs:
-                members = self.members([(ids[d], d) for d in doc_of[order[lo:hi]].tolist()])
-                if members:
-                    flat.extend(d for _, d in members)
-                    bounds.append(len(flat))
-            if flat:
-                used, local = np.unique(np.array(flat, dtype=np.int64), return_inverse=True)
+            flat, bounds = self.plan(*joined)
+            ids = joined[0]
+            if len(flat):
+                used, local = np.unique(np.asarray(flat, dtype=np.int64), return_inverse=True)
                 plan_ids = [ids[d] for d in used.tolist()]
                 yield part, pack((plan_ids, local.astype(np.int32), np.array(bounds, dtype=np.int64)))
                 by_shard: dict[int, list[str]] = {}

@@ -18,9 +18,10 @@ grouped.
 """
 from __future__ import annotations
 
+import functools
 import heapq
+import re
 from collections import Counter
-from itertools import chain
 
 import apache_beam as beam
 import numpy as np
@@ -28,9 +29,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from filters.dedup_text import dedup_features, site_line_hashes_batch
+from filters.dedup_text import FlatFeatures, dedup_features
 from filters.minhash import EMPTY_VALUE, MinHasher, band_key_matrix
-from filters.urlfilter import split_url
+from filters.urlfilter import normalize_host, split_url
 from pipeline.beam_io import (WriteStats, WriteTable, pack, shard_of, table_metadata, unpack,
                               write_arrow_shard)
 from pipeline.buckets import PlanBuckets, VerifiedBuckets, bucket_partitions, key_runs, payload_batches, \
@@ -89,12 +90,17 @@ class ExtractFeatures(FileDoFn):
         quality = table.column("quality_score").to_pylist() if "quality_score" in names else [None] * n
         dates = (table.column("date").cast("int64").to_pylist() if "date" in names else [None] * n)
         sentence_spans_by_doc = _span_lists(table.column("sentences")) if "sentences" in names else None
+        # site lines (dedup.site_lines) are hashed in the same pass as the paragraphs and sentences
+        urls = (table.column("url").to_pylist() if "url" in names and self.cfg.repetition and self.cfg.site_lines
+                else [])
+        site_lines = any(urls)
+        hosts = [_host(u) if u else None for u in urls] if site_lines else None
 
         sigs, features = dedup_features(texts, self.hasher, self.cfg.text, langs=langs,
                                         sentences=sentence_spans_by_doc, repetition=self.cfg.repetition,
-                                        count=self.counts)
+                                        count=self.counts, hosts=hosts, flat=self.cfg.repetition)
         _write_signatures(FileSystems.join(self.signatures_dir, item.out_name), ids, sigs, self.metadata)
-        hashes = [f.doc_hash for f in features]
+        hashes = features.doc_hashes if self.cfg.repetition else [f.doc_hash for f in features]
 
         info = [[] for _ in range(parts.shards)]
         for doc_id, q, d, h in zip(ids, quality, dates, hashes):
@@ -125,8 +131,7 @@ class ExtractFeatures(FileDoFn):
             yield beam.pvalue.TaggedOutput("sketches", (shard, blob))
 
         if self.cfg.repetition:
-            urls = table.column("url").to_pylist() if "url" in names else [None] * n
-            yield from self._units(ids, features, texts, urls)
+            yield from self._units(ids, features, site_lines)
         if "embedding" in names:
             yield from self._embeddings(ids, langs, texts, table.column("embedding"), n)
         self.counts("docs", n)
@@ -150,42 +155,29 @@ class ExtractFeatures(FileDoFn):
             for offer in semantic.topic_offers(ids, langs, texts, vectors, mask, self.cfg.topics.seed):
                 yield beam.pvalue.TaggedOutput("topicoffers", offer)
 
-    def _units(self, ids, features, texts, urls):
-        """Paragraph, sentence and (with ``dedup.site_lines``) host-salted line hashes of the row
-        group -> ('units', (partition, packed UnitBatch)); kinds 0 paragraph, 1 sentence, 2 site line."""
-        n = len(features)
-        n_units = [len(f.units) for f in features]
-        n_spans = [len(f.spans) for f in features]
-        # (span index, hash) pairs and (start, end) spans, doc by doc, flattened in one pass each
-        pairs = np.fromiter(chain.from_iterable(chain.from_iterable(f.units for f in features)),
-                            dtype=np.uint64, count=2 * sum(n_units)).reshape(-1, 2)
-        spans = np.fromiter(chain.from_iterable(chain.from_iterable(f.spans for f in features)),
-                            dtype=np.int64, count=2 * sum(n_spans)).reshape(-1, 2)
-        span_first = np.zeros(n, dtype=np.int64)
-        np.cumsum(n_spans[:-1], out=span_first[1:])
-        doc = np.repeat(np.arange(n, dtype=np.int64), n_units)
-        idx = pairs[:, 0].astype(np.int64)
-        h = pairs[:, 1]
-        kind = (idx >= np.array([f.n_paragraphs for f in features], dtype=np.int64)[doc]).astype(np.uint8)
-        start, end = spans[span_first[doc] + idx].T if len(h) else (np.zeros(0, np.int64),) * 2
-        if self.cfg.site_lines and any(urls):
-            hosts = [split_url(u)[0] if u else None for u in urls]
-            per_doc = site_line_hashes_batch(texts, hosts, self.cfg.text)
-            n_lines = [len(x) for x in per_doc]
-            self.counts("site_lines_hashed", sum(n_lines))
-            if sum(n_lines):
-                line_doc = np.repeat(np.arange(n, dtype=np.int64), n_lines)
-                # (hash, start, end) per line
-                line_arr = np.fromiter(chain.from_iterable(chain.from_iterable(per_doc)), dtype=np.uint64,
-                                       count=3 * sum(n_lines)).reshape(-1, 3)
+    def _units(self, ids, features: FlatFeatures, site_lines: bool):
+        """Paragraph, sentence and (``site_lines``: ``features`` hold them) host-salted line hashes
+        of the row group -> ('units', (partition, packed UnitBatch)); kinds 0 paragraph, 1 sentence,
+        2 site line."""
+        n = len(ids)
+        span_first = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(features.span_doc, minlength=n), out=span_first[1:])
+        g = features.unit_span
+        doc = features.span_doc[g]
+        h = features.unit_hash
+        kind = (g - span_first[doc] >= features.n_paragraphs[doc]).astype(np.uint8)
+        start, end = features.spans[g].T if len(h) else (np.zeros(0, np.int64),) * 2
+        if site_lines:
+            line_doc = features.line_doc
+            self.counts("site_lines_hashed", len(line_doc))
+            if len(line_doc):
                 # each document's site lines right after its units: a stable sort by document
                 order = np.argsort(np.concatenate((doc, line_doc)), kind="stable")
-                h = np.concatenate((h, line_arr[:, 0]))[order]
-                line_arr = line_arr[:, 1:].astype(np.int64)
+                h = np.concatenate((h, features.line_hash))[order]
                 doc = np.concatenate((doc, line_doc))[order]
                 kind = np.concatenate((kind, np.full(len(line_doc), 2, dtype=np.uint8)))[order]
-                start = np.concatenate((start, line_arr[:, 0]))[order]
-                end = np.concatenate((end, line_arr[:, 1]))[order]
+                start = np.concatenate((start, features.line_edges[:, 0]))[order]
+                end = np.concatenate((end, features.line_edges[:, 1]))[order]
         if not len(h):
             return
         start, end = start.astype(np.int32), end.astype(np.int32)
@@ -197,6 +189,21 @@ class ExtractFeatures(FileDoFn):
                 batch = ([ids[i] for i in used.tolist()], h[sel], local.astype(np.int32), kind[sel],
                          start[sel], end[sel])
                 yield beam.pvalue.TaggedOutput("units", (part, pack(batch)))
+
+
+_HTTP_HOST = re.compile(r"[hH][tT][tT][pP][sS]?://([A-Za-z0-9.\-]+)(?:[/?#]|\Z)")
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _normal_host(netloc: str) -> str:
+    return normalize_host(netloc)
+
+
+def _host(url: str) -> str:
+    """``split_url(url)[0]``; an http(s) URL whose host is plain ASCII (no port, user, brackets or
+    characters urlsplit would drop) is cut by one regex, its host normalized once per process."""
+    m = _HTTP_HOST.match(url)
+    return _normal_host(m.group(1)) if m else split_url(url)[0]
 
 
 def _seconds(epoch_ms: int | None) -> int:
@@ -328,6 +335,33 @@ class PlanLshBuckets(PlanBuckets):
         self.max_bucket = max_bucket
         self.count = StageCounts(STAGE)
 
+    def plan(self, ids, keys, doc_of):
+        """``PlanBuckets.plan`` with numpy: each bucket's entries sorted by (id, doc index), the first
+        ``max_bucket`` kept (what ``members`` keeps), the same counts."""
+        order = np.argsort(keys, kind="stable")
+        ks = keys[order]
+        if not len(ks):
+            return [], [0]
+        starts = np.flatnonzero(np.concatenate(([True], ks[1:] != ks[:-1])))
+        sizes = np.diff(np.append(starts, len(ks)))
+        run_of = np.repeat(np.arange(len(starts)), sizes)
+        sel = (sizes >= 2)[run_of]
+        sizes = sizes[sizes >= 2]
+        if not len(sizes):
+            return [], [0]
+        doc, run = doc_of[order][sel], run_of[sel]
+        rank = {doc_id: k for k, doc_id in enumerate(sorted(set(ids)))}
+        id_rank = np.array([rank[doc_id] for doc_id in ids], dtype=np.int64)
+        by = np.lexsort((doc, id_rank[doc], run))
+        doc = doc[by]
+        first = np.repeat(np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
+        keep = np.arange(len(doc)) - first < self.max_bucket
+        self.count("lsh_buckets_with_pairs", len(sizes))
+        capped = int(np.count_nonzero(sizes > self.max_bucket))
+        if capped:
+            self.count("lsh_buckets_capped", capped)
+        return doc[keep], np.concatenate(([0], np.cumsum(np.minimum(sizes, self.max_bucket))))
+
     def members(self, bucket):
         members = heapq.nsmallest(self.max_bucket + 1, bucket)
         self.count("lsh_buckets_with_pairs")
@@ -356,10 +390,13 @@ class VerifyLshBuckets(beam.DoFn):
         if joined is None:
             return
         ids, members, bounds, sketches = joined
-        edges = []
-        members = members.tolist()
-        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-            edges.extend(self._bucket([(ids[m], m) for m in members[lo:hi]], sketches))
+        if sketches is None or self.verify is None:
+            edges = []
+            members = members.tolist()
+            for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+                edges.extend(self._bucket([(ids[m], m) for m in members[lo:hi]], sketches))
+        else:
+            edges = self._verified_edges(ids, members, bounds, sketches)
         # near duplicates share many bands, so the same pair comes from many buckets: contract the
         # partition's own edges locally (a partition, never the whole graph) and emit one star per
         # local component, centred on its smallest id; components are unchanged
@@ -370,6 +407,51 @@ class VerifyLshBuckets(beam.DoFn):
         stats = self.count.flush()
         if stats:
             yield beam.pvalue.TaggedOutput("stats", stats)
+
+    def _verified_edges(self, ids, members, bounds, sketches) -> list[tuple[str, str]]:
+        """``_bucket`` over every bucket at once, with numpy: each member after a bucket's first is
+        compared with its candidates (the first member, then its ``lookback`` predecessors) and
+        linked to the first that passes, unless a candidate before it has the same id. The same
+        edges in the same order, and the same count of members that failed."""
+        members = np.asarray(members, dtype=np.int64)
+        bounds = np.asarray(bounds, dtype=np.int64)
+        sizes = np.diff(bounds)
+        pos = np.arange(len(members), dtype=np.int64)
+        first = np.repeat(bounds[:-1], sizes)          # position of each member's bucket's first member
+        later = np.flatnonzero(pos > first)            # members that look for a link
+        if not len(later):
+            return []
+        code_of = {}
+        codes = np.array([code_of.setdefault(doc_id, len(code_of)) for doc_id in ids], dtype=np.int64)
+        i = later - first[later]                       # index inside the bucket
+        back = self.lookback
+        # candidate slots in order: the first member, then i - back ... i - 1 (those >= 1)
+        local = np.concatenate([np.zeros((len(later), 1), dtype=np.int64),
+                                i[:, None] + np.arange(-back, 0, dtype=np.int64)[None, :]], axis=1)
+        valid = np.ones(local.shape, dtype=bool)
+        valid[:, 1:] = local[:, 1:] >= 1
+        cand = members[first[later][:, None] + np.where(valid, local, 0)]
+        me = members[later]
+        same = codes[cand] == codes[me][:, None]
+        passed = np.zeros(local.shape, dtype=bool)
+        rows, cols = np.nonzero(valid & ~same)
+        width = sketches.shape[1]
+        step = max(1, (1 << 24) // max(width, 1))
+        for lo in range(0, len(rows), step):
+            r, c = rows[lo:lo + step], cols[lo:lo + step]
+            matches = np.count_nonzero(sketches[me[r]] == sketches[cand[r, c]], axis=1)
+            # b_bit_jaccard, the same float operations
+            jaccard = np.maximum(0.0, (matches.astype(np.float64) / width - 1 / 256) / (1 - 1 / 256))
+            passed[r, c] = jaccard >= self.verify
+        stop = valid & (same | passed)
+        has = stop.any(axis=1)
+        at = np.argmax(stop, axis=1)
+        hit = np.arange(len(later))
+        link = has & ~same[hit, at]
+        failed = int(np.count_nonzero(~has))
+        if failed:
+            self.count("lsh_pairs_failed_verification", failed)
+        return [(ids[a], ids[b]) for a, b in zip(cand[hit, at][link].tolist(), me[link].tolist())]
 
     def _bucket(self, members, sketches):
         for i in range(1, len(members)):

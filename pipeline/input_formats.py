@@ -334,7 +334,8 @@ ID_CHARS, URL_CHARS, SOURCE_CHARS, DATE_CHARS = 256, 4096, 64, 64
 
 def _field(value: str, cap: int, name: str, notes: list[str]) -> str | None:
     value, changes = clean_field(value, cap)
-    notes.extend(f"{name}_{change}" for change in changes)
+    if changes:
+        notes.extend(f"{name}_{change}" for change in changes)
     return value or None
 
 

@@ -424,3 +424,34 @@ def test_site_line_hashes_batch_equals_one_document_at_a_time():
     assert site_line_hashes_batch(texts, hosts, max_chars=20) == one
     assert site_line_hashes_batch(texts, hosts, min_chars=5) == [site_line_hashes(t, h, min_chars=5)
                                                                  for t, h in zip(texts, hosts)]
+
+
+def test_dedup_features_with_hosts_and_flat_hold_the_same_features():
+    """hosts= adds each text's site_line_hashes; flat=True holds the same features as flat arrays."""
+    import numpy as np
+
+    from filters.dedup_text import site_line_hashes_batch
+    from filters.minhash import MinHasher
+    hasher = MinHasher()
+    texts = ["Home | About\nShop now, it is a fine day.\n\nFine print 2024 for the shop.\n",
+             "no host here. Second sentence of it.\nline two is here", "", "Ｆｕｌｌ width … text\u00ad here.\n\n\nx",
+             "Home | About\nShop   now, it is a fine day."] * 3
+    hosts = ["a.example", None, "a.example", "a.example", "b.example"] * 3
+    sigs, feats = D.dedup_features(texts, hasher)
+    sigs2, with_lines = D.dedup_features(texts, hasher, hosts=hosts)
+    assert (sigs == sigs2).all() and [tuple(f)[:4] for f in with_lines] == [tuple(f)[:4] for f in feats]
+    assert [f.site_lines for f in with_lines] == site_line_hashes_batch(texts, hosts) and with_lines[0].site_lines
+    _, flat = D.dedup_features(texts, hasher, hosts=hosts, flat=True)
+    assert flat.doc_hashes == [f.doc_hash for f in feats]
+    assert flat.n_paragraphs.tolist() == [f.n_paragraphs for f in feats]
+    assert flat.spans.tolist() == [list(s) for f in feats for s in f.spans]
+    first = np.concatenate(([0], np.cumsum([len(f.spans) for f in feats])))
+    units = [[] for _ in texts]
+    for g, h in zip(flat.unit_span.tolist(), flat.unit_hash.tolist()):
+        d = int(flat.span_doc[g])
+        units[d].append((g - int(first[d]), h))
+    assert units == [f.units for f in feats]
+    lines = [[] for _ in texts]
+    for d, (a, b), h in zip(flat.line_doc.tolist(), flat.line_edges.tolist(), flat.line_hash.tolist()):
+        lines[d].append((h, a, b))
+    assert lines == [f.site_lines for f in with_lines]

@@ -127,3 +127,44 @@ def test_bucket_partitions_bound_keys_and_payloads():
         assert docs * bands * 48 / p <= 64 << 20
         assert docs * (1 - (1 - 1 / p) ** bands) * payload <= 64 << 20
         assert bucket_partitions(docs, bands, payload, target_bytes=128 << 20) <= p
+
+
+def test_lsh_verification_over_all_buckets_equals_the_bucket_loop():
+    """VerifyLshBuckets' numpy path gives the per-bucket loop's edges, in order, and its failure
+    count, with repeated ids, buckets of every size and sketches near the threshold."""
+    from pipeline.dedup import VerifyLshBuckets
+
+    rng = np.random.default_rng(3)
+    base = rng.integers(0, 256, size=(5, 128), dtype=np.uint8)
+    sketches = base[rng.integers(0, 5, size=300)].copy()
+    noise = rng.random(sketches.shape) < rng.choice([0.0, 0.2, 0.33, 0.36, 0.5, 1.0], size=(300, 1))
+    sketches[noise] = rng.integers(0, 256, size=int(noise.sum()), dtype=np.uint8)
+    ids = [f"d{k % 250:03d}" for k in range(300)]            # 50 ids at two positions
+    sizes = rng.integers(1, 12, size=60)
+    members = rng.integers(0, 300, size=int(sizes.sum()))
+    bounds = np.concatenate(([0], np.cumsum(sizes)))
+    for threshold in (0.0, 0.5, 0.65, 0.99):
+        loop, vec = VerifyLshBuckets(threshold), VerifyLshBuckets(threshold)
+        expected = []
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            expected.extend(loop._bucket([(ids[m], m) for m in members[lo:hi].tolist()], sketches))
+        assert vec._verified_edges(ids, members, bounds, sketches) == expected
+        assert vec.count.flush() == loop.count.flush()
+
+
+def test_lsh_bucket_plan_equals_the_member_loop():
+    """PlanLshBuckets' numpy plan gives the per-bucket ``members`` loop's members, bounds and counts
+    (buckets in key order, members by (id, doc index), capped), with repeated ids."""
+    from pipeline.buckets import PlanBuckets
+    from pipeline.dedup import PlanLshBuckets
+
+    rng = np.random.default_rng(5)
+    ids = [f"d{k % 150:03d}" for k in range(200)]
+    for n, cap in ((0, 4), (1, 4), (500, 4), (500, 64), (2000, 3)):
+        keys = rng.integers(0, max(1, n // 6), size=n).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        doc_of = rng.integers(0, 200, size=n).astype(np.int64)
+        loop, vec = PlanLshBuckets(4, cap), PlanLshBuckets(4, cap)
+        flat, bounds = PlanBuckets.plan(loop, ids, keys, doc_of)
+        flat2, bounds2 = vec.plan(ids, keys, doc_of)
+        assert list(flat) == list(flat2) and list(bounds) == list(bounds2)
+        assert vec.count.flush() == loop.count.flush()

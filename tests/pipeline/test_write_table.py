@@ -6,18 +6,18 @@ from pipeline.beam_io import WriteTable
 from schemas import DOCUMENTS
 
 
-def _rows():
+def _rows(ids=250):
     rows = []
     for i in range(300):
-        doc_id = f"doc-{(i * 37) % 250:04d}"  # 50 ids appear twice -> renamed ~1
+        doc_id = f"doc-{(i * 37) % ids:04d}"  # 250: 50 ids appear twice -> renamed ~1
         rows.append({"id": doc_id, "text": f"text {i} " * (i % 7 + 1), "source_file": f"f{i % 3}.jsonl",
                      "position": i, "format": "jsonl", "date": 1_700_000_000_000 + i, "notes": []})
     return rows
 
 
-def _write(tmp_path, name, **kwargs):
+def _write(tmp_path, name, ids=250, **kwargs):
     out = tmp_path / name
-    rows = _rows()
+    rows = _rows(ids)
     with beam.Pipeline() as p:
         src = p | beam.Create([rows[i:i + 40] for i in range(0, len(rows), 40)] if kwargs.get("batched") else rows)
         src | WriteTable(str(out / "docs"), DOCUMENTS, 4, table="docs", unique_ids=True, **kwargs)
@@ -35,4 +35,17 @@ def test_spilling_and_batched_modes_write_identical_shards(tmp_path):
     ids = [i for t in plain.values() for i in t.column("id").to_pylist()]
     assert len(ids) == 300 and len(set(ids)) == 300 and sum(i.endswith("~1") for i in ids) == 50
     # small spill_bytes made many spill files
-    assert len(list((tmp_path / "spill").rglob("*.parquet"))) > 10
+    assert len(list((tmp_path / "spill").rglob("*.arrows"))) > 10
+
+
+def test_spilled_shards_without_repeated_ids_are_byte_identical(tmp_path):
+    """Shards without repeated ids are compacted in Arrow (no row dicts): the same files, byte for
+    byte, also when a shard rolls over to several files."""
+    plain = tmp_path / "plain" / "docs"
+    _write(tmp_path, "plain", ids=1000, max_shard_bytes=2000)
+    _write(tmp_path, "spilled", ids=1000, max_shard_bytes=2000, spill_dir=str(tmp_path / "spill"), spill_bytes=500)
+    names = sorted(f.name for f in plain.iterdir())
+    assert any("-k001" in n for n in names)
+    assert names == sorted(f.name for f in (tmp_path / "spilled" / "docs").iterdir())
+    for n in names:
+        assert (plain / n).read_bytes() == (tmp_path / "spilled" / "docs" / n).read_bytes()
