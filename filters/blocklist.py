@@ -93,21 +93,57 @@ def match_form(text: str) -> tuple[str, list[int] | None]:
     from its indices to the original text's (None: the same indices). When NFKC of the whole text
     changes its length, each character is mapped on its own (one ``str.translate`` over a table of
     the text's distinct changed characters), so every output character has one source."""
+    norm, longer = _match_form(text)
+    return norm, (None if longer is None else _index_map(text, longer))
+
+
+def _match_form(text: str) -> tuple[str, dict[int, int] | None]:
+    """``match_form`` with the index map left to ``_index_map``: ``{code point: length of its form}``
+    of the characters whose form is not one character long (None: the same indices)."""
     if text.isascii():
         return text.lower(), None
     # most pages are already NFKC, which the quick check confirms at a fraction of normalize's cost
-    norm = (text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)).lower()
+    if unicodedata.is_normalized("NFKC", text):
+        norm = text.lower()
+        if len(norm) == len(text):
+            return norm, None
+        return _per_char_form(text, set(text))
+    chars = set(text)
+    if all(map(_context_free, chars)):
+        # NFKC and lower() act on each character alone (``_context_free``): the whole text's form is the
+        # per-character one, built from its few changed characters without normalising the whole text
+        out = text
+        changed = [ch for ch in chars if _nfkc(ch) != ch]
+        if len(changed) <= 16:
+            for ch in changed:  # no form holds a changed character (``_context_free``)
+                out = out.replace(ch, _nfkc(ch))
+        else:
+            out = out.translate({ord(ch): _nfkc(ch) for ch in changed})
+        out = out.lower()
+        if len(out) == len(text):
+            return out, None
+        return out, {ord(ch): len(f) for ch in chars if len(f := _char_form(ch)) != 1}
+    norm = unicodedata.normalize("NFKC", text).lower()
     if len(norm) == len(text):
         return norm, None
+    return _per_char_form(text, chars)
+
+
+def _per_char_form(text: str, chars: set[str]) -> tuple[str, dict[int, int] | None]:
+    """Each character mapped to its own form (one ``str.translate``), with ``_match_form``'s length map."""
     table = {}
-    for ch in set(text):
+    for ch in chars:
         form = _char_form(ch)
         if form != ch:
             table[ord(ch)] = form
     out = text.translate(table)
     longer = {o: len(f) for o, f in table.items() if len(f) != 1}
-    if not longer:
-        return out, None
+    return out, (longer or None)
+
+
+def _index_map(text: str, longer: dict[int, int]) -> list[int]:
+    """Map from indices of a per-character form of ``text`` to indices of ``text`` (one entry past the end),
+    given the lengths of the forms that are not one character long."""
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
     keys = np.array(sorted(longer), dtype=np.uint32)
     lens = np.ones(len(cps), dtype=np.int64)
@@ -115,7 +151,45 @@ def match_form(text: str) -> tuple[str, list[int] | None]:
     lens[hit] = np.array([longer[k] for k in keys.tolist()], dtype=np.int64)[np.searchsorted(keys, cps[hit])]
     index = np.repeat(np.arange(len(text), dtype=np.int64), lens).tolist()
     index.append(len(text))
-    return out, index
+    return index
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _nfkc(ch: str) -> str:
+    return unicodedata.normalize("NFKC", ch)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _context_free(ch: str) -> bool:
+    """True when NFKC, then lower(), of any text holding ``ch`` treat ``ch`` on its own: its compatibility
+    decomposition starts with a starter (combining class 0) that composes with no preceding character, so
+    neither reordering nor composition crosses the edge before it; its NFKC form holds no capital sigma
+    (the one character lower() maps by context) and no character that NFKC changes."""
+    d = unicodedata.normalize("NFKD", ch)
+    if unicodedata.combining(d[0]) or ord(d[0]) in _composition_seconds():
+        return False
+    f = _nfkc(ch)
+    return "\u03a3" not in f and all(_nfkc(c) == c for c in f)
+
+
+@functools.lru_cache(maxsize=1)
+def _composition_seconds() -> frozenset[int]:
+    """Code points that can compose with a preceding character under NFC/NFKC: the second character of
+    every two-character canonical decomposition (composition exclusions included: a superset does no
+    harm) and the Hangul vowel and trailing jamo (algorithmic composition)."""
+    out = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
+    for base in range(0, 0x110000, 256):
+        if 0xD800 <= base < 0xE000:
+            continue  # surrogates: no decompositions
+        if unicodedata.is_normalized("NFD", "".join(map(chr, range(base, base + 256)))):
+            continue  # no character of the block has a canonical decomposition
+        for cp in range(base, base + 256):
+            d = unicodedata.decomposition(chr(cp))
+            if d and not d.startswith("<"):
+                parts = d.split()
+                if len(parts) == 2:
+                    out.add(int(parts[1], 16))
+    return frozenset(out)
 
 
 @dataclass
@@ -254,19 +328,19 @@ class WordBlocklist:
             t = normalize_term(term)
             if t and t not in self._entries:
                 self._allow.setdefault(t, set()).add(lang)
-        patterns, self._values = [], []
+        self._patterns, self._values = [], []
         for t, langs_ in self._allow.items():
             owners = tuple((lang, ALLOW) for lang in sorted(langs_, key=lambda x: x or ""))
-            patterns.append(t)
+            self._patterns.append(t)
             self._values.append((_is_word_char(t[0]), _is_word_char(t[-1]), owners, (0.0,) * len(owners)))
         for t, owners in self._entries.items():
             owners = tuple(sorted(owners, key=lambda o: (o[0] or "", o[1])))
             weights = tuple(self._weight(o[0], t, self._base(t, o[1])) for o in owners)
-            patterns.append(t)
+            self._patterns.append(t)
             self._values.append((_is_word_char(t[0]), _is_word_char(t[-1]), owners, weights))
-        # every occurrence of every pattern (overlapping), as (pattern index, start, end) in characters
-        self._auto = (ahocorasick_rs.AhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.Standard)
-                      if self._entries else None)
+        self._matchers: dict[frozenset | None, tuple] = {}  # per-process caches, see _matcher
+        self._automata: dict[tuple, object] = {}
+        self._by_lang: dict | None = None
         self.langs = sorted({lang for owners in self._entries.values() for lang, _ in owners if lang})
         self.categories = sorted({cat for owners in self._entries.values() for _, cat in owners})
 
@@ -366,23 +440,22 @@ class WordBlocklist:
         if lang is not None:
             langs = {lang} if isinstance(lang, str) else set(lang)
             lang = lang if isinstance(lang, str) else next(iter(sorted(langs)), None)
-        norm, index = match_form(text)
+        auto, values = self._matcher(None if langs is None else frozenset(langs))
+        if auto is None:
+            return BlocklistResult(hit_ratio=0.0)
+        norm, longer = _match_form(text)
         n = len(norm)
         raw = []
-        values = self._values
-        for k, start, end in overlapping_matches(self._auto, norm):
-            left, right, owners, weights = values[k]
+        for k, start, end in overlapping_matches(auto, norm):
+            v = values[k]
+            if v is None:
+                continue
+            left, right, owners, weight = v
             if left and start > 0 and _is_word_char(norm[start - 1]):
                 continue
             if right and end < n and _is_word_char(norm[end]):
                 continue
-            if langs is not None:
-                keep = [k for k, o in enumerate(owners) if o[0] is None or o[0] in langs]
-                if not keep:
-                    continue
-                owners = tuple(owners[k] for k in keep)
-                weights = tuple(weights[k] for k in keep)
-            raw.append((start, end, owners, min(weights)))
+            raw.append((start, end, owners, weight))
         if not raw:
             return BlocklistResult(hit_ratio=0.0)
         # (allow-listed words take part in the leftmost-longest choice, then are not reported)
@@ -391,6 +464,7 @@ class WordBlocklist:
         last_end = -1
         cats = set()
         terms: dict[str, float] = {}
+        index = None
         for s, e, owners, weight in raw:
             if s < last_end:
                 continue
@@ -398,7 +472,9 @@ class WordBlocklist:
             if owners[0][1] == ALLOW:
                 continue
             s0, e0 = s, e
-            if index is not None:
+            if longer is not None:
+                if index is None:
+                    index = _index_map(text, longer)
                 s, e = index[s], index[e]
             o_lang, o_cat = owners[0]
             cats.update(c for _, c in owners)
@@ -415,6 +491,70 @@ class WordBlocklist:
             count("blocklist_hits", hits)
             count("blocklist_docs_with_hits")
         return result
+
+    def _matcher(self, langs: frozenset | None) -> tuple:
+        """(automaton or None, values) for documents of ``langs`` (None: every entry). ``values[k]`` of a
+        pattern found is (left edge is a word character, right edge is one, the owners of those languages,
+        their lowest weight), or None when no owner is of those languages (or of none). A document of one
+        language gets an automaton of only the patterns with such an owner (same occurrences of those,
+        none of the others); other sets share the full automaton and fill their values as patterns turn
+        up. Built on first use and kept per process (bounded)."""
+        m = self._matchers.get(langs)
+        if m is not None:
+            return m
+        if langs is not None and len(langs) == 1:
+            if self._by_lang is None:
+                by_lang: dict[str | None, list[int]] = {}
+                for k, (_, _, owners, _) in enumerate(self._values):
+                    for lang in {o[0] for o in owners}:
+                        by_lang.setdefault(lang, []).append(k)
+                self._by_lang = by_lang
+            (lang,) = langs
+            ks = sorted(set(self._by_lang.get(None, ())) | set(self._by_lang.get(lang, ())))
+            auto = self._automata.get(tuple(ks))
+            if auto is None and ks:
+                auto = self._automata[tuple(ks)] = _automaton([self._patterns[k] for k in ks])
+            m = (auto, [_for_langs(self._values[k], langs) for k in ks])
+        else:
+            full = self._matchers.get(None)
+            if full is None:
+                full = self._matchers[None] = (_automaton(self._patterns) if self._patterns else None,
+                                               [_for_langs(v, None) for v in self._values])
+            m = full if langs is None else (full[0], _LangValues(self._values, langs))
+        if len(self._matchers) >= 1024:  # bounded: documents' language sets repeat
+            self._matchers = {None: self._matchers[None]} if None in self._matchers else {}
+            self._automata.clear()
+        self._matchers[langs] = m
+        return m
+
+
+class _LangValues(dict):
+    """``WordBlocklist._matcher``'s values of one language set, each computed when first asked for."""
+
+    def __init__(self, values: list, langs: frozenset):
+        super().__init__()
+        self.values, self.langs = values, langs
+
+    def __missing__(self, k: int):
+        v = self[k] = _for_langs(self.values[k], self.langs)
+        return v
+
+
+def _for_langs(value: tuple, langs: frozenset | None) -> tuple | None:
+    """A pattern's (left, right, owners, weights) cut to the owners of ``langs`` (or of no language) and
+    their lowest weight; None when none is left. ``langs`` None: every owner."""
+    left, right, owners, weights = value
+    keep = [i for i, o in enumerate(owners) if langs is None or o[0] is None or o[0] in langs]
+    if not keep:
+        return None
+    return left, right, tuple(owners[i] for i in keep), min(weights[i] for i in keep)
+
+
+def _automaton(patterns: list[str]):
+    """Every occurrence of every pattern (overlapping), as (pattern index, start, end) in characters. The
+    DFA finds the same matches as the default NFA in about half the time."""
+    return ahocorasick_rs.AhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.Standard,
+                                      implementation=ahocorasick_rs.Implementation.DFA)
 
 
 def _roots(terms) -> list[str]:
