@@ -107,38 +107,55 @@ def _match_form(text: str) -> tuple[str, dict[int, int] | None]:
         norm = text.lower()
         if len(norm) == len(text):
             return norm, None
-        return _per_char_form(text, set(text))
-    chars = set(text)
-    if all(map(_context_free, chars)):
-        # NFKC and lower() act on each character alone (``_context_free``): the whole text's form is the
-        # per-character one, built from its few changed characters without normalising the whole text
-        out = text
-        changed = [ch for ch in chars if _nfkc(ch) != ch]
-        if len(changed) <= 16:
-            for ch in changed:  # no form holds a changed character (``_context_free``)
-                out = out.replace(ch, _nfkc(ch))
-        else:
-            out = out.translate({ord(ch): _nfkc(ch) for ch in changed})
-        out = out.lower()
-        if len(out) == len(text):
-            return out, None
-        return out, {ord(ch): len(f) for ch in chars if len(f := _char_form(ch)) != 1}
+        return _per_char_form(text, set(_odd_char_re().findall(text)))
+    odd = set(_odd_char_re().findall(text))
+    if all(map(_context_free, odd)):
+        # NFKC acts on each character alone (``_context_free``; the other characters are inert): the whole
+        # text's form is the per-character one, built from its few changed characters
+        out = _nfkc_lower(text, odd)
+        if out is not None:
+            if len(out) == len(text):
+                return out, None
+            return out, _longer(odd)
     norm = unicodedata.normalize("NFKC", text).lower()
     if len(norm) == len(text):
         return norm, None
-    return _per_char_form(text, chars)
+    return _per_char_form(text, odd)
 
 
-def _per_char_form(text: str, chars: set[str]) -> tuple[str, dict[int, int] | None]:
-    """Each character mapped to its own form (one ``str.translate``), with ``_match_form``'s length map."""
-    table = {}
-    for ch in chars:
+def _per_char_form(text: str, odd: set[str]) -> tuple[str, dict[int, int] | None]:
+    """Each character mapped to its own form, with ``_match_form``'s length map (``odd``: the distinct
+    characters of ``text`` that are not inert, see ``_odd_char_re``)."""
+    out = _nfkc_lower(text, odd)
+    if out is not None:
+        return out, (_longer(odd) or None)
+    table = {}  # a capital sigma: lower() would read its context, so one translate over every character
+    for ch in set(text):
         form = _char_form(ch)
         if form != ch:
             table[ord(ch)] = form
     out = text.translate(table)
     longer = {o: len(f) for o, f in table.items() if len(f) != 1}
     return out, (longer or None)
+
+
+def _nfkc_lower(text: str, odd: set[str]) -> str | None:
+    """``"".join(_char_form(ch) for ch in text)``: the changed characters among ``odd`` replaced by their NFKC
+    form (a few ``str.replace`` when no form holds a changed character, else one ``str.translate``), then
+    lower() on the whole, which maps each character alone unless a capital sigma is there (None then)."""
+    changed = [ch for ch in odd if _nfkc(ch) != ch]
+    if "\u03a3" in text or any("\u03a3" in _nfkc(ch) for ch in changed):
+        return None
+    if len(changed) <= 16 and all(map(_nfkc_stable, changed)):
+        for ch in changed:
+            text = text.replace(ch, _nfkc(ch))
+    else:
+        text = text.translate({ord(ch): _nfkc(ch) for ch in changed})
+    return text.lower()
+
+
+def _longer(odd: set[str]) -> dict[int, int]:
+    return {ord(ch): len(f) for ch in odd if len(f := _char_form(ch)) != 1}
 
 
 def _index_map(text: str, longer: dict[int, int]) -> list[int]:
@@ -160,16 +177,52 @@ def _nfkc(ch: str) -> str:
 
 
 @functools.lru_cache(maxsize=1 << 16)
+def _nfkc_stable(ch: str) -> bool:
+    """True when NFKC changes no character of ``ch``'s NFKC form."""
+    return all(_nfkc(c) == c for c in _nfkc(ch))
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _context_free(ch: str) -> bool:
-    """True when NFKC, then lower(), of any text holding ``ch`` treat ``ch`` on its own: its compatibility
-    decomposition starts with a starter (combining class 0) that composes with no preceding character, so
-    neither reordering nor composition crosses the edge before it; its NFKC form holds no capital sigma
-    (the one character lower() maps by context) and no character that NFKC changes."""
+    """True when NFKC of any text holding ``ch`` treats ``ch`` on its own: its compatibility decomposition
+    starts with a starter (combining class 0) that composes with no preceding character, so neither
+    reordering nor composition crosses the edge before it."""
     d = unicodedata.normalize("NFKD", ch)
-    if unicodedata.combining(d[0]) or ord(d[0]) in _composition_seconds():
-        return False
-    f = _nfkc(ch)
-    return "\u03a3" not in f and all(_nfkc(c) == c for c in f)
+    return not unicodedata.combining(d[0]) and ord(d[0]) not in _composition_seconds()
+
+
+def _inert(ch: str) -> bool:
+    """Context-free, unchanged by NFKC and one character in lower case."""
+    return (_context_free.__wrapped__(ch) and unicodedata.normalize("NFKC", ch) == ch
+            and len(ch.lower()) == 1)
+
+
+@functools.lru_cache(maxsize=1)
+def _odd_char_re() -> re.Pattern:
+    """A character outside the inert characters (``_inert``) of the Basic Multilingual Plane. A block
+    whose string is NFKD, has no combining or composing character and keeps its length in lower case
+    is inert as a whole; the others are checked character by character."""
+    seconds = _composition_seconds()
+    runs: list[list[int]] = []
+
+    def add(lo, hi):
+        if runs and runs[-1][1] == lo - 1:
+            runs[-1][1] = hi
+        else:
+            runs.append([lo, hi])
+    for base in range(0, 0x10000, 256):
+        if 0xD800 <= base < 0xE000:
+            continue
+        block = "".join(map(chr, range(base, base + 256)))
+        if (unicodedata.is_normalized("NFKD", block) and len(block.lower()) == len(block)
+                and not any(unicodedata.combining(c) or ord(c) in seconds for c in block)):
+            add(base, base + 255)
+            continue
+        for cp in range(base, base + 256):
+            if _inert(chr(cp)):
+                add(cp, cp)
+    cls = "".join(f"\\u{lo:04x}" if lo == hi else f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in runs)
+    return re.compile(f"[^{cls}]")
 
 
 @functools.lru_cache(maxsize=1)

@@ -443,3 +443,12 @@ def test_scan_on_corpus_pages_equals_old_way(shared_data, ldnoobw):
     for r in rows:
         for lang in (r.get("lang_auto") or "en", None, ["en", "zh"]):
             assert ldnoobw.scan(r["text"], lang) == _old_scan(ldnoobw, r["text"], lang)
+
+
+def test_odd_characters_are_exactly_the_bmp_characters_that_are_not_inert():
+    from filters.blocklist import _inert, _odd_char_re
+
+    bmp = "".join(chr(cp) for cp in range(0x10000) if not 0xD800 <= cp < 0xE000)
+    odd = set(_odd_char_re().findall(bmp))
+    assert odd == {ch for ch in bmp if not _inert(ch)}
+    assert _odd_char_re().findall("\U0001d400x\ud800") == ["\U0001d400", "\ud800"]  # outside the BMP: odd
