@@ -122,7 +122,7 @@ _FASTTEXT_BLIND = ("lg", "mi", "sn", "st", "tn", "ts", "xh", "zu", "yo", "so")
 # restricted lingua on lone 64-character texts differs from all-language lingua by +0.06 / +0.12 points on
 # sentences and -0.17 / -0.25 on word pairs (halves A / B); without them by -0.09 / -0.04 and -2.5 / -2.5.
 _FASTTEXT_BLIND_SHORT = ("sw", "tl", "is", "sq", "cy", "la", "ro", "eo", "ga", "tr")
-_FT_MEMO_MAX = 1 << 15  # samples whose fastText answers a LanguageIdentifier keeps (about 10 MB)
+_FT_MEMO_MAX = 1 << 14  # samples per generation of the fastText memo (two generations: about 10 MB)
 _LINGUA_MEMO_MAX = 1 << 14  # (detector, sample) pairs whose lingua answers it keeps
 _SHORT_SAMPLE = 96  # fastText samples under this many characters count as short (between the two measures)
 # Lingua languages written in a non-Latin script: a restricted detector keeps them all when its sample has a
@@ -404,16 +404,29 @@ class LanguageIdentifier:
     def _fasttext_cands_memo(self, samples: list[str], k: int, min_prob: float) -> tuple[list, list]:
         """``_fasttext_cands`` through a per-process memo of each sample's answer (fastText predicts every
         line on its own, so an answer does not depend on the batch; boilerplate recurs across batches).
-        Bounded: emptied when it holds ``_FT_MEMO_MAX`` samples."""
-        memo = self._ft_memo.get((k, min_prob))
-        if memo is None or len(memo) >= _FT_MEMO_MAX:
-            memo = self._ft_memo[(k, min_prob)] = {}
-        miss = [x for x in samples if x not in memo]
+        Two generations of at most ``_FT_MEMO_MAX`` samples: when the new one is full it becomes the old
+        one (the previous old one is dropped); an answer found in the old one moves to the new one."""
+        gens = self._ft_memo.get((k, min_prob))
+        if gens is None:
+            gens = self._ft_memo[(k, min_prob)] = [{}, {}]
+        new, old = gens
+        if len(new) >= _FT_MEMO_MAX:
+            gens[:] = new, old = {}, new
+        got = []
+        miss = []
+        for x in samples:
+            r = new.get(x)
+            if r is None:
+                r = old.get(x)
+                if r is None:
+                    miss.append(len(got))
+                else:
+                    new[x] = r
+            got.append(r)
         if miss:
-            top, labels = self._fasttext_cands(miss, k, min_prob)
-            for x, t, l in zip(miss, top, labels):
-                memo[x] = (t, tuple(l))  # tuples of strings and floats: the GC stops tracking them
-        got = [memo[x] for x in samples]
+            top, labels = self._fasttext_cands([samples[i] for i in miss], k, min_prob)
+            for i, t, l in zip(miss, top, labels):
+                got[i] = new[samples[i]] = (t, tuple(l))  # tuples of strings and floats: the GC stops tracking them
         return [g[0] for g in got], [g[1] for g in got]
 
     def _lingua_for(self, sample: str, known: frozenset | None, labels: list[str] | None = None,
