@@ -409,25 +409,29 @@ class LanguageIdentifier:
         gens = self._ft_memo.get((k, min_prob))
         if gens is None:
             gens = self._ft_memo[(k, min_prob)] = [{}, {}]
-        new, old = gens
-        if len(new) >= _FT_MEMO_MAX:
-            gens[:] = new, old = {}, new
         got = []
         miss = []
         for x in samples:
-            r = new.get(x)
+            r = gens[0].get(x)
             if r is None:
-                r = old.get(x)
+                r = gens[1].get(x)
                 if r is None:
                     miss.append(len(got))
                 else:
-                    new[x] = r
+                    self._ft_memo_put(gens, x, r)
             got.append(r)
         if miss:
             top, labels = self._fasttext_cands([samples[i] for i in miss], k, min_prob)
             for i, t, l in zip(miss, top, labels):
-                got[i] = new[samples[i]] = (t, tuple(l))  # tuples of strings and floats: the GC stops tracking them
+                got[i] = (t, tuple(l))  # tuples of strings and floats: the GC stops tracking them
+                self._ft_memo_put(gens, samples[i], got[i])
         return [g[0] for g in got], [g[1] for g in got]
+
+    @staticmethod
+    def _ft_memo_put(gens: list[dict], x: str, r: tuple) -> None:
+        if len(gens[0]) >= _FT_MEMO_MAX:
+            gens[:] = {}, gens[0]
+        gens[0][x] = r
 
     def _lingua_for(self, sample: str, known: frozenset | None, labels: list[str] | None = None,
                     probe: str | None = None):
