@@ -203,6 +203,7 @@ def _odd_char_re() -> re.Pattern:
     whose string is NFKD, has no combining or composing character and keeps its length in lower case
     is inert as a whole; the others are checked character by character."""
     seconds = _composition_seconds()
+    every = _all_code_points()
     runs: list[list[int]] = []
 
     def add(lo, hi):
@@ -213,7 +214,7 @@ def _odd_char_re() -> re.Pattern:
     for base in range(0, 0x10000, 256):
         if 0xD800 <= base < 0xE000:
             continue
-        block = "".join(map(chr, range(base, base + 256)))
+        block = every[base:base + 256]
         if (unicodedata.is_normalized("NFKD", block) and len(block.lower()) == len(block)
                 and not any(unicodedata.combining(c) or ord(c) in seconds for c in block)):
             add(base, base + 255)
@@ -225,16 +226,24 @@ def _odd_char_re() -> re.Pattern:
     return re.compile(f"[^{cls}]")
 
 
+def _all_code_points() -> str:
+    """Every code point in order, index = code point (surrogates replaced by U+0000: decoded, not chr()'d)."""
+    cps = np.arange(0x110000, dtype="<u4")
+    cps[0xD800:0xE000] = 0
+    return cps.tobytes().decode("utf-32-le")
+
+
 @functools.lru_cache(maxsize=1)
 def _composition_seconds() -> frozenset[int]:
     """Code points that can compose with a preceding character under NFC/NFKC: the second character of
     every two-character canonical decomposition (composition exclusions included: a superset does no
     harm) and the Hangul vowel and trailing jamo (algorithmic composition)."""
     out = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
+    every = _all_code_points()
     for base in range(0, 0x110000, 256):
         if 0xD800 <= base < 0xE000:
             continue  # surrogates: no decompositions
-        if unicodedata.is_normalized("NFD", "".join(map(chr, range(base, base + 256)))):
+        if unicodedata.is_normalized("NFD", every[base:base + 256]):
             continue  # no character of the block has a canonical decomposition
         for cp in range(base, base + 256):
             d = unicodedata.decomposition(chr(cp))
