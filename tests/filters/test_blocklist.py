@@ -330,6 +330,9 @@ def _old_match_form(text):
     return out, index
 
 
+_OLD_AUTOMATA: dict = {}  # id -> (blocklist, its one automaton) for _old_scan
+
+
 def _old_scan(wb, text, lang=None):
     """WordBlocklist.scan before per-language automata: one automaton of every pattern, owners filtered
     per match."""
@@ -342,7 +345,9 @@ def _old_scan(wb, text, lang=None):
         langs = {lang} if isinstance(lang, str) else set(lang)
         lang = lang if isinstance(lang, str) else next(iter(sorted(langs)), None)
     norm, index = _old_match_form(text)
-    auto = ahocorasick_rs.AhoCorasick(wb._patterns, matchkind=ahocorasick_rs.MatchKind.Standard)
+    if id(wb) not in _OLD_AUTOMATA:
+        _OLD_AUTOMATA[id(wb)] = (wb, ahocorasick_rs.AhoCorasick(wb._patterns, matchkind=ahocorasick_rs.MatchKind.Standard))
+    auto = _OLD_AUTOMATA[id(wb)][1]
     raw = []
     for k, start, end in overlapping_matches(auto, norm):
         left, right, owners, weights = wb._values[k]
@@ -438,11 +443,16 @@ def test_scan_on_corpus_pages_equals_old_way(shared_data, ldnoobw):
     import json
     import lzma
 
+    from filters.blocklist import default_scoring
+
+    scored = WordBlocklist.from_ldnoobw_dir(shared_data / "safety" / "ldnoobw", **default_scoring()).merge(
+        WordBlocklist.from_category_dir(shared_data / "safety" / "zh_konsheng", weight=0.5))
     with lzma.open(shared_data / "web_pages" / "pages_public.jsonl.xz", "rt", encoding="utf-8") as f:
         rows = [json.loads(line) for line in f][:300]
     for r in rows:
-        for lang in (r.get("lang_auto") or "en", None, ["en", "zh"]):
-            assert ldnoobw.scan(r["text"], lang) == _old_scan(ldnoobw, r["text"], lang)
+        for lang in (r.get("lang_auto") or "en", None, ["en", "zh"], "zh"):
+            for wb in (ldnoobw, scored):
+                assert wb.scan(r["text"], lang) == _old_scan(wb, r["text"], lang)
 
 
 def test_odd_characters_are_exactly_the_bmp_characters_that_are_not_inert():
