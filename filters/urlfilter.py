@@ -30,6 +30,7 @@ from filters.counting import Count
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://")
 _WWW = re.compile(r"^www\d{0,3}\.")
 _PLAIN_HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*")   # a bare host name: what urlsplit would give as is
+_IPV4_HOST = re.compile(r"[\d.]+")
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def split_url(url: str) -> tuple[str, str]:
 
 def _parents(host: str) -> list[str]:
     """``host`` then each parent domain, most specific first (a bare IPv4 has no parents)."""
-    if re.fullmatch(r"[\d.]+", host):
+    if _IPV4_HOST.fullmatch(host):
         return [host]
     labels = host.split(".")
     return [".".join(labels[i:]) for i in range(len(labels))]
