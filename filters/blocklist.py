@@ -91,8 +91,10 @@ def _char_form(ch: str) -> str:
 def match_form(text: str) -> tuple[str, list[int] | None]:
     """The form blocklist terms are matched in (NFKC + lower case) and, when lengths differ, the map
     from its indices to the original text's (None: the same indices). When NFKC of the whole text
-    changes its length, each character is mapped on its own (one ``str.translate`` over a table of
-    the text's distinct changed characters), so every output character has one source."""
+    changes its length, each character is mapped on its own, so every output character has one source.
+    The whole text is normalised only when some character's form depends on its neighbours (combining
+    marks, composing jamo or vowel signs; a capital sigma for lower()): otherwise the few characters
+    that are not inert (``_odd_char_re``) are replaced in place."""
     norm, longer = _match_form(text)
     return norm, (None if longer is None else _index_map(text, longer))
 
