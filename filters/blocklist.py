@@ -92,9 +92,9 @@ def match_form(text: str) -> tuple[str, list[int] | None]:
     """The form blocklist terms are matched in (NFKC + lower case) and, when lengths differ, the map
     from its indices to the original text's (None: the same indices). When NFKC of the whole text
     changes its length, each character is mapped on its own, so every output character has one source.
-    The whole text is normalised only when some character's form depends on its neighbours (combining
-    marks, composing jamo or vowel signs; a capital sigma for lower()): otherwise the few characters
-    that are not inert (``_odd_char_re``) are replaced in place."""
+    The characters NFKC changes alone (found with ``_odd_char_re``) are replaced in place; the whole text
+    is normalised only when the result is not NFKC yet (combining marks out of order, characters that
+    compose with their neighbours)."""
     norm, longer = _match_form(text)
     return norm, (None if longer is None else _index_map(text, longer))
 
@@ -111,27 +111,27 @@ def _match_form(text: str) -> tuple[str, dict[int, int] | None]:
             return norm, None
         return _per_char_form(text, set(_odd_char_re().findall(text)))
     odd = set(_odd_char_re().findall(text))
-    if all(map(_context_free, odd)):
-        # NFKC acts on each character alone (``_context_free``; the other characters are inert): the whole
-        # text's form is the per-character one, built from its few changed characters
-        out = _nfkc_lower(text, odd)
-        if out is not None:
-            if len(out) == len(text):
-                return out, None
-            return out, _longer(odd)
-    norm = unicodedata.normalize("NFKC", text).lower()
+    # each character NFKC changes replaced by its NFKC form: compatibility equivalence holds under
+    # concatenation, so this text has the same NFKC as the whole; when it is NFKC already, it is that
+    near = _nfkc_replaced(text, odd)
+    if unicodedata.is_normalized("NFKC", near):
+        norm = near.lower()
+    else:
+        norm = unicodedata.normalize("NFKC", text).lower()
     if len(norm) == len(text):
         return norm, None
-    return _per_char_form(text, odd)
+    return _per_char_form(text, odd, near)
 
 
-def _per_char_form(text: str, odd: set[str]) -> tuple[str, dict[int, int] | None]:
+def _per_char_form(text: str, odd: set[str], near: str | None = None) -> tuple[str, dict[int, int] | None]:
     """Each character mapped to its own form, with ``_match_form``'s length map (``odd``: the distinct
-    characters of ``text`` that are not inert, see ``_odd_char_re``)."""
-    out = _nfkc_lower(text, odd)
-    if out is not None:
-        return out, (_longer(odd) or None)
-    table = {}  # a capital sigma: lower() would read its context, so one translate over every character
+    characters of ``text`` that are not inert, see ``_odd_char_re``; ``near``: ``_nfkc_replaced(text, odd)``
+    when known). lower() maps each character alone unless a capital sigma is there: then one
+    ``str.translate`` over every character instead."""
+    if "\u03a3" not in text and not any("\u03a3" in _nfkc(ch) for ch in odd):
+        out = (near if near is not None else _nfkc_replaced(text, odd)).lower()
+        return out, ({ord(ch): len(f) for ch in odd if len(f := _char_form(ch)) != 1} or None)
+    table = {}
     for ch in set(text):
         form = _char_form(ch)
         if form != ch:
@@ -141,23 +141,15 @@ def _per_char_form(text: str, odd: set[str]) -> tuple[str, dict[int, int] | None
     return out, (longer or None)
 
 
-def _nfkc_lower(text: str, odd: set[str]) -> str | None:
-    """``"".join(_char_form(ch) for ch in text)``: the changed characters among ``odd`` replaced by their NFKC
-    form (a few ``str.replace`` when no form holds a changed character, else one ``str.translate``), then
-    lower() on the whole, which maps each character alone unless a capital sigma is there (None then)."""
+def _nfkc_replaced(text: str, odd: set[str]) -> str:
+    """``text`` with each character of ``odd`` that NFKC changes replaced by its NFKC form: a few
+    ``str.replace`` when no form holds a changed character, else one ``str.translate``."""
     changed = [ch for ch in odd if _nfkc(ch) != ch]
-    if "\u03a3" in text or any("\u03a3" in _nfkc(ch) for ch in changed):
-        return None
     if len(changed) <= 16 and all(map(_nfkc_stable, changed)):
         for ch in changed:
             text = text.replace(ch, _nfkc(ch))
-    else:
-        text = text.translate({ord(ch): _nfkc(ch) for ch in changed})
-    return text.lower()
-
-
-def _longer(odd: set[str]) -> dict[int, int]:
-    return {ord(ch): len(f) for ch in odd if len(f := _char_form(ch)) != 1}
+        return text
+    return text.translate({ord(ch): _nfkc(ch) for ch in changed})
 
 
 def _index_map(text: str, longer: dict[int, int]) -> list[int]:
@@ -184,28 +176,19 @@ def _nfkc_stable(ch: str) -> bool:
     return all(_nfkc(c) == c for c in _nfkc(ch))
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _context_free(ch: str) -> bool:
-    """True when NFKC of any text holding ``ch`` treats ``ch`` on its own: its compatibility decomposition
-    starts with a starter (combining class 0) that composes with no preceding character, so neither
-    reordering nor composition crosses the edge before it."""
-    d = unicodedata.normalize("NFKD", ch)
-    return not unicodedata.combining(d[0]) and ord(d[0]) not in _composition_seconds()
-
-
 def _inert(ch: str) -> bool:
-    """Context-free, unchanged by NFKC and one character in lower case."""
-    return (_context_free.__wrapped__(ch) and unicodedata.normalize("NFKC", ch) == ch
-            and len(ch.lower()) == 1)
+    """Unchanged by NFKC and one character in lower case: its form is ``ch.lower()``, one character."""
+    return unicodedata.normalize("NFKC", ch) == ch and len(ch.lower()) == 1
 
 
 @functools.lru_cache(maxsize=1)
 def _odd_char_re() -> re.Pattern:
     """A character outside the inert characters (``_inert``) of the Basic Multilingual Plane. A block
-    whose string is NFKD, has no combining or composing character and keeps its length in lower case
-    is inert as a whole; the others are checked character by character."""
-    seconds = _composition_seconds()
-    every = _all_code_points()
+    whose string is NFKC (so no character of it changes alone) and keeps its length in lower case is
+    inert as a whole; the others are checked character by character. Built once per process."""
+    cps = np.arange(0x10000, dtype="<u4")
+    cps[0xD800:0xE000] = 0
+    every = cps.tobytes().decode("utf-32-le")  # index = code point (surrogates: U+0000, skipped below)
     runs: list[list[int]] = []
 
     def add(lo, hi):
@@ -217,8 +200,7 @@ def _odd_char_re() -> re.Pattern:
         if 0xD800 <= base < 0xE000:
             continue
         block = every[base:base + 256]
-        if (unicodedata.is_normalized("NFKD", block) and len(block.lower()) == len(block)
-                and not any(unicodedata.combining(c) or ord(c) in seconds for c in block)):
+        if unicodedata.is_normalized("NFKC", block) and len(block.lower()) == len(block):
             add(base, base + 255)
             continue
         for cp in range(base, base + 256):
@@ -226,34 +208,6 @@ def _odd_char_re() -> re.Pattern:
                 add(cp, cp)
     cls = "".join(f"\\u{lo:04x}" if lo == hi else f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in runs)
     return re.compile(f"[^{cls}]")
-
-
-def _all_code_points() -> str:
-    """Every code point in order, index = code point (surrogates replaced by U+0000: decoded, not chr()'d)."""
-    cps = np.arange(0x110000, dtype="<u4")
-    cps[0xD800:0xE000] = 0
-    return cps.tobytes().decode("utf-32-le")
-
-
-@functools.lru_cache(maxsize=1)
-def _composition_seconds() -> frozenset[int]:
-    """Code points that can compose with a preceding character under NFC/NFKC: the second character of
-    every two-character canonical decomposition (composition exclusions included: a superset does no
-    harm) and the Hangul vowel and trailing jamo (algorithmic composition)."""
-    out = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
-    every = _all_code_points()
-    for base in range(0, 0x110000, 256):
-        if 0xD800 <= base < 0xE000:
-            continue  # surrogates: no decompositions
-        if unicodedata.is_normalized("NFD", every[base:base + 256]):
-            continue  # no character of the block has a canonical decomposition
-        for cp in range(base, base + 256):
-            d = unicodedata.decomposition(chr(cp))
-            if d and not d.startswith("<"):
-                parts = d.split()
-                if len(parts) == 2:
-                    out.add(int(parts[1], 16))
-    return frozenset(out)
 
 
 @dataclass
