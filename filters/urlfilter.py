@@ -30,7 +30,6 @@ from filters.counting import Count
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://")
 _WWW = re.compile(r"^www\d{0,3}\.")
 _PLAIN_HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*")   # a bare host name: what urlsplit would give as is
-_IPV4_HOST = re.compile(r"[\d.]+")
 
 
 @dataclass(frozen=True)
@@ -76,6 +75,9 @@ def split_url(url: str) -> tuple[str, str]:
     if query:
         rest += "?" + query
     return normalize_host(netloc), rest.lower()
+
+
+_IPV4_HOST = re.compile(r"[\d.]+")
 
 
 def _parents(host: str) -> list[str]:
