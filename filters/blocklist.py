@@ -91,14 +91,46 @@ def _char_form(ch: str) -> str:
 def match_form(text: str) -> tuple[str, list[int] | None]:
     """The form blocklist terms are matched in (NFKC + lower case) and, when lengths differ, the map
     from its indices to the original text's (None: the same indices). When NFKC of the whole text
-    changes its length, each character is mapped on its own (one ``str.translate`` over a table of
-    the text's distinct changed characters), so every output character has one source."""
+    changes its length, each character is mapped on its own, so every output character has one source.
+    The characters NFKC changes alone (found with ``_odd_char_re``) are replaced in place; the whole text
+    is normalised only when the result is not NFKC yet (combining marks out of order, characters that
+    compose with their neighbours)."""
+    norm, longer = _match_form(text)
+    return norm, (None if longer is None else _index_map(text, longer))
+
+
+def _match_form(text: str) -> tuple[str, dict[int, int] | None]:
+    """``match_form`` with the index map left to ``_index_map``: ``{code point: length of its form}``
+    of the characters whose form is not one character long (None: the same indices)."""
     if text.isascii():
         return text.lower(), None
     # most pages are already NFKC, which the quick check confirms at a fraction of normalize's cost
-    norm = (text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)).lower()
+    if unicodedata.is_normalized("NFKC", text):
+        norm = text.lower()
+        if len(norm) == len(text):
+            return norm, None
+        return _per_char_form(text, set(_odd_char_re().findall(text)))
+    odd = set(_odd_char_re().findall(text))
+    # each character NFKC changes replaced by its NFKC form: compatibility equivalence holds under
+    # concatenation, so this text has the same NFKC as the whole; when it is NFKC already, it is that
+    near = _nfkc_replaced(text, odd)
+    if unicodedata.is_normalized("NFKC", near):
+        norm = near.lower()
+    else:
+        norm = unicodedata.normalize("NFKC", text).lower()
     if len(norm) == len(text):
         return norm, None
+    return _per_char_form(text, odd, near)
+
+
+def _per_char_form(text: str, odd: set[str], near: str | None = None) -> tuple[str, dict[int, int] | None]:
+    """Each character mapped to its own form, with ``_match_form``'s length map (``odd``: the distinct
+    characters of ``text`` that are not inert, see ``_odd_char_re``; ``near``: ``_nfkc_replaced(text, odd)``
+    when known). lower() maps each character alone unless a capital sigma is there: then one
+    ``str.translate`` over every character instead."""
+    if "\u03a3" not in text and not any("\u03a3" in _nfkc(ch) for ch in odd):
+        out = (near if near is not None else _nfkc_replaced(text, odd)).lower()
+        return out, ({ord(ch): len(f) for ch in odd if len(f := _char_form(ch)) != 1} or None)
     table = {}
     for ch in set(text):
         form = _char_form(ch)
@@ -106,8 +138,23 @@ def match_form(text: str) -> tuple[str, list[int] | None]:
             table[ord(ch)] = form
     out = text.translate(table)
     longer = {o: len(f) for o, f in table.items() if len(f) != 1}
-    if not longer:
-        return out, None
+    return out, (longer or None)
+
+
+def _nfkc_replaced(text: str, odd: set[str]) -> str:
+    """``text`` with each character of ``odd`` that NFKC changes replaced by its NFKC form: a few
+    ``str.replace`` when no form holds a changed character, else one ``str.translate``."""
+    changed = [ch for ch in odd if _nfkc(ch) != ch]
+    if len(changed) <= 16 and all(map(_nfkc_stable, changed)):
+        for ch in changed:
+            text = text.replace(ch, _nfkc(ch))
+        return text
+    return text.translate({ord(ch): _nfkc(ch) for ch in changed})
+
+
+def _index_map(text: str, longer: dict[int, int]) -> list[int]:
+    """Map from indices of a per-character form of ``text`` to indices of ``text`` (one entry past the end),
+    given the lengths of the forms that are not one character long."""
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
     keys = np.array(sorted(longer), dtype=np.uint32)
     lens = np.ones(len(cps), dtype=np.int64)
@@ -115,7 +162,52 @@ def match_form(text: str) -> tuple[str, list[int] | None]:
     lens[hit] = np.array([longer[k] for k in keys.tolist()], dtype=np.int64)[np.searchsorted(keys, cps[hit])]
     index = np.repeat(np.arange(len(text), dtype=np.int64), lens).tolist()
     index.append(len(text))
-    return out, index
+    return index
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _nfkc(ch: str) -> str:
+    return unicodedata.normalize("NFKC", ch)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _nfkc_stable(ch: str) -> bool:
+    """True when NFKC changes no character of ``ch``'s NFKC form."""
+    return all(_nfkc(c) == c for c in _nfkc(ch))
+
+
+def _inert(ch: str) -> bool:
+    """Unchanged by NFKC and one character in lower case: its form is ``ch.lower()``, one character."""
+    return unicodedata.normalize("NFKC", ch) == ch and len(ch.lower()) == 1
+
+
+@functools.lru_cache(maxsize=1)
+def _odd_char_re() -> re.Pattern:
+    """A character outside the inert characters (``_inert``) of the Basic Multilingual Plane. A block
+    whose string is NFKC (so no character of it changes alone) and keeps its length in lower case is
+    inert as a whole; the others are checked character by character. Built once per process."""
+    cps = np.arange(0x10000, dtype="<u4")
+    cps[0xD800:0xE000] = 0
+    every = cps.tobytes().decode("utf-32-le")  # index = code point (surrogates: U+0000, skipped below)
+    runs: list[list[int]] = []
+
+    def add(lo, hi):
+        if runs and runs[-1][1] == lo - 1:
+            runs[-1][1] = hi
+        else:
+            runs.append([lo, hi])
+    for base in range(0, 0x10000, 256):
+        if 0xD800 <= base < 0xE000:
+            continue
+        block = every[base:base + 256]
+        if unicodedata.is_normalized("NFKC", block) and len(block.lower()) == len(block):
+            add(base, base + 255)
+            continue
+        for cp in range(base, base + 256):
+            if _inert(chr(cp)):
+                add(cp, cp)
+    cls = "".join(f"\\u{lo:04x}" if lo == hi else f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in runs)
+    return re.compile(f"[^{cls}]")
 
 
 @dataclass
@@ -254,19 +346,19 @@ class WordBlocklist:
             t = normalize_term(term)
             if t and t not in self._entries:
                 self._allow.setdefault(t, set()).add(lang)
-        patterns, self._values = [], []
+        self._patterns, self._values = [], []
         for t, langs_ in self._allow.items():
             owners = tuple((lang, ALLOW) for lang in sorted(langs_, key=lambda x: x or ""))
-            patterns.append(t)
+            self._patterns.append(t)
             self._values.append((_is_word_char(t[0]), _is_word_char(t[-1]), owners, (0.0,) * len(owners)))
         for t, owners in self._entries.items():
             owners = tuple(sorted(owners, key=lambda o: (o[0] or "", o[1])))
             weights = tuple(self._weight(o[0], t, self._base(t, o[1])) for o in owners)
-            patterns.append(t)
+            self._patterns.append(t)
             self._values.append((_is_word_char(t[0]), _is_word_char(t[-1]), owners, weights))
-        # every occurrence of every pattern (overlapping), as (pattern index, start, end) in characters
-        self._auto = (ahocorasick_rs.AhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.Standard)
-                      if self._entries else None)
+        self._matchers: dict[frozenset | None, tuple] = {}  # per-process caches, see _matcher
+        self._automata: dict[tuple, object] = {}
+        self._by_lang: dict | None = None
         self.langs = sorted({lang for owners in self._entries.values() for lang, _ in owners if lang})
         self.categories = sorted({cat for owners in self._entries.values() for _, cat in owners})
 
@@ -366,23 +458,22 @@ class WordBlocklist:
         if lang is not None:
             langs = {lang} if isinstance(lang, str) else set(lang)
             lang = lang if isinstance(lang, str) else next(iter(sorted(langs)), None)
-        norm, index = match_form(text)
+        auto, values = self._matcher(None if langs is None else frozenset(langs))
+        if auto is None:
+            return BlocklistResult(hit_ratio=0.0)
+        norm, longer = _match_form(text)
         n = len(norm)
         raw = []
-        values = self._values
-        for k, start, end in overlapping_matches(self._auto, norm):
-            left, right, owners, weights = values[k]
+        for k, start, end in overlapping_matches(auto, norm):
+            v = values[k]
+            if v is None:
+                continue
+            left, right, owners, weight = v
             if left and start > 0 and _is_word_char(norm[start - 1]):
                 continue
             if right and end < n and _is_word_char(norm[end]):
                 continue
-            if langs is not None:
-                keep = [k for k, o in enumerate(owners) if o[0] is None or o[0] in langs]
-                if not keep:
-                    continue
-                owners = tuple(owners[k] for k in keep)
-                weights = tuple(weights[k] for k in keep)
-            raw.append((start, end, owners, min(weights)))
+            raw.append((start, end, owners, weight))
         if not raw:
             return BlocklistResult(hit_ratio=0.0)
         # (allow-listed words take part in the leftmost-longest choice, then are not reported)
@@ -391,6 +482,7 @@ class WordBlocklist:
         last_end = -1
         cats = set()
         terms: dict[str, float] = {}
+        index = None
         for s, e, owners, weight in raw:
             if s < last_end:
                 continue
@@ -398,7 +490,9 @@ class WordBlocklist:
             if owners[0][1] == ALLOW:
                 continue
             s0, e0 = s, e
-            if index is not None:
+            if longer is not None:
+                if index is None:
+                    index = _index_map(text, longer)
                 s, e = index[s], index[e]
             o_lang, o_cat = owners[0]
             cats.update(c for _, c in owners)
@@ -415,6 +509,70 @@ class WordBlocklist:
             count("blocklist_hits", hits)
             count("blocklist_docs_with_hits")
         return result
+
+    def _matcher(self, langs: frozenset | None) -> tuple:
+        """(automaton or None, values) for documents of ``langs`` (None: every entry). ``values[k]`` of a
+        pattern found is (left edge is a word character, right edge is one, the owners of those languages,
+        their lowest weight), or None when no owner is of those languages (or of none). A document of one
+        language gets an automaton of only the patterns with such an owner (same occurrences of those,
+        none of the others); other sets share the full automaton and fill their values as patterns turn
+        up. Built on first use and kept per process (bounded)."""
+        m = self._matchers.get(langs)
+        if m is not None:
+            return m
+        if langs is not None and len(langs) == 1:
+            if self._by_lang is None:
+                by_lang: dict[str | None, list[int]] = {}
+                for k, (_, _, owners, _) in enumerate(self._values):
+                    for lang in {o[0] for o in owners}:
+                        by_lang.setdefault(lang, []).append(k)
+                self._by_lang = by_lang
+            (lang,) = langs
+            ks = sorted(set(self._by_lang.get(None, ())) | set(self._by_lang.get(lang, ())))
+            auto = self._automata.get(tuple(ks))
+            if auto is None and ks:
+                auto = self._automata[tuple(ks)] = _automaton([self._patterns[k] for k in ks])
+            m = (auto, [_for_langs(self._values[k], langs) for k in ks])
+        else:
+            full = self._matchers.get(None)
+            if full is None:
+                full = self._matchers[None] = (_automaton(self._patterns) if self._patterns else None,
+                                               [_for_langs(v, None) for v in self._values])
+            m = full if langs is None else (full[0], _LangValues(self._values, langs))
+        if len(self._matchers) >= 1024:  # bounded: documents' language sets repeat
+            self._matchers = {None: self._matchers[None]} if None in self._matchers else {}
+            self._automata.clear()
+        self._matchers[langs] = m
+        return m
+
+
+class _LangValues(dict):
+    """``WordBlocklist._matcher``'s values of one language set, each computed when first asked for."""
+
+    def __init__(self, values: list, langs: frozenset):
+        super().__init__()
+        self.values, self.langs = values, langs
+
+    def __missing__(self, k: int):
+        v = self[k] = _for_langs(self.values[k], self.langs)
+        return v
+
+
+def _for_langs(value: tuple, langs: frozenset | None) -> tuple | None:
+    """A pattern's (left, right, owners, weights) cut to the owners of ``langs`` (or of no language) and
+    their lowest weight; None when none is left. ``langs`` None: every owner."""
+    left, right, owners, weights = value
+    keep = [i for i, o in enumerate(owners) if langs is None or o[0] is None or o[0] in langs]
+    if not keep:
+        return None
+    return left, right, tuple(owners[i] for i in keep), min(weights[i] for i in keep)
+
+
+def _automaton(patterns: list[str]):
+    """Every occurrence of every pattern (overlapping), as (pattern index, start, end) in characters. (A DFA
+    scans about 40% faster alone but takes 22 MB for the full lists against 1 MB, and inside the
+    annotator, where other work evicts its tables from the caches, measured no faster.)"""
+    return ahocorasick_rs.AhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.Standard)
 
 
 def _roots(terms) -> list[str]:

@@ -122,6 +122,8 @@ _FASTTEXT_BLIND = ("lg", "mi", "sn", "st", "tn", "ts", "xh", "zu", "yo", "so")
 # restricted lingua on lone 64-character texts differs from all-language lingua by +0.06 / +0.12 points on
 # sentences and -0.17 / -0.25 on word pairs (halves A / B); without them by -0.09 / -0.04 and -2.5 / -2.5.
 _FASTTEXT_BLIND_SHORT = ("sw", "tl", "is", "sq", "cy", "la", "ro", "eo", "ga", "tr")
+_FT_MEMO_MAX = 1 << 14  # samples per generation of the fastText memo (two generations: about 10 MB)
+_LINGUA_MEMO_MAX = 1 << 14  # (detector, sample) pairs whose lingua answers it keeps
 _SHORT_SAMPLE = 96  # fastText samples under this many characters count as short (between the two measures)
 # Lingua languages written in a non-Latin script: a restricted detector keeps them all when its sample has a
 # letter outside the Latin blocks (so it never loses a script-unique answer), and none otherwise.
@@ -330,6 +332,8 @@ class LanguageIdentifier:
         self._enough_ascii = re.compile(r"[^A-Za-z]*+(?:[A-Za-z][^A-Za-z]*+){%d}" % n)  # same on ASCII text, cheaper
         self._lingua = None
         self._ld_factory = None
+        self._ft_memo: dict[tuple, dict] = {}  # per-process memos (see _fasttext_cands_memo, _fallback_groups)
+        self._lingua_memo: dict = {}
         if self.config.fallback == "lingua":
             from lingua import LanguageDetectorBuilder
 
@@ -396,6 +400,38 @@ class LanguageIdentifier:
             for i, r in zip(miss, self.fasttext_top([samples[i] for i in miss])):
                 out[i] = r
         return out, labels
+
+    def _fasttext_cands_memo(self, samples: list[str], k: int, min_prob: float) -> tuple[list, list]:
+        """``_fasttext_cands`` through a per-process memo of each sample's answer (fastText predicts every
+        line on its own, so an answer does not depend on the batch; boilerplate recurs across batches).
+        Two generations of at most ``_FT_MEMO_MAX`` samples: when the new one is full it becomes the old
+        one (the previous old one is dropped); an answer found in the old one moves to the new one."""
+        gens = self._ft_memo.get((k, min_prob))
+        if gens is None:
+            gens = self._ft_memo[(k, min_prob)] = [{}, {}]
+        got = []
+        miss = []
+        for x in samples:
+            r = gens[0].get(x)
+            if r is None:
+                r = gens[1].get(x)
+                if r is None:
+                    miss.append(len(got))
+                else:
+                    self._ft_memo_put(gens, x, r)
+            got.append(r)
+        if miss:
+            top, labels = self._fasttext_cands([samples[i] for i in miss], k, min_prob)
+            for i, t, l in zip(miss, top, labels):
+                got[i] = (t, tuple(l))  # tuples of strings and floats: the GC stops tracking them
+                self._ft_memo_put(gens, samples[i], got[i])
+        return [g[0] for g in got], [g[1] for g in got]
+
+    @staticmethod
+    def _ft_memo_put(gens: list[dict], x: str, r: tuple) -> None:
+        if len(gens[0]) >= _FT_MEMO_MAX:
+            gens[:] = {}, gens[0]
+        gens[0][x] = r
 
     def _lingua_for(self, sample: str, known: frozenset | None, labels: list[str] | None = None,
                     probe: str | None = None):
@@ -683,7 +719,7 @@ class LanguageIdentifier:
         decided, the top-k labels of every distinct sample)."""
         cfg = self.config
         pp_all, flat_d, flat_j, flat_u = b.pp_all, b.flat_d, b.flat_j, b.flat_u
-        top, top_labels = self._fasttext_cands(list(b.uniq), k_c, cfg.lingua_candidates_min_prob)
+        top, top_labels = self._fasttext_cands_memo(list(b.uniq), k_c, cfg.lingua_candidates_min_prob)
 
         k_c = cfg.lingua_candidates if self._lingua is not None else 0
         th = cfg.paragraph_fasttext_threshold
@@ -742,7 +778,9 @@ class LanguageIdentifier:
             for g in order:
                 topk[g] = [lm[x] for x in top_labels[flat_u[reps[g]]]]
         decided: dict[str, int] = {}
-        memo: dict = {}  # lingua's answers per (detector, sample) in this batch (boilerplate and duplicates repeat)
+        memo = self._lingua_memo  # lingua's answers per (detector, sample), per process (boilerplate and duplicates repeat)
+        if len(memo) >= _LINGUA_MEMO_MAX:
+            memo.clear()
         fb_chars = cfg.paragraph_fallback_chars
         group_chars = cfg.group_fallback_chars
         fb_name = cfg.fallback

@@ -275,11 +275,17 @@ def _email_end(text: str, m: re.Match) -> int | None:
 def _text_candidates(text: str) -> list[tuple[str, int, int]]:
     """E-mail and IPv6 candidates (the forms not anchored on decimal digit runs)."""
     out: list[tuple[str, int, int]] = []
-    if "@" in text:
-        for m in _EMAIL.finditer(text):
-            end = _email_end(text, m)
-            if end is not None:
-                out.append(("email", m.start(), end))
+    pos = 0
+    while (at := text.find("@", pos)) >= 0:
+        # _EMAIL.finditer, searched from at most 64 characters (the longest local part) before the next
+        # "@": every address holds exactly one, so no earlier start can match
+        m = _EMAIL.search(text, max(pos, at - 64))
+        if m is None:
+            break
+        end = _email_end(text, m)
+        if end is not None:
+            out.append(("email", m.start(), end))
+        pos = m.end()
     if "::" in text or text.count(":") >= 7:      # what every address _ipv6 accepts needs
         out.extend(_ipv6(text))
     return out
@@ -341,9 +347,33 @@ def _candidates_full_scan(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+# An IPv6 match is a run of hex digits, colons and dots holding two colons with at most four hex digits
+# between them; _IPV6 only runs on such runs (up to the character after, for its lookahead).
+_IPV6_SEED = re.compile(r":[0-9A-Fa-f]{0,4}:")
+_IPV6_RUN = re.compile(r"[0-9A-Fa-f:.]*")
+_IPV6_CHARS = frozenset("0123456789ABCDEFabcdef:.")
+
+
 def _ipv6(text: str) -> list[tuple[str, int, int]]:
     out = []
-    for m in _IPV6.finditer(text):
+    pos = 0
+    while (seed := _IPV6_SEED.search(text, pos)) is not None:
+        start = seed.start()
+        while start > pos and text[start - 1] in _IPV6_CHARS:
+            start -= 1
+        pos = _IPV6_RUN.match(text, seed.end()).end()
+        out.extend(_ipv6_in(text, start, pos + 1))
+    return out
+
+
+def _ipv6_full_scan(text: str) -> list[tuple[str, int, int]]:
+    """Reference: ``_ipv6`` by one scan of the whole text (tests compare the two)."""
+    return _ipv6_in(text, 0, len(text))
+
+
+def _ipv6_in(text: str, lo: int, hi: int) -> list[tuple[str, int, int]]:
+    out = []
+    for m in _IPV6.finditer(text, lo, hi):
         s = m.group(0)
         if not any(c.isdigit() for c in s) or ("::" not in s and s.count(":") != 7):
             continue

@@ -79,9 +79,12 @@ def split_url(url: str) -> tuple[str, str]:
     return normalize_host(netloc), rest.lower()
 
 
+_IPV4_HOST = re.compile(r"[\d.]+")
+
+
 def _parents(host: str) -> list[str]:
     """``host`` then each parent domain, most specific first (a bare IPv4 has no parents)."""
-    if re.fullmatch(r"[\d.]+", host):
+    if _IPV4_HOST.fullmatch(host):
         return [host]
     labels = host.split(".")
     return [".".join(labels[i:]) for i in range(len(labels))]

@@ -295,3 +295,161 @@ def test_lone_surrogates_are_matched_around_not_crashed_on():
     assert found.hits == 1 and found.spans[0]["start"] == 3 and found.spans[0]["end"] == 10
     cues = spam_cues("\ud800 WeChat: abc123", "\ud800 wechat: abc123", [], unspaced=True)
     assert cues.contact_mentions == 1
+
+
+# ---- the faster matching equals the old one ----------------------------------------------------------
+
+import unicodedata  # noqa: E402
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from filters.blocklist import ALLOW, _is_word_char, _roots, _units  # noqa: E402
+from filters.matching import overlapping_matches  # noqa: E402
+
+
+def _old_match_form(text):
+    """match_form before the per-character fast path (whole-text NFKC, eager index map)."""
+    if text.isascii():
+        return text.lower(), None
+    norm = (text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)).lower()
+    if len(norm) == len(text):
+        return norm, None
+    table = {}
+    for ch in set(text):
+        form = unicodedata.normalize("NFKC", ch).lower()
+        if form != ch:
+            table[ord(ch)] = form
+    out = text.translate(table)
+    longer = {o: len(f) for o, f in table.items() if len(f) != 1}
+    if not longer:
+        return out, None
+    index = []
+    for i, ch in enumerate(text):
+        index.extend([i] * longer.get(ord(ch), 1))
+    index.append(len(text))
+    return out, index
+
+
+_OLD_AUTOMATA: dict = {}  # id -> (blocklist, its one automaton) for _old_scan
+
+
+def _old_scan(wb, text, lang=None):
+    """WordBlocklist.scan before per-language automata: one automaton of every pattern, owners filtered
+    per match."""
+    import ahocorasick_rs
+
+    if not text or not wb._entries:
+        return BlocklistResult()
+    langs = None
+    if lang is not None:
+        langs = {lang} if isinstance(lang, str) else set(lang)
+        lang = lang if isinstance(lang, str) else next(iter(sorted(langs)), None)
+    norm, index = _old_match_form(text)
+    if id(wb) not in _OLD_AUTOMATA:
+        _OLD_AUTOMATA[id(wb)] = (wb, ahocorasick_rs.AhoCorasick(wb._patterns, matchkind=ahocorasick_rs.MatchKind.Standard))
+    auto = _OLD_AUTOMATA[id(wb)][1]
+    raw = []
+    for k, start, end in overlapping_matches(auto, norm):
+        left, right, owners, weights = wb._values[k]
+        if left and start > 0 and _is_word_char(norm[start - 1]):
+            continue
+        if right and end < len(norm) and _is_word_char(norm[end]):
+            continue
+        if langs is not None:
+            keep = [i for i, o in enumerate(owners) if o[0] is None or o[0] in langs]
+            if not keep:
+                continue
+            owners, weights = tuple(owners[i] for i in keep), tuple(weights[i] for i in keep)
+        raw.append((start, end, owners, min(weights)))
+    if not raw:
+        return BlocklistResult(hit_ratio=0.0)
+    raw.sort(key=lambda r: (r[0], -(r[1] - r[0])))
+    spans, last_end, cats, terms = [], -1, set(), {}
+    for s, e, owners, weight in raw:
+        if s < last_end:
+            continue
+        last_end = e
+        if owners[0][1] == ALLOW:
+            continue
+        s0, e0 = s, e
+        if index is not None:
+            s, e = index[s], index[e]
+        cats.update(c for _, c in owners)
+        spans.append({"start": s, "end": e, "category": owners[0][1], "lang": owners[0][0]})
+        terms[norm[s0:e0]] = weight
+    roots = _roots(terms)
+    return BlocklistResult(hits=len(spans), hit_ratio=len(spans) / max(1, _units(text, lang)),
+                           categories=sorted(cats), spans=spans,
+                           distinct=sum(1 for t in roots if t not in wb._short),
+                           score=round(sum(terms[t] for t in roots), 6),
+                           max_weight=max((terms[t] for t in roots), default=0.0))
+
+
+from filters.blocklist import BlocklistResult  # noqa: E402
+
+# characters whose normal form depends on their neighbours or on lower()'s context, that expand, or
+# that are ordinary: combining marks, Hangul syllables and jamo, Indic vowel signs that compose, kana
+# voicing marks, capital and final sigma, dotted capital I, ligatures, full-width forms, lone surrogates
+_TRICKY = ("aeiouAEIOU sxSX\u00a0\u0301\u0323\u0345\u0308한가\u1161\u11a8\u3131\u314f\u09c7\u09be\u09cb\u0b47\u0b3e"
+           "カか\u3099\u309a\u309b\u03a3\u03c3\u03c2\u03f9\u0130\u0131\ufb01\ufb03\u2026\uff0c\uff10\uff21\uff41"
+           "\u00bd\u00b2\u2122\u3392\ufdfa\u1e9b\u0390\u1f80\u01c5\u00df\u1e9e\u212a\u2126\u0149\u0587\u0e33"
+           "\ud800\udc00你好他妈的三级片porn")
+_text = st.lists(st.one_of(st.sampled_from(_TRICKY), st.characters()), max_size=40).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_text)
+def test_match_form_equals_whole_text_normalisation(text):
+    assert match_form(text) == _old_match_form(text)
+
+
+def test_match_form_on_corpus_pages(shared_data):
+    import json
+    import lzma
+
+    with lzma.open(shared_data / "web_pages" / "pages_public.jsonl.xz", "rt", encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f][:400]
+    for text in texts:
+        assert match_form(text) == _old_match_form(text)
+        for extra in ("Σ", "ﬁ", "\u0301", "\u1161", "，…"):
+            assert match_form(text + extra) == _old_match_form(text + extra)
+
+
+_WORDS = [("con", "fr", "x"), ("ass", "en", "x"), ("ass", "de", "y"), ("他妈", "zh", "x"), ("他妈的", "zh", "x"),
+          ("porn", None, "p"), ("ﬁne", "en", "z"), ("σου", "el", "x"), ("한국", "ko", "x"), ("am", "tr", "x")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["con", "ass", "他妈的", "porn", "fine", "ΣΟΥ", "한국", " ", "am",
+                                           "class", "ﬁ", "x"]), st.sampled_from(_TRICKY)), max_size=25).map("".join),
+       st.sampled_from([None, "en", "fr", "zh", "tr", "und", ["en", "fr"], ["de", "en"], ["el", "ko", "zh"], []]))
+def test_scan_equals_one_automaton_with_per_match_owner_filter(text, lang):
+    wb = WordBlocklist(_WORDS, allow_terms=[("zh", "他妈妈"), (None, "classy")], short_weight=0.25,
+                       term_weights={("de", "ass"): 0.5})
+    assert wb.scan(text, lang) == _old_scan(wb, text, lang)
+    assert wb.scan(text, lang) == _old_scan(wb, text, lang)  # cached matchers
+
+
+def test_scan_on_corpus_pages_equals_old_way(shared_data, ldnoobw):
+    import json
+    import lzma
+
+    from filters.blocklist import default_scoring
+
+    scored = WordBlocklist.from_ldnoobw_dir(shared_data / "safety" / "ldnoobw", **default_scoring()).merge(
+        WordBlocklist.from_category_dir(shared_data / "safety" / "zh_konsheng", weight=0.5))
+    with lzma.open(shared_data / "web_pages" / "pages_public.jsonl.xz", "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f][:300]
+    for r in rows:
+        for lang in (r.get("lang_auto") or "en", None, ["en", "zh"], "zh"):
+            for wb in (ldnoobw, scored):
+                assert wb.scan(r["text"], lang) == _old_scan(wb, r["text"], lang)
+
+
+def test_odd_characters_are_exactly_the_bmp_characters_that_are_not_inert():
+    from filters.blocklist import _inert, _odd_char_re
+
+    bmp = "".join(chr(cp) for cp in range(0x10000) if not 0xD800 <= cp < 0xE000)
+    odd = set(_odd_char_re().findall(bmp))
+    assert odd == {ch for ch in bmp if not _inert(ch)}
+    assert _odd_char_re().findall("\U0001d400x\ud800") == ["\U0001d400", "\ud800"]  # outside the BMP: odd

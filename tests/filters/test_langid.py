@@ -368,3 +368,23 @@ def test_fasttext_candidates_one_call(lid, shared_data):
     c = Counts()
     x.annotate_batch(["\n".join(samples[i:i + 6]) for i in range(0, 60, 6)], count=c)
     assert len(calls) == 1 and c["fallback_calls"] > 0
+
+
+def test_memos_across_batches_change_no_answer(shared_data):
+    """The per-process fastText and lingua memos: a batch gives the same documents whatever the
+    identifier saw before (and whether the memos were emptied on the way)."""
+    import filters.langid as langid_mod
+
+    rows = _lingua_rows(shared_data, "sentences")[::7]
+    texts = ["\n".join(t for _, t in rows[i:i + 5]) for i in range(0, 2000, 5)]
+    batches = [texts[:150], texts[100:300], texts[250:]]     # overlapping: answers come from the memos
+    fresh = [LanguageIdentifier().annotate_batch(b) for b in batches]
+    lid_ = LanguageIdentifier()
+    assert [lid_.annotate_batch(b) for b in batches] == fresh
+    assert lid_._lingua_memo and lid_._ft_memo
+    old = langid_mod._FT_MEMO_MAX, langid_mod._LINGUA_MEMO_MAX
+    langid_mod._FT_MEMO_MAX, langid_mod._LINGUA_MEMO_MAX = 50, 20       # emptied while running
+    try:
+        assert [lid_.annotate_batch(b) for b in batches] == fresh
+    finally:
+        langid_mod._FT_MEMO_MAX, langid_mod._LINGUA_MEMO_MAX = old

@@ -220,3 +220,39 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 def test_numeric_windows_equal_the_reference_pattern_on_any_text(text):
     from filters.pii import _numeric_windows
     assert _numeric_windows(text) == _reference_windows(text)
+
+
+def _reference_text_candidates(text):
+    """E-mail and IPv6 candidates by whole-text scans (before the "@" and colon-run seeds)."""
+    from filters import pii as pii_mod
+
+    out = []
+    for m in pii_mod._EMAIL.finditer(text):
+        end = pii_mod._email_end(text, m)
+        if end is not None:
+            out.append(("email", m.start(), end))
+    if "::" in text or text.count(":") >= 7:
+        out.extend(pii_mod._ipv6_full_scan(text))
+    return out
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b.", "x@", "@", "@y.com", ".org", "-", "_", "%", "1", "::", ":", "fe80",
+                                 "2001:db8", "::1", ".", "192.168.0.1", " ", "g", "é", "中", "ab" * 40]),
+                max_size=30).map("".join))
+def test_seeded_email_and_ipv6_scans_equal_whole_text_scans(text):
+    from filters.pii import _text_candidates
+    assert _text_candidates(text) == _reference_text_candidates(text)
+
+
+def test_seeded_email_and_ipv6_scans_on_pages(shared_data):
+    import lzma
+    import json as _json
+
+    from filters.pii import _text_candidates
+
+    texts = [_json.loads(line)["text"] for line in lzma.open(shared_data / "web_pages" / "pages_public.jsonl.xz", "rt")]
+    texts += ["mail " + "a" * 70 + "@example.com", "x" * 64 + "@b.co and y@c.org", "fe80::1:2 g2001:db8::1 ::ffff:1.2.3.4",
+              "1:2:3:4:5:6:7:8 and 12:30:45 and ab::cd::ef", "a@b@c.com @@d.org"]
+    for text in texts:
+        assert _text_candidates(text) == _reference_text_candidates(text)
