@@ -727,7 +727,9 @@ class QualityScorer:
         lcp = _codepoints(" ".join(lcp_parts))
         cls = _classes(cp)
         M = np.zeros((_N_ROWS, n_all), dtype=np.uint8)
-        M[:8] = np.unpackbits(cls[None, :], axis=0, bitorder="little")   # the 8 class bits, one row each
+        for b in range(8):                          # the 8 class bits, one row each (faster than unpackbits)
+            np.right_shift(cls, b, out=M[b])
+            np.bitwise_and(M[b], 1, out=M[b])
         Mb = M.view(bool)
         nonspace = ~Mb[R_SPACE]
         Mb[R_WSTART, 0] = nonspace[0]
@@ -761,12 +763,6 @@ class QualityScorer:
                 sel = np.concatenate([np.arange(tlo[j], thi[j]) for j in js])
                 sel_pos, th = tok_pos[sel], tokh[sel]
             M[R_STOP, sel_pos[_find_hashes(sh, sf, th)]] = 1
-        C = np.zeros((_N_ROWS, n_all + 1), dtype=np.int32)
-        np.cumsum(M, axis=1, dtype=np.int32, out=C[:, 1:])
-        totals = (C[:, ends] - C[:, starts]).T.tolist()
-        lap("char_classes")
-
-        # ---- sentences ----------------------------------------------------------------------
         k_arr = np.array([len(d.sents) // 2 for d in docs], dtype=np.int64)
         m_arr = np.array([len(d.paras) // 2 for d in docs], dtype=np.int64)
         s_off = np.zeros(D + 1, dtype=np.int64)
@@ -778,7 +774,15 @@ class QualityScorer:
         p_loc = np.frombuffer(b"".join([d.paras for d in docs]), dtype=np.int64).reshape(P, 2)
         s_arr = s_loc + np.repeat(starts, k_arr)[:, None]      # positions in the joined text
         p_arr = p_loc + np.repeat(starts, m_arr)[:, None]
-        G = C[:, np.concatenate((s_arr, p_arr))]       # (rows, K + P, 2)
+        # the cumulated counts are read only at document, sentence and paragraph bounds
+        sp_arr = np.concatenate((s_arr, p_arr))
+        bounds = np.unique(np.concatenate((starts, ends, sp_arr.ravel())))
+        C = _cumulated_at(M, bounds)                # C[:, i]: counts of positions 0 .. bounds[i] - 1
+        totals = (C[:, np.searchsorted(bounds, ends)] - C[:, np.searchsorted(bounds, starts)]).T.tolist()
+        lap("char_classes")
+
+        # ---- sentences ----------------------------------------------------------------------
+        G = C[:, np.searchsorted(bounds, sp_arr)]       # (rows, K + P, 2)
         counts = (G[:, :, 1] - G[:, :, 0]).astype(np.float64)
         sc, pc = counts[:, :K], counts[:, K:]
         ss, se = s_arr[:, 0], s_arr[:, 1]
@@ -949,9 +953,9 @@ class QualityScorer:
         p_first = p_off[:-1]
         s_first = s_off[:-1]
         wst = Mb[R_WSTART].nonzero()[0]
-        wen = np.greater(nonspace, np.concatenate((nonspace[1:], _FALSE1))).nonzero()[0] + 1
         alpha = np.zeros(wst.size + 1, dtype=np.int64)
-        np.cumsum(C[R_LETTER, wen] > C[R_LETTER, wst], out=alpha[1:])
+        if wst.size:                                # a letter from one word start to the next: in the word
+            np.cumsum(np.logical_or.reduceat(Mb[R_LETTER], wst), out=alpha[1:])    # (white space has none)
         alpha_words = (alpha[np.searchsorted(wst, ends)] - alpha[np.searchsorted(wst, starts)]).tolist()
         last_cp = cp[pe - 1]
         bullet = np.isin(cp[ps], _BULLET_CPS)
@@ -1193,6 +1197,19 @@ class _Doc(NamedTuple):
 _NONE, _WORDS, _CHARS, _SUBSTRINGS = range(4)      # stop-word modes
 _MODE_CODES = {None: _NONE, "words": _WORDS, "chars": _CHARS, "substrings": _SUBSTRINGS}
 _CHUNK_CHARS = 1 << 19    # characters per numpy pass of score_batch (bounds the count matrices' memory)
+
+
+def _cumulated_at(M: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Cumulated sums of the rows of ``M`` (uint8, rows x positions) at ``bounds`` only (sorted,
+    distinct, from 0 to ``M.shape[1]``): int32 C[:, i] = M[:, :bounds[i]].sum(axis=1). One reduceat
+    per row between consecutive bounds, then a cumsum over the bounds: no array of the text's length."""
+    idx = bounds[:-1]
+    seg = np.empty((M.shape[0], idx.size), dtype=np.int32)
+    for r in range(M.shape[0]):
+        np.add.reduceat(M[r], idx, dtype=np.int32, out=seg[r])
+    C = np.zeros((M.shape[0], bounds.size), dtype=np.int32)
+    np.cumsum(seg, axis=1, out=C[:, 1:])
+    return C
 
 
 def _units_mixed(counts: np.ndarray, unspaced: np.ndarray | None) -> np.ndarray:
