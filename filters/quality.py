@@ -776,7 +776,9 @@ class QualityScorer:
         p_arr = p_loc + np.repeat(starts, m_arr)[:, None]
         # the cumulated counts are read only at document, sentence and paragraph bounds
         sp_arr = np.concatenate((s_arr, p_arr))
-        bounds = np.unique(np.concatenate((starts, ends, sp_arr.ravel())))
+        bounds = np.concatenate((starts, ends, sp_arr.ravel()))
+        bounds.sort()
+        bounds = bounds[np.concatenate((_TRUE1, bounds[1:] != bounds[:-1]))]   # (np.unique is slower)
         C = _cumulated_at(M, bounds)                # C[:, i]: counts of positions 0 .. bounds[i] - 1
         totals = (C[:, np.searchsorted(bounds, ends)] - C[:, np.searchsorted(bounds, starts)]).T.tolist()
         lap("char_classes")
@@ -1277,6 +1279,7 @@ _S_FLAG_SETS = [tuple(f for j, f in enumerate(SENTENCE_FLAGS) if c >> j & 1) for
 _P_FLAG_SETS = [tuple(f for j, f in enumerate(PARAGRAPH_FLAGS) if c >> j & 1) for c in range(1 << len(PARAGRAPH_FLAGS))]
 _BREAK_BITS = SPACE | PUNCT | SYMBOL
 _FALSE1 = np.zeros(1, dtype=bool)
+_TRUE1 = np.ones(1, dtype=bool)
 _BULLET_CPS = np.array([ord(b) for b in _BULLETS], dtype=np.uint32)
 _FRAC_ROWS = [R_LETTER, R_DIGIT, R_SYMBOL, R_RUN]
 
