@@ -423,3 +423,27 @@ def test_a_cue_table_without_unspaced_cues_finds_nothing_in_unspaced_text():
     matcher = _CueMatcher(cue_table())
     empty = np.zeros(0, dtype=np.uint64)
     assert matcher.hits("这是一个普通的句子", empty, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), True) == []
+
+
+def test_cjk_cues_by_automaton_equal_the_regex():
+    """The boilerplate matcher finds its CJK cues with a leftmost-longest automaton: the same
+    matches as the longest-first regex alternation, on random text made of cue pieces (prefixes,
+    overlaps, cues inside cues) and on text with a lone surrogate (which takes the regex)."""
+    import random
+    from filters.quality import _CueMatcher, CUES, _leftmost_longest
+    matcher = _CueMatcher(CUES)
+    keys = list(matcher._cjk)
+    assert len(keys) > 20
+    pieces = keys + [k[:i] for k in keys for i in range(1, len(k))] + ["的", " ", "a", "。", "\n"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12)))
+        expected = [(m.start(), m.end(), matcher._cjk[m.group()]) for m in matcher._cjk_rx.finditer(text)]
+        got = [(a, b, matcher._cjk_weights[k])
+               for k, a, b in _leftmost_longest(matcher._cjk_keys).find_matches_as_indexes(text)]
+        assert got == expected, text
+    empty = np.zeros(0, dtype=np.uint64)
+    none = np.zeros(0, dtype=np.int64)
+    text = keys[0] + "\ud800" + keys[1]
+    assert matcher.hits(text, empty, none, none, True) == [
+        (m.start(), m.end(), matcher._cjk[m.group()]) for m in matcher._cjk_rx.finditer(text)]
