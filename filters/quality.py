@@ -363,7 +363,10 @@ _N_ROWS = 13
 _TERMINALS = frozenset(".!?…。！？；｡．؟।॥۔።‼⁇⁈⁉")
 _CLOSERS = "\"'”’»›)]）】」』〉》〕〗］｝〞"
 _BULLETS = ("•", "-", "*", "·", "‣", "◦", "▪", "●", "►", "▸", "–", "—", "→", "✓", "✔", "☐", "■", "□", "◆")
-_URL_SCHEME = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'）)\]]+", re.I)
+# r"(?:https?://|ftp://|www\.)[^\s<>\"'）)\]]+" under re.I, spelled out (re.I's letters: "s" also
+# matches U+017F) behind one character class, so the regex engine can skip to candidates
+_URL_SCHEME = re.compile(r"[hHfFwW](?:(?<=[hH])[tT][tT][pP][sS\u017f]?://|(?<=[fF])[tT][pP]://|(?<=[wW])[wW][wW]\.)"
+                         r"[^\s<>\"'）)\]]+")
 _TLD = re.compile(r"\.(?:com|org|net|edu|gov|info|biz|io|co|de|uk|cn|ru|jp|fr|example)(?![\w-])(?:/[^\s<>\"']*)?",
                   re.I)
 _DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")

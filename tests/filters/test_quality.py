@@ -447,3 +447,20 @@ def test_cjk_cues_by_automaton_equal_the_regex():
     text = keys[0] + "\ud800" + keys[1]
     assert matcher.hits(text, empty, none, none, True) == [
         (m.start(), m.end(), matcher._cjk[m.group()]) for m in matcher._cjk_rx.finditer(text)]
+
+
+def test_url_scheme_pattern_equals_the_case_insensitive_one():
+    """``_URL_SCHEME`` spells out what re.I made of its letters: the same spans as the re.I
+    pattern on random text dense in scheme pieces, and every letter's case-insensitive matches."""
+    import re
+    from filters.quality import _URL_SCHEME
+    ref = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'）)\]]+", re.I)
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    folds = {x: set(re.findall(x, every, re.I)) for x in "htpsfw"}
+    assert folds["s"] == {"s", "S", "\u017f"} and all(len(v) == 2 for k, v in folds.items() if k != "s")
+    rng = random.Random(5)
+    pieces = ["h", "H", "t", "T", "p", "P", "s", "S", "\u017f", "f", "F", "w", "W", ":", "/", "//", ".", "x", " ",
+              ")", "）", "\"", "<", "]", "https://", "www.", "ftp://", "HTTP://", "WwW.", "a.b/c"]
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 14)))
+        assert [m.span() for m in _URL_SCHEME.finditer(text)] == [m.span() for m in ref.finditer(text)], text
