@@ -61,7 +61,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from array import array
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, islice
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -895,7 +895,8 @@ class QualityScorer:
                     line_counts[t] = c + 1
             dups.append((dup_lines, dup_line_chars))
             text, low = d.text, lowers[j]
-            fl = ("{" in text, any(x in low for x in LOREM), "javascript" in low, any(x in low for x in C4_POLICY))
+            fl = ("{" in text, any(x in low for x in LOREM), "javascript" in low,
+                  any(x in low for x in _POLICY_PLAIN) or ("cookie" in low and any(x in low for x in _POLICY_COOKIE)))
             flags_doc.append(fl)
             if " / " in text:
                 if seps is pc[R_SEP]:
@@ -1068,8 +1069,9 @@ class QualityScorer:
         s_codes = s_code.tolist()
         p_scores = p_score.tolist()
         p_codes = p_code.tolist()
-        s_flags = _S_FLAG_SETS
-        p_flag_sets = _P_FLAG_SETS
+        # the chunk's output spans, each document taking its next k (m) of them
+        s_rows = zip(s_x, s_y, s_scores, map(_S_FLAG_SETS.__getitem__, s_codes))
+        p_rows = zip(p_x, p_y, p_scores, map(_P_FLAG_SETS.__getitem__, p_codes))
         weights = self._weights
         for j, d in enumerate(docs):
             rules = d.info.rules
@@ -1121,10 +1123,8 @@ class QualityScorer:
                 "n_failed_rules": len(failed),
             }
             signals = dict(zip(SIGNAL_NAMES, _SIGNALS_IN_ORDER(signals)))   # the column order of SIGNAL_TYPES
-            sent_out = [{"start": x, "end": y, "score": v, "flags": s_flags[c]}
-                        for x, y, v, c in zip(s_x[sa:sb], s_y[sa:sb], s_scores[sa:sb], s_codes[sa:sb])]
-            para_out = [{"start": x, "end": y, "score": v, "flags": p_flag_sets[c]}
-                        for x, y, v, c in zip(p_x[pa:pb], p_y[pa:pb], p_scores[pa:pb], p_codes[pa:pb])]
+            sent_out = [{"start": x, "end": y, "score": v, "flags": f} for x, y, v, f in islice(s_rows, k)]
+            para_out = [{"start": x, "end": y, "score": v, "flags": f} for x, y, v, f in islice(p_rows, m)]
             tiers[tier] += 1
             for r in failed:
                 rule_counts[r] = rule_counts.get(r, 0) + 1
@@ -1300,6 +1300,9 @@ PARAGRAPH_FLAGS = ("nav", "no_terminal", "short", "url", "boilerplate", "javascr
 _S_FLAG_SETS = [tuple(f for j, f in enumerate(SENTENCE_FLAGS) if c >> j & 1) for c in range(1 << len(SENTENCE_FLAGS))]
 _P_FLAG_SETS = [tuple(f for j, f in enumerate(PARAGRAPH_FLAGS) if c >> j & 1) for c in range(1 << len(PARAGRAPH_FLAGS))]
 _BREAK_BITS = SPACE | PUNCT | SYMBOL
+# C4 policy phrases, those naming cookies looked for only in text that says "cookie"
+_POLICY_COOKIE = tuple(x for x in C4_POLICY if "cookie" in x)
+_POLICY_PLAIN = tuple(x for x in C4_POLICY if "cookie" not in x)
 _FALSE1 = np.zeros(1, dtype=bool)
 _TRUE1 = np.ones(1, dtype=bool)
 _BULLET_CPS = np.array([ord(b) for b in _BULLETS], dtype=np.uint32)
