@@ -68,7 +68,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from filters.encoding import mojibake_chars
+from filters.encoding import _CP1252_CONT, mojibake_chars
 from filters.minhash import category_mask, space_code_points, unicode_categories
 from filters.quality_patterns import C4_POLICY, CUES, LOREM
 from filters.scripts import QUALITY_UNSPACED_BLOCKS, UNSPACED_LANGS, in_blocks
@@ -446,6 +446,17 @@ def _class_table() -> np.ndarray:
     return table
 
 
+@lru_cache(maxsize=1)
+def _cp1252_cont_table() -> np.ndarray:
+    """Bool per BMP code point: a cp1252 continuation character (``encoding._CP1252_CONT``, the
+    second character of every ``encoding._LATIN_MOJIBAKE`` match; all below U+2200)."""
+    every = "".join(map(chr, range(0x10000)))
+    table = np.zeros(0x10000, dtype=bool)
+    table[[m.start() for m in re.finditer(f"[{_CP1252_CONT}]", every)]] = True
+    table.setflags(write=False)
+    return table
+
+
 def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
@@ -598,6 +609,7 @@ class QualityScorer:
         self._stop_h: dict[str, np.ndarray] = {}
         self._infos: dict[str, _LangInfo] = {}
         _class_table()
+        _cp1252_cont_table()
 
     # -- language resources -------------------------------------------------------------------
     def _func_table(self, lang: str) -> np.ndarray | None:
@@ -994,14 +1006,18 @@ class QualityScorer:
         s_below = s_score < cfg.sentence_cut
         per_s = np.stack((sw_counts, tok_counts, p_c4_keep[s_par], s_len, s_below, s_len * s_below))
         s_sums = np.add.reduceat(per_s, s_first, axis=1).T.tolist()
-        # per document: U+FFFD count, non-ASCII, Latin-1 lead of a cp1252 misreading (U+00C2..U+00F4),
+        # per document: U+FFFD count, non-ASCII, Latin-1 lead of a cp1252 misreading (U+00C2..U+00F4)
+        # followed by a cp1252 continuation character (where encoding._LATIN_MOJIBAKE can match),
         # CJK or above (U+3400..), Devanagari and the other Indic scripts (U+0900..U+0DFF: spaced,
         # but their spam cues are matched as substrings)
         na = np.flatnonzero(cp >= 0x80)
         cpn = cp[na]
         na_doc = np.searchsorted(starts, na, side="right") - 1
+        lead = (cpn - 0xC2) <= 0x32
+        after = na[lead] + 1
+        lead[lead] = _cp1252_cont_table()[np.minimum(cp[np.minimum(after, n_all - 1)], 0xFFFF)] & (after < n_all)
         marks = np.stack([np.bincount(na_doc[c], minlength=D) for c in (
-            cpn == 0xFFFD, cpn >= 0, (cpn - 0xC2) <= 0x32, cpn >= 0x3400, (cpn - 0x900) <= 0x4FF)], axis=1).tolist()
+            cpn == 0xFFFD, cpn >= 0, lead, cpn >= 0x3400, (cpn - 0x900) <= 0x4FF)], axis=1).tolist()
         units_l, line_chars_l, failed_l = [], [], []
         for j, d in enumerate(docs):
             total = totals[j]
@@ -1080,9 +1096,10 @@ class QualityScorer:
             sa, pa = int(s_first[j]), int(p_first[j])
             sb, pb = sa + k, pa + m
             ps_j, ss_j = p_sums[j], s_sums[j]
-            n_fffd, non_ascii, latin_lead, cjk, indic = marks[j]
-            # mojibake_chars finds more than the U+FFFD only in text with a Latin-1 lead or CJK characters
-            moji = mojibake_chars(d.text) if non_ascii and (latin_lead or cjk) else n_fffd
+            n_fffd, non_ascii, latin_pair, cjk, indic = marks[j]
+            # mojibake_chars finds more than the U+FFFD only in text with CJK characters or a Latin-1
+            # lead followed by a continuation character
+            moji = mojibake_chars(d.text) if non_ascii and (latin_pair or cjk) else n_fffd
             content_signals, f = _content_rules(d.text, lowers[j], n, url_spans_l[j], email_counts[j], len(hits_l[j]),
                                                 spam_l[j], ps_j[6], line_chars, has_unsp[j] or indic > 0, moji,
                                                 self.config)

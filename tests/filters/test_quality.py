@@ -464,3 +464,24 @@ def test_url_scheme_pattern_equals_the_case_insensitive_one():
     for _ in range(20000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 14)))
         assert [m.span() for m in _URL_SCHEME.finditer(text)] == [m.span() for m in ref.finditer(text)], text
+
+
+def test_mojibake_skipped_only_where_it_finds_nothing_more():
+    """The scorer calls encoding.mojibake_chars only for text with CJK characters or a Latin-1
+    lead (U+00C2..U+00F4) directly followed by a cp1252 continuation character (its table);
+    elsewhere mojibake_chars must give just the U+FFFD count. Random text dense in leads,
+    continuation characters, mojibake and U+FFFD."""
+    from filters.encoding import mojibake_chars
+    from filters.quality import _cp1252_cont_table
+    table = _cp1252_cont_table()
+    pieces = ["Ã", "Â", "ô", "õ", "Á", "©", "\u0080", "\u00bf", "\u2019", "\u20ac", "\u2122", "\u0153", "é", "a", " ",
+              "\ufffd", "CafÃ©", "donâ€™t", "Ã\u00a9", "\n", "x", "ü", "ß", "\u00c1\u00a1"]
+    rng = random.Random(9)
+    skipped = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 10)))
+        pair = any(0xC2 <= ord(a) <= 0xF4 and ord(b) < 0x10000 and table[ord(b)] for a, b in zip(text, text[1:]))
+        if not pair:
+            skipped += 1
+            assert mojibake_chars(text) == text.count("\ufffd"), text
+    assert skipped > 1000
