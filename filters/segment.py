@@ -181,9 +181,9 @@ def _split(text: str, paragraphs, lang: str | None, out: list) -> None:
             end = ms + 1
             if end >= pe:
                 continue                          # the paragraph end closes the sentence anyway
-            nxt = m.end()                         # past the white space after the dot
-            if nxt >= pe and nxt > end:
-                continue
+            nxt = m.end()                         # past the white space after the dot (end < pe if none)
+            if nxt >= pe:
+                continue                          # only white space up to the paragraph end
             # the token before the dot (_token_before inlined)
             lo = ms - 24
             if lo < start:
