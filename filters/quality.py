@@ -216,10 +216,10 @@ def _gopher_quality(text, n, total, n_norm, alpha_words, n_bullet, n_ell, m, uni
 
 
 def _gopher_repetition(text, ids, lens, line_chars, m, dup_lines, dup_line_chars, rules, grams=None,
-                       csum=None) -> tuple[dict, list[str]]:
+                       csum=None, fractions=None) -> tuple[dict, list[str]]:
     """Gopher repetition: duplicate lines and blocks (count and characters), top n-gram and
     duplicate n-gram character fractions over the token ids ``ids`` of ``lens`` characters each
-    (``grams`` / ``csum``: see ``_ngram_fractions``)."""
+    (``grams`` / ``csum``: see ``_ngram_fractions``; ``fractions``: its result when known)."""
     if "\n\n" in text or "\n " in text or "\n\t" in text:
         blocks = [b.strip() for b in _BLOCK_SPLIT.split(text)]
         blocks = [b for b in blocks if b]
@@ -234,7 +234,7 @@ def _gopher_repetition(text, ids, lens, line_chars, m, dup_lines, dup_line_chars
                 dup_block_chars += len(b)
             block_seen.add(b)
     block_chars = max(1, sum(map(len, blocks)))
-    top, dupf = _ngram_fractions(ids, lens, rules.ngram_scale, grams=grams, csum=csum)
+    top, dupf = fractions or _ngram_fractions(ids, lens, rules.ngram_scale, grams=grams, csum=csum)
     dup_line_frac = dup_lines / m
     dup_line_char_frac = dup_line_chars / line_chars
     dup_para_frac = dup_blocks / len(blocks) if blocks else 0.0
@@ -1040,9 +1040,18 @@ class QualityScorer:
         tok_csum = np.zeros(tok_len.size + 1, dtype=np.int64)
         np.cumsum(tok_len, out=tok_csum[1:])
         pairs = tokh[:-1] * _PRIME + tokh[1:]      # 2-gram hashes (those across documents unused)
+        word_docs = [j for j, d in enumerate(docs) if not d.info.rules.unspaced and d.info.rules.ngram_scale == 1]
+        fractions = dict(zip(word_docs, _ngram_fractions_spaced(tokh, pairs, tok_csum, [tlo[j] for j in word_docs],
+                                                                [thi[j] for j in word_docs])))
         for j, d in enumerate(docs):
             rules = d.info.rules
             grams = csum = None
+            if j in fractions:
+                gr, f = _gopher_repetition(d.text, None, None, line_chars_l[j], m_l[j], *dups[j], rules,
+                                           fractions=fractions[j])
+                gr_l.append(gr)
+                failed_l[j] += f
+                continue
             if rules.unspaced:
                 x, y = int(starts[j]), int(ends[j])
                 ids = cp[x:y][inword[x:y]].astype(np.uint64)
@@ -1475,7 +1484,15 @@ def _ngram_fractions(ids: np.ndarray, lens: np.ndarray, scale: int, *, grams: np
     n = 2 * scale
     top[0] = min(1.0, float(csum[first + n] - csum[first]) * int(runs[j]) / total)
     D = np.sort(order[dup_sorted])              # positions of repeated n-grams, ascending
-    hD = cur[D]
+    _ngram_rest(D, cur[D], step, csum, total, scale, T, top, dupf)
+    return top, dupf
+
+
+def _ngram_rest(D: np.ndarray, hD: np.ndarray, step: np.ndarray, csum: np.ndarray, total: float, scale: int,
+                T: int, top: list, dupf: list) -> None:
+    """``_ngram_fractions`` from size 3 on: ``D`` the ascending positions of the repeated
+    2·scale-grams, ``hD`` their hashes, tokens (and ``step``, ``csum``) up to position ``T``."""
+    n = 2 * scale
     shift = np.uint64(pow(_PRIME_INT, scale, 1 << 64))
     for k in range(3, 11):
         prev_n, n = n, k * scale
@@ -1511,7 +1528,53 @@ def _ngram_fractions(ids: np.ndarray, lens: np.ndarray, scale: int, *, grams: np
         hD = hc[keep]
         if k >= 5:
             dupf[k - 5] = _covered_chars(D, n, csum) / total
-    return top, dupf
+
+
+def _ngram_fractions_spaced(tokh: np.ndarray, pairs: np.ndarray, tok_csum: np.ndarray, los: list[int],
+                            his: list[int]) -> list[tuple[list[float], list[float]]]:
+    """``_ngram_fractions(tokh[lo:hi], lens, 1, grams=pairs[lo:hi - 1], csum=...)`` for every
+    (lo, hi) of ``los`` / ``his`` (ascending, disjoint token ranges of one chunk; ``pairs`` the
+    2-gram hashes of ``tokh``, ``tok_csum`` 0 and the cumulated token lengths), bit for bit. Each
+    document's 2-grams are sorted apart (the same argsort: ties fall the same way), the rest of
+    size 2 runs once over all documents, sizes 3 and up per document in chunk positions."""
+    out = [([0.0, 0.0, 0.0], [0.0] * 6) for _ in los]
+    live = [i for i, (lo, hi) in enumerate(zip(los, his)) if hi - lo >= 2 and tok_csum[hi] > tok_csum[lo]]
+    if not live:
+        return out
+    lens = [his[i] - los[i] - 1 for i in live]
+    O = np.concatenate([pairs[los[i]:his[i] - 1].argsort() + los[i] for i in live])   # sorted within documents
+    N = O.size
+    offs = np.zeros(len(live), dtype=np.int64)
+    np.cumsum(lens[:-1], out=offs[1:])
+    sv = pairs[O]
+    same = np.zeros(N, dtype=bool)              # same[i]: the 2-gram i is the one after it (same document)
+    np.equal(sv[1:], sv[:-1], out=same[:-1])
+    same[offs[1:] - 1] = False
+    any_l = np.logical_or.reduceat(same, offs).tolist()
+    dup = same.copy()
+    dup[1:] |= same[:-1]
+    edges = np.concatenate((_TRUE1, ~same[:-1])).nonzero()[0]    # runs of equal 2-grams (never across documents)
+    runs = np.diff(np.append(edges, N))
+    run_doc = np.searchsorted(offs, edges, side="right") - 1
+    best = np.maximum.reduceat(runs, np.searchsorted(edges, offs))
+    at_best = np.flatnonzero(runs == best[run_doc])
+    firsts = at_best[np.concatenate((_TRUE1, run_doc[at_best[1:]] != run_doc[at_best[:-1]]))]  # first per document
+    first_l, count_l = O[edges[firsts]].tolist(), runs[firsts].tolist()
+    D_all = np.sort(O[dup])
+    h_all = pairs[D_all]
+    cut_lo = np.searchsorted(D_all, [los[i] for i in live]).tolist()
+    cut_hi = np.searchsorted(D_all, [his[i] for i in live]).tolist()
+    for q, i in enumerate(live):
+        if not any_l[q]:
+            continue
+        top, dupf = out[i]
+        lo, hi = los[i], his[i]
+        total = float(tok_csum[hi] - tok_csum[lo])
+        first = first_l[q]
+        top[0] = min(1.0, float(tok_csum[first + 2] - tok_csum[first]) * count_l[q] / total)
+        a, b = cut_lo[q], cut_hi[q]
+        _ngram_rest(D_all[a:b], h_all[a:b], tokh, tok_csum, total, 1, hi, top, dupf)
+    return out
 
 
 def _covered_chars(starts: np.ndarray, n: int, csum: np.ndarray) -> float:

@@ -485,3 +485,32 @@ def test_mojibake_skipped_only_where_it_finds_nothing_more():
             skipped += 1
             assert mojibake_chars(text) == text.count("\ufffd"), text
     assert skipped > 1000
+
+
+def test_ngram_fractions_of_a_chunk_equal_one_document_at_a_time():
+    """``_ngram_fractions_spaced`` (size 2 over a chunk's documents at once) gives, bit for bit,
+    what ``_ngram_fractions`` gives each document alone: random token ids from small vocabularies
+    (much repetition: every size, the numpy and the plain-Python paths), token ranges with gaps,
+    empty and one-token documents."""
+    from filters.quality import _PRIME, _ngram_fractions, _ngram_fractions_spaced
+    rng = np.random.default_rng(4)
+    for _ in range(300):
+        sizes = rng.integers(0, 400, rng.integers(1, 8))
+        gaps = rng.integers(0, 3, sizes.size)
+        vocab = int(rng.choice([2, 3, 5, 20, 1000]))
+        total = int(sizes.sum() + gaps.sum())
+        tokh = rng.integers(1, vocab + 1, total).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        lens = rng.integers(1, 9, total)
+        tok_csum = np.concatenate(([0], np.cumsum(lens)))
+        pairs = tokh[:-1] * _PRIME + tokh[1:]
+        los, his, x = [], [], 0
+        for n, g in zip(sizes.tolist(), gaps.tolist()):
+            x += g
+            los.append(x)
+            his.append(x + n)
+            x += n
+        got = _ngram_fractions_spaced(tokh, pairs, tok_csum, los, his)
+        for (lo, hi), res in zip(zip(los, his), got):
+            grams = pairs[lo:hi - 1] if hi - lo >= 2 else None
+            ref = _ngram_fractions(tokh[lo:hi], lens[lo:hi], 1, grams=grams, csum=tok_csum[lo:hi + 1] - tok_csum[lo])
+            assert repr(res) == repr(ref), (lo, hi, vocab)
