@@ -61,14 +61,14 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from array import array
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, islice
 from operator import itemgetter
 from typing import NamedTuple
 
 
 import numpy as np
 
-from filters.encoding import mojibake_chars
+from filters.encoding import _CP1252_CONT, mojibake_chars
 from filters.minhash import category_mask, space_code_points, unicode_categories
 from filters.quality_patterns import C4_POLICY, CUES, LOREM
 from filters.scripts import QUALITY_UNSPACED_BLOCKS, UNSPACED_LANGS, in_blocks
@@ -216,10 +216,10 @@ def _gopher_quality(text, n, total, n_norm, alpha_words, n_bullet, n_ell, m, uni
 
 
 def _gopher_repetition(text, ids, lens, line_chars, m, dup_lines, dup_line_chars, rules, grams=None,
-                       csum=None) -> tuple[dict, list[str]]:
+                       csum=None, fractions=None) -> tuple[dict, list[str]]:
     """Gopher repetition: duplicate lines and blocks (count and characters), top n-gram and
     duplicate n-gram character fractions over the token ids ``ids`` of ``lens`` characters each
-    (``grams`` / ``csum``: see ``_ngram_fractions``)."""
+    (``grams`` / ``csum``: see ``_ngram_fractions``; ``fractions``: its result when known)."""
     if "\n\n" in text or "\n " in text or "\n\t" in text:
         blocks = [b.strip() for b in _BLOCK_SPLIT.split(text)]
         blocks = [b for b in blocks if b]
@@ -234,7 +234,7 @@ def _gopher_repetition(text, ids, lens, line_chars, m, dup_lines, dup_line_chars
                 dup_block_chars += len(b)
             block_seen.add(b)
     block_chars = max(1, sum(map(len, blocks)))
-    top, dupf = _ngram_fractions(ids, lens, rules.ngram_scale, grams=grams, csum=csum)
+    top, dupf = fractions or _ngram_fractions(ids, lens, rules.ngram_scale, grams=grams, csum=csum)
     dup_line_frac = dup_lines / m
     dup_line_char_frac = dup_line_chars / line_chars
     dup_para_frac = dup_blocks / len(blocks) if blocks else 0.0
@@ -363,7 +363,10 @@ _N_ROWS = 13
 _TERMINALS = frozenset(".!?…。！？；｡．؟।॥۔።‼⁇⁈⁉")
 _CLOSERS = "\"'”’»›)]）】」』〉》〕〗］｝〞"
 _BULLETS = ("•", "-", "*", "·", "‣", "◦", "▪", "●", "►", "▸", "–", "—", "→", "✓", "✔", "☐", "■", "□", "◆")
-_URL_SCHEME = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'）)\]]+", re.I)
+# r"(?:https?://|ftp://|www\.)[^\s<>\"'）)\]]+" under re.I, spelled out (re.I's letters: "s" also
+# matches U+017F) behind one character class, so the regex engine can skip to candidates
+_URL_SCHEME = re.compile(r"[hHfFwW](?:(?<=[hH])[tT][tT][pP][sS\u017f]?://|(?<=[fF])[tT][pP]://|(?<=[wW])[wW][wW]\.)"
+                         r"[^\s<>\"'）)\]]+")
 _TLD = re.compile(r"\.(?:com|org|net|edu|gov|info|biz|io|co|de|uk|cn|ru|jp|fr|example)(?![\w-])(?:/[^\s<>\"']*)?",
                   re.I)
 _DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
@@ -443,6 +446,17 @@ def _class_table() -> np.ndarray:
     return table
 
 
+@lru_cache(maxsize=1)
+def _cp1252_cont_table() -> np.ndarray:
+    """Bool per BMP code point: a cp1252 continuation character (``encoding._CP1252_CONT``, the
+    second character of every ``encoding._LATIN_MOJIBAKE`` match; all below U+2200)."""
+    every = "".join(map(chr, range(0x10000)))
+    table = np.zeros(0x10000, dtype=bool)
+    table[[m.start() for m in re.finditer(f"[{_CP1252_CONT}]", every)]] = True
+    table.setflags(write=False)
+    return table
+
+
 def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
@@ -501,8 +515,13 @@ class _CueMatcher:
         self._first_filter = _hash_filter(self._first_hashes)
         self._max_words = max((len(p) for v in self._hindex.values() for p, _ in v), default=1)
         self._cjk = cjk
-        self._cjk_rx = (re.compile("|".join(re.escape(k) for k in sorted(cjk, key=len, reverse=True)))
+        cjk_keys = sorted(cjk, key=len, reverse=True)
+        self._cjk_rx = (re.compile("|".join(re.escape(k) for k in cjk_keys))
                         if cjk else None)           # (an empty alternation would match everywhere)
+        # the same matches as the regex (leftmost, then longest: its alternatives run longest first),
+        # about 4x faster on CJK text; the regex stays for text with lone surrogates
+        self._cjk_keys = tuple(cjk_keys)            # (the automaton does not pickle: built on use, cached)
+        self._cjk_weights = [cjk[k] for k in cjk_keys]
 
     def hits(self, lower: str, tokh: np.ndarray, tok_pos: np.ndarray, tok_end: np.ndarray,
              has_unspaced: bool) -> list[tuple[int, int, float]]:
@@ -535,6 +554,7 @@ class _CueMatcher:
                             break
         if not self._other and not (self._cjk_rx is not None and any(has_unspaced)):
             return out
+        cjk_ac = _leftmost_longest(self._cjk_keys) if self._cjk_keys and any(has_unspaced) else None
         for d, lower in enumerate(lowers):
             for key, w in self._other.items():
                 if key in lower:
@@ -544,10 +564,23 @@ class _CueMatcher:
                             out[d].append((i, i + len(key), w))
                         i = lower.find(key, i + len(key))
             if has_unspaced[d] and self._cjk_rx is not None:
-                cjk = self._cjk
-                for m in self._cjk_rx.finditer(lower):
-                    out[d].append((m.start(), m.end(), cjk[m.group()]))
+                try:
+                    found = cjk_ac.find_matches_as_indexes(lower)
+                except UnicodeEncodeError:            # lone surrogates: the regex
+                    cjk = self._cjk
+                    out[d] += [(m.start(), m.end(), cjk[m.group()]) for m in self._cjk_rx.finditer(lower)]
+                else:
+                    weights = self._cjk_weights
+                    out[d] += [(a, b, weights[k]) for k, a, b in found]
         return out
+
+
+@lru_cache(maxsize=8)
+def _leftmost_longest(keys: tuple[str, ...]):
+    """An Aho-Corasick automaton of ``keys`` whose non-overlapping matches (as indexes into
+    ``keys``) are those of the regex alternation of ``keys`` longest first."""
+    import ahocorasick_rs
+    return ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
 
 
 def _normalise_words(s: str) -> list[str]:
@@ -576,6 +609,7 @@ class QualityScorer:
         self._stop_h: dict[str, np.ndarray] = {}
         self._infos: dict[str, _LangInfo] = {}
         _class_table()
+        _cp1252_cont_table()
 
     # -- language resources -------------------------------------------------------------------
     def _func_table(self, lang: str) -> np.ndarray | None:
@@ -727,7 +761,9 @@ class QualityScorer:
         lcp = _codepoints(" ".join(lcp_parts))
         cls = _classes(cp)
         M = np.zeros((_N_ROWS, n_all), dtype=np.uint8)
-        M[:8] = np.unpackbits(cls[None, :], axis=0, bitorder="little")   # the 8 class bits, one row each
+        for b in range(8):                          # the 8 class bits, one row each (faster than unpackbits)
+            np.right_shift(cls, b, out=M[b])
+            np.bitwise_and(M[b], 1, out=M[b])
         Mb = M.view(bool)
         nonspace = ~Mb[R_SPACE]
         Mb[R_WSTART, 0] = nonspace[0]
@@ -761,12 +797,6 @@ class QualityScorer:
                 sel = np.concatenate([np.arange(tlo[j], thi[j]) for j in js])
                 sel_pos, th = tok_pos[sel], tokh[sel]
             M[R_STOP, sel_pos[_find_hashes(sh, sf, th)]] = 1
-        C = np.zeros((_N_ROWS, n_all + 1), dtype=np.int32)
-        np.cumsum(M, axis=1, dtype=np.int32, out=C[:, 1:])
-        totals = (C[:, ends] - C[:, starts]).T.tolist()
-        lap("char_classes")
-
-        # ---- sentences ----------------------------------------------------------------------
         k_arr = np.array([len(d.sents) // 2 for d in docs], dtype=np.int64)
         m_arr = np.array([len(d.paras) // 2 for d in docs], dtype=np.int64)
         s_off = np.zeros(D + 1, dtype=np.int64)
@@ -778,7 +808,17 @@ class QualityScorer:
         p_loc = np.frombuffer(b"".join([d.paras for d in docs]), dtype=np.int64).reshape(P, 2)
         s_arr = s_loc + np.repeat(starts, k_arr)[:, None]      # positions in the joined text
         p_arr = p_loc + np.repeat(starts, m_arr)[:, None]
-        G = C[:, np.concatenate((s_arr, p_arr))]       # (rows, K + P, 2)
+        # the cumulated counts are read only at document, sentence and paragraph bounds
+        sp_arr = np.concatenate((s_arr, p_arr))
+        bounds = np.concatenate((starts, ends, sp_arr.ravel()))
+        bounds.sort()
+        bounds = bounds[np.concatenate((_TRUE1, bounds[1:] != bounds[:-1]))]   # (np.unique is slower)
+        C = _cumulated_at(M, bounds)                # C[:, i]: counts of positions 0 .. bounds[i] - 1
+        totals = (C[:, np.searchsorted(bounds, ends)] - C[:, np.searchsorted(bounds, starts)]).T.tolist()
+        lap("char_classes")
+
+        # ---- sentences ----------------------------------------------------------------------
+        G = C[:, np.searchsorted(bounds, sp_arr)]       # (rows, K + P, 2)
         counts = (G[:, :, 1] - G[:, :, 0]).astype(np.float64)
         sc, pc = counts[:, :K], counts[:, K:]
         ss, se = s_arr[:, 0], s_arr[:, 1]
@@ -867,7 +907,8 @@ class QualityScorer:
                     line_counts[t] = c + 1
             dups.append((dup_lines, dup_line_chars))
             text, low = d.text, lowers[j]
-            fl = ("{" in text, any(x in low for x in LOREM), "javascript" in low, any(x in low for x in C4_POLICY))
+            fl = ("{" in text, any(x in low for x in LOREM), "javascript" in low,
+                  any(x in low for x in _POLICY_PLAIN) or ("cookie" in low and any(x in low for x in _POLICY_COOKIE)))
             flags_doc.append(fl)
             if " / " in text:
                 if seps is pc[R_SEP]:
@@ -949,9 +990,9 @@ class QualityScorer:
         p_first = p_off[:-1]
         s_first = s_off[:-1]
         wst = Mb[R_WSTART].nonzero()[0]
-        wen = np.greater(nonspace, np.concatenate((nonspace[1:], _FALSE1))).nonzero()[0] + 1
         alpha = np.zeros(wst.size + 1, dtype=np.int64)
-        np.cumsum(C[R_LETTER, wen] > C[R_LETTER, wst], out=alpha[1:])
+        if wst.size:                                # a letter from one word start to the next: in the word
+            np.cumsum(np.logical_or.reduceat(Mb[R_LETTER], wst), out=alpha[1:])    # (white space has none)
         alpha_words = (alpha[np.searchsorted(wst, ends)] - alpha[np.searchsorted(wst, starts)]).tolist()
         last_cp = cp[pe - 1]
         bullet = np.isin(cp[ps], _BULLET_CPS)
@@ -965,14 +1006,18 @@ class QualityScorer:
         s_below = s_score < cfg.sentence_cut
         per_s = np.stack((sw_counts, tok_counts, p_c4_keep[s_par], s_len, s_below, s_len * s_below))
         s_sums = np.add.reduceat(per_s, s_first, axis=1).T.tolist()
-        # per document: U+FFFD count, non-ASCII, Latin-1 lead of a cp1252 misreading (U+00C2..U+00F4),
+        # per document: U+FFFD count, non-ASCII, Latin-1 lead of a cp1252 misreading (U+00C2..U+00F4)
+        # followed by a cp1252 continuation character (where encoding._LATIN_MOJIBAKE can match),
         # CJK or above (U+3400..), Devanagari and the other Indic scripts (U+0900..U+0DFF: spaced,
         # but their spam cues are matched as substrings)
         na = np.flatnonzero(cp >= 0x80)
         cpn = cp[na]
         na_doc = np.searchsorted(starts, na, side="right") - 1
+        lead = (cpn - 0xC2) <= 0x32
+        after = na[lead] + 1
+        lead[lead] = _cp1252_cont_table()[np.minimum(cp[np.minimum(after, n_all - 1)], 0xFFFF)] & (after < n_all)
         marks = np.stack([np.bincount(na_doc[c], minlength=D) for c in (
-            cpn == 0xFFFD, cpn >= 0, (cpn - 0xC2) <= 0x32, cpn >= 0x3400, (cpn - 0x900) <= 0x4FF)], axis=1).tolist()
+            cpn == 0xFFFD, cpn >= 0, lead, cpn >= 0x3400, (cpn - 0x900) <= 0x4FF)], axis=1).tolist()
         units_l, line_chars_l, failed_l = [], [], []
         for j, d in enumerate(docs):
             total = totals[j]
@@ -995,9 +1040,18 @@ class QualityScorer:
         tok_csum = np.zeros(tok_len.size + 1, dtype=np.int64)
         np.cumsum(tok_len, out=tok_csum[1:])
         pairs = tokh[:-1] * _PRIME + tokh[1:]      # 2-gram hashes (those across documents unused)
+        word_docs = [j for j, d in enumerate(docs) if not d.info.rules.unspaced and d.info.rules.ngram_scale == 1]
+        fractions = dict(zip(word_docs, _ngram_fractions_spaced(tokh, pairs, tok_csum, [tlo[j] for j in word_docs],
+                                                                [thi[j] for j in word_docs])))
         for j, d in enumerate(docs):
             rules = d.info.rules
             grams = csum = None
+            if j in fractions:
+                gr, f = _gopher_repetition(d.text, None, None, line_chars_l[j], m_l[j], *dups[j], rules,
+                                           fractions=fractions[j])
+                gr_l.append(gr)
+                failed_l[j] += f
+                continue
             if rules.unspaced:
                 x, y = int(starts[j]), int(ends[j])
                 ids = cp[x:y][inword[x:y]].astype(np.uint64)
@@ -1040,8 +1094,9 @@ class QualityScorer:
         s_codes = s_code.tolist()
         p_scores = p_score.tolist()
         p_codes = p_code.tolist()
-        s_flags = _S_FLAG_SETS
-        p_flag_sets = _P_FLAG_SETS
+        # the chunk's output spans, each document taking its next k (m) of them
+        s_rows = zip(s_x, s_y, s_scores, map(_S_FLAG_SETS.__getitem__, s_codes))
+        p_rows = zip(p_x, p_y, p_scores, map(_P_FLAG_SETS.__getitem__, p_codes))
         weights = self._weights
         for j, d in enumerate(docs):
             rules = d.info.rules
@@ -1050,9 +1105,10 @@ class QualityScorer:
             sa, pa = int(s_first[j]), int(p_first[j])
             sb, pb = sa + k, pa + m
             ps_j, ss_j = p_sums[j], s_sums[j]
-            n_fffd, non_ascii, latin_lead, cjk, indic = marks[j]
-            # mojibake_chars finds more than the U+FFFD only in text with a Latin-1 lead or CJK characters
-            moji = mojibake_chars(d.text) if non_ascii and (latin_lead or cjk) else n_fffd
+            n_fffd, non_ascii, latin_pair, cjk, indic = marks[j]
+            # mojibake_chars finds more than the U+FFFD only in text with CJK characters or a Latin-1
+            # lead followed by a continuation character
+            moji = mojibake_chars(d.text) if non_ascii and (latin_pair or cjk) else n_fffd
             content_signals, f = _content_rules(d.text, lowers[j], n, url_spans_l[j], email_counts[j], len(hits_l[j]),
                                                 spam_l[j], ps_j[6], line_chars, has_unsp[j] or indic > 0, moji,
                                                 self.config)
@@ -1093,10 +1149,8 @@ class QualityScorer:
                 "n_failed_rules": len(failed),
             }
             signals = dict(zip(SIGNAL_NAMES, _SIGNALS_IN_ORDER(signals)))   # the column order of SIGNAL_TYPES
-            sent_out = [{"start": x, "end": y, "score": v, "flags": s_flags[c]}
-                        for x, y, v, c in zip(s_x[sa:sb], s_y[sa:sb], s_scores[sa:sb], s_codes[sa:sb])]
-            para_out = [{"start": x, "end": y, "score": v, "flags": p_flag_sets[c]}
-                        for x, y, v, c in zip(p_x[pa:pb], p_y[pa:pb], p_scores[pa:pb], p_codes[pa:pb])]
+            sent_out = [{"start": x, "end": y, "score": v, "flags": f} for x, y, v, f in islice(s_rows, k)]
+            para_out = [{"start": x, "end": y, "score": v, "flags": f} for x, y, v, f in islice(p_rows, m)]
             tiers[tier] += 1
             for r in failed:
                 rule_counts[r] = rule_counts.get(r, 0) + 1
@@ -1195,6 +1249,19 @@ _MODE_CODES = {None: _NONE, "words": _WORDS, "chars": _CHARS, "substrings": _SUB
 _CHUNK_CHARS = 1 << 19    # characters per numpy pass of score_batch (bounds the count matrices' memory)
 
 
+def _cumulated_at(M: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Cumulated sums of the rows of ``M`` (uint8, rows x positions) at ``bounds`` only (sorted,
+    distinct, from 0 to ``M.shape[1]``): int32 C[:, i] = M[:, :bounds[i]].sum(axis=1). One reduceat
+    per row between consecutive bounds, then a cumsum over the bounds: no array of the text's length."""
+    idx = bounds[:-1]
+    seg = np.empty((M.shape[0], idx.size), dtype=np.int32)
+    for r in range(M.shape[0]):
+        np.add.reduceat(M[r], idx, dtype=np.int32, out=seg[r])
+    C = np.zeros((M.shape[0], bounds.size), dtype=np.int32)
+    np.cumsum(seg, axis=1, out=C[:, 1:])
+    return C
+
+
 def _units_mixed(counts: np.ndarray, unspaced: np.ndarray | None) -> np.ndarray:
     """Word units per span (float count rows in, float array out): white-space tokens, or for
     spans of unspaced documents (``unspaced``: a bool per span, None when there are none) CJK/Thai
@@ -1259,7 +1326,11 @@ PARAGRAPH_FLAGS = ("nav", "no_terminal", "short", "url", "boilerplate", "javascr
 _S_FLAG_SETS = [tuple(f for j, f in enumerate(SENTENCE_FLAGS) if c >> j & 1) for c in range(1 << len(SENTENCE_FLAGS))]
 _P_FLAG_SETS = [tuple(f for j, f in enumerate(PARAGRAPH_FLAGS) if c >> j & 1) for c in range(1 << len(PARAGRAPH_FLAGS))]
 _BREAK_BITS = SPACE | PUNCT | SYMBOL
+# C4 policy phrases, those naming cookies looked for only in text that says "cookie"
+_POLICY_COOKIE = tuple(x for x in C4_POLICY if "cookie" in x)
+_POLICY_PLAIN = tuple(x for x in C4_POLICY if "cookie" not in x)
 _FALSE1 = np.zeros(1, dtype=bool)
+_TRUE1 = np.ones(1, dtype=bool)
 _BULLET_CPS = np.array([ord(b) for b in _BULLETS], dtype=np.uint32)
 _FRAC_ROWS = [R_LETTER, R_DIGIT, R_SYMBOL, R_RUN]
 
@@ -1413,7 +1484,15 @@ def _ngram_fractions(ids: np.ndarray, lens: np.ndarray, scale: int, *, grams: np
     n = 2 * scale
     top[0] = min(1.0, float(csum[first + n] - csum[first]) * int(runs[j]) / total)
     D = np.sort(order[dup_sorted])              # positions of repeated n-grams, ascending
-    hD = cur[D]
+    _ngram_rest(D, cur[D], step, csum, total, scale, T, top, dupf)
+    return top, dupf
+
+
+def _ngram_rest(D: np.ndarray, hD: np.ndarray, step: np.ndarray, csum: np.ndarray, total: float, scale: int,
+                T: int, top: list, dupf: list) -> None:
+    """``_ngram_fractions`` from size 3 on: ``D`` the ascending positions of the repeated
+    2·scale-grams, ``hD`` their hashes, tokens (and ``step``, ``csum``) up to position ``T``."""
+    n = 2 * scale
     shift = np.uint64(pow(_PRIME_INT, scale, 1 << 64))
     for k in range(3, 11):
         prev_n, n = n, k * scale
@@ -1449,7 +1528,53 @@ def _ngram_fractions(ids: np.ndarray, lens: np.ndarray, scale: int, *, grams: np
         hD = hc[keep]
         if k >= 5:
             dupf[k - 5] = _covered_chars(D, n, csum) / total
-    return top, dupf
+
+
+def _ngram_fractions_spaced(tokh: np.ndarray, pairs: np.ndarray, tok_csum: np.ndarray, los: list[int],
+                            his: list[int]) -> list[tuple[list[float], list[float]]]:
+    """``_ngram_fractions(tokh[lo:hi], lens, 1, grams=pairs[lo:hi - 1], csum=...)`` for every
+    (lo, hi) of ``los`` / ``his`` (ascending, disjoint token ranges of one chunk; ``pairs`` the
+    2-gram hashes of ``tokh``, ``tok_csum`` 0 and the cumulated token lengths), bit for bit. Each
+    document's 2-grams are sorted apart (the same argsort: ties fall the same way), the rest of
+    size 2 runs once over all documents, sizes 3 and up per document in chunk positions."""
+    out = [([0.0, 0.0, 0.0], [0.0] * 6) for _ in los]
+    live = [i for i, (lo, hi) in enumerate(zip(los, his)) if hi - lo >= 2 and tok_csum[hi] > tok_csum[lo]]
+    if not live:
+        return out
+    lens = [his[i] - los[i] - 1 for i in live]
+    O = np.concatenate([pairs[los[i]:his[i] - 1].argsort() + los[i] for i in live])   # sorted within documents
+    N = O.size
+    offs = np.zeros(len(live), dtype=np.int64)
+    np.cumsum(lens[:-1], out=offs[1:])
+    sv = pairs[O]
+    same = np.zeros(N, dtype=bool)              # same[i]: the 2-gram i is the one after it (same document)
+    np.equal(sv[1:], sv[:-1], out=same[:-1])
+    same[offs[1:] - 1] = False
+    any_l = np.logical_or.reduceat(same, offs).tolist()
+    dup = same.copy()
+    dup[1:] |= same[:-1]
+    edges = np.concatenate((_TRUE1, ~same[:-1])).nonzero()[0]    # runs of equal 2-grams (never across documents)
+    runs = np.diff(np.append(edges, N))
+    run_doc = np.searchsorted(offs, edges, side="right") - 1
+    best = np.maximum.reduceat(runs, np.searchsorted(edges, offs))
+    at_best = np.flatnonzero(runs == best[run_doc])
+    firsts = at_best[np.concatenate((_TRUE1, run_doc[at_best[1:]] != run_doc[at_best[:-1]]))]  # first per document
+    first_l, count_l = O[edges[firsts]].tolist(), runs[firsts].tolist()
+    D_all = np.sort(O[dup])
+    h_all = pairs[D_all]
+    cut_lo = np.searchsorted(D_all, [los[i] for i in live]).tolist()
+    cut_hi = np.searchsorted(D_all, [his[i] for i in live]).tolist()
+    for q, i in enumerate(live):
+        if not any_l[q]:
+            continue
+        top, dupf = out[i]
+        lo, hi = los[i], his[i]
+        total = float(tok_csum[hi] - tok_csum[lo])
+        first = first_l[q]
+        top[0] = min(1.0, float(tok_csum[first + 2] - tok_csum[first]) * count_l[q] / total)
+        a, b = cut_lo[q], cut_hi[q]
+        _ngram_rest(D_all[a:b], h_all[a:b], tokh, tok_csum, total, 1, hi, top, dupf)
+    return out
 
 
 def _covered_chars(starts: np.ndarray, n: int, csum: np.ndarray) -> float:

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import re
 
-_NON_BLANK_LINE = re.compile(r"[^\n]*\S[^\n]*")
+# a line's first to last non-space character (a match starts at the first non-space character
+# after the previous match, which is the first of its line; ``\s`` is ``str.isspace``)
+_TRIMMED_LINE = re.compile(r"\S(?:[^\n]*\S)?")
 
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
@@ -27,15 +29,7 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     Web extractors (WET, HTML main text) emit one block element per line, so a line is the unit
     that boilerplate, navigation and language switches follow.
     """
-    spans = []
-    for m in _NON_BLANK_LINE.finditer(text):
-        start, end = m.start(), m.end()
-        while text[start].isspace():
-            start += 1
-        while text[end - 1].isspace():
-            end -= 1
-        spans.append((start, end))
-    return spans
+    return [m.span() for m in _TRIMMED_LINE.finditer(text)]
 
 
 
@@ -48,10 +42,22 @@ _SPACED_TERMINALS = "!?؟।॥۔።፧፨᙮᠃᠉։܀܁܂჻၊။។៕꓿꘎
 
 _CJK_SET = frozenset(_CJK_TERMINALS)
 _ALL_TERMINALS = _CJK_TERMINALS + _SPACED_TERMINALS + ".…"
-# One character class first, so the regex engine scans for candidates quickly; _split
-# decides from the matched cluster which rule applies.
-_BOUNDARY = re.compile("[" + re.escape(_ALL_TERMINALS) + "][" + re.escape(_ALL_TERMINALS) + "]*"
-                       "[" + re.escape(_CLOSERS) + "]*")
+# Candidate sentence ends: clusters of terminals and closers (a cluster starts at its first
+# terminal and takes every terminal and closer after it). One character class first, so the regex
+# engine scans for candidates quickly. A cluster without a CJK terminal ends a sentence only
+# before white space or a CJK character (see _is_cjk_char), which the pattern checks itself (a
+# lookahead: a cluster failing it fails from every later start inside it too). Group 1: a lone
+# dot (the group holds the white space after it); group 2: a cluster with a CJK terminal; neither:
+# another cluster. _split decides the rest.
+_T_SPACED = re.escape(_SPACED_TERMINALS + ".…")
+_T_CJK = re.escape(_CJK_TERMINALS)
+_T_ANY = re.escape(_ALL_TERMINALS)
+_C_ANY = re.escape(_CLOSERS)
+_SPACE_OR_CJK_NEXT = r"(?=[\s\u2E80-\u9FFF\uF900-\uFAFF\uFF00-\uFFEF\U00020000-\U0003FFFF])"
+_BOUNDARY = re.compile(
+    f"[{_T_ANY}](?:(?<=\\.)(?![{_T_ANY}{_C_ANY}]){_SPACE_OR_CJK_NEXT}(\\s*)"
+    f"|((?<=[{_T_CJK}])[{_T_ANY}]*+[{_C_ANY}]*+|[{_T_SPACED}]*+[{_T_CJK}][{_T_ANY}]*+[{_C_ANY}]*+)"
+    f"|[{_T_SPACED}]*+[{_C_ANY}]*+{_SPACE_OR_CJK_NEXT})")
 
 # Abbreviations (lower case, without the final dot) after which a dot does not end a sentence.
 _ABBREVIATIONS = frozenset("""
@@ -146,8 +152,9 @@ def _dot_is_boundary(text: str, s_start: int, dot: int, nxt: int, lang: str | No
 def _split(text: str, paragraphs, lang: str | None, out: list) -> None:
     """Append the sentences of every paragraph to ``out`` (one regex pass over the text).
 
-    The common candidate, a lone ``.``, is decided inline; other clusters take the general path.
-    Per accepted boundary the sentence is trimmed and appended directly: it ends at a terminal or
+    The common candidate, a lone ``.`` before white space, is decided inline (the pattern has
+    already skipped the white space after it); other clusters take the general path. Per
+    accepted boundary the sentence is trimmed and appended directly: it ends at a terminal or
     closer (never white space), so only its start needs trimming."""
     n_par = len(paragraphs)
     if not n_par:
@@ -155,11 +162,12 @@ def _split(text: str, paragraphs, lang: str | None, out: list) -> None:
     other_spaces = "\t" in text or "\u00a0" in text
     append = out.append
     isalnum_at = _ALNUM.search
+    abbreviations = _ABBREVIATIONS
     pi = 0
     ps, pe = paragraphs[0]
     start, first = ps, len(out)
     for m in _BOUNDARY.finditer(text, ps, paragraphs[-1][1]):
-        ms, end = m.span()
+        ms = m.start()
         if ms >= pe:
             while ms >= pe:                       # close the paragraphs before this match
                 _add(text, start, pe, out, first)
@@ -168,19 +176,29 @@ def _split(text: str, paragraphs, lang: str | None, out: list) -> None:
                 start, first = ps, len(out)
         if ms < ps:
             continue                              # between paragraphs
-        if end >= pe:
-            continue                              # the paragraph end closes the sentence anyway
-        if end == ms + 1 and text[ms] == ".":     # a lone dot, the common case (_dot_is_boundary inlined)
-            nxt = end
-            if text[nxt].isspace():
-                nxt += 1
-                while nxt < pe and text[nxt].isspace():
-                    nxt += 1
-                if nxt >= pe:
-                    continue
-            elif not _is_cjk_char(text[nxt]):
-                continue                          # "3.14", "example.com", "a.b@c.de"
-            i, tok = _token_before(text, start, ms, other_spaces)
+        kind = m.lastindex
+        if kind == 1:                             # a lone dot before white space or a CJK character
+            end = ms + 1
+            if end >= pe:
+                continue                          # the paragraph end closes the sentence anyway
+            nxt = m.end()                         # past the white space after the dot (end < pe if none)
+            if nxt >= pe:
+                continue                          # only white space up to the paragraph end
+            # the token before the dot (_token_before inlined)
+            lo = ms - 24
+            if lo < start:
+                lo = start
+            if other_spaces:
+                i = max(text.rfind(" ", lo, ms), text.rfind("\t", lo, ms), text.rfind("\u00a0", lo, ms)) + 1 or lo
+            else:
+                i = text.rfind(" ", lo, ms) + 1 or lo
+            tok = text[i:ms]
+            if not tok.isascii():
+                t = _LAST_SPACE_OR_CJK.match(text, i, ms)
+                if t is not None:
+                    i = t.end()
+                    tok = text[i:ms]
+            tok = tok.lstrip(_OPENERS)
             if tok:
                 ch = text[nxt]
                 if ch.islower():
@@ -193,15 +211,15 @@ def _split(text: str, paragraphs, lang: str | None, out: list) -> None:
                         continue                  # list numbering "1. Introduction", dates "10. 10. 2013"
                     if len(tok) <= 2 and lang in _ORDINAL_DOT_LANGS and ch.isalpha():
                         continue                  # "am 3. Oktober"
-                elif (tok.lower() in _ABBREVIATIONS or (len(tok) == 1 and tok.isalpha())
+                elif (tok.lower() in abbreviations or (len(tok) == 1 and tok.isalpha())
                       or ("." in tok and _DOTTED_ACRONYM.match(tok) is not None)):
                     continue                      # "Dr.", initials "J. R. R. Tolkien", "e.g.", "U.S.", "т.е."
         else:
-            core = m.group().rstrip(_CLOSERS)
-            if _CJK_SET.isdisjoint(core):
-                nxt_ch = text[end]
-                if not nxt_ch.isspace() and not _is_cjk_char(nxt_ch):
-                    continue                      # "Yahoo!Inc"
+            end = m.end()
+            if end >= pe:
+                continue
+            if kind is None:                      # no CJK terminal (white space or a CJK character follows)
+                core = m.group().rstrip(_CLOSERS)
                 if core[0] in ".…" and not core.strip(".…"):
                     nxt = end
                     while nxt < pe and text[nxt].isspace():

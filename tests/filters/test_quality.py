@@ -423,3 +423,94 @@ def test_a_cue_table_without_unspaced_cues_finds_nothing_in_unspaced_text():
     matcher = _CueMatcher(cue_table())
     empty = np.zeros(0, dtype=np.uint64)
     assert matcher.hits("这是一个普通的句子", empty, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), True) == []
+
+
+def test_cjk_cues_by_automaton_equal_the_regex():
+    """The boilerplate matcher finds its CJK cues with a leftmost-longest automaton: the same
+    matches as the longest-first regex alternation, on random text made of cue pieces (prefixes,
+    overlaps, cues inside cues) and on text with a lone surrogate (which takes the regex)."""
+    import random
+    from filters.quality import _CueMatcher, CUES, _leftmost_longest
+    matcher = _CueMatcher(CUES)
+    keys = list(matcher._cjk)
+    assert len(keys) > 20
+    pieces = keys + [k[:i] for k in keys for i in range(1, len(k))] + ["的", " ", "a", "。", "\n"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12)))
+        expected = [(m.start(), m.end(), matcher._cjk[m.group()]) for m in matcher._cjk_rx.finditer(text)]
+        got = [(a, b, matcher._cjk_weights[k])
+               for k, a, b in _leftmost_longest(matcher._cjk_keys).find_matches_as_indexes(text)]
+        assert got == expected, text
+    empty = np.zeros(0, dtype=np.uint64)
+    none = np.zeros(0, dtype=np.int64)
+    text = keys[0] + "\ud800" + keys[1]
+    assert matcher.hits(text, empty, none, none, True) == [
+        (m.start(), m.end(), matcher._cjk[m.group()]) for m in matcher._cjk_rx.finditer(text)]
+
+
+def test_url_scheme_pattern_equals_the_case_insensitive_one():
+    """``_URL_SCHEME`` spells out what re.I made of its letters: the same spans as the re.I
+    pattern on random text dense in scheme pieces, and every letter's case-insensitive matches."""
+    import re
+    from filters.quality import _URL_SCHEME
+    ref = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'）)\]]+", re.I)
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    folds = {x: set(re.findall(x, every, re.I)) for x in "htpsfw"}
+    assert folds["s"] == {"s", "S", "\u017f"} and all(len(v) == 2 for k, v in folds.items() if k != "s")
+    rng = random.Random(5)
+    pieces = ["h", "H", "t", "T", "p", "P", "s", "S", "\u017f", "f", "F", "w", "W", ":", "/", "//", ".", "x", " ",
+              ")", "）", "\"", "<", "]", "https://", "www.", "ftp://", "HTTP://", "WwW.", "a.b/c"]
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 14)))
+        assert [m.span() for m in _URL_SCHEME.finditer(text)] == [m.span() for m in ref.finditer(text)], text
+
+
+def test_mojibake_skipped_only_where_it_finds_nothing_more():
+    """The scorer calls encoding.mojibake_chars only for text with CJK characters or a Latin-1
+    lead (U+00C2..U+00F4) directly followed by a cp1252 continuation character (its table);
+    elsewhere mojibake_chars must give just the U+FFFD count. Random text dense in leads,
+    continuation characters, mojibake and U+FFFD."""
+    from filters.encoding import mojibake_chars
+    from filters.quality import _cp1252_cont_table
+    table = _cp1252_cont_table()
+    pieces = ["Ã", "Â", "ô", "õ", "Á", "©", "\u0080", "\u00bf", "\u2019", "\u20ac", "\u2122", "\u0153", "é", "a", " ",
+              "\ufffd", "CafÃ©", "donâ€™t", "Ã\u00a9", "\n", "x", "ü", "ß", "\u00c1\u00a1"]
+    rng = random.Random(9)
+    skipped = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 10)))
+        pair = any(0xC2 <= ord(a) <= 0xF4 and ord(b) < 0x10000 and table[ord(b)] for a, b in zip(text, text[1:]))
+        if not pair:
+            skipped += 1
+            assert mojibake_chars(text) == text.count("\ufffd"), text
+    assert skipped > 1000
+
+
+def test_ngram_fractions_of_a_chunk_equal_one_document_at_a_time():
+    """``_ngram_fractions_spaced`` (size 2 over a chunk's documents at once) gives, bit for bit,
+    what ``_ngram_fractions`` gives each document alone: random token ids from small vocabularies
+    (much repetition: every size, the numpy and the plain-Python paths), token ranges with gaps,
+    empty and one-token documents."""
+    from filters.quality import _PRIME, _ngram_fractions, _ngram_fractions_spaced
+    rng = np.random.default_rng(4)
+    for _ in range(300):
+        sizes = rng.integers(0, 400, rng.integers(1, 8))
+        gaps = rng.integers(0, 3, sizes.size)
+        vocab = int(rng.choice([2, 3, 5, 20, 1000]))
+        total = int(sizes.sum() + gaps.sum())
+        tokh = rng.integers(1, vocab + 1, total).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        lens = rng.integers(1, 9, total)
+        tok_csum = np.concatenate(([0], np.cumsum(lens)))
+        pairs = tokh[:-1] * _PRIME + tokh[1:]
+        los, his, x = [], [], 0
+        for n, g in zip(sizes.tolist(), gaps.tolist()):
+            x += g
+            los.append(x)
+            his.append(x + n)
+            x += n
+        got = _ngram_fractions_spaced(tokh, pairs, tok_csum, los, his)
+        for (lo, hi), res in zip(zip(los, his), got):
+            grams = pairs[lo:hi - 1] if hi - lo >= 2 else None
+            ref = _ngram_fractions(tokh[lo:hi], lens[lo:hi], 1, grams=grams, csum=tok_csum[lo:hi + 1] - tok_csum[lo])
+            assert repr(res) == repr(ref), (lo, hi, vocab)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import lzma
+import re
 
 import pytest
 
@@ -213,13 +214,18 @@ def _ref_add(text, s, e, out, first):
         out.append((s, e))
 
 
+# the candidate pattern before the splitter's pattern took over the white-space / CJK test
+_REF_BOUNDARY = re.compile("[" + re.escape(S._ALL_TERMINALS) + "][" + re.escape(S._ALL_TERMINALS) + "]*"
+                           "[" + re.escape(S._CLOSERS) + "]*")
+
+
 def _ref_split(text, paragraphs, lang, out):
     if not paragraphs:
         return
     pi = 0
     ps, pe = paragraphs[0]
     start, first = ps, len(out)
-    for m in S._BOUNDARY.finditer(text, ps, paragraphs[-1][1]):
+    for m in _REF_BOUNDARY.finditer(text, ps, paragraphs[-1][1]):
         ms = m.start()
         if ms >= pe:
             while ms >= pe:
@@ -316,7 +322,8 @@ _WORDS = ["Dr", "dr", "etc", "Etc", "e.g", "U.S", "z.B", "т.е", "J", "j", "3",
           "word", "Word", "WORD", "ünïcode", "Ünï", "слово", "Слово", "λόγος", "Λόγος", "中文", "日本語",
           "ภาษาไทย", "ລາວ", "كلمة", "x@y.de", "a.b", "_", "-", "🙂", "©", "", "(", "«", "“", "[", "（", "\"", "²"]
 _ENDS = [".", ".", ".", "..", "...", "…", "!", "?", ";", ";", "。", "！", "？", "；", "．", "।", "۔", "።", "‼",
-         ".\"", ".”", ".)", "?»", "。」", "!)", ".'", "」"]
+         ".\"", ".”", ".)", "?»", "。」", "!)", ".'", "」",
+         "?.", ".\".", "。.", "….", ".．", ".)\\", "!x"]  # clusters whose tail alone would be a candidate
 _SEPS = [" ", " ", " ", " ", "  ", "\t", "\u00a0", "\u3000", "\u2003", "\n", "\n\n", " \n ", "\r", ""]
 
 
@@ -358,3 +365,35 @@ def test_thai_lao_detection_equals_character_class():
         ch = chr(cp)
         assert S._has_thai_lao("é " + ch) == (0x0E00 <= cp <= 0x0EFF), hex(cp)
     assert not S._has_thai_lao("plain ascii") and S._has_thai_lao("ascii then ไทย")
+
+
+_REF_NON_BLANK_LINE = re.compile(r"[^\n]*\S[^\n]*")
+
+
+def _ref_paragraph_spans(text):
+    """paragraph_spans before it became one regex: non-blank lines, trimmed in Python."""
+    spans = []
+    for m in _REF_NON_BLANK_LINE.finditer(text):
+        start, end = m.start(), m.end()
+        while text[start].isspace():
+            start += 1
+        while text[end - 1].isspace():
+            end -= 1
+        spans.append((start, end))
+    return spans
+
+
+def test_paragraph_spans_equal_reference():
+    """Random texts over every kind of white space (str.isspace, which is also what \\s means:
+    \\r, \\v, \\f, \\x1c-\\x1f, \\x85, U+2028 are white space but no line break here), and the
+    splitter's random texts."""
+    import random
+    rng = random.Random(3)
+    alphabet = [" ", "\n", "\n\n", "\t", "\r", "\v", "\f", "\x1c", "\x1f", "\x85", "\u00a0", "\u2028", "\u3000",
+                "a", "Bc", ".", "中", "ไทย", "🙂", "\u200b"]
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 14)))
+        assert paragraph_spans(text) == _ref_paragraph_spans(text), repr(text)
+    for _ in range(3000):
+        text = _random_text(rng)
+        assert paragraph_spans(text) == _ref_paragraph_spans(text), repr(text)
