@@ -25,6 +25,7 @@ from pipeline.runner import RowGroup, fingerprint, list_row_groups, match_inputs
 from pipeline.stages import BY_NAME, Job
 from schemas import ANNOTATED, ERRORS
 from pipeline.fs import FileDoFn
+from pipeline.process import settle_after_setup
 
 STAGE = "annotate"
 SECTIONS = BY_NAME[STAGE].sections
@@ -49,6 +50,7 @@ def shared_annotators(config: Config) -> list:
             loaded = build_annotators(config)
             for a in loaded:
                 a.setup()
+            settle_after_setup()
             _shared[key] = loaded
             while len(_shared) > _SHARED_MAX:
                 _shared.popitem(last=False)

@@ -20,6 +20,7 @@ import sys
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.config import Config
+from pipeline.process import release_memory
 from pipeline.runner import MARKER, InputError, fingerprint, match_inputs, read_marker, run_stage
 from pipeline.stages import STAGES, Stage
 from schemas import SCHEMA_VERSION
@@ -86,48 +87,6 @@ def run_all(inputs: list[str], output: str, config: Config, options, fmt: str | 
         if log is not None:
             print(f"[report] {path}/funnel.json, {path}/funnel.png", file=log)
     return report
-
-
-MALLOC_ARENAS = 2   # glibc malloc arenas of the thresher process and the local workers it starts
-
-
-def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
-    """Cap glibc's malloc arenas for this process and, through ``MALLOC_ARENA_MAX``, for the worker
-    processes a local runner starts from it. glibc gives each thread that contends for the heap an
-    arena of its own (up to 8 per core) and keeps the pages freed in each; the runner's gRPC and
-    bundle threads make the driver's resident size grow with them (100k documents, manifest
-    driver: 911 -> 721 MB with 2 arenas). A ``MALLOC_ARENA_MAX`` the user set is left alone; a
-    no-op without glibc."""
-    import os
-
-    if os.environ.get("MALLOC_ARENA_MAX"):
-        return
-    os.environ["MALLOC_ARENA_MAX"] = str(arenas)   # read by the C library of every child at start
-    libc = _glibc()
-    if libc is not None:
-        libc.mallopt(-8, arenas)                     # M_ARENA_MAX, for this running process
-
-
-def release_memory() -> None:
-    """Hand the heap a finished stage's Beam job freed back to the OS (glibc keeps freed pages in
-    the process otherwise, and the next stage's peak stacks on them); a no-op without glibc."""
-    import gc
-
-    gc.collect()
-    libc = _glibc()
-    if libc is not None:
-        libc.malloc_trim(0)
-
-
-def _glibc():
-    """The C library when it is glibc (it has ``malloc_trim`` and ``mallopt``), else None."""
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
-    except OSError:
-        return None
 
 
 def summary(stats: dict) -> dict:

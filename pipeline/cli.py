@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, beam_args = parser.parse_known_args(argv)
     # imported here, not at the top: --help and argument errors have exited by now
-    from pipeline.chain import limit_malloc_arenas
+    from pipeline.process import limit_malloc_arenas
     limit_malloc_arenas()   # before the runner starts its threads and worker processes
     from pipeline.config import ConfigError, load_config
     from pipeline.runner import InputError, StageError, beam_options, run_stage

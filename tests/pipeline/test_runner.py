@@ -266,7 +266,7 @@ def test_index_shards_follow_the_number_of_documents():
 
 
 _ARENAS_CHILD = ("import os, subprocess, sys\n"
-                 "from pipeline.chain import limit_malloc_arenas\n"
+                 "from pipeline.process import limit_malloc_arenas\n"
                  "limit_malloc_arenas()\n"
                  "print(subprocess.run([sys.executable, '-c', 'import os; print(os.environ.get(\"MALLOC_ARENA_MAX\"))'],"
                  " capture_output=True, text=True).stdout.strip())\n")
@@ -283,3 +283,28 @@ def test_malloc_arenas_reach_worker_processes_unless_the_user_set_them(given, se
     out = subprocess.run([sys.executable, "-c", _ARENAS_CHILD], env=env, capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[2], check=True).stdout.strip()
     assert out == seen
+
+
+_SETTLE_CHILD = ("import gc\n"
+                 "from pipeline.annotate import shared_annotators\n"
+                 "from pipeline.config import Config\n"
+                 "from pipeline.process import GC_YOUNG_THRESHOLD, release_memory\n"
+                 "before = gc.get_threshold()[0]\n"
+                 "shared_annotators(Config())\n"
+                 "frozen, young = gc.get_freeze_count(), gc.get_threshold()[0]\n"
+                 "shared_annotators(Config())\n"                      # cached: no second freeze
+                 "again = gc.get_freeze_count()\n"
+                 "release_memory()\n"
+                 "print(before, frozen, young == GC_YOUNG_THRESHOLD, again == frozen, gc.get_freeze_count())\n")
+
+
+def test_annotate_setup_freezes_what_it_loaded_and_a_finished_stage_thaws_it():
+    """Annotate's set-up moves its loaded tables out of the collector's way (gc.freeze, a larger
+    youngest generation); release_memory (between stages of thresher run) thaws them."""
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", _SETTLE_CHILD], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[2], check=True).stdout.split()
+    before, frozen, young_raised, once, thawed = out
+    assert before == "700" and int(frozen) > 10_000
+    assert young_raised == "True" and once == "True" and thawed == "0"
