@@ -43,6 +43,7 @@ from pipeline.runner import RowGroup, fingerprint, list_row_groups, match_inputs
 from pipeline.stages import BY_NAME, Job
 from schemas import CLUSTERS, REPEATS, SIGNATURES, with_semantic_clusters
 from pipeline.fs import FileDoFn
+from pipeline.process import raise_young_gc_threshold
 
 STAGE = "dedup"
 SECTIONS = BY_NAME[STAGE].sections
@@ -74,6 +75,7 @@ class ExtractFeatures(FileDoFn):
     def setup(self):
         super().setup()
         self.hasher = MinHasher(self.cfg.minhash)
+        raise_young_gc_threshold()
 
     def process(self, item: RowGroup):
         parts, mh = self.parts, self.cfg.minhash

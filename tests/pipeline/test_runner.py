@@ -308,3 +308,18 @@ def test_annotate_setup_freezes_what_it_loaded_and_a_finished_stage_thaws_it():
     before, frozen, young_raised, once, thawed = out
     assert before == "700" and int(frozen) > 10_000
     assert young_raised == "True" and once == "True" and thawed == "0"
+
+
+def test_young_gc_threshold_is_raised_once_and_never_lowered():
+    import gc
+    from pipeline.process import GC_YOUNG_THRESHOLD, raise_young_gc_threshold
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        raise_young_gc_threshold()
+        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, 10, 10)
+        gc.set_threshold(50_000, 5, 5)
+        raise_young_gc_threshold()
+        assert gc.get_threshold() == (50_000, 5, 5)
+    finally:
+        gc.set_threshold(*saved)
