@@ -57,7 +57,9 @@ FAMILIES = {
     "ingest": [
         ("reading and decompressing", [("pipeline/input_formats.py", "read_records")]),
         ("text normalisation", [("filters/normalize.py", "clean_text")]),
-        ("Parquet write", [("pipeline/beam_io.py", "write_parquet")]),
+        ("Parquet write (rows to Arrow, spill files, shard compaction)",
+         [("pipeline/beam_io.py", "_flush"), ("pipeline/beam_io.py", "read_spill"),
+          ("pipeline/beam_io.py", "write_table_parquet"), ("pipeline/beam_io.py", "write_parquet")]),
     ],
 }
 
