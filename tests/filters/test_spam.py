@@ -28,3 +28,20 @@ def test_ordinary_pages_are_not_spam():
     shop = "Contact us on WeChat: shop_2024 for orders. We ship worldwide within three days. Prices include tax. " * 2
     lottery = "彩票中心发布公告：本期开奖结果将在官网公布，请购彩者理性投注，未成年人不得购买。" * 2
     assert [rules(t, lang) for t, lang in ((news, "en"), (shop, "en"), (lottery, "zh"))] == [(False, False)] * 3
+
+
+def test_app_byte_prefilter_agrees_with_the_str_automaton():
+    """spam_cues looks for app handles only where the UTF-8 byte automaton finds an app name:
+    exactly the texts where the str automaton (the old way, run on every text) finds one."""
+    import random
+    from filters.matching import overlapping_matches
+    from filters.spam import _CONTACT_APPS, _automata
+    _, _, app_auto, app_bytes = _automata()
+    rng = random.Random(7)
+    alphabet = list("ab QqIDLineVX信微威薇号：: 1234@_.\ud800\udfff카톡텔레그램Zalo\u00e9\U0001F600") + _CONTACT_APPS
+    texts = ["", "QQ", "Q", "WeChat", "wechat", "LINE ID: x", "Line", "\ud800QQ", "微\ud800信", "텔레그", "V信"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
+    for t in texts:
+        str_found = bool(overlapping_matches(app_auto, t))
+        assert bool(app_bytes.find_matches_as_indexes(t.encode("utf-8", "surrogatepass"))) == str_found, t
+    assert sum(bool(overlapping_matches(app_auto, t)) for t in texts) > 500
