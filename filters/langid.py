@@ -609,20 +609,21 @@ class LanguageIdentifier:
         return out
 
     def annotate_batch(self, texts: list[str], paragraph_spans: list[list[tuple[int, int]]] | None = None,
-                       count: Count | None = None) -> list[DocLanguage]:
+                       count: Count | None = None, *, score_key: str = "score") -> list[DocLanguage]:
         """Document language, paragraph languages and language mix of each text. ``paragraph_spans[d]``
-        are (start, end) code-point offsets into ``texts[d]``; default ``filters.segment.paragraph_spans``."""
+        are (start, end) code-point offsets into ``texts[d]``; default ``filters.segment.paragraph_spans``.
+        ``score_key``: the key of each paragraph's score (the annotate stage's column is ``lang_score``)."""
         from filters.segment import paragraph_spans as _para_spans
 
         if paragraph_spans is not None and len(paragraph_spans) != len(texts):
             raise ValueError("paragraph_spans must have one list per text")
         tally = _Tally()
-        out = self._annotate(texts, paragraph_spans, _para_spans, tally)
+        out = self._annotate(texts, paragraph_spans, _para_spans, tally, score_key)
         if count is not None:
             tally.flush(count)
         return out
 
-    def _annotate(self, texts, paragraph_spans, _para_spans, count: Count) -> list[DocLanguage]:
+    def _annotate(self, texts, paragraph_spans, _para_spans, count: Count, score_key: str = "score") -> list[DocLanguage]:
         """Documents -> DocLanguage each: paragraph samples (script rules on the way), one fastText
         pass, unsure paragraphs accepted by context or grouped, one fallback call per group, then
         each document assembled."""
@@ -648,7 +649,7 @@ class LanguageIdentifier:
         for det, n in decided.items():
             count(f"decided_by_{det}", n)
 
-        return self._documents(texts, b.doc_spans, b.pp_all, count)
+        return self._documents(texts, b.doc_spans, b.pp_all, count, score_key)
 
     def _paragraph_samples(self, texts, paragraph_spans, _para_spans) -> "_Batch":
         """Every paragraph's detector sample; letter-less ones are ``und``, short ones inherit (None),
@@ -674,8 +675,10 @@ class LanguageIdentifier:
         script_rules = cfg.script_rules
         for d in range(n_docs):
             text = texts[d] or ""
-            given = paragraph_spans[d] if paragraph_spans is not None else _para_spans(text)
-            spans = [(int(s), int(e)) for s, e in given]
+            if paragraph_spans is None:
+                spans = _para_spans(text)  # (int, int) tuples already
+            else:
+                spans = [(int(s), int(e)) for s, e in paragraph_spans[d]]
             doc_spans.append(spans)
             pp: list[tuple | None] = [None] * len(spans)
             pp_all.append(pp)
@@ -815,7 +818,7 @@ class LanguageIdentifier:
             decided[det] = decided.get(det, 0) + len(ks)
         return decided, n_calls, n_no_answer
 
-    def _documents(self, texts, doc_spans, pp_all, count: Count) -> list[DocLanguage]:
+    def _documents(self, texts, doc_spans, pp_all, count: Count, score_key: str = "score") -> list[DocLanguage]:
         """Each document from its paragraph answers (the whole text detected when none has one)."""
         cfg = self.config
         n_docs = len(texts)
@@ -828,7 +831,7 @@ class LanguageIdentifier:
             for d, r in zip(need, self._decide([_sample(texts[d], wl) for d in need], count)):
                 whole[d] = r
         tot = [0, 0, 0, 0]  # paragraphs und, paragraphs inherited, docs und, docs multilingual
-        out = [self._assemble(texts[d] or "", doc_spans[d], pp_all[d], first_det[d], whole[d], tot)
+        out = [self._assemble(texts[d] or "", doc_spans[d], pp_all[d], first_det[d], whole[d], tot, score_key)
                for d in range(n_docs)]
         for name, n in zip(("paragraphs_und", "paragraphs_inherited", "docs_und", "docs_multilingual"), tot):
             if n:
@@ -836,10 +839,10 @@ class LanguageIdentifier:
         return out
 
     def _assemble(self, text: str, spans: list[tuple[int, int]], pp: list[tuple | None], last: tuple | None,
-                  whole: LangPrediction | None, tot: list[int]) -> DocLanguage:
+                  whole: LangPrediction | None, tot: list[int], sk: str = "score") -> DocLanguage:
         """DocLanguage of one document from its paragraph answers ``pp`` (None: inherit the nearest preceding
         detected paragraph's language, else the first following one; ``last``: the first detected answer);
-        adds to the batch totals ``tot``."""
+        adds to the batch totals ``tot``; ``sk``: the key of a paragraph's score)."""
         paras: list[dict] = []
         add = paras.append
         chars: dict[str, int] = {}
@@ -851,10 +854,10 @@ class LanguageIdentifier:
             wlang, wsc = whole.lang, whole.score
             for (s, e), x in zip(spans, pp):
                 if x is not None:  # no letters
-                    add({"start": s, "end": e, "lang": "und", "score": 0.0})
+                    add({"start": s, "end": e, "lang": "und", sk: 0.0})
                     n_und += 1
                 else:
-                    add({"start": s, "end": e, "lang": wlang, "score": wsc})
+                    add({"start": s, "end": e, "lang": wlang, sk: wsc})
                     n_inh += 1
                     chars[wlang] = chars.get(wlang, 0) + (e - s)
                     wscore[wlang] = wscore.get(wlang, 0.0) + (e - s) * wsc
@@ -863,7 +866,7 @@ class LanguageIdentifier:
                 n = e - s
                 if x is None:
                     if last is None:
-                        add({"start": s, "end": e, "lang": "und", "score": 0.0})
+                        add({"start": s, "end": e, "lang": "und", sk: 0.0})
                         n_und += 1
                         continue
                     lang = last[0]
@@ -872,14 +875,14 @@ class LanguageIdentifier:
                 else:
                     lang, sc, det = x
                     if lang == "und":
-                        add({"start": s, "end": e, "lang": "und", "score": sc})
+                        add({"start": s, "end": e, "lang": "und", sk: sc})
                         n_und += 1
                         continue
                     last = x
                     b = best.get(lang)
                     if b is None or n > b[0]:
                         best[lang] = (n, det)
-                add({"start": s, "end": e, "lang": lang, "score": sc})
+                add({"start": s, "end": e, "lang": lang, sk: sc})
                 c = chars.get(lang)
                 if c is None:
                     chars[lang] = n

@@ -388,3 +388,20 @@ def test_memos_across_batches_change_no_answer(shared_data):
         assert [lid_.annotate_batch(b) for b in batches] == fresh
     finally:
         langid_mod._FT_MEMO_MAX, langid_mod._LINGUA_MEMO_MAX = old
+
+
+def test_score_key_and_default_spans_change_no_answer(lid, corpus_small):
+    """``score_key`` only renames each paragraph's score; spans left to the default equal the same spans given."""
+    from tests.corpus import read_docs
+
+    texts = [d["text"] for d in read_docs(corpus_small).values()] + ["", "12 34", ZH_T + "\nOK\n" + EN]
+    plain = lid.annotate_batch(texts)
+    renamed = lid.annotate_batch(texts, score_key="lang_score")
+    given = lid.annotate_batch(texts, [paragraph_spans(t) for t in texts])
+    assert plain == given
+    for a, b in zip(plain, renamed):
+        assert (a.lang, a.lang_score, a.lang_script, a.detector, a.lang_mix) == \
+               (b.lang, b.lang_score, b.lang_script, b.detector, b.lang_mix)
+        assert [{"start": p["start"], "end": p["end"], "lang": p["lang"], "lang_score": p["score"]}
+                for p in a.paragraphs] == b.paragraphs
+        assert all(type(p["lang_score"]) is float for p in b.paragraphs)
