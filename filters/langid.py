@@ -675,6 +675,7 @@ class LanguageIdentifier:
         script_rules = cfg.script_rules
         for d in range(n_docs):
             text = texts[d] or ""
+            n_text = len(text)
             if paragraph_spans is None:
                 spans = _para_spans(text)  # (int, int) tuples already
             else:
@@ -684,11 +685,16 @@ class LanguageIdentifier:
             pp_all.append(pp)
             n_paras += len(spans)
             for j, (s, e) in enumerate(spans):
-                smp = text[s:e]  # inline _sample(text[s:e], limit)
-                if len(smp) > limit:
-                    smp = smp[: limit + 1]
-                    sp = smp.rfind(" ", cut_from)
-                    smp = smp[:sp] if sp > 0 else smp[:limit]
+                # inline _sample(text[s:e], limit); a long paragraph inside the text is cut without copying it whole
+                if e - s > limit and 0 <= s and e <= n_text:
+                    sp = text.rfind(" ", s + cut_from, s + limit + 1)
+                    smp = text[s:sp] if sp > s else text[s:s + limit]
+                else:
+                    smp = text[s:e]
+                    if len(smp) > limit:
+                        smp = smp[: limit + 1]
+                        sp = smp.rfind(" ", cut_from)
+                        smp = smp[:sp] if sp > 0 else smp[:limit]
                 if "\n" in smp or "\r" in smp:
                     smp = ws_sub(" ", smp)
                 smp = smp.strip()
