@@ -40,13 +40,24 @@ def table_rows(table: pa.Table) -> tuple[list[dict], dict]:
     """The rows of ``table`` as dicts, and ``kept`` for ``write_parquet``: its flat columns (strings,
     numbers, timestamps: immutable in Python), each as one Arrow array with the values handed out, so
     the columns the rows still hold are written back without converting them again (same bytes)."""
-    rows = table.to_pylist()
+    names = table.column_names
+    cols = [_pylist(c) for c in table.columns]
+    rows = [dict(zip(names, vals)) for vals in zip(*cols)]  # == table.to_pylist()
     kept = {}
-    for f in table.schema:
-        if not pa.types.is_nested(f.type) and len(rows):
-            name = f.name
-            kept[name] = (table.column(name).combine_chunks(), [r[name] for r in rows])
+    for f, c, vals in zip(table.schema, table.columns, cols):
+        if not pa.types.is_nested(f.type) and rows:
+            kept[f.name] = (c.combine_chunks(), vals)
     return rows, kept
+
+
+def _pylist(column) -> list:
+    """``column.to_pylist()``; a UTC timestamp column through naive datetimes given the UTC tzinfo pyarrow
+    uses (the same objects, about 2.5 us a value faster)."""
+    t = column.type
+    if pa.types.is_timestamp(t) and t.tz == "UTC":
+        tz = pa.scalar(0, type=t).as_py().tzinfo
+        return [v if v is None else v.replace(tzinfo=tz) for v in column.cast(pa.timestamp(t.unit)).to_pylist()]
+    return column.to_pylist()
 
 
 def write_parquet(path: str, rows: list[dict], schema: pa.Schema, metadata: dict[str, str] | None = None,

@@ -85,3 +85,29 @@ def test_write_parquet_with_kept_columns_is_byte_identical(tmp_path):
     write_parquet(str(tmp_path / "kept.parquet"), rows, ANNOTATED, None, kept)
     write_parquet(str(tmp_path / "plain.parquet"), [], ANNOTATED)
     assert (tmp_path / "kept.parquet").read_bytes() == (tmp_path / "plain.parquet").read_bytes()
+
+
+def test_table_rows_equal_to_pylist():
+    """table_rows hands out what Table.to_pylist gives (UTC timestamps: equal values, same tzinfo object)."""
+    import datetime
+
+    import pyarrow as pa
+
+    from pipeline.beam_io import table_rows
+    from schemas import conform
+
+    utc = datetime.timezone.utc
+    src = [{"id": f"d{i}", "text": "t", "source_file": "f", "position": i, "format": "jsonl", "notes": None,
+            "date": None if i % 3 == 0 else datetime.datetime(1970 + i, 1 + i % 12, 1 + i % 28, i % 24, i, i, i * 1000,
+                                                              tzinfo=utc)} for i in range(50)]
+    table = conform(src, DOCUMENTS)
+    chunked = pa.concat_tables([table.slice(0, 20), table.slice(20)])
+    for t in (table, chunked, table.slice(0, 0)):
+        rows, kept = table_rows(t)
+        want = t.to_pylist()
+        assert rows == want and [list(r) for r in rows] == [list(r) for r in want]
+        for a, b in zip(rows, want):
+            assert type(a["date"]) is type(b["date"])
+            if a["date"] is not None:
+                assert a["date"].tzinfo is b["date"].tzinfo and a["date"].fold == b["date"].fold
+        assert all(kept[n][1] == t.column(n).to_pylist() for n in kept)
