@@ -122,7 +122,7 @@ _FASTTEXT_BLIND = ("lg", "mi", "sn", "st", "tn", "ts", "xh", "zu", "yo", "so")
 # restricted lingua on lone 64-character texts differs from all-language lingua by +0.06 / +0.12 points on
 # sentences and -0.17 / -0.25 on word pairs (halves A / B); without them by -0.09 / -0.04 and -2.5 / -2.5.
 _FASTTEXT_BLIND_SHORT = ("sw", "tl", "is", "sq", "cy", "la", "ro", "eo", "ga", "tr")
-_FT_MEMO_MAX = 1 << 14  # samples per generation of the fastText memo (two generations: about 10 MB)
+_FT_MEMO_MAX = 1 << 15  # samples per generation of the fastText memo (two generations: about 27 MB, ~410 B a sample)
 _LINGUA_MEMO_MAX = 1 << 14  # (detector, sample) pairs whose lingua answers it keeps
 _SHORT_SAMPLE = 96  # fastText samples under this many characters count as short (between the two measures)
 # Lingua languages written in a non-Latin script: a restricted detector keeps them all when its sample has a
@@ -609,20 +609,21 @@ class LanguageIdentifier:
         return out
 
     def annotate_batch(self, texts: list[str], paragraph_spans: list[list[tuple[int, int]]] | None = None,
-                       count: Count | None = None) -> list[DocLanguage]:
+                       count: Count | None = None, *, score_key: str = "score") -> list[DocLanguage]:
         """Document language, paragraph languages and language mix of each text. ``paragraph_spans[d]``
-        are (start, end) code-point offsets into ``texts[d]``; default ``filters.segment.paragraph_spans``."""
+        are (start, end) code-point offsets into ``texts[d]``; default ``filters.segment.paragraph_spans``.
+        ``score_key``: the key of each paragraph's score (the annotate stage's column is ``lang_score``)."""
         from filters.segment import paragraph_spans as _para_spans
 
         if paragraph_spans is not None and len(paragraph_spans) != len(texts):
             raise ValueError("paragraph_spans must have one list per text")
         tally = _Tally()
-        out = self._annotate(texts, paragraph_spans, _para_spans, tally)
+        out = self._annotate(texts, paragraph_spans, _para_spans, tally, score_key)
         if count is not None:
             tally.flush(count)
         return out
 
-    def _annotate(self, texts, paragraph_spans, _para_spans, count: Count) -> list[DocLanguage]:
+    def _annotate(self, texts, paragraph_spans, _para_spans, count: Count, score_key: str = "score") -> list[DocLanguage]:
         """Documents -> DocLanguage each: paragraph samples (script rules on the way), one fastText
         pass, unsure paragraphs accepted by context or grouped, one fallback call per group, then
         each document assembled."""
@@ -648,7 +649,7 @@ class LanguageIdentifier:
         for det, n in decided.items():
             count(f"decided_by_{det}", n)
 
-        return self._documents(texts, b.doc_spans, b.pp_all, count)
+        return self._documents(texts, b.doc_spans, b.pp_all, count, score_key)
 
     def _paragraph_samples(self, texts, paragraph_spans, _para_spans) -> "_Batch":
         """Every paragraph's detector sample; letter-less ones are ``und``, short ones inherit (None),
@@ -674,18 +675,26 @@ class LanguageIdentifier:
         script_rules = cfg.script_rules
         for d in range(n_docs):
             text = texts[d] or ""
-            given = paragraph_spans[d] if paragraph_spans is not None else _para_spans(text)
-            spans = [(int(s), int(e)) for s, e in given]
+            n_text = len(text)
+            if paragraph_spans is None:
+                spans = _para_spans(text)  # (int, int) tuples already
+            else:
+                spans = [(int(s), int(e)) for s, e in paragraph_spans[d]]
             doc_spans.append(spans)
             pp: list[tuple | None] = [None] * len(spans)
             pp_all.append(pp)
             n_paras += len(spans)
             for j, (s, e) in enumerate(spans):
-                smp = text[s:e]  # inline _sample(text[s:e], limit)
-                if len(smp) > limit:
-                    smp = smp[: limit + 1]
-                    sp = smp.rfind(" ", cut_from)
-                    smp = smp[:sp] if sp > 0 else smp[:limit]
+                # inline _sample(text[s:e], limit); a long paragraph inside the text is cut without copying it whole
+                if e - s > limit and 0 <= s and e <= n_text:
+                    sp = text.rfind(" ", s + cut_from, s + limit + 1)
+                    smp = text[s:sp] if sp > s else text[s:s + limit]
+                else:
+                    smp = text[s:e]
+                    if len(smp) > limit:
+                        smp = smp[: limit + 1]
+                        sp = smp.rfind(" ", cut_from)
+                        smp = smp[:sp] if sp > 0 else smp[:limit]
                 if "\n" in smp or "\r" in smp:
                     smp = ws_sub(" ", smp)
                 smp = smp.strip()
@@ -815,7 +824,7 @@ class LanguageIdentifier:
             decided[det] = decided.get(det, 0) + len(ks)
         return decided, n_calls, n_no_answer
 
-    def _documents(self, texts, doc_spans, pp_all, count: Count) -> list[DocLanguage]:
+    def _documents(self, texts, doc_spans, pp_all, count: Count, score_key: str = "score") -> list[DocLanguage]:
         """Each document from its paragraph answers (the whole text detected when none has one)."""
         cfg = self.config
         n_docs = len(texts)
@@ -828,7 +837,7 @@ class LanguageIdentifier:
             for d, r in zip(need, self._decide([_sample(texts[d], wl) for d in need], count)):
                 whole[d] = r
         tot = [0, 0, 0, 0]  # paragraphs und, paragraphs inherited, docs und, docs multilingual
-        out = [self._assemble(texts[d] or "", doc_spans[d], pp_all[d], first_det[d], whole[d], tot)
+        out = [self._assemble(texts[d] or "", doc_spans[d], pp_all[d], first_det[d], whole[d], tot, score_key)
                for d in range(n_docs)]
         for name, n in zip(("paragraphs_und", "paragraphs_inherited", "docs_und", "docs_multilingual"), tot):
             if n:
@@ -836,10 +845,10 @@ class LanguageIdentifier:
         return out
 
     def _assemble(self, text: str, spans: list[tuple[int, int]], pp: list[tuple | None], last: tuple | None,
-                  whole: LangPrediction | None, tot: list[int]) -> DocLanguage:
+                  whole: LangPrediction | None, tot: list[int], sk: str = "score") -> DocLanguage:
         """DocLanguage of one document from its paragraph answers ``pp`` (None: inherit the nearest preceding
         detected paragraph's language, else the first following one; ``last``: the first detected answer);
-        adds to the batch totals ``tot``."""
+        adds to the batch totals ``tot``; ``sk``: the key of a paragraph's score)."""
         paras: list[dict] = []
         add = paras.append
         chars: dict[str, int] = {}
@@ -851,10 +860,10 @@ class LanguageIdentifier:
             wlang, wsc = whole.lang, whole.score
             for (s, e), x in zip(spans, pp):
                 if x is not None:  # no letters
-                    add({"start": s, "end": e, "lang": "und", "score": 0.0})
+                    add({"start": s, "end": e, "lang": "und", sk: 0.0})
                     n_und += 1
                 else:
-                    add({"start": s, "end": e, "lang": wlang, "score": wsc})
+                    add({"start": s, "end": e, "lang": wlang, sk: wsc})
                     n_inh += 1
                     chars[wlang] = chars.get(wlang, 0) + (e - s)
                     wscore[wlang] = wscore.get(wlang, 0.0) + (e - s) * wsc
@@ -863,7 +872,7 @@ class LanguageIdentifier:
                 n = e - s
                 if x is None:
                     if last is None:
-                        add({"start": s, "end": e, "lang": "und", "score": 0.0})
+                        add({"start": s, "end": e, "lang": "und", sk: 0.0})
                         n_und += 1
                         continue
                     lang = last[0]
@@ -872,14 +881,14 @@ class LanguageIdentifier:
                 else:
                     lang, sc, det = x
                     if lang == "und":
-                        add({"start": s, "end": e, "lang": "und", "score": sc})
+                        add({"start": s, "end": e, "lang": "und", sk: sc})
                         n_und += 1
                         continue
                     last = x
                     b = best.get(lang)
                     if b is None or n > b[0]:
                         best[lang] = (n, det)
-                add({"start": s, "end": e, "lang": lang, "score": sc})
+                add({"start": s, "end": e, "lang": lang, sk: sc})
                 c = chars.get(lang)
                 if c is None:
                     chars[lang] = n

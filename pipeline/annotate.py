@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.annotators import build_annotators
-from pipeline.beam_io import WriteStats, WriteTable, table_metadata, write_parquet
+from pipeline.beam_io import WriteStats, WriteTable, table_metadata, table_rows, write_parquet
 from pipeline.counting import StageCounts, nest
 from pipeline.config import Config
 from pipeline.runner import RowGroup, fingerprint, list_row_groups, match_inputs, note_progress
@@ -87,7 +87,9 @@ class AnnotateRowGroup(FileDoFn):
         timings: dict[str, float] = {}
         signal_timings: dict[str, float] = {}
         with FileSystems.open(item.path) as stream:
-            rows = pq.ParquetFile(stream).read_row_group(item.index).to_pylist()
+            table = pq.ParquetFile(stream).read_row_group(item.index)
+        rows, kept = table_rows(table)  # the input columns are written back from their Arrow arrays
+        del table
         for row in rows:
             row["annotate_notes"] = []
         failed: dict[str, int] = {}
@@ -114,7 +116,7 @@ class AnnotateRowGroup(FileDoFn):
             for group, seconds in getattr(annotator, "timings", {}).items():
                 signal_timings[f"{annotator.name}.{group}"] = seconds
             getattr(annotator, "timings", {}).clear()
-        write_parquet(FileSystems.join(self.out_dir, item.out_name), rows, self.schema, self.metadata)
+        write_parquet(FileSystems.join(self.out_dir, item.out_name), rows, self.schema, self.metadata, kept)
         self.counts("docs", len(rows))
         note_progress(STAGE, len(rows))
         stats = {"by_annotator": nest(self.counts.flush())}

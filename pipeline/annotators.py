@@ -26,17 +26,14 @@ class LidAnnotator:
         self.identifier = LanguageIdentifier(cfg)
 
     def annotate(self, rows, count):
-        from filters.segment import paragraph_spans
-        texts = [r["text"] for r in rows]
-        spans = [paragraph_spans(t) for t in texts]
-        for row, para, result in zip(rows, spans, self.identifier.annotate_batch(texts, spans, count=count)):
+        texts = [r["text"] for r in rows]  # paragraphs: filters.segment.paragraph_spans (the default)
+        for row, result in zip(rows, self.identifier.annotate_batch(texts, count=count, score_key="lang_score")):
             row["lang"] = result.lang
             row["lang_score"] = float(result.lang_score)
             row["lang_script"] = result.lang_script
             row["lang_detector"] = result.detector
             row["lang_mix"] = sorted(result.lang_mix.items())
-            row["paragraphs"] = [{"start": p["start"], "end": p["end"], "lang": p["lang"],
-                                  "lang_score": float(p["score"])} for p in result.paragraphs]
+            row["paragraphs"] = result.paragraphs  # {start, end, lang, lang_score (a float)} each
 
 
 

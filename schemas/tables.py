@@ -216,10 +216,22 @@ def schema_by_name(name: str) -> pa.Schema:
         raise KeyError(f"unknown table {name!r}; known: {sorted(_BY_NAME)}") from None
 
 
-def conform(rows: Iterable[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:
-    """Build a table from row dicts, taking exactly the schema's columns (missing keys -> null)."""
+def conform(rows: Iterable[Mapping[str, Any]], schema: pa.Schema, kept: Mapping[str, tuple] | None = None) -> pa.Table:
+    """Build a table from row dicts, taking exactly the schema's columns (missing keys -> null).
+
+    ``kept``: column name -> (Arrow array, Python values) the rows were read from (see
+    ``pipeline.beam_io.table_rows``); a column whose values the rows still hold (==) and whose type is the
+    schema's is taken as that array instead of being converted again (same table)."""
     rows = list(rows)
-    columns = {f.name: [r.get(f.name) for r in rows] for f in schema}
+    columns = {}
+    for f in schema:
+        vals = [r.get(f.name) for r in rows]
+        k = kept.get(f.name) if kept else None
+        if (k is not None and len(k[1]) == len(vals) and k[0].type.equals(f.type)
+                and (f.nullable or not k[0].null_count) and vals == k[1]):
+            columns[f.name] = k[0]
+        else:
+            columns[f.name] = vals
     return pa.Table.from_pydict(columns, schema=schema)
 
 

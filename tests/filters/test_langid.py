@@ -388,3 +388,43 @@ def test_memos_across_batches_change_no_answer(shared_data):
         assert [lid_.annotate_batch(b) for b in batches] == fresh
     finally:
         langid_mod._FT_MEMO_MAX, langid_mod._LINGUA_MEMO_MAX = old
+
+
+def test_score_key_and_default_spans_change_no_answer(lid, corpus_small):
+    """``score_key`` only renames each paragraph's score; spans left to the default equal the same spans given."""
+    from tests.corpus import read_docs
+
+    texts = [d["text"] for d in read_docs(corpus_small).values()] + ["", "12 34", ZH_T + "\nOK\n" + EN]
+    plain = lid.annotate_batch(texts)
+    renamed = lid.annotate_batch(texts, score_key="lang_score")
+    given = lid.annotate_batch(texts, [paragraph_spans(t) for t in texts])
+    assert plain == given
+    for a, b in zip(plain, renamed):
+        assert (a.lang, a.lang_score, a.lang_script, a.detector, a.lang_mix) == \
+               (b.lang, b.lang_score, b.lang_script, b.detector, b.lang_mix)
+        assert [{"start": p["start"], "end": p["end"], "lang": p["lang"], "lang_score": p["score"]}
+                for p in a.paragraphs] == b.paragraphs
+        assert all(type(p["lang_score"]) is float for p in b.paragraphs)
+
+
+def test_paragraph_samples_are_sample_of_each_span(lid):
+    """The inlined cut in ``_paragraph_samples`` gives ``_sample(text[s:e], max_paragraph_chars)`` for any
+    span, inside the text or not (long paragraphs, no space to cut at, spans past the end or negative)."""
+    import random
+
+    from filters.langid import _sample
+
+    rng = random.Random(7)
+    words = [EN, DE, ZH_S, "x" * 300, "Straße " * 40, "a\nb " * 50, "  spaced   out  " * 20]
+    texts = ["".join(rng.choice(words) for _ in range(rng.randint(1, 6))) for _ in range(60)]
+    spans = []
+    for t in texts:
+        n = len(t)
+        spans.append([(s, s + rng.choice([0, 5, 127, 128, 129, 130, 200, 500, n + 50]))
+                      for s in (rng.randint(-20, n + 10) for _ in range(12))])
+    b = lid._paragraph_samples(texts, spans, None)
+    assert b.flat_s
+    limit = lid.config.max_paragraph_chars
+    for d, j, smp in zip(b.flat_d, b.flat_j, b.flat_s):
+        s, e = spans[d][j]
+        assert smp == _sample(texts[d][s:e], limit)
