@@ -122,7 +122,7 @@ _FASTTEXT_BLIND = ("lg", "mi", "sn", "st", "tn", "ts", "xh", "zu", "yo", "so")
 # restricted lingua on lone 64-character texts differs from all-language lingua by +0.06 / +0.12 points on
 # sentences and -0.17 / -0.25 on word pairs (halves A / B); without them by -0.09 / -0.04 and -2.5 / -2.5.
 _FASTTEXT_BLIND_SHORT = ("sw", "tl", "is", "sq", "cy", "la", "ro", "eo", "ga", "tr")
-_FT_MEMO_MAX = 1 << 15  # samples per generation of the fastText memo (two generations: about 27 MB, ~410 B a sample)
+_FT_MEMO_MAX = 1 << 14  # samples per generation of the fastText memo (two generations: about 10 MB)
 _LINGUA_MEMO_MAX = 1 << 14  # (detector, sample) pairs whose lingua answers it keeps
 _SHORT_SAMPLE = 96  # fastText samples under this many characters count as short (between the two measures)
 # Lingua languages written in a non-Latin script: a restricted detector keeps them all when its sample has a
