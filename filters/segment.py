@@ -184,21 +184,7 @@ def _split(text: str, paragraphs, lang: str | None, out: list) -> None:
             nxt = m.end()                         # past the white space after the dot (end < pe if none)
             if nxt >= pe:
                 continue                          # only white space up to the paragraph end
-            # the token before the dot (_token_before inlined)
-            lo = ms - 24
-            if lo < start:
-                lo = start
-            if other_spaces:
-                i = max(text.rfind(" ", lo, ms), text.rfind("\t", lo, ms), text.rfind("\u00a0", lo, ms)) + 1 or lo
-            else:
-                i = text.rfind(" ", lo, ms) + 1 or lo
-            tok = text[i:ms]
-            if not tok.isascii():
-                t = _LAST_SPACE_OR_CJK.match(text, i, ms)
-                if t is not None:
-                    i = t.end()
-                    tok = text[i:ms]
-            tok = tok.lstrip(_OPENERS)
+            i, tok = _token_before(text, start, ms, other_spaces)
             if tok:
                 ch = text[nxt]
                 if ch.islower():
