@@ -144,10 +144,13 @@ class _WriteShard(FileDoFn):
             self.count.flush()
             yield (f"{self.table}_duplicate_ids_renamed", renamed)
 
-    def process_table(self, shard: int, table: pa.Table):
-        """``process`` of a shard given as one Arrow table (the spilled rows read back): sorted,
-        split and written in Arrow, row dicts only for the key columns. A shard whose ids repeat
-        (``unique_ids`` renames them) goes through ``process``."""
+    def process_table(self, shard: int, tables: list[pa.Table]):
+        """``process`` of a shard given as Arrow tables (the spilled files read back; the list is
+        emptied, so each copy is freed as soon as the next one is made: at most two copies of the
+        shard at a time): sorted, split and written in Arrow, row dicts only for the key columns.
+        A shard whose ids repeat (``unique_ids`` renames them) goes through ``process``."""
+        table = pa.concat_tables(tables)
+        tables.clear()
         n = table.num_rows
         names = set(table.column_names)
         key_names = [k for k in (self.key_field, "source_file", "position", "reason", "part") if k in names]
@@ -157,8 +160,9 @@ class _WriteShard(FileDoFn):
             yield from self.process((shard, [table.to_pylist()]))
             return
         order = sorted(range(n), key=lambda i: self.sort_key(keys[i]))
-        # one chunk first: take() over the spill files' chunks costs ~20x more
-        table = table.combine_chunks().take(pa.array(order, type=pa.int64())) if n else table
+        if n:   # one chunk first: take() over the spill files' chunks costs ~20x more
+            table = table.combine_chunks()
+            table = table.take(pa.array(order, type=pa.int64()))
         if "text" in names:
             import pyarrow.compute as pc
             sizes = pc.utf8_length(table.column("text")).fill_null(0).to_pylist()
@@ -346,7 +350,7 @@ class _CompactShard(FileDoFn):
         if not tables:
             yield from self.writer.process((shard, [[]]))
             return
-        yield from self.writer.process_table(shard, pa.concat_tables(tables))
+        yield from self.writer.process_table(shard, tables)
 
 
 def pack(entries) -> bytes:
