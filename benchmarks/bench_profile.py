@@ -45,8 +45,8 @@ FAMILIES = {
     ],
     "dedup": [
         ("shingling + MinHash signatures", [("filters/minhash.py", "signatures")]),
-        ("exact and unit hashes (paragraphs, sentences, site lines)", [("filters/dedup_text.py", "text_hashes"),
-                                                                      ("filters/dedup_text.py", "site_line_hashes_batch")]),
+        ("exact and unit hashes (paragraphs, sentences, site lines)", [("filters/dedup_text.py", "_doc_hashes_chunk"),
+                                                                      ("filters/dedup_text.py", "_units_chunk_arrays")]),
         ("segmentation for repetition units", [("filters/segment.py", "paragraph_spans"),
                                                ("filters/segment.py", "sentence_spans")]),
         ("LSH banding", [("filters/minhash.py", "band_key_matrix"), ("pipeline/dedup.py", "b_bit_sketches")]),
