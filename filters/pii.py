@@ -366,11 +366,6 @@ def _ipv6(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
-def _ipv6_full_scan(text: str) -> list[tuple[str, int, int]]:
-    """Reference: ``_ipv6`` by one scan of the whole text (tests compare the two)."""
-    return _ipv6_in(text, 0, len(text))
-
-
 def _ipv6_in(text: str, lo: int, hi: int) -> list[tuple[str, int, int]]:
     out = []
     for m in _IPV6.finditer(text, lo, hi):
