@@ -6,15 +6,20 @@ LID    := filters/resources/lid.176.ftz
 SHARED ?= ../shared
 DEMO   ?= demo_out
 
-.PHONY: setup test test-fast golden fuzz test-cluster demo bench clean go-tools cluster-up cluster-down bench-cluster
+.PHONY: setup native test test-fast golden fuzz test-cluster demo bench clean go-tools cluster-up cluster-down bench-cluster
 
 # The project's bytecode, as a regular install has it (an editable install leaves it to the first
 # import, and with PYTHONDONTWRITEBYTECODE set every process would compile the sources again:
 # ~0.1 CPU s per command). Stale files are ignored by Python, so this is only ever a speed-up.
-setup: $(VENV)/.installed $(LID)
+setup: $(VENV)/.installed $(LID) native
 	@$(BIN)/python -m compileall -q pipeline filters schemas >/dev/null
 
-$(VENV)/.installed: pyproject.toml
+# The compiled kernels of filters/_native (Cython, optional: without them the same code runs in pure
+# Python), built in place; a no-op while every .so is newer than its .pyx.
+native: $(VENV)/.installed
+	@$(BIN)/python -W ignore setup.py -q build_ext --inplace >/dev/null
+
+$(VENV)/.installed: pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip >/dev/null
 	$(BIN)/pip install -e '.[dev,gcp,aws]'

@@ -68,6 +68,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from filters._native import native
 from filters.encoding import _CP1252_CONT, mojibake_chars
 from filters.minhash import category_mask, space_code_points, unicode_categories
 from filters.quality_patterns import C4_POLICY, CUES, LOREM
@@ -1617,6 +1618,15 @@ def _ngram_hashes(ids: np.ndarray, n: int) -> np.ndarray:
     for j in range(1, n):
         h = h[:-1] * _PRIME + ids[j:]          # (uint64 arrays wrap silently)
     return h
+
+
+# The compiled kernels of filters/_native/quality.pyx replace these pure-Python references when
+# they are built (tests/filters/test_native.py checks each pair gives the same result).
+PY_KERNELS = {"token_hashes": _token_hashes, "cumulated_at": _cumulated_at}
+_KERNELS = native("quality")
+if _KERNELS is not None:
+    _token_hashes = _KERNELS.token_hashes
+    _cumulated_at = _KERNELS.cumulated_at
 
 
 @lru_cache(maxsize=8)
