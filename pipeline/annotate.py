@@ -25,7 +25,7 @@ from pipeline.runner import RowGroup, fingerprint, list_row_groups, match_inputs
 from pipeline.stages import BY_NAME, Job
 from schemas import ANNOTATED, ERRORS
 from pipeline.fs import FileDoFn
-from pipeline.process import settle_after_setup
+from pipeline.process import kernel_mode, settle_after_setup
 
 STAGE = "annotate"
 SECTIONS = BY_NAME[STAGE].sections
@@ -72,12 +72,14 @@ class AnnotateRowGroup(FileDoFn):
     def __init__(self, config: Config, out_dir: str, metadata: dict):
         self.config, self.out_dir, self.metadata = config, out_dir, metadata
         self.annotators = None
+        self.kernels = "pure_python"
         self.schema = ANNOTATED   # plus the optional columns of the configured annotators (setup)
         self.counts = StageCounts(STAGE)
 
     def setup(self):
         super().setup()
         self.annotators = shared_annotators(self.config)
+        self.kernels = kernel_mode()
         self.schema = ANNOTATED
         for a in self.annotators:
             if hasattr(a, "schema"):   # optional columns (embedding): only when configured
@@ -125,6 +127,7 @@ class AnnotateRowGroup(FileDoFn):
         stats["seconds_by_signal"] = signal_timings
         stats["records"] = len(rows)
         stats["errors_by_reason"] = failed
+        stats["row_groups_by_kernels"] = {self.kernels: 1}
         yield stats
 
 

@@ -74,3 +74,15 @@ def raise_young_gc_threshold() -> None:
         young, middle, old = gc.get_threshold()
         if young and young < GC_YOUNG_THRESHOLD:
             gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+
+
+def kernel_mode() -> str:
+    """Which code the filters run in this process: "compiled" (every kernel of filters/_native
+    loaded), "pure_python" (none: not built on this worker, or THRESHER_PURE_PYTHON=1) or
+    "partial". Stages count row groups by it, so a job's stats show what its workers ran."""
+    from filters._native import status
+
+    loaded = list(status().values())
+    if loaded and all(loaded):
+        return "compiled"
+    return "partial" if any(loaded) else "pure_python"

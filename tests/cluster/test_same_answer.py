@@ -25,6 +25,9 @@ def test_cluster_run_on_s3_equals_local_run(runs):
     assert differences(a, b) == []
     ingest = b["ingest/stats/ingest.json"]
     assert ingest["balanced"] and ingest["errors"] > 0 and ingest["docs"] > 250
+    # the workers (own /tmp, no shared disk) ran the compiled kernels of filters/_native
+    kernels = b["annotate/stats/annotate.json"]["row_groups_by_kernels"]
+    assert list(kernels) == ["compiled"] and kernels["compiled"] >= 1
     assert fs.is_file(f"{s3_out}/report/funnel.json") and fs.is_file(f"{s3_out}/report/funnel.png")
 
 

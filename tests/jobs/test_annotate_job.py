@@ -89,6 +89,8 @@ def test_safety_signals_and_toxicity_model(corpus_small, shared_data, tmp_path, 
     stats = json.loads((annotate_dir / "stats" / "annotate.json").read_text())
     safety = stats["by_annotator"]["safety"]
     assert stats["balanced"] and safety["toxicity_texts"] == len(zh)
+    # every row group (one output file each) ran the compiled kernels of filters/_native
+    assert stats["row_groups_by_kernels"] == {"compiled": len(list((annotate_dir / "docs").glob("*.parquet")))}
     assert safety["toxicity_skipped_lang"] == len(rows) - len(zh)
 
 

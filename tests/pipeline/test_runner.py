@@ -323,3 +323,19 @@ def test_young_gc_threshold_is_raised_once_and_never_lowered():
         assert gc.get_threshold() == (50_000, 5, 5)
     finally:
         gc.set_threshold(*saved)
+
+
+def test_kernel_mode_names_what_the_filters_run():
+    """kernel_mode: "compiled" with every filters/_native module built (make setup), "pure_python"
+    with THRESHER_PURE_PYTHON=1 (as on a worker where the build had no compiler)."""
+    import os
+    import subprocess
+    import sys
+
+    from pipeline.process import kernel_mode
+
+    assert kernel_mode() == "compiled"
+    code = "from pipeline.process import kernel_mode; print(kernel_mode())"
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "THRESHER_PURE_PYTHON": "1"},
+                         capture_output=True, text=True, cwd=str(Path(__file__).resolve().parents[2]))
+    assert out.stdout.strip() == "pure_python", out.stderr
