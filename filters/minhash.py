@@ -46,6 +46,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import xxhash
+from filters._native import native
 from filters.counting import Count, no_count
 from filters.scripts import TOKEN_UNSPACED_BLOCKS
 
@@ -644,16 +645,22 @@ class MinHasher:
 
     def _signatures_into(self, texts: Sequence[str], out: np.ndarray, count: Count,
                          normalize_texts: bool = True) -> None:
-        sh, sh_doc, char_mode, n_tokens = self._shingle_hashes_batch(texts, normalize_texts)
+        n_empty, n_char, n_shingles = _signature_rows(self, texts, out, normalize_texts)
         count("minhash_docs", len(texts))
-        n_empty = int((n_tokens == 0).sum())
         if n_empty:
             count("minhash_empty_docs", n_empty)
-        n_char = int(char_mode.sum())
         if n_char:
             count("minhash_char_mode_docs", n_char)
-        if len(sh):
-            count("minhash_shingles", int(len(sh)))
+        if n_shingles:
+            count("minhash_shingles", n_shingles)
+
+    def _rows_numpy(self, texts: Sequence[str], out: np.ndarray, normalize_texts: bool) -> tuple[int, int, int]:
+        """Signatures of ``texts`` minimized into ``out`` (filled with the empty value) with numpy;
+        returns (documents without tokens, char-mode documents, shingles)."""
+        sh, sh_doc, char_mode, n_tokens = self._shingle_hashes_batch(texts, normalize_texts)
+        counts = int((n_tokens == 0).sum()), int(char_mode.sum()), int(len(sh))
+        if not len(sh):
+            return counts
         hv = _fmix32(sh)
         a, b = self.a[:, None], self.b[:, None]
         # (num_perm, shingles) layout: reduceat then runs over contiguous rows (much faster).
@@ -669,6 +676,31 @@ class MinHasher:
             mins = np.minimum.reduceat(phv, seg, axis=1)
             d = docs[seg]
             out[d] = np.minimum(out[d], mins.T)
+        return counts
+
+
+def _signature_rows(hasher: MinHasher, texts: Sequence[str], out: np.ndarray,
+                    normalize_texts: bool = True) -> tuple[int, int, int]:
+    """Signatures of ``texts`` into ``out`` (rows filled with the empty value): (documents
+    without tokens, char-mode documents, shingles). Pure-Python reference of the kernel."""
+    return hasher._rows_numpy(texts, out, normalize_texts)
+
+
+def _signature_rows_native(hasher: MinHasher, texts: Sequence[str], out: np.ndarray,
+                           normalize_texts: bool = True) -> tuple[int, int, int]:
+    """:func:`_signature_rows` with the compiled kernel (one pass per document, no batch arrays)."""
+    norm = [normalize(t) for t in texts] if normalize_texts else list(texts)
+    c = hasher.config
+    return _KERNELS.signatures_into(norm, hasher._table, hasher.a, hasher.b, out, c.ngram_word, c.ngram_char,
+                                    hasher._shingle_pow)
+
+
+# The compiled kernel of filters/_native/minhash.pyx replaces the pure-Python reference when it is
+# built (tests/filters/test_native_minhash.py checks both give the same signatures and counts).
+PY_KERNELS = {"signature_rows": _signature_rows}
+_KERNELS = native("minhash")
+if _KERNELS is not None:
+    _signature_rows = _signature_rows_native
 
 
 def is_empty_signature(signature: np.ndarray) -> bool:
