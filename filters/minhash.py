@@ -231,6 +231,46 @@ def normalize(text: str) -> str:
     return nfkc(text).casefold()
 
 
+_SURE_NO, _NOT_QUICK = 254, 255  # in ``_fold_tables``'s quick-check table (below 255: combining class)
+
+
+@functools.lru_cache(maxsize=1)
+def _fold_tables():
+    """(qc, single, length, offset, flat): the tables of the ``normalize`` kernel besides
+    :func:`_nfkc_tables`, built on first use.
+
+    ``qc[cp]``: the canonical combining class of cp when its NFKC quick check is surely "yes";
+    ``_NOT_QUICK`` when cp may compose with a preceding character (the second character of a
+    two-character canonical decomposition, conjoining jamo V and T: a superset of quick check
+    "maybe"); else ``_SURE_NO`` when its NFKC form alone differs from it (quick check "no").
+    A text whose code points all have a class and whose nonzero classes are in order passes
+    CPython's own quick check, so it is NFKC. The other four: ``str.casefold`` of each code
+    point alone (:func:`_mapping_tables` layout, ``0xFFFFFFFF`` in ``single`` where the folding
+    is not one character, up to the last code point casefold changes).
+    """
+    single, length, _, _ = _nfkc_tables()
+    qc = np.zeros(0x110000, dtype=np.uint8)
+    qc[:LOW_PLANES] = np.fromiter(map(unicodedata.combining, low_planes_text()), dtype=np.uint8, count=LOW_PLANES)
+    qc[(length != 1) | (single != np.arange(0x110000, dtype=np.uint32))] = _SURE_NO
+    for cp, d in enumerate(map(unicodedata.decomposition, low_planes_text())):
+        if d and d[0] != "<":
+            parts = d.split()
+            if len(parts) == 2:
+                qc[int(parts[1], 16)] = _NOT_QUICK
+    qc[0x1161:0x1176] = _NOT_QUICK
+    qc[0x11A8:0x11C3] = _NOT_QUICK
+    cps, out, first, lens = per_char_mapping(str.casefold)
+    changed = (lens != 1) | (out[first] != cps)
+    size = int(cps[changed].max()) + 1
+    below = cps < size
+    single, length, offset, flat = _mapping_tables(cps[below], out, first[below], lens[below], size)
+    single = np.where(length == 1, single, np.uint32(0xFFFFFFFF)).astype(np.uint32)
+    tables = (qc, single, length, offset, flat)
+    for t in tables:
+        t.setflags(write=False)
+    return tables
+
+
 def tokenize(text: str) -> list[str]:
     """Reference tokenizer (pure Python): the tokens of ``normalize(text)``, see module doc."""
     table = char_classes()
@@ -697,10 +737,26 @@ def _signature_rows_native(hasher: MinHasher, texts: Sequence[str], out: np.ndar
 
 # The compiled kernel of filters/_native/minhash.pyx replaces the pure-Python reference when it is
 # built (tests/filters/test_native_minhash.py checks both give the same signatures and counts).
-PY_KERNELS = {"signature_rows": _signature_rows}
+@functools.lru_cache(maxsize=1)
+def _normalizer():
+    qc, *fold = _fold_tables()
+    return _KERNELS.Normalizer(qc, *_nfkc_tables(), *fold)
+
+
+def _normalize_native(text: str) -> str:
+    """:func:`normalize` with the compiled kernel (NFKC quick check, per-character NFKC and casefold)."""
+    if text.isascii():
+        return text.lower()
+    norm = _normalizer()
+    out = norm(text)
+    return norm.fold(nfkc(text)) if out is None else out
+
+
+PY_KERNELS = {"signature_rows": _signature_rows, "normalize": normalize}
 _KERNELS = native("minhash")
 if _KERNELS is not None:
     _signature_rows = _signature_rows_native
+    normalize = _normalize_native
 
 
 def is_empty_signature(signature: np.ndarray) -> bool:

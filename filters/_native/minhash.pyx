@@ -163,3 +163,149 @@ def signatures_into(list texts, const uint8_t[::1] table, const uint32_t[::1] a,
         free(tok)
         free(hv)
     return n_empty, n_char, n_shingles
+
+
+
+cdef extern from "Python.h":
+    object PyUnicode_FromKindAndData(int kind, const void *buffer, Py_ssize_t size)
+    int PyUnicode_4BYTE_KIND
+
+cdef uint32_t MULTI = 0xFFFFFFFFU
+cdef uint8_t SURE_NO = 254, NOT_QUICK = 255
+
+
+cdef Py_ssize_t _map(const uint32_t *src, Py_ssize_t n, uint32_t *dst, const uint32_t[::1] single,
+                     const uint8_t[::1] length, const int64_t[::1] offset, const uint32_t[::1] flat,
+                     bint multi_marked) nogil:
+    """Each code point of ``src`` replaced by its mapping taken alone (see ``Normalizer``)."""
+    cdef Py_ssize_t i, j, m = 0, limit = single.shape[0]
+    cdef uint32_t cp, f
+    for i in range(n):
+        cp = src[i]
+        if cp >= limit:
+            dst[m] = cp
+            m += 1
+            continue
+        if multi_marked:
+            f = single[cp]
+            if f != MULTI:
+                dst[m] = f
+                m += 1
+                continue
+        elif length[cp] == 1:
+            dst[m] = single[cp]
+            m += 1
+            continue
+        for j in range(offset[cp], offset[cp] + length[cp]):
+            dst[m] = flat[j]
+            m += 1
+    return m
+
+
+cdef bint _quick(const uint32_t *cps, Py_ssize_t n, const uint8_t[::1] qc) nogil:
+    """Whether ``cps`` surely passes CPython's NFKC quick check (quick code points, classes in order)."""
+    cdef Py_ssize_t i
+    cdef uint8_t q, prev = 0
+    for i in range(n):
+        q = qc[cps[i]]
+        if q >= SURE_NO or (q != 0 and prev > q):
+            return False
+        prev = q
+    return True
+
+
+cdef class Normalizer:
+    """``minhash.normalize`` (NFKC then ``str.casefold``) of non-ASCII text from per-code-point tables.
+
+    ``qc[cp]``: the combining class of cp, ``SURE_NO`` (254) when cp's quick check is surely "no"
+    (NFKC changes it and it composes with nothing before it), ``NOT_QUICK`` (255) when it may be
+    "no" or "maybe". ``nfkc_*``: the NFKC mapping of each code point alone (``minhash._nfkc_tables``
+    layout, covering every code point); ``fold_*``: the same layout for ``str.casefold``, with
+    ``MULTI`` in ``fold_single`` where the folding is not one character, up to ``len(fold_single)``
+    (code points above fold to themselves).
+
+    ``normalizer(text)`` follows ``minhash.nfkc``: a text passing the quick check is its own NFKC;
+    else, when a code point is surely "no", the text mapped character by character is its NFKC
+    when that passes the quick check. The result is then casefolded; None when neither holds
+    (the caller computes ``nfkc(text)`` and passes it to ``fold``).
+    """
+
+    cdef const uint8_t[::1] qc
+    cdef const uint32_t[::1] n_single, n_flat, f_single, f_flat
+    cdef const uint8_t[::1] n_length, f_length
+    cdef const int64_t[::1] n_offset, f_offset
+    cdef Py_ssize_t n_max, f_max  # longest mapping of each
+
+    def __init__(self, const uint8_t[::1] qc, const uint32_t[::1] nfkc_single, const uint8_t[::1] nfkc_length,
+                 const int64_t[::1] nfkc_offset, const uint32_t[::1] nfkc_flat, const uint32_t[::1] fold_single,
+                 const uint8_t[::1] fold_length, const int64_t[::1] fold_offset, const uint32_t[::1] fold_flat):
+        if (qc.shape[0] < 0x110000 or nfkc_single.shape[0] < 0x110000 or nfkc_length.shape[0] < 0x110000
+                or nfkc_offset.shape[0] < 0x110000 or fold_length.shape[0] < fold_single.shape[0]
+                or fold_offset.shape[0] < fold_single.shape[0]):
+            raise ValueError("tables too short")
+        self.qc, self.n_single, self.n_length, self.n_offset, self.n_flat = qc, nfkc_single, nfkc_length, nfkc_offset, nfkc_flat
+        self.f_single, self.f_length, self.f_offset, self.f_flat = fold_single, fold_length, fold_offset, fold_flat
+        self.n_max = max(1, max(nfkc_length))
+        self.f_max = max(1, max(fold_length)) if fold_length.shape[0] else 1
+
+    def __call__(self, text):
+        return self._run(text, True)
+
+    def fold(self, text):
+        """``text.casefold()``."""
+        return self._run(text, False)
+
+    cdef object _run(self, text, bint check):
+        cdef Py_ssize_t n, i, m
+        cdef int kind
+        cdef void *data
+        cdef uint32_t *src
+        cdef uint32_t *mapped = NULL
+        cdef uint32_t *out = NULL
+        cdef bint ok = True, sure_no = False
+        cdef uint8_t q, prev = 0
+        if not isinstance(text, str):
+            raise TypeError("text must be str")
+        PyUnicode_READY(text)
+        kind = PyUnicode_KIND(text)
+        data = PyUnicode_DATA(text)
+        n = PyUnicode_GET_LENGTH(text)
+        src = <uint32_t *>malloc((n + 1) * sizeof(uint32_t))
+        if src == NULL:
+            raise MemoryError()
+        try:
+            with nogil:
+                for i in range(n):
+                    src[i] = PyUnicode_READ(kind, data, i)
+                if check:
+                    for i in range(n):
+                        q = self.qc[src[i]]
+                        if q >= SURE_NO or (q != 0 and prev > q):
+                            ok = False
+                            if q == SURE_NO:
+                                sure_no = True
+                                break
+                        prev = q
+            if not ok:
+                if not sure_no:
+                    return None
+                mapped = <uint32_t *>malloc((self.n_max * n + 1) * sizeof(uint32_t))
+                if mapped == NULL:
+                    raise MemoryError()
+                with nogil:
+                    m = _map(src, n, mapped, self.n_single, self.n_length, self.n_offset, self.n_flat, False)
+                    ok = _quick(mapped, m, self.qc)
+                if not ok:
+                    return None
+                free(src)
+                src, n, mapped = mapped, m, NULL
+            out = <uint32_t *>malloc((self.f_max * n + 1) * sizeof(uint32_t))
+            if out == NULL:
+                raise MemoryError()
+            with nogil:
+                m = _map(src, n, out, self.f_single, self.f_length, self.f_offset, self.f_flat, True)
+            return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, m)
+        finally:
+            free(src)
+            free(mapped)
+            free(out)

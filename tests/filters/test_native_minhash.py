@@ -134,3 +134,67 @@ def test_module_uses_the_kernel_unless_switched_off():
     from filters._native import native
     expected = M.PY_KERNELS["signature_rows"] if native("minhash") is None else M._signature_rows_native
     assert M._signature_rows is expected
+
+
+# --- normalize (NFKC + casefold) ---------------------------------------------------------------
+
+NORMALIZE_REF = M.PY_KERNELS["normalize"]
+_QC, *_FOLD = M._fold_tables()
+NORM = K.Normalizer(_QC, *M._nfkc_tables(), *_FOLD)
+
+
+def _native_normalize(text):
+    if text.isascii():
+        return text.lower()
+    out = NORM(text)
+    return NORM.fold(M.nfkc(text)) if out is None else out
+
+
+def _assert_normalize_equal(texts):
+    for t in texts:
+        got, want = _native_normalize(t), NORMALIZE_REF(t)
+        assert got == want, (t, got, want)
+        assert NORM.fold(t) == t.casefold()
+
+
+def test_normalize_equals_reference_on_real_text(page_texts, sentences):
+    _assert_normalize_equal(page_texts)
+    _assert_normalize_equal(sentences)
+    # most non-ASCII pages take the compiled path (NFKC text, or NFKC after per-character mapping)
+    fast = sum(NORM(t) is not None for t in page_texts if not t.isascii())
+    assert fast > 0.9 * sum(not t.isascii() for t in page_texts)
+
+
+NORMALIZE_EDGE = EDGE + [
+    "ᄀ\u1161\u11a8 가 \u1100\u1161", "a\u0301\u0316 a\u0316\u0301 e\u0301 ｅ\u0301 Ａ\u030a", "\ufdfa \ufb03 ǆ ＡＢＣ１２３",
+    "ΐ ß ẞ İ ŉ ǰ ﬀ ﬗ", "\U00010400\U00010428 \U0001E900 \U000118A0 Ꭰꭰ", "\u0958 \u0915\u093c \u09bc\u09be",
+    "x\u0345\u0301", "\u0344 \u0f73 \u0f75", "\u2126 \u212b \u1e9b\u0323", "\uff0c\uff01 中文，标点！", "\u3000\u00a0 ", "\ud7a3\u11a8"]
+
+
+def test_normalize_equals_reference_on_edge_cases():
+    _assert_normalize_equal(NORMALIZE_EDGE)
+    _assert_normalize_equal(["".join(NORMALIZE_EDGE)])
+
+
+def test_normalize_equals_reference_on_every_code_point():
+    rng = np.random.default_rng(5)
+    cps = np.arange(0x110000)
+    cps = cps[(cps < 0xD800) | (cps >= 0xE000) | (cps % 97 == 0)]  # a few lone surrogates
+    rng.shuffle(cps)
+    text = cps.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    step = 3
+    _assert_normalize_equal([text[i:i + step] for i in range(0, len(text), step)])
+    marks = "\u0301\u0316\u093c\u3099\u1161"
+    _assert_normalize_equal([text[i] + marks[i % 5] for i in range(0, 0x30000, 2)])
+
+
+def test_normalize_equals_reference_on_random_text():
+    rng = random.Random(11)
+    alphabet = ("aeAE\u0301\u0308\u0316\u0345ᄀ\u1161\u11a8가ｅＡ①ﬁß\u0130ΐ\u00adｶﾞ\u3099\u309a"
+                "\u093c\u0915\u09bc\u09be\u0b47\u0b3e\ud800\U0001D400\U00010400 ,.")
+    _assert_normalize_equal(["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40))) for _ in range(20000)])
+
+
+def test_normalize_is_rebound_unless_switched_off():
+    from filters._native import native
+    assert M.normalize is (NORMALIZE_REF if native("minhash") is None else M._normalize_native)
