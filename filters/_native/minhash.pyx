@@ -1,5 +1,5 @@
 """Kernels of filters/minhash.py (each equal to the pure-Python code named in its docstring)."""
-from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 
 cdef extern from "Python.h":
@@ -59,51 +59,66 @@ cdef inline uint32_t fmix32(uint32_t h) nogil:
     return h ^ (h >> 16)
 
 
-cdef Py_ssize_t _token_hashes(int kind, void *data, Py_ssize_t n, const uint8_t *table,
-                              uint64_t *tok, bint *char_mode) nogil:
-    """Token hashes of one normalized text into ``tok``; returns the token count."""
+ctypedef fused char_t:
+    uint8_t
+    uint16_t
+    uint32_t
+
+
+cdef inline Py_ssize_t _push(uint64_t *tok, Py_ssize_t n_tok, uint64_t h, Py_ssize_t tlen) noexcept nogil:
+    tok[n_tok] = fmix64(h + <uint64_t>tlen * TOKEN_LEN_MIX)
+    return n_tok + 1
+
+
+cdef Py_ssize_t _tokens(const char_t *s, Py_ssize_t n, const uint8_t *table, uint64_t *tok,
+                        bint *char_mode) noexcept nogil:
+    """Token hashes of one normalized text (code points ``s``) into ``tok``; returns the token
+    count. Word-mode tokens are hashed in the pass that decides the mode; a char-mode text is
+    hashed again, one token per word or unspaced character."""
     cdef Py_ssize_t i, n_words = 0, n_uns = 0, n_tok = 0, tlen = 0
     cdef uint8_t c
-    cdef bint in_word = False, every
     cdef uint32_t cp
     cdef uint64_t h = 0, p = 1
-    for i in range(n):  # mode from the mixed tokenization
-        c = table[PyUnicode_READ(kind, data, i)]
-        if c == IGNORE:
-            continue
-        if c == WORD:
-            if not in_word:
-                n_words += 1
-            in_word = True
-        else:
-            in_word = False
-            if c == UNSPACED:
-                n_uns += 1
-    every = n_uns > 0 and n_uns >= n_words
-    char_mode[0] = every
     for i in range(n):
-        cp = PyUnicode_READ(kind, data, i)
+        cp = s[i]
         c = table[cp]
-        if c == IGNORE:
-            continue
-        if c == WORD and not every:
+        if c == WORD:
+            if tlen == 0:
+                n_words += 1
             h += cp * p
             p *= TOKEN_BASE
             tlen += 1
-            continue
-        if tlen:
-            tok[n_tok] = fmix64(h + <uint64_t>tlen * TOKEN_LEN_MIX)
-            n_tok += 1
-            h = 0
-            p = 1
-            tlen = 0
-        if c != SEP:  # an unspaced character, or any word character in char mode
-            tok[n_tok] = fmix64(<uint64_t>cp + TOKEN_LEN_MIX)
-            n_tok += 1
+        elif c != IGNORE:
+            if tlen:
+                n_tok = _push(tok, n_tok, h, tlen)
+                h = 0
+                p = 1
+                tlen = 0
+            if c == UNSPACED:
+                n_uns += 1
+                n_tok = _push(tok, n_tok, cp, 1)
     if tlen:
-        tok[n_tok] = fmix64(h + <uint64_t>tlen * TOKEN_LEN_MIX)
-        n_tok += 1
+        n_tok = _push(tok, n_tok, h, tlen)
+    char_mode[0] = n_uns > 0 and n_uns >= n_words
+    if not char_mode[0]:
+        return n_tok
+    n_tok = 0
+    for i in range(n):
+        cp = s[i]
+        c = table[cp]
+        if c == WORD or c == UNSPACED:
+            n_tok = _push(tok, n_tok, cp, 1)
     return n_tok
+
+
+cdef Py_ssize_t _token_hashes(int kind, void *data, Py_ssize_t n, const uint8_t *table,
+                              uint64_t *tok, bint *char_mode) noexcept nogil:
+    """:func:`_tokens` of a str's data."""
+    if kind == 1:
+        return _tokens(<const uint8_t *>data, n, table, tok, char_mode)
+    if kind == 2:
+        return _tokens(<const uint16_t *>data, n, table, tok, char_mode)
+    return _tokens(<const uint32_t *>data, n, table, tok, char_mode)
 
 
 def signatures_into(list texts, const uint8_t[::1] table, const uint32_t[::1] a, const uint32_t[::1] b,
