@@ -48,6 +48,7 @@ import xxhash
 
 from filters.minhash import (CATEGORY_NAMES, LOW_PLANES, MinHasher, _mapping_tables, category_mask, nfkc,
                              normalize, per_char_mapping, space_code_points, unicode_categories)
+from filters._native import native
 from filters.segment import paragraph_spans, sentence_spans
 from filters.counting import Count, no_count
 
@@ -577,6 +578,14 @@ def _line_edges(cps: np.ndarray, starts: np.ndarray, with_lines: np.ndarray) -> 
     return np.stack((lo[keep], hi[keep]), axis=1), doc[keep]
 
 
+def _utf8_with_offsets(collapsed: np.ndarray, s: str) -> tuple[bytes, np.ndarray]:
+    """(UTF-8 bytes of ``s``, whose code points are ``collapsed``, surrogates passed; int64 byte
+    offset of each code point, the total last)."""
+    nbytes = np.zeros(len(collapsed) + 1, dtype=np.int64)
+    np.cumsum(_UTF8_LEN8.take(collapsed >> 7), out=nbytes[1:])
+    return s.encode("utf-8", "surrogatepass"), nbytes
+
+
 def _hash_unit_groups(cps: np.ndarray, groups, config: TextDedupConfig) -> list[tuple[np.ndarray, list[int]]]:
     """Unit hashes of several span groups of the same joined texts (``cps``), normalized for units
     once: ``groups`` holds ``(edges, doc, min_chars, seeds)`` with (m, 2) span offsets into
@@ -612,9 +621,8 @@ def _hash_unit_groups(cps: np.ndarray, groups, config: TextDedupConfig) -> list[
         hashes: list[int] = []
         if len(idx):
             if view is None:  # UTF-8 bytes of the collapsed text and the byte offset of each code point
-                nbytes = np.zeros(n + 1, dtype=np.int64)
-                np.cumsum(_UTF8_LEN8.take(collapsed >> 7), out=nbytes[1:])
-                view = memoryview(s.encode("utf-8", "surrogatepass"))
+                raw, nbytes = _utf8_with_offsets(collapsed, s)
+                view = memoryview(raw)
             a_b = zip(nbytes[g_lo[idx]].tolist(), nbytes[g_hi[idx]].tolist())
             if seeds is None:
                 seed = config.seed
@@ -843,3 +851,40 @@ def site_line_hashes(text: str, host: str | None, config: TextDedupConfig = DEFA
                              unit_digits_to_zero=config.unit_digits_to_zero, min_unit_chars=min_chars,
                              seed=_site_seed(host))
     return [(h, *spans[i]) for i, h in unit_hashes_indexed(text, spans, salted)]
+
+
+# --- compiled kernels (filters/_native/dedup_text.pyx) ---------------------------------------
+
+def _doc_hashes_chunk_native(norms: Sequence[str], strip_punctuation: bool, digits_to_zero: bool,
+                             seed: int) -> list[int | None]:
+    """:func:`_doc_hashes_chunk` with the comparison forms made by the kernel."""
+    raw, offsets = _KERNELS.doc_forms(norms if isinstance(norms, list) else list(norms),
+                                      _doc_single(strip_punctuation, digits_to_zero))
+    view, digest = memoryview(raw), xxhash.xxh3_64_intdigest
+    offsets = offsets.tolist()
+    return [digest(view[a:b], seed) if b > a else None for a, b in zip(offsets[:-1], offsets[1:])]
+
+
+def _collapsed_positions_native(cps: np.ndarray, strip_punctuation: bool, digits_to_zero: bool,
+                                edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_collapsed_positions` with the kernel (one pass, every position mapped)."""
+    _, length, offset, flat = _unit_tables(strip_punctuation, digits_to_zero)
+    out, start = _KERNELS.collapse_units(np.ascontiguousarray(cps, dtype=np.uint32),
+                                         _unit_single(strip_punctuation, digits_to_zero), length, offset, flat)
+    return out, start.take(edges)
+
+
+def _utf8_with_offsets_native(collapsed: np.ndarray, s: str) -> tuple[bytes, np.ndarray]:
+    """:func:`_utf8_with_offsets` with the kernel (one pass)."""
+    return _KERNELS.utf8_offsets(np.ascontiguousarray(collapsed, dtype=np.uint32))
+
+
+# The compiled kernels replace the pure-Python references when built (tests/filters/test_native_dedup_text.py
+# checks each pair gives the same result).
+PY_KERNELS = {"doc_hashes_chunk": _doc_hashes_chunk, "collapsed_positions": _collapsed_positions,
+              "utf8_with_offsets": _utf8_with_offsets}
+_KERNELS = native("dedup_text")
+if _KERNELS is not None:
+    _doc_hashes_chunk = _doc_hashes_chunk_native
+    _collapsed_positions = _collapsed_positions_native
+    _utf8_with_offsets = _utf8_with_offsets_native
