@@ -867,11 +867,17 @@ def _doc_hashes_chunk_native(norms: Sequence[str], strip_punctuation: bool, digi
 
 def _collapsed_positions_native(cps: np.ndarray, strip_punctuation: bool, digits_to_zero: bool,
                                 edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_collapsed_positions` with the kernel (one pass, every position mapped)."""
+    """:func:`_collapsed_positions` with the kernel (one pass over the text and the sorted edges)."""
     _, length, offset, flat = _unit_tables(strip_punctuation, digits_to_zero)
-    out, start = _KERNELS.collapse_units(np.ascontiguousarray(cps, dtype=np.uint32),
-                                         _unit_single(strip_punctuation, digits_to_zero), length, offset, flat)
-    return out, start.take(edges)
+    edges = np.asarray(edges, dtype=np.int64)
+    order = np.argsort(edges, kind="stable")
+    pos = np.empty(len(edges), dtype=np.int64)
+    out = _KERNELS.collapse_positions(np.ascontiguousarray(cps, dtype=np.uint32),
+                                      _unit_single(strip_punctuation, digits_to_zero), length, offset, flat,
+                                      edges[order], pos)
+    result = np.empty_like(pos)
+    result[order] = pos
+    return out, result
 
 
 def _utf8_with_offsets_native(collapsed: np.ndarray, s: str) -> tuple[bytes, np.ndarray]:

@@ -1,7 +1,8 @@
 """Kernels of filters/dedup_text.py (each equal to the pure-Python function named in its docstring)."""
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcpy
 
 import numpy as np
 
@@ -86,54 +87,68 @@ def doc_forms(list norms, const uint32_t[::1] single):
         free(buf)
 
 
-def collapse_units(const uint32_t[::1] cps, const uint32_t[::1] single, const uint8_t[::1] length,
-                   const int64_t[::1] offset, const uint32_t[::1] flat):
-    """``_collapsed_positions`` for every position: (collapsed uint32 array, int64 ``start``
-    with ``start[k]`` the position in it of the mapping of ``cps[k]``, ``start[len(cps)]`` its
-    length). ``single``: ``_unit_single`` (``MULTI`` where the mapping, of ``length[cp]`` code
-    points at ``flat[offset[cp]:]``, is not one code point)."""
-    cdef Py_ssize_t n = cps.shape[0], k, j, w = 0, max_len = 1, limit = single.shape[0]
+def collapse_positions(const uint32_t[::1] cps, const uint32_t[::1] single, const uint8_t[::1] length,
+                       const int64_t[::1] offset, const uint32_t[::1] flat, const int64_t[::1] edges,
+                       int64_t[::1] pos):
+    """``_collapsed_positions`` with ``edges`` sorted: returns the collapsed uint32 array and
+    writes into ``pos[i]`` the position in it of the mapping of ``cps[edges[i]]`` (its length for
+    ``edges[i] == len(cps)``). ``single``: ``_unit_single`` (``MULTI`` where the mapping, of
+    ``length[cp]`` code points at ``flat[offset[cp]:]``, is not one code point)."""
+    cdef Py_ssize_t n = cps.shape[0], m = edges.shape[0], k, j, e = 0, w = 0, cap = n + 16
+    cdef Py_ssize_t limit = single.shape[0]
     cdef uint32_t cp, f
-    cdef bint prev_space = True  # a space at the very start is dropped
-    if length.shape[0] < limit or offset.shape[0] < limit:
-        raise ValueError("tables too short")
-    for k in range(length.shape[0]):
-        if length[k] > max_len:
-            max_len = length[k]
-    starts = np.empty(n + 1, dtype=np.int64)
-    cdef int64_t[::1] start = starts
-    out_arr = np.empty(max_len * n + 1, dtype=np.uint32)
-    cdef uint32_t[::1] out = out_arr
-    with nogil:
-        for k in range(n):
-            start[k] = w
-            cp = cps[k]
-            if cp >= limit:
-                f = cp
-            else:
-                f = single[cp]
-            if f != MULTI:
-                if f == 32:
-                    if prev_space:
-                        continue
-                    prev_space = True
-                else:
-                    prev_space = False
-                out[w] = f
-                w += 1
-                continue
-            for j in range(offset[cp], offset[cp] + length[cp]):
-                f = flat[j]
-                if f == 32:
-                    if prev_space:
-                        continue
-                    prev_space = True
-                else:
-                    prev_space = False
-                out[w] = f
-                w += 1
-        start[n] = w
-    return out_arr[:w].copy(), starts
+    cdef bint space, prev_space = True  # a space at the very start is dropped
+    cdef uint32_t *out
+    cdef uint32_t *grown
+    cdef uint32_t[::1] r
+    cdef bint failed = False
+    if length.shape[0] < limit or offset.shape[0] < limit or pos.shape[0] != m:
+        raise ValueError("tables too short or pos of another length than edges")
+    for k in range(m):
+        if edges[k] < 0 or edges[k] > n or (k and edges[k] < edges[k - 1]):
+            raise ValueError("edges must be sorted and within the text")
+    out = <uint32_t *>malloc(cap * sizeof(uint32_t))
+    if out == NULL:
+        raise MemoryError()
+    try:
+        with nogil:
+            for k in range(n):
+                while e < m and edges[e] == k:
+                    pos[e] = w
+                    e += 1
+                cp = cps[k]
+                f = single[cp] if cp < limit else cp
+                if f != MULTI:
+                    space = f == 32
+                    out[w] = f
+                    w += not (space and prev_space)
+                    prev_space = space
+                    continue
+                if w + length[cp] + (n - k) > cap:  # room for this mapping and one per code point after it
+                    cap = 2 * cap + length[cp] + (n - k)
+                    grown = <uint32_t *>realloc(out, cap * sizeof(uint32_t))
+                    if grown == NULL:
+                        failed = True
+                        break
+                    out = grown
+                for j in range(offset[cp], offset[cp] + length[cp]):
+                    f = flat[j]
+                    space = f == 32
+                    out[w] = f
+                    w += not (space and prev_space)
+                    prev_space = space
+            while e < m:
+                pos[e] = w
+                e += 1
+        if failed:
+            raise MemoryError()
+        result = np.empty(w, dtype=np.uint32)
+        r = result
+        if w:
+            memcpy(&r[0], out, w * sizeof(uint32_t))
+        return result
+    finally:
+        free(out)
 
 
 def utf8_offsets(const uint32_t[::1] cps):

@@ -23,7 +23,7 @@ EDGE = ["", " ", "  \n\t ", ".,;!?", "a", " a ", "a  b\n\nc ", "Hello, World! 20
         "😀 emoji \U0001F468\u200D\U0001F469 x", "soft\u00adhyphen zw\u200bsp \u200b \u200b tag\U000E0041s",
         "lone \ud800 surrogate \udfff", "\ud800", "本网站使用cookie来改善，标点！ ０１２", "\u0661\u0662 ١٢ ۱۲",
         "\ufdfa \u2026\u2026 \u00bd", "\x00nul \x85nel \u2028ls \u3000", "a" * 3000 + " " * 50 + "b", "\u200b" * 5,
-        "\U0010FFFF \U000F0000", "e\u0301 ｅ\u0301"]
+        "\U0010FFFF \U000F0000", "e\u0301 ｅ\u0301", "\ufdfa" * 500 + "a" * 10, "…" * 1000 + " x", "ab" + "\u3000" * 99]
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +73,21 @@ def test_doc_forms_are_the_comparison_forms(page_texts):
 
 def _native_collapsed(cps, flags, edges):
     _, length, offset, flat = D._unit_tables(*flags)
-    out, start = K.collapse_units(cps, D._unit_single(*flags), length, offset, flat)
-    return out, start.take(edges)
+    order = np.argsort(edges, kind="stable")
+    pos = np.empty(len(edges), dtype=np.int64)
+    out = K.collapse_positions(cps, D._unit_single(*flags), length, offset, flat, edges[order], pos)
+    result = np.empty_like(pos)
+    result[order] = pos
+    return out, result
+
+
+def test_collapse_positions_rejects_unsorted_or_outside_edges():
+    _, length, offset, flat = D._unit_tables(True, True)
+    cps = np.frombuffer("ab c".encode("utf-32-le"), dtype=np.uint32)
+    for edges in ([2, 1], [0, 5], [-1, 0]):
+        with pytest.raises(ValueError):
+            K.collapse_positions(cps, D._unit_single(True, True), length, offset, flat,
+                                 np.array(edges, dtype=np.int64), np.zeros(2, dtype=np.int64))
 
 
 def _assert_collapsed_equal(texts, flags, rng):
