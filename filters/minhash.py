@@ -259,7 +259,7 @@ def _fold_tables():
                 qc[int(parts[1], 16)] = _NOT_QUICK
     qc[0x1161:0x1176] = _NOT_QUICK
     qc[0x11A8:0x11C3] = _NOT_QUICK
-    cps, out, first, lens = per_char_mapping(str.casefold)
+    cps, out, first, lens = per_char_mapping(str.casefold, LOW_PLANES)  # no cased letter above plane 2
     changed = (lens != 1) | (out[first] != cps)
     size = int(cps[changed].max()) + 1
     below = cps < size

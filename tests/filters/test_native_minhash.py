@@ -157,6 +157,12 @@ def _assert_normalize_equal(texts):
         assert NORM.fold(t) == t.casefold()
 
 
+def test_casefold_changes_no_code_point_above_the_low_planes():
+    cps, out, first, lens = M.per_char_mapping(str.casefold)
+    changed = cps[(lens != 1) | (out[first] != cps)]
+    assert changed.max() < len(_FOLD[0]) <= M.LOW_PLANES
+
+
 def test_normalize_equals_reference_on_real_text(page_texts, sentences):
     _assert_normalize_equal(page_texts)
     _assert_normalize_equal(sentences)
