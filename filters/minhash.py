@@ -231,34 +231,43 @@ def normalize(text: str) -> str:
     return nfkc(text).casefold()
 
 
-_SURE_NO, _NOT_QUICK = 254, 255  # in ``_fold_tables``'s quick-check table (below 255: combining class)
+_SURE_NO, _NOT_QUICK = 254, 255  # in ``quick_check_table`` (below 254: combining class)
 
 
-@functools.lru_cache(maxsize=1)
-def _fold_tables():
-    """(qc, single, length, offset, flat): the tables of the ``normalize`` kernel besides
-    :func:`_nfkc_tables`, built on first use.
+@functools.lru_cache(maxsize=2)
+def quick_check_table(form: str) -> np.ndarray:
+    """Read-only uint8 table over every code point for a conservative NFC / NFKC quick check.
 
-    ``qc[cp]``: the canonical combining class of cp when its NFKC quick check is surely "yes";
-    ``_NOT_QUICK`` when cp may compose with a preceding character (the second character of a
-    two-character canonical decomposition, conjoining jamo V and T: a superset of quick check
-    "maybe"); else ``_SURE_NO`` when its NFKC form alone differs from it (quick check "no").
-    A text whose code points all have a class and whose nonzero classes are in order passes
-    CPython's own quick check, so it is NFKC. The other four: ``str.casefold`` of each code
-    point alone (:func:`_mapping_tables` layout, ``0xFFFFFFFF`` in ``single`` where the folding
-    is not one character, up to the last code point casefold changes).
+    ``table[cp]``: the canonical combining class of cp when its quick check is surely "yes";
+    ``_NOT_QUICK`` (255) when cp may compose with a preceding character (the second character
+    of a two-character canonical decomposition, conjoining jamo V and T: a superset of quick
+    check "maybe"); else ``_SURE_NO`` (254) when its ``form`` alone differs from it (quick
+    check "no"). A text whose code points are all below 254 with nonzero classes in order
+    passes CPython's own quick check, so ``unicodedata.is_normalized(form, text)`` is True.
     """
-    single, length, _, _ = _nfkc_tables()
+    cps, out, first, lens = per_char_mapping(lambda t: unicodedata.normalize(form, t), LOW_PLANES)
     qc = np.zeros(0x110000, dtype=np.uint8)
     qc[:LOW_PLANES] = np.fromiter(map(unicodedata.combining, low_planes_text()), dtype=np.uint8, count=LOW_PLANES)
-    qc[(length != 1) | (single != np.arange(0x110000, dtype=np.uint32))] = _SURE_NO
-    for cp, d in enumerate(map(unicodedata.decomposition, low_planes_text())):
+    qc[cps[(lens != 1) | (out[first] != cps)]] = _SURE_NO  # planes 3-16 have no decompositions
+    for d in map(unicodedata.decomposition, low_planes_text()):
         if d and d[0] != "<":
             parts = d.split()
             if len(parts) == 2:
                 qc[int(parts[1], 16)] = _NOT_QUICK
     qc[0x1161:0x1176] = _NOT_QUICK
     qc[0x11A8:0x11C3] = _NOT_QUICK
+    qc.setflags(write=False)
+    return qc
+
+
+@functools.lru_cache(maxsize=1)
+def _fold_tables():
+    """(qc, single, length, offset, flat): the tables of the ``normalize`` kernel besides
+    :func:`_nfkc_tables`, built on first use: ``quick_check_table("NFKC")``, then ``str.casefold``
+    of each code point alone (:func:`_mapping_tables` layout, ``0xFFFFFFFF`` in ``single``
+    where the folding is not one character, up to the last code point casefold changes).
+    """
+    qc = quick_check_table("NFKC")
     cps, out, first, lens = per_char_mapping(str.casefold, LOW_PLANES)  # no cased letter above plane 2
     changed = (lens != 1) | (out[first] != cps)
     size = int(cps[changed].max()) + 1
