@@ -260,6 +260,41 @@ def quick_check_table(form: str) -> np.ndarray:
     return qc
 
 
+_DECOMPOSES, _NEVER_QUICK = 1, 2  # bits of ``composition_tables``'s flags
+
+
+@functools.lru_cache(maxsize=1)
+def composition_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ccc, flags, pairs): what the quick-check kernels need to accept a "maybe" code point c
+    (``_NOT_QUICK`` in :func:`quick_check_table`) that cannot compose with what precedes it.
+
+    ``ccc``: uint8 canonical combining class of every code point. ``flags``: bit
+    ``_DECOMPOSES`` for a code point with a decomposition (any, and the Hangul syllables),
+    ``_NEVER_QUICK`` for conjoining jamo V and T. ``pairs``: sorted uint64 ``first << 21 | second``
+    of the primary composites (two-character canonical decompositions that NFC composes back).
+    c is accepted when neither c nor any code point back to and including the last starter L
+    before it has a flag, and (L, c) is not a pair: then no composition involves c.
+    """
+    text = low_planes_text()
+    ccc = np.zeros(0x110000, dtype=np.uint8)
+    ccc[:LOW_PLANES] = np.fromiter(map(unicodedata.combining, text), dtype=np.uint8, count=LOW_PLANES)
+    flags = np.zeros(0x110000, dtype=np.uint8)
+    pairs = []
+    for cp, d in enumerate(map(unicodedata.decomposition, text)):
+        if d:
+            flags[cp] |= _DECOMPOSES
+            parts = d.split()
+            if len(parts) == 2 and d[0] != "<" and unicodedata.normalize("NFC", chr(cp)) == chr(cp):
+                pairs.append((int(parts[0], 16) << 21) | int(parts[1], 16))  # c composes back: not excluded
+    flags[0xAC00:0xD7A4] |= _DECOMPOSES
+    flags[0x1161:0x1176] |= _NEVER_QUICK
+    flags[0x11A8:0x11C3] |= _NEVER_QUICK
+    tables = (ccc, flags, np.unique(np.array(pairs, dtype=np.uint64)))
+    for t in tables:
+        t.setflags(write=False)
+    return tables
+
+
 @functools.lru_cache(maxsize=1)
 def _fold_tables():
     """(qc, single, length, offset, flat): the tables of the ``normalize`` kernel besides
@@ -749,7 +784,7 @@ def _signature_rows_native(hasher: MinHasher, texts: Sequence[str], out: np.ndar
 @functools.lru_cache(maxsize=1)
 def _normalizer():
     qc, *fold = _fold_tables()
-    return _KERNELS.Normalizer(qc, *_nfkc_tables(), *fold)
+    return _KERNELS.Normalizer(qc, *composition_tables(), *_nfkc_tables(), *fold)
 
 
 def _normalize_native(text: str) -> str:

@@ -62,12 +62,12 @@ def clean_text(text: str, count: Count = None) -> tuple[str, list[str]]:
 
 @functools.lru_cache(maxsize=1)
 def _clean_tables():
-    """(qc, cls): the tables of the ``clean_text`` kernel, built on first use:
-    ``minhash.quick_check_table("NFC")`` and per code point the bits 1 (``_NEEDS_WORK`` matches
+    """(qc, ccc, flags, pairs, cls): the tables of the ``clean_text`` kernel, built on first use:
+    ``minhash.quick_check_table("NFC")``, ``minhash.composition_tables()`` and per code point the bits 1 (``_NEEDS_WORK`` matches
     it), 2 (in ``_TRAILING``), 4 (``str.isspace``)."""
     import numpy as np
 
-    from filters.minhash import LOW_PLANES, low_planes_text, quick_check_table
+    from filters.minhash import LOW_PLANES, composition_tables, low_planes_text, quick_check_table
 
     text = low_planes_text()
     cls = np.zeros(0x110000, dtype=np.uint8)
@@ -75,7 +75,7 @@ def _clean_tables():
     cls[[ord(c) for c in _TRAILING]] |= 2
     cls[:LOW_PLANES] |= np.fromiter(map(str.isspace, text), dtype=bool, count=LOW_PLANES).astype(np.uint8) << 2
     cls.setflags(write=False)
-    return quick_check_table("NFC"), cls
+    return (quick_check_table("NFC"), *composition_tables(), cls)
 
 
 def _clean_text_native(text: str, count: Count = None) -> tuple[str, list[str]]:

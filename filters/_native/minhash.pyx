@@ -217,13 +217,52 @@ cdef Py_ssize_t _map(const uint32_t *src, Py_ssize_t n, uint32_t *dst, const uin
     return m
 
 
-cdef bint _quick(const uint32_t *cps, Py_ssize_t n, const uint8_t[::1] qc) nogil:
-    """Whether ``cps`` surely passes CPython's NFKC quick check (quick code points, classes in order)."""
+cdef bint _composes(Py_ssize_t i, uint32_t c, const uint32_t *src, const uint8_t[::1] ccc, const uint8_t[::1] flags,
+                    const uint64_t[::1] pairs) noexcept nogil:
+    """Whether the "maybe" code point c at i may compose with what precedes it (see
+    ``minhash.composition_tables``): c or a code point back to the last starter L has a flag, or
+    (L, c) is a canonical pair."""
+    cdef Py_ssize_t j = i - 1, lo = 0, hi = pairs.shape[0], mid
+    cdef uint32_t p = 0
+    cdef uint64_t key
+    if flags[c]:
+        return True
+    while j >= 0:
+        p = src[j]
+        if flags[p]:
+            return True
+        if ccc[p] == 0:
+            break
+        j -= 1
+    if j < 0:
+        return False
+    key = (<uint64_t>p << 21) | c
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if pairs[mid] < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < pairs.shape[0] and pairs[lo] == key
+
+
+cdef bint _quick(const uint32_t *cps, Py_ssize_t n, const uint8_t[::1] qc, const uint8_t[::1] ccc,
+                 const uint8_t[::1] flags, const uint64_t[::1] pairs) noexcept nogil:
+    """Whether ``cps`` is surely NFKC: quick code points, or "maybe" ones that compose with nothing,
+    with classes in order."""
     cdef Py_ssize_t i
+    cdef uint32_t cp
     cdef uint8_t q, prev = 0
     for i in range(n):
-        q = qc[cps[i]]
-        if q >= SURE_NO or (q != 0 and prev > q):
+        cp = cps[i]
+        q = qc[cp]
+        if q == SURE_NO:
+            return False
+        if q == NOT_QUICK:
+            if _composes(i, cp, cps, ccc, flags, pairs):
+                return False
+            q = ccc[cp]
+        if q != 0 and prev > q:
             return False
         prev = q
     return True
@@ -245,19 +284,22 @@ cdef class Normalizer:
     (the caller computes ``nfkc(text)`` and passes it to ``fold``).
     """
 
-    cdef const uint8_t[::1] qc
+    cdef const uint8_t[::1] qc, ccc, flags
+    cdef const uint64_t[::1] pairs
     cdef const uint32_t[::1] n_single, n_flat, f_single, f_flat
     cdef const uint8_t[::1] n_length, f_length
     cdef const int64_t[::1] n_offset, f_offset
     cdef Py_ssize_t n_max, f_max  # longest mapping of each
 
-    def __init__(self, const uint8_t[::1] qc, const uint32_t[::1] nfkc_single, const uint8_t[::1] nfkc_length,
+    def __init__(self, const uint8_t[::1] qc, const uint8_t[::1] ccc, const uint8_t[::1] flags,
+                 const uint64_t[::1] pairs, const uint32_t[::1] nfkc_single, const uint8_t[::1] nfkc_length,
                  const int64_t[::1] nfkc_offset, const uint32_t[::1] nfkc_flat, const uint32_t[::1] fold_single,
                  const uint8_t[::1] fold_length, const int64_t[::1] fold_offset, const uint32_t[::1] fold_flat):
-        if (qc.shape[0] < 0x110000 or nfkc_single.shape[0] < 0x110000 or nfkc_length.shape[0] < 0x110000
+        if (qc.shape[0] < 0x110000 or ccc.shape[0] < 0x110000 or flags.shape[0] < 0x110000 or nfkc_single.shape[0] < 0x110000 or nfkc_length.shape[0] < 0x110000
                 or nfkc_offset.shape[0] < 0x110000 or fold_length.shape[0] < fold_single.shape[0]
                 or fold_offset.shape[0] < fold_single.shape[0]):
             raise ValueError("tables too short")
+        self.ccc, self.flags, self.pairs = ccc, flags, pairs
         self.qc, self.n_single, self.n_length, self.n_offset, self.n_flat = qc, nfkc_single, nfkc_length, nfkc_offset, nfkc_flat
         self.f_single, self.f_length, self.f_offset, self.f_flat = fold_single, fold_length, fold_offset, fold_flat
         self.n_max = max(1, max(nfkc_length))
@@ -279,6 +321,7 @@ cdef class Normalizer:
         cdef uint32_t *out = NULL
         cdef bint ok = True, sure_no = False
         cdef uint8_t q, prev = 0
+        cdef uint32_t cp
         if not isinstance(text, str):
             raise TypeError("text must be str")
         PyUnicode_READY(text)
@@ -294,12 +337,18 @@ cdef class Normalizer:
                     src[i] = PyUnicode_READ(kind, data, i)
                 if check:
                     for i in range(n):
-                        q = self.qc[src[i]]
-                        if q >= SURE_NO or (q != 0 and prev > q):
+                        cp = src[i]
+                        q = self.qc[cp]
+                        if q == SURE_NO:
                             ok = False
-                            if q == SURE_NO:
-                                sure_no = True
-                                break
+                            sure_no = True
+                            break
+                        if q == NOT_QUICK:
+                            if ok and _composes(i, cp, src, self.ccc, self.flags, self.pairs):
+                                ok = False
+                            q = self.ccc[cp]
+                        if q != 0 and prev > q:
+                            ok = False
                         prev = q
             if not ok:
                 if not sure_no:
@@ -309,7 +358,7 @@ cdef class Normalizer:
                     raise MemoryError()
                 with nogil:
                     m = _map(src, n, mapped, self.n_single, self.n_length, self.n_offset, self.n_flat, False)
-                    ok = _quick(mapped, m, self.qc)
+                    ok = _quick(mapped, m, self.qc, self.ccc, self.flags, self.pairs)
                 if not ok:
                     return None
                 free(src)

@@ -1,5 +1,5 @@
 """Kernels of filters/normalize.py (each equal to the pure-Python function named in its docstring)."""
-from libc.stdint cimport uint8_t, uint32_t
+from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 
 cdef extern from "Python.h":
@@ -18,7 +18,37 @@ cdef enum:
     SPACE = 4        # str.isspace (str.strip drops it)
 
 
-def clean_text(text, const uint8_t[::1] qc, const uint8_t[::1] cls):
+cdef bint _composes(Py_ssize_t i, uint32_t c, int kind, void *data, const uint8_t[::1] ccc, const uint8_t[::1] flags,
+                    const uint64_t[::1] pairs) noexcept nogil:
+    """Whether the "maybe" code point c at i may compose with what precedes it (see
+    ``minhash.composition_tables``): c or a code point back to the last starter L has a flag, or
+    (L, c) is a canonical pair."""
+    cdef Py_ssize_t j = i - 1, lo = 0, hi = pairs.shape[0], mid
+    cdef uint32_t p = 0
+    cdef uint64_t key
+    if flags[c]:
+        return True
+    while j >= 0:
+        p = PyUnicode_READ(kind, data, j)
+        if flags[p]:
+            return True
+        if ccc[p] == 0:
+            break
+        j -= 1
+    if j < 0:
+        return False
+    key = (<uint64_t>p << 21) | c
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if pairs[mid] < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < pairs.shape[0] and pairs[lo] == key
+
+
+def clean_text(text, const uint8_t[::1] qc, const uint8_t[::1] ccc, const uint8_t[::1] flags,
+               const uint64_t[::1] pairs, const uint8_t[::1] cls):
     """``normalize.clean_text(text)[0]`` for a text that needs none of its substitutions: no
     character ``_NEEDS_WORK`` matches and NFC by the quick check ``qc``
     (``minhash.quick_check_table("NFC")``); else None. Then lines lose their trailing
@@ -33,7 +63,7 @@ def clean_text(text, const uint8_t[::1] qc, const uint8_t[::1] cls):
     cdef uint32_t *buf
     if not isinstance(text, str):
         raise TypeError("text must be str")
-    if qc.shape[0] < 0x110000 or cls.shape[0] < 0x110000:
+    if qc.shape[0] < 0x110000 or cls.shape[0] < 0x110000 or ccc.shape[0] < 0x110000 or flags.shape[0] < 0x110000:
         raise ValueError("tables too short")
     PyUnicode_READY(text)
     kind = PyUnicode_KIND(text)
@@ -45,7 +75,13 @@ def clean_text(text, const uint8_t[::1] qc, const uint8_t[::1] cls):
             if cls[cp] & NEEDS_WORK:
                 break
             q = qc[cp]
-            if q >= 254 or (q != 0 and prev > q):
+            if q == 254:
+                break
+            if q == 255:
+                if _composes(i, cp, kind, data, ccc, flags, pairs):
+                    break
+                q = ccc[cp]
+            if q != 0 and prev > q:
                 break
             prev = q
             if cp >= 0x80:

@@ -74,6 +74,19 @@ def test_clean_text_equals_reference_on_random_text():
     _assert_equal(["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 60))) for _ in range(20000)])
 
 
+def test_clean_text_equals_reference_around_compositions():
+    from tests.filters.test_native_minhash import composition_alphabet
+    import unicodedata
+    rng = random.Random(17)
+    for seed in range(3):
+        alphabet = composition_alphabet(seed) + ["\n", " \n", "\u3000"]
+        texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 9))) for _ in range(30000)]
+        _assert_equal(texts)
+    maybe = [t for t in texts if unicodedata.is_normalized("NFC", t)
+             and any(N._clean_tables()[0][ord(c)] == 255 for c in t)]
+    assert sum(K.clean_text(t, *N._clean_tables()) is not None for t in maybe) > 0.3 * len(maybe) > 100
+
+
 def test_module_uses_the_kernel_unless_switched_off():
     from filters._native import native
     assert N.clean_text is (REF if native("normalize") is None else N._clean_text_native)
