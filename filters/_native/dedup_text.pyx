@@ -87,46 +87,48 @@ def doc_forms(list norms, const uint32_t[::1] single):
         free(buf)
 
 
-def collapse_positions(const uint32_t[::1] cps, const uint32_t[::1] single, const uint8_t[::1] length,
-                       const int64_t[::1] offset, const uint32_t[::1] flat, const int64_t[::1] edges,
-                       int64_t[::1] pos):
-    """``_collapsed_positions`` with ``edges`` sorted: returns the collapsed uint32 array and
-    writes into ``pos[i]`` the position in it of the mapping of ``cps[edges[i]]`` (its length for
-    ``edges[i] == len(cps)``). ``single``: ``_unit_single`` (``MULTI`` where the mapping, of
-    ``length[cp]`` code points at ``flat[offset[cp]:]``, is not one code point)."""
-    cdef Py_ssize_t n = cps.shape[0], m = edges.shape[0], k, j, e = 0, w = 0, cap = n + 16
+def collapse_utf8(const uint32_t[::1] cps, const uint32_t[::1] single, const uint8_t[::1] length,
+                  const int64_t[::1] offset, const uint32_t[::1] flat, const int64_t[::1] edges,
+                  int64_t[::1] pos, int64_t[::1] bpos):
+    """``_collapsed_utf8`` with ``edges`` sorted: returns the UTF-8 bytes (surrogates passed) of
+    the collapsed text and writes into ``pos[i]`` / ``bpos[i]`` the code point / byte position in
+    it of the mapping of ``cps[edges[i]]`` (the totals for ``edges[i] == len(cps)``). ``single``:
+    ``_unit_single`` (``MULTI`` where the mapping, of ``length[cp]`` code points at
+    ``flat[offset[cp]:]``, is not one code point)."""
+    cdef Py_ssize_t n = cps.shape[0], m = edges.shape[0], k, j, e = 0, wc = 0, wb = 0, cap = 4 * (n + 16)
     cdef Py_ssize_t limit = single.shape[0]
     cdef uint32_t cp, f
     cdef bint space, prev_space = True  # a space at the very start is dropped
-    cdef uint32_t *out
-    cdef uint32_t *grown
-    cdef uint32_t[::1] r
     cdef bint failed = False
-    if length.shape[0] < limit or offset.shape[0] < limit or pos.shape[0] != m:
-        raise ValueError("tables too short or pos of another length than edges")
+    cdef char *out
+    cdef char *grown
+    if length.shape[0] < limit or offset.shape[0] < limit or pos.shape[0] != m or bpos.shape[0] != m:
+        raise ValueError("tables too short or positions of another length than edges")
     for k in range(m):
         if edges[k] < 0 or edges[k] > n or (k and edges[k] < edges[k - 1]):
             raise ValueError("edges must be sorted and within the text")
-    out = <uint32_t *>malloc(cap * sizeof(uint32_t))
+    out = <char *>malloc(cap)
     if out == NULL:
         raise MemoryError()
     try:
         with nogil:
             for k in range(n):
                 while e < m and edges[e] == k:
-                    pos[e] = w
+                    pos[e] = wc
+                    bpos[e] = wb
                     e += 1
                 cp = cps[k]
                 f = single[cp] if cp < limit else cp
                 if f != MULTI:
                     space = f == 32
-                    out[w] = f
-                    w += not (space and prev_space)
+                    if not (space and prev_space):
+                        wb += _utf8(f, out + wb)
+                        wc += 1
                     prev_space = space
                     continue
-                if w + length[cp] + (n - k) > cap:  # room for this mapping and one per code point after it
-                    cap = 2 * cap + length[cp] + (n - k)
-                    grown = <uint32_t *>realloc(out, cap * sizeof(uint32_t))
+                if wb + 4 * (length[cp] + n - k) > cap:  # room for this mapping and 4 bytes per code point after it
+                    cap = 2 * cap + 4 * (length[cp] + n - k)
+                    grown = <char *>realloc(out, cap)
                     if grown == NULL:
                         failed = True
                         break
@@ -134,38 +136,16 @@ def collapse_positions(const uint32_t[::1] cps, const uint32_t[::1] single, cons
                 for j in range(offset[cp], offset[cp] + length[cp]):
                     f = flat[j]
                     space = f == 32
-                    out[w] = f
-                    w += not (space and prev_space)
+                    if not (space and prev_space):
+                        wb += _utf8(f, out + wb)
+                        wc += 1
                     prev_space = space
             while e < m:
-                pos[e] = w
+                pos[e] = wc
+                bpos[e] = wb
                 e += 1
         if failed:
             raise MemoryError()
-        result = np.empty(w, dtype=np.uint32)
-        r = result
-        if w:
-            memcpy(&r[0], out, w * sizeof(uint32_t))
-        return result
+        return PyBytes_FromStringAndSize(out, wb)
     finally:
         free(out)
-
-
-def utf8_offsets(const uint32_t[::1] cps):
-    """(UTF-8 bytes of the code points ``cps``, surrogates passed, int64 byte offset of each
-    code point with the total last), as ``_utf8_with_offsets``."""
-    cdef Py_ssize_t n = cps.shape[0], k, w = 0
-    offsets = np.empty(n + 1, dtype=np.int64)
-    cdef int64_t[::1] offs = offsets
-    cdef char *buf = <char *>malloc(4 * n + 1)
-    if buf == NULL:
-        raise MemoryError()
-    with nogil:
-        for k in range(n):
-            offs[k] = w
-            w += _utf8(cps[k], buf + w)
-        offs[n] = w
-    try:
-        return PyBytes_FromStringAndSize(buf, w), offsets
-    finally:
-        free(buf)

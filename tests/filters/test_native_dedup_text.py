@@ -74,36 +74,40 @@ def test_doc_forms_are_the_comparison_forms(page_texts):
 def _native_collapsed(cps, flags, edges):
     _, length, offset, flat = D._unit_tables(*flags)
     order = np.argsort(edges, kind="stable")
-    pos = np.empty(len(edges), dtype=np.int64)
-    out = K.collapse_positions(cps, D._unit_single(*flags), length, offset, flat, edges[order], pos)
-    result = np.empty_like(pos)
-    result[order] = pos
-    return out, result
+    pos, bpos = np.empty(len(edges), dtype=np.int64), np.empty(len(edges), dtype=np.int64)
+    raw = K.collapse_utf8(cps, D._unit_single(*flags), length, offset, flat, edges[order], pos, bpos)
+    p, b = np.empty_like(pos), np.empty_like(bpos)
+    p[order], b[order] = pos, bpos
+    return raw, p, b
 
 
-def test_collapse_positions_rejects_unsorted_or_outside_edges():
+def test_collapse_utf8_rejects_unsorted_or_outside_edges():
     _, length, offset, flat = D._unit_tables(True, True)
     cps = np.frombuffer("ab c".encode("utf-32-le"), dtype=np.uint32)
     for edges in ([2, 1], [0, 5], [-1, 0]):
         with pytest.raises(ValueError):
-            K.collapse_positions(cps, D._unit_single(True, True), length, offset, flat,
-                                 np.array(edges, dtype=np.int64), np.zeros(2, dtype=np.int64))
+            K.collapse_utf8(cps, D._unit_single(True, True), length, offset, flat,
+                            np.array(edges, dtype=np.int64), np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int64))
 
 
 def _assert_collapsed_equal(texts, flags, rng):
     cps, starts = D._joined(texts)
     n = len(cps)
-    edges = np.sort(rng.integers(0, n + 1, size=2 * min(5000, n + 1))).astype(np.int64)
+    edges = rng.integers(0, n + 1, size=2 * min(5000, n + 1)).astype(np.int64)
     edges = np.concatenate((edges, starts, [n, 0]))
-    want_out, want_pos = REF["collapsed_positions"](cps, *flags, edges)
-    got_out, got_pos = _native_collapsed(cps, flags, edges)
-    assert got_out.dtype == np.uint32 and got_pos.dtype == np.int64
-    assert np.array_equal(got_out, want_out)
-    assert np.array_equal(got_pos, want_pos)
+    want = REF["collapsed_utf8"](cps, *flags, edges)
+    got = _native_collapsed(cps, flags, edges)
+    assert got[0] == want[0]
+    assert got[1].dtype == got[2].dtype == np.int64
+    assert np.array_equal(got[1], want[1]) and np.array_equal(got[2], want[2])
+    # the reference's parts: the collapsed text and its positions
+    collapsed, pos = D._collapsed_positions(cps, *flags, edges)
+    assert np.array_equal(pos, want[1])
+    assert want[0] == collapsed.tobytes().decode("utf-32-le", "surrogatepass").encode("utf-8", "surrogatepass")
 
 
 @pytest.mark.parametrize("flags", [(True, True), (False, False)])
-def test_collapsed_positions_equal_reference(page_texts, sentences, flags):
+def test_collapsed_utf8_equals_reference(page_texts, sentences, flags):
     rng = np.random.default_rng(0)
     for lo in range(0, len(page_texts), 50):
         _assert_collapsed_equal(page_texts[lo:lo + 50], flags, rng)
@@ -112,15 +116,6 @@ def test_collapsed_positions_equal_reference(page_texts, sentences, flags):
     for t in EDGE:
         _assert_collapsed_equal([t], flags, rng)
     _assert_collapsed_equal(_random_texts(2, 1000), flags, rng)
-
-
-def test_utf8_offsets_equal_reference(page_texts):
-    for text in ["", "a", "\ud800\udfff", "".join(EDGE), "\n".join(page_texts[:200]), "".join(_random_texts(3, 300))]:
-        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        want_raw, want_off = REF["utf8_with_offsets"](cps, text)
-        got_raw, got_off = K.utf8_offsets(cps)
-        assert got_raw == want_raw
-        assert np.array_equal(got_off, want_off)
 
 
 def test_batched_hashes_with_and_without_kernels(page_texts, monkeypatch):
