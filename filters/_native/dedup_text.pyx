@@ -37,16 +37,39 @@ cdef inline Py_ssize_t _utf8(uint32_t cp, char *out) noexcept nogil:
     return 4
 
 
+ctypedef fused char_t:
+    uint8_t
+    uint16_t
+    uint32_t
+
+
+cdef Py_ssize_t _doc_form(const char_t *s, Py_ssize_t n, const uint32_t[::1] single, char *out) noexcept nogil:
+    """The UTF-8 comparison form of one text (see ``doc_forms``) into ``out``; returns its length."""
+    cdef Py_ssize_t i, w = 0
+    cdef uint32_t f
+    cdef bint space, prev_space = True  # drops leading spaces
+    for i in range(n):
+        f = single[s[i]]
+        if f == MULTI:
+            continue
+        space = f == 32
+        if space and prev_space:
+            continue
+        prev_space = space
+        w += _utf8(f, out + w)
+    if w and prev_space:  # a trailing space
+        w -= 1
+    return w
+
+
 def doc_forms(list norms, const uint32_t[::1] single):
     """``_doc_hashes_chunk`` up to the hashing: the UTF-8 bytes of each text's comparison form
     (each code point of the already NFKC+casefolded text replaced by ``single[cp]``, ``MULTI``
     meaning deleted, runs of U+0020 collapsed to one, one U+0020 stripped at each end), all in
     one bytes object, and the int64 offsets (len(norms) + 1) of each text's bytes in it."""
-    cdef Py_ssize_t n_docs = len(norms), d, i, n, total = 0, w = 0, doc_start
+    cdef Py_ssize_t n_docs = len(norms), d, n, total = 0, w = 0
     cdef int kind
     cdef void *data
-    cdef uint32_t f
-    cdef bint space, prev_space
     cdef char *buf
     if single.shape[0] < 0x110000:
         raise ValueError("table too short")
@@ -61,27 +84,20 @@ def doc_forms(list norms, const uint32_t[::1] single):
     buf = <char *>malloc(4 * total + 1)
     if buf == NULL:
         raise MemoryError()
-    for d in range(n_docs):
-        s = norms[d]
-        kind = PyUnicode_KIND(s)
-        data = PyUnicode_DATA(s)
-        n = PyUnicode_GET_LENGTH(s)
-        with nogil:
-            doc_start = w
-            prev_space = True  # drops leading spaces
-            for i in range(n):
-                f = single[PyUnicode_READ(kind, data, i)]
-                if f == MULTI:
-                    continue
-                space = f == 32
-                if space and prev_space:
-                    continue
-                prev_space = space
-                w += _utf8(f, buf + w)
-            if w > doc_start and prev_space:  # a trailing space
-                w -= 1
-            offs[d + 1] = w
     try:
+        for d in range(n_docs):
+            s = norms[d]
+            kind = PyUnicode_KIND(s)
+            data = PyUnicode_DATA(s)
+            n = PyUnicode_GET_LENGTH(s)
+            with nogil:
+                if kind == 1:
+                    w += _doc_form(<const uint8_t *>data, n, single, buf + w)
+                elif kind == 2:
+                    w += _doc_form(<const uint16_t *>data, n, single, buf + w)
+                else:
+                    w += _doc_form(<const uint32_t *>data, n, single, buf + w)
+            offs[d + 1] = w
         return PyBytes_FromStringAndSize(buf, w), offsets
     finally:
         free(buf)
