@@ -245,19 +245,30 @@ def quick_check_table(form: str) -> np.ndarray:
     check "no"). A text whose code points are all below 254 with nonzero classes in order
     passes CPython's own quick check, so ``unicodedata.is_normalized(form, text)`` is True.
     """
-    cps, out, first, lens = per_char_mapping(lambda t: unicodedata.normalize(form, t), LOW_PLANES)
-    qc = np.zeros(0x110000, dtype=np.uint8)
-    qc[:LOW_PLANES] = np.fromiter(map(unicodedata.combining, low_planes_text()), dtype=np.uint8, count=LOW_PLANES)
-    qc[cps[(lens != 1) | (out[first] != cps)]] = _SURE_NO  # planes 3-16 have no decompositions
-    for d in map(unicodedata.decomposition, low_planes_text()):
-        if d and d[0] != "<":
-            parts = d.split()
-            if len(parts) == 2:
-                qc[int(parts[1], 16)] = _NOT_QUICK
+    qc = composition_tables()[0].copy()
+    if form == "NFKC":  # planes 3-16 have no decompositions
+        single, length, _, _ = _nfkc_tables()
+        qc[(length != 1) | (single != np.arange(0x110000, dtype=np.uint32))] = _SURE_NO
+    else:
+        cps, out, first, lens = per_char_mapping(lambda t: unicodedata.normalize(form, t), LOW_PLANES)
+        qc[cps[(lens != 1) | (out[first] != cps)]] = _SURE_NO
+    qc[_canonical_seconds()] = _NOT_QUICK
     qc[0x1161:0x1176] = _NOT_QUICK
     qc[0x11A8:0x11C3] = _NOT_QUICK
     qc.setflags(write=False)
     return qc
+
+
+@functools.lru_cache(maxsize=1)
+def _decompositions() -> list[tuple[int, str]]:
+    """(code point, ``unicodedata.decomposition``) of every code point below ``LOW_PLANES`` that has one."""
+    return [(cp, d) for cp, d in enumerate(map(unicodedata.decomposition, low_planes_text())) if d]
+
+
+def _canonical_seconds() -> np.ndarray:
+    """The second code point of every two-character canonical decomposition."""
+    return np.array([int(d.split()[1], 16) for _, d in _decompositions() if d[0] != "<" and len(d.split()) == 2],
+                    dtype=np.int64)
 
 
 _DECOMPOSES, _NEVER_QUICK = 1, 2  # bits of ``composition_tables``'s flags
@@ -280,7 +291,7 @@ def composition_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ccc[:LOW_PLANES] = np.fromiter(map(unicodedata.combining, text), dtype=np.uint8, count=LOW_PLANES)
     flags = np.zeros(0x110000, dtype=np.uint8)
     pairs = []
-    for cp, d in enumerate(map(unicodedata.decomposition, text)):
+    for cp, d in _decompositions():
         if d:
             flags[cp] |= _DECOMPOSES
             parts = d.split()

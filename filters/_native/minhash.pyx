@@ -268,6 +268,14 @@ cdef bint _quick(const uint32_t *cps, Py_ssize_t n, const uint8_t[::1] qc, const
     return True
 
 
+cdef Py_ssize_t _largest(const uint8_t[::1] values) noexcept nogil:
+    cdef Py_ssize_t i, m = 0
+    for i in range(values.shape[0]):
+        if values[i] > m:
+            m = values[i]
+    return m
+
+
 cdef class Normalizer:
     """``minhash.normalize`` (NFKC then ``str.casefold``) of non-ASCII text from per-code-point tables.
 
@@ -302,8 +310,8 @@ cdef class Normalizer:
         self.ccc, self.flags, self.pairs = ccc, flags, pairs
         self.qc, self.n_single, self.n_length, self.n_offset, self.n_flat = qc, nfkc_single, nfkc_length, nfkc_offset, nfkc_flat
         self.f_single, self.f_length, self.f_offset, self.f_flat = fold_single, fold_length, fold_offset, fold_flat
-        self.n_max = max(1, max(nfkc_length))
-        self.f_max = max(1, max(fold_length)) if fold_length.shape[0] else 1
+        self.n_max = max(1, _largest(nfkc_length))
+        self.f_max = max(1, _largest(fold_length))
 
     def __call__(self, text):
         return self._run(text, True)
