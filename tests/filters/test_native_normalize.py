@@ -90,3 +90,15 @@ def test_clean_text_equals_reference_around_compositions():
 def test_module_uses_the_kernel_unless_switched_off():
     from filters._native import native
     assert N.clean_text is (REF if native("normalize") is None else N._clean_text_native)
+
+
+def test_nfc_quick_check_table_flags_every_code_point_nfc_changes():
+    import numpy as np
+    import unicodedata
+    from filters import minhash as M
+    qc = M.quick_check_table("NFC")
+    cps, out, first, lens = M.per_char_mapping(lambda t: unicodedata.normalize("NFC", t))
+    changed = cps[(lens != 1) | (out[first] != cps)]
+    assert len(changed) > 1000 and np.all(qc[changed] >= M._SURE_NO)
+    with pytest.raises(ValueError):
+        M.quick_check_table("NFD")
