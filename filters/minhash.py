@@ -250,7 +250,8 @@ def quick_check_table(form: str) -> np.ndarray:
         single, length, _, _ = _nfkc_tables()
         qc[(length != 1) | (single != np.arange(0x110000, dtype=np.uint32))] = _SURE_NO
     elif form == "NFC":  # only a code point with a canonical decomposition can change
-        qc[[cp for cp, d in _decompositions() if d[0] != "<" and unicodedata.normalize("NFC", chr(cp)) != chr(cp)]] = _SURE_NO
+        qc[[cp for cp, d in _decompositions()
+            if d[0] != "<" and unicodedata.normalize("NFC", chr(cp)) != chr(cp)]] = _SURE_NO
     else:
         raise ValueError(f"form must be NFC or NFKC, got {form!r}")
     qc[_canonical_seconds()] = _NOT_QUICK
@@ -293,11 +294,10 @@ def composition_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     flags = np.zeros(0x110000, dtype=np.uint8)
     pairs = []
     for cp, d in _decompositions():
-        if d:
-            flags[cp] |= _DECOMPOSES
-            parts = d.split()
-            if len(parts) == 2 and d[0] != "<" and unicodedata.normalize("NFC", chr(cp)) == chr(cp):
-                pairs.append((int(parts[0], 16) << 21) | int(parts[1], 16))  # c composes back: not excluded
+        flags[cp] |= _DECOMPOSES
+        parts = d.split()
+        if len(parts) == 2 and d[0] != "<" and unicodedata.normalize("NFC", chr(cp)) == chr(cp):
+            pairs.append((int(parts[0], 16) << 21) | int(parts[1], 16))  # cp composes back: not excluded
     flags[0xAC00:0xD7A4] |= _DECOMPOSES
     flags[0x1161:0x1176] |= _NEVER_QUICK
     flags[0x11A8:0x11C3] |= _NEVER_QUICK

@@ -63,8 +63,8 @@ def clean_text(text: str, count: Count = None) -> tuple[str, list[str]]:
 @functools.lru_cache(maxsize=1)
 def _clean_tables():
     """(qc, ccc, flags, pairs, cls): the tables of the ``clean_text`` kernel, built on first use:
-    ``minhash.quick_check_table("NFC")``, ``minhash.composition_tables()`` and per code point the bits 1 (``_NEEDS_WORK`` matches
-    it), 2 (in ``_TRAILING``), 4 (``str.isspace``)."""
+    ``minhash.quick_check_table("NFC")``, ``minhash.composition_tables()`` and per code point the
+    bits 1 (``_NEEDS_WORK`` matches it), 2 (in ``_TRAILING``), 4 (``str.isspace``)."""
     import numpy as np
 
     from filters.minhash import LOW_PLANES, composition_tables, low_planes_text, quick_check_table

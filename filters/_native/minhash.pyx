@@ -303,12 +303,12 @@ cdef class Normalizer:
                  const uint64_t[::1] pairs, const uint32_t[::1] nfkc_single, const uint8_t[::1] nfkc_length,
                  const int64_t[::1] nfkc_offset, const uint32_t[::1] nfkc_flat, const uint32_t[::1] fold_single,
                  const uint8_t[::1] fold_length, const int64_t[::1] fold_offset, const uint32_t[::1] fold_flat):
-        if (qc.shape[0] < 0x110000 or ccc.shape[0] < 0x110000 or flags.shape[0] < 0x110000 or nfkc_single.shape[0] < 0x110000 or nfkc_length.shape[0] < 0x110000
-                or nfkc_offset.shape[0] < 0x110000 or fold_length.shape[0] < fold_single.shape[0]
-                or fold_offset.shape[0] < fold_single.shape[0]):
+        if (min(qc.shape[0], ccc.shape[0], flags.shape[0], nfkc_single.shape[0], nfkc_length.shape[0],
+                nfkc_offset.shape[0]) < 0x110000
+                or min(fold_length.shape[0], fold_offset.shape[0]) < fold_single.shape[0]):
             raise ValueError("tables too short")
-        self.ccc, self.flags, self.pairs = ccc, flags, pairs
-        self.qc, self.n_single, self.n_length, self.n_offset, self.n_flat = qc, nfkc_single, nfkc_length, nfkc_offset, nfkc_flat
+        self.qc, self.ccc, self.flags, self.pairs = qc, ccc, flags, pairs
+        self.n_single, self.n_length, self.n_offset, self.n_flat = nfkc_single, nfkc_length, nfkc_offset, nfkc_flat
         self.f_single, self.f_length, self.f_offset, self.f_flat = fold_single, fold_length, fold_offset, fold_flat
         self.n_max = max(1, _largest(nfkc_length))
         self.f_max = max(1, _largest(fold_length))

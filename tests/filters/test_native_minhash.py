@@ -57,8 +57,11 @@ def sentences(shared_data) -> list[str]:
     return [r[1] for r in rows if len(r) == 2][::7]
 
 
-@pytest.mark.parametrize("config", [M.MinHashConfig(), M.MinHashConfig(num_perm=64, ngram_word=3, ngram_char=2, seed=7),
-                                    M.MinHashConfig(num_perm=200, ngram_word=1, ngram_char=9, seed=2**32 - 1)])
+CONFIGS = [M.MinHashConfig(), M.MinHashConfig(num_perm=64, ngram_word=3, ngram_char=2, seed=7),
+           M.MinHashConfig(num_perm=200, ngram_word=1, ngram_char=9, seed=2**32 - 1)]
+
+
+@pytest.mark.parametrize("config", CONFIGS)
 def test_signatures_equal_reference_on_real_pages(page_texts, config):
     hasher = M.MinHasher(config)
     for lo in range(0, len(page_texts), 64):
