@@ -48,6 +48,7 @@ import xxhash
 
 from filters.minhash import (CATEGORY_NAMES, LOW_PLANES, MinHasher, _mapping_tables, category_mask, nfkc,
                              normalize, per_char_mapping, space_code_points, unicode_categories)
+from filters._native import native
 from filters.segment import paragraph_spans, sentence_spans
 from filters.counting import Count, no_count
 
@@ -577,6 +578,23 @@ def _line_edges(cps: np.ndarray, starts: np.ndarray, with_lines: np.ndarray) -> 
     return np.stack((lo[keep], hi[keep]), axis=1), doc[keep]
 
 
+def _utf8_with_offsets(collapsed: np.ndarray, s: str) -> tuple[bytes, np.ndarray]:
+    """(UTF-8 bytes of ``s``, whose code points are ``collapsed``, surrogates passed; int64 byte
+    offset of each code point, the total last)."""
+    nbytes = np.zeros(len(collapsed) + 1, dtype=np.int64)
+    np.cumsum(_UTF8_LEN8.take(collapsed >> 7), out=nbytes[1:])
+    return s.encode("utf-8", "surrogatepass"), nbytes
+
+
+def _collapsed_utf8(cps: np.ndarray, strip_punctuation: bool, digits_to_zero: bool,
+                    edges: np.ndarray) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """(UTF-8 bytes of the collapsed text of :func:`_collapsed_positions`, its ``pos``, and the
+    byte offset of each ``pos``)."""
+    collapsed, pos = _collapsed_positions(cps, strip_punctuation, digits_to_zero, edges)
+    raw, nbytes = _utf8_with_offsets(collapsed, collapsed.tobytes().decode("utf-32-le", "surrogatepass"))
+    return raw, pos, nbytes[pos]
+
+
 def _hash_unit_groups(cps: np.ndarray, groups, config: TextDedupConfig) -> list[tuple[np.ndarray, list[int]]]:
     """Unit hashes of several span groups of the same joined texts (``cps``), normalized for units
     once: ``groups`` holds ``(edges, doc, min_chars, seeds)`` with (m, 2) span offsets into
@@ -585,20 +603,23 @@ def _hash_unit_groups(cps: np.ndarray, groups, config: TextDedupConfig) -> list[
     sizes = [len(g[0]) for g in groups]
     if not sum(sizes):
         return [(np.zeros(0, dtype=np.int64), []) for _ in groups]
-    # the joined texts normalized for units; the "\n" separators become spaces that no span holds
-    collapsed, pos = _collapsed_positions(cps, config.strip_punctuation, config.unit_digits_to_zero,
-                                          np.concatenate([g[0] for g in groups]).reshape(-1))
-    lo, hi = pos[0::2], pos[1::2]
-    n = len(collapsed)
-    if n:  # strip the (at most one) space at each end
-        lo = lo + ((lo < hi) & (collapsed[np.minimum(lo, n - 1)] == 32))
-        hi = hi - ((lo < hi) & (collapsed[np.maximum(hi - 1, 0)] == 32))
-    s = collapsed.tobytes().decode("utf-32-le", "surrogatepass")
-    view = nbytes = None
+    # the joined texts normalized for units (the "\n" separators become spaces that no span
+    # holds) as UTF-8, and each span's bounds in code points and in bytes (a space is one byte)
+    raw, pos, bpos = _collapsed_utf8(cps, config.strip_punctuation, config.unit_digits_to_zero,
+                                     np.concatenate([g[0] for g in groups]).reshape(-1))
+    lo, hi, blo, bhi = pos[0::2], pos[1::2], bpos[0::2], bpos[1::2]
+    b = np.frombuffer(raw, dtype=np.uint8)
+    if len(b):  # strip the (at most one) space at each end
+        strip = (lo < hi) & (b[np.minimum(blo, len(b) - 1)] == 32)
+        lo, blo = lo + strip, blo + strip
+        strip = (lo < hi) & (b[np.maximum(bhi - 1, 0)] == 32)
+        hi, bhi = hi - strip, bhi - strip
+    view = memoryview(raw)
     out, first = [], 0
     digest = xxhash.xxh3_64_intdigest
     for (_, doc, m, seeds), size in zip(groups, sizes):
         g_lo, g_hi = lo[first:first + size], hi[first:first + size]
+        g_blo, g_bhi = blo[first:first + size], bhi[first:first + size]
         first += size
         # non-space characters: a unit of L characters holds at most (L - 1) // 2 spaces (no two in
         # a row, none at the ends), so only 2m-1 > L >= m needs counting (m = min_chars)
@@ -606,16 +627,12 @@ def _hash_unit_groups(cps: np.ndarray, groups, config: TextDedupConfig) -> list[
         unsure = np.flatnonzero((length >= m) & (length < 2 * m - 1))
         long_enough = length >= 2 * m - 1
         if len(unsure):
-            long_enough[unsure] = [b - a - s.count(" ", a, b) >= m
-                                   for a, b in zip(g_lo[unsure].tolist(), g_hi[unsure].tolist())]
+            long_enough[unsure] = [n - raw.count(b" ", a, z) >= m for n, a, z in
+                                   zip(length[unsure].tolist(), g_blo[unsure].tolist(), g_bhi[unsure].tolist())]
         idx = np.flatnonzero(long_enough)
         hashes: list[int] = []
         if len(idx):
-            if view is None:  # UTF-8 bytes of the collapsed text and the byte offset of each code point
-                nbytes = np.zeros(n + 1, dtype=np.int64)
-                np.cumsum(_UTF8_LEN8.take(collapsed >> 7), out=nbytes[1:])
-                view = memoryview(s.encode("utf-8", "surrogatepass"))
-            a_b = zip(nbytes[g_lo[idx]].tolist(), nbytes[g_hi[idx]].tolist())
+            a_b = zip(g_blo[idx].tolist(), g_bhi[idx].tolist())
             if seeds is None:
                 seed = config.seed
                 hashes = [digest(view[a:b], seed) for a, b in a_b]
@@ -843,3 +860,39 @@ def site_line_hashes(text: str, host: str | None, config: TextDedupConfig = DEFA
                              unit_digits_to_zero=config.unit_digits_to_zero, min_unit_chars=min_chars,
                              seed=_site_seed(host))
     return [(h, *spans[i]) for i, h in unit_hashes_indexed(text, spans, salted)]
+
+
+# --- compiled kernels (filters/_native/dedup_text.pyx) ---------------------------------------
+
+def _doc_hashes_chunk_native(norms: Sequence[str], strip_punctuation: bool, digits_to_zero: bool,
+                             seed: int) -> list[int | None]:
+    """:func:`_doc_hashes_chunk` with the comparison forms made by the kernel."""
+    raw, offsets = _KERNELS.doc_forms(norms if isinstance(norms, list) else list(norms),
+                                      _doc_single(strip_punctuation, digits_to_zero))
+    view, digest = memoryview(raw), xxhash.xxh3_64_intdigest
+    offsets = offsets.tolist()
+    return [digest(view[a:b], seed) if b > a else None for a, b in zip(offsets[:-1], offsets[1:])]
+
+
+def _collapsed_utf8_native(cps: np.ndarray, strip_punctuation: bool, digits_to_zero: bool,
+                           edges: np.ndarray) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """:func:`_collapsed_utf8` with the kernel (one pass over the text and the sorted edges)."""
+    _, length, offset, flat = _unit_tables(strip_punctuation, digits_to_zero)
+    edges = np.asarray(edges, dtype=np.int64)
+    order = np.argsort(edges, kind="stable")
+    pos, bpos = np.empty(len(edges), dtype=np.int64), np.empty(len(edges), dtype=np.int64)
+    raw = _KERNELS.collapse_utf8(np.ascontiguousarray(cps, dtype=np.uint32),
+                                 _unit_single(strip_punctuation, digits_to_zero), length, offset, flat,
+                                 edges[order], pos, bpos)
+    unsorted_pos, unsorted_bpos = np.empty_like(pos), np.empty_like(bpos)
+    unsorted_pos[order], unsorted_bpos[order] = pos, bpos
+    return raw, unsorted_pos, unsorted_bpos
+
+
+# The compiled kernels replace the pure-Python references when built (tests/filters/test_native_dedup_text.py
+# checks each pair gives the same result).
+PY_KERNELS = {"doc_hashes_chunk": _doc_hashes_chunk, "collapsed_utf8": _collapsed_utf8}
+_KERNELS = native("dedup_text")
+if _KERNELS is not None:
+    _doc_hashes_chunk = _doc_hashes_chunk_native
+    _collapsed_utf8 = _collapsed_utf8_native

@@ -46,6 +46,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import xxhash
+from filters._native import native
 from filters.counting import Count, no_count
 from filters.scripts import TOKEN_UNSPACED_BLOCKS
 
@@ -228,6 +229,102 @@ def normalize(text: str) -> str:
     if text.isascii():
         return text.lower()
     return nfkc(text).casefold()
+
+
+_SURE_NO, _NOT_QUICK = 254, 255  # in ``quick_check_table`` (below 254: combining class)
+
+
+@functools.lru_cache(maxsize=2)
+def quick_check_table(form: str) -> np.ndarray:
+    """Read-only uint8 table over every code point for a conservative NFC / NFKC quick check.
+
+    ``table[cp]``: the canonical combining class of cp when its quick check is surely "yes";
+    ``_NOT_QUICK`` (255) when cp may compose with a preceding character (the second character
+    of a two-character canonical decomposition, conjoining jamo V and T: a superset of quick
+    check "maybe"); else ``_SURE_NO`` (254) when its ``form`` alone differs from it (quick
+    check "no"). A text whose code points are all below 254 with nonzero classes in order
+    passes CPython's own quick check, so ``unicodedata.is_normalized(form, text)`` is True.
+    """
+    qc = composition_tables()[0].copy()
+    if form == "NFKC":  # planes 3-16 have no decompositions
+        single, length, _, _ = _nfkc_tables()
+        qc[(length != 1) | (single != np.arange(0x110000, dtype=np.uint32))] = _SURE_NO
+    elif form == "NFC":  # only a code point with a canonical decomposition can change
+        qc[[cp for cp, d in _decompositions()
+            if d[0] != "<" and unicodedata.normalize("NFC", chr(cp)) != chr(cp)]] = _SURE_NO
+    else:
+        raise ValueError(f"form must be NFC or NFKC, got {form!r}")
+    qc[_canonical_seconds()] = _NOT_QUICK
+    qc[0x1161:0x1176] = _NOT_QUICK
+    qc[0x11A8:0x11C3] = _NOT_QUICK
+    qc.setflags(write=False)
+    return qc
+
+
+@functools.lru_cache(maxsize=1)
+def _decompositions() -> list[tuple[int, str]]:
+    """(code point, ``unicodedata.decomposition``) of every code point below ``LOW_PLANES`` that has one."""
+    return [(cp, d) for cp, d in enumerate(map(unicodedata.decomposition, low_planes_text())) if d]
+
+
+def _canonical_seconds() -> np.ndarray:
+    """The second code point of every two-character canonical decomposition."""
+    return np.array([int(d.split()[1], 16) for _, d in _decompositions() if d[0] != "<" and len(d.split()) == 2],
+                    dtype=np.int64)
+
+
+_DECOMPOSES, _NEVER_QUICK = 1, 2  # bits of ``composition_tables``'s flags
+
+
+@functools.lru_cache(maxsize=1)
+def composition_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ccc, flags, pairs): what the quick-check kernels need to accept a "maybe" code point c
+    (``_NOT_QUICK`` in :func:`quick_check_table`) that cannot compose with what precedes it.
+
+    ``ccc``: uint8 canonical combining class of every code point. ``flags``: bit
+    ``_DECOMPOSES`` for a code point with a decomposition (any, and the Hangul syllables),
+    ``_NEVER_QUICK`` for conjoining jamo V and T. ``pairs``: sorted uint64 ``first << 21 | second``
+    of the primary composites (two-character canonical decompositions that NFC composes back).
+    c is accepted when neither c nor any code point back to and including the last starter L
+    before it has a flag, and (L, c) is not a pair: then no composition involves c.
+    """
+    text = low_planes_text()
+    ccc = np.zeros(0x110000, dtype=np.uint8)
+    ccc[:LOW_PLANES] = np.fromiter(map(unicodedata.combining, text), dtype=np.uint8, count=LOW_PLANES)
+    flags = np.zeros(0x110000, dtype=np.uint8)
+    pairs = []
+    for cp, d in _decompositions():
+        flags[cp] |= _DECOMPOSES
+        parts = d.split()
+        if len(parts) == 2 and d[0] != "<" and unicodedata.normalize("NFC", chr(cp)) == chr(cp):
+            pairs.append((int(parts[0], 16) << 21) | int(parts[1], 16))  # cp composes back: not excluded
+    flags[0xAC00:0xD7A4] |= _DECOMPOSES
+    flags[0x1161:0x1176] |= _NEVER_QUICK
+    flags[0x11A8:0x11C3] |= _NEVER_QUICK
+    tables = (ccc, flags, np.unique(np.array(pairs, dtype=np.uint64)))
+    for t in tables:
+        t.setflags(write=False)
+    return tables
+
+
+@functools.lru_cache(maxsize=1)
+def _fold_tables():
+    """(qc, single, length, offset, flat): the tables of the ``normalize`` kernel besides
+    :func:`_nfkc_tables`, built on first use: ``quick_check_table("NFKC")``, then ``str.casefold``
+    of each code point alone (:func:`_mapping_tables` layout, ``0xFFFFFFFF`` in ``single``
+    where the folding is not one character, up to the last code point casefold changes).
+    """
+    qc = quick_check_table("NFKC")
+    cps, out, first, lens = per_char_mapping(str.casefold, LOW_PLANES)  # no cased letter above plane 2
+    changed = (lens != 1) | (out[first] != cps)
+    size = int(cps[changed].max()) + 1
+    below = cps < size
+    single, length, offset, flat = _mapping_tables(cps[below], out, first[below], lens[below], size)
+    single = np.where(length == 1, single, np.uint32(0xFFFFFFFF)).astype(np.uint32)
+    tables = (qc, single, length, offset, flat)
+    for t in tables:
+        t.setflags(write=False)
+    return tables
 
 
 def tokenize(text: str) -> list[str]:
@@ -644,16 +741,22 @@ class MinHasher:
 
     def _signatures_into(self, texts: Sequence[str], out: np.ndarray, count: Count,
                          normalize_texts: bool = True) -> None:
-        sh, sh_doc, char_mode, n_tokens = self._shingle_hashes_batch(texts, normalize_texts)
+        n_empty, n_char, n_shingles = _signature_rows(self, texts, out, normalize_texts)
         count("minhash_docs", len(texts))
-        n_empty = int((n_tokens == 0).sum())
         if n_empty:
             count("minhash_empty_docs", n_empty)
-        n_char = int(char_mode.sum())
         if n_char:
             count("minhash_char_mode_docs", n_char)
-        if len(sh):
-            count("minhash_shingles", int(len(sh)))
+        if n_shingles:
+            count("minhash_shingles", n_shingles)
+
+    def _rows_numpy(self, texts: Sequence[str], out: np.ndarray, normalize_texts: bool) -> tuple[int, int, int]:
+        """Signatures of ``texts`` minimized into ``out`` (filled with the empty value) with numpy;
+        returns (documents without tokens, char-mode documents, shingles)."""
+        sh, sh_doc, char_mode, n_tokens = self._shingle_hashes_batch(texts, normalize_texts)
+        counts = int((n_tokens == 0).sum()), int(char_mode.sum()), int(len(sh))
+        if not len(sh):
+            return counts
         hv = _fmix32(sh)
         a, b = self.a[:, None], self.b[:, None]
         # (num_perm, shingles) layout: reduceat then runs over contiguous rows (much faster).
@@ -669,6 +772,47 @@ class MinHasher:
             mins = np.minimum.reduceat(phv, seg, axis=1)
             d = docs[seg]
             out[d] = np.minimum(out[d], mins.T)
+        return counts
+
+
+def _signature_rows(hasher: MinHasher, texts: Sequence[str], out: np.ndarray,
+                    normalize_texts: bool = True) -> tuple[int, int, int]:
+    """Signatures of ``texts`` into ``out`` (rows filled with the empty value): (documents
+    without tokens, char-mode documents, shingles). Pure-Python reference of the kernel."""
+    return hasher._rows_numpy(texts, out, normalize_texts)
+
+
+def _signature_rows_native(hasher: MinHasher, texts: Sequence[str], out: np.ndarray,
+                           normalize_texts: bool = True) -> tuple[int, int, int]:
+    """:func:`_signature_rows` with the compiled kernel (one pass per document, no batch arrays)."""
+    norm = [normalize(t) for t in texts] if normalize_texts else list(texts)
+    c = hasher.config
+    return _KERNELS.signatures_into(norm, hasher._table, hasher.a, hasher.b, out, c.ngram_word, c.ngram_char,
+                                    hasher._shingle_pow)
+
+
+# The compiled kernel of filters/_native/minhash.pyx replaces the pure-Python reference when it is
+# built (tests/filters/test_native_minhash.py checks both give the same signatures and counts).
+@functools.lru_cache(maxsize=1)
+def _normalizer():
+    qc, *fold = _fold_tables()
+    return _KERNELS.Normalizer(qc, *composition_tables(), *_nfkc_tables(), *fold)
+
+
+def _normalize_native(text: str) -> str:
+    """:func:`normalize` with the compiled kernel (NFKC quick check, per-character NFKC and casefold)."""
+    if text.isascii():
+        return text.lower()
+    norm = _normalizer()
+    out = norm(text)
+    return norm.fold(nfkc(text)) if out is None else out
+
+
+PY_KERNELS = {"signature_rows": _signature_rows, "normalize": normalize}
+_KERNELS = native("minhash")
+if _KERNELS is not None:
+    _signature_rows = _signature_rows_native
+    normalize = _normalize_native
 
 
 def is_empty_signature(signature: np.ndarray) -> bool:

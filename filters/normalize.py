@@ -10,10 +10,12 @@
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
 
+from filters._native import native
 from filters.counting import Count
 
 
@@ -56,6 +58,30 @@ def clean_text(text: str, count: Count = None) -> tuple[str, list[str]]:
         for note in notes:
             count(f"normalized_{note}")
     return text, notes
+
+
+@functools.lru_cache(maxsize=1)
+def _clean_tables():
+    """(qc, ccc, flags, pairs, cls): the tables of the ``clean_text`` kernel, built on first use:
+    ``minhash.quick_check_table("NFC")``, ``minhash.composition_tables()`` and per code point the
+    bits 1 (``_NEEDS_WORK`` matches it), 2 (in ``_TRAILING``), 4 (``str.isspace``)."""
+    import numpy as np
+
+    from filters.minhash import LOW_PLANES, composition_tables, low_planes_text, quick_check_table
+
+    text = low_planes_text()
+    cls = np.zeros(0x110000, dtype=np.uint8)
+    cls[[m.start() for m in _NEEDS_WORK.finditer(text)]] |= 1
+    cls[[ord(c) for c in _TRAILING]] |= 2
+    cls[:LOW_PLANES] |= np.fromiter(map(str.isspace, text), dtype=bool, count=LOW_PLANES).astype(np.uint8) << 2
+    cls.setflags(write=False)
+    return (quick_check_table("NFC"), *composition_tables(), cls)
+
+
+def _clean_text_native(text: str, count: Count = None) -> tuple[str, list[str]]:
+    """:func:`clean_text` with the compiled kernel for the texts that need no substitution."""
+    out = _KERNELS.clean_text(text, *_clean_tables())
+    return _clean_text_py(text, count) if out is None else (out, [])
 
 
 def truncate_text(text: str, max_chars: int) -> str:
@@ -105,3 +131,12 @@ def clean_field(value: str, max_chars: int) -> tuple[str, list[str]]:
         value = value[: max(0, max_chars - 18)] + "~h" + digest
         notes.append("truncated")
     return value, notes
+
+
+# The compiled kernel of filters/_native/normalize.pyx replaces the pure-Python reference when it is
+# built (tests/filters/test_native_normalize.py checks both give the same result).
+PY_KERNELS = {"clean_text": clean_text}
+_clean_text_py = clean_text
+_KERNELS = native("normalize")
+if _KERNELS is not None:
+    clean_text = _clean_text_native
