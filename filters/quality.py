@@ -216,11 +216,10 @@ def _gopher_quality(text, n, total, n_norm, alpha_words, n_bullet, n_ell, m, uni
             "has_stopword_list": mode is not None}, failed
 
 
-def _gopher_repetition(text, ids, lens, line_chars, m, dup_lines, dup_line_chars, rules, grams=None,
-                       csum=None, fractions=None) -> tuple[dict, list[str]]:
+def _gopher_repetition(text, line_chars, m, dup_lines, dup_line_chars, rules, fractions) -> tuple[dict, list[str]]:
     """Gopher repetition: duplicate lines and blocks (count and characters), top n-gram and
-    duplicate n-gram character fractions over the token ids ``ids`` of ``lens`` characters each
-    (``grams`` / ``csum``: see ``_ngram_fractions``; ``fractions``: its result when known)."""
+    duplicate n-gram character fractions (``fractions``: the 9 values of ``_ngram_fractions``,
+    top then dupf, over the document's token ids)."""
     if "\n\n" in text or "\n " in text or "\n\t" in text:
         blocks = [b.strip() for b in _BLOCK_SPLIT.split(text)]
         blocks = [b for b in blocks if b]
@@ -235,7 +234,7 @@ def _gopher_repetition(text, ids, lens, line_chars, m, dup_lines, dup_line_chars
                 dup_block_chars += len(b)
             block_seen.add(b)
     block_chars = max(1, sum(map(len, blocks)))
-    top, dupf = fractions or _ngram_fractions(ids, lens, rules.ngram_scale, grams=grams, csum=csum)
+    top, dupf = fractions[:3], fractions[3:]
     dup_line_frac = dup_lines / m
     dup_line_char_frac = dup_line_chars / line_chars
     dup_para_frac = dup_blocks / len(blocks) if blocks else 0.0
@@ -360,7 +359,14 @@ _SEPARATORS = "|¦·•»›∙◦▪‣→►▸◆■□●○★☆"   # navi
 # rows of the cumulated count matrix: the 8 class bits, then derived marks
 R_LETTER, R_UPPER, R_DIGIT, R_SPACE, R_PUNCT, R_SYMBOL, R_UNSPACED, R_SEP = range(8)
 R_WSTART, R_RUN, R_FUNC, R_TOK, R_STOP = range(8, 13)
-_N_ROWS = 13
+_N_ROWS = 13              # (the rows read at sentence and paragraph bounds)
+# rows read at document bounds only: white-space words holding a letter (marked at their first
+# letter), and the marks that decide whether to look for mis-decoded text: U+FFFD, non-ASCII,
+# Latin-1 lead of a cp1252 misreading (U+00C2..U+00F4) followed by a cp1252 continuation character
+# (where encoding._LATIN_MOJIBAKE can match), CJK or above (U+3400..), Devanagari and the other Indic
+# scripts (U+0900..U+0DFF: spaced, but their spam cues are matched as substrings)
+R_ALPHA, R_FFFD, R_NON_ASCII, R_LATIN_PAIR, R_CJK, R_INDIC = range(13, 19)
+_N_ROWS_ALL = 19
 _TERMINALS = frozenset(".!?…。！？；｡．؟।॥۔።‼⁇⁈⁉")
 _CLOSERS = "\"'”’»›)]）】」』〉》〕〗］｝〞"
 _BULLETS = ("•", "-", "*", "·", "‣", "◦", "▪", "●", "►", "▸", "–", "—", "→", "✓", "✔", "☐", "■", "□", "◆")
@@ -462,8 +468,10 @@ def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
-def _classes(cp: np.ndarray) -> np.ndarray:
-    table = _class_table()
+def _classes(cp: np.ndarray, table: np.ndarray | None = None) -> np.ndarray:
+    """Class bits of the code points ``cp`` (``table``: ``_class_table()``, looked up when None)."""
+    if table is None:
+        table = _class_table()
     if cp.size and int(cp.max()) > 0xFFFF:
         cls = table[np.minimum(cp, 0xFFFF)]
         astral = cp > 0xFFFF
@@ -749,8 +757,6 @@ class QualityScorer:
         joined = " ".join(texts)
 
         # ---- character classes, cumulated (one row per class / mark, columns = positions) ----
-        cp = _codepoints(joined)
-        n_all = cp.size
         lowers = []
         lcp_parts = []
         for t, n in zip(texts, lens):
@@ -759,45 +765,6 @@ class QualityScorer:
                 low = t.replace("\u0130", "i").lower()
             lowers.append(low)
             lcp_parts.append(low if len(low) == n else (low + " " * n)[:n])
-        lcp = _codepoints(" ".join(lcp_parts))
-        cls = _classes(cp)
-        M = np.zeros((_N_ROWS, n_all), dtype=np.uint8)
-        for b in range(8):                          # the 8 class bits, one row each (faster than unpackbits)
-            np.right_shift(cls, b, out=M[b])
-            np.bitwise_and(M[b], 1, out=M[b])
-        Mb = M.view(bool)
-        nonspace = ~Mb[R_SPACE]
-        Mb[R_WSTART, 0] = nonspace[0]
-        np.greater(nonspace[1:], nonspace[:-1], out=Mb[R_WSTART, 1:])
-        if n_all > 3:                               # 4th and later characters of a run of one character
-            eq = cp[1:] == cp[:-1]
-            np.logical_and(eq[:-2] & eq[1:-1], eq[2:], out=Mb[R_RUN, 3:])
-            Mb[R_RUN] &= nonspace
-        inword = (cls & _BREAK_BITS) == 0
-        Mb[R_TOK, 0] = inword[0]
-        np.greater(inword[1:], inword[:-1], out=Mb[R_TOK, 1:])
-        tok_pos = Mb[R_TOK].nonzero()[0]
-        tok_end = np.greater(inword, np.concatenate((inword[1:], _FALSE1))).nonzero()[0] + 1
-        # normalised tokens (lower case, punctuation and symbols as breaks), hashed
-        tokh = _token_hashes(lcp, tok_pos, tok_end)
-        tok_lo = np.searchsorted(tok_pos, starts)
-        tok_hi = np.searchsorted(tok_pos, ends)
-        tlo, thi = tok_lo.tolist(), tok_hi.tolist()
-        infos = [d.info for d in docs]
-        stop_groups: dict[int, tuple[np.ndarray, np.ndarray, list[int]]] = {}
-        for j, info in enumerate(infos):
-            if info.mode == "words":
-                stop_groups.setdefault(id(info.stop_h), (info.stop_h, info.stop_filter, []))[2].append(j)
-            elif info.mode == "chars":
-                x, y = int(starts[j]), int(ends[j])
-                M[R_FUNC, x:y] = info.func_table[np.minimum(cp[x:y], 0xFFFF)]
-        for sh, sf, js in stop_groups.values():
-            if len(js) == D:
-                sel_pos, th = tok_pos, tokh
-            else:
-                sel = np.concatenate([np.arange(tlo[j], thi[j]) for j in js])
-                sel_pos, th = tok_pos[sel], tokh[sel]
-            M[R_STOP, sel_pos[_find_hashes(sh, sf, th)]] = 1
         k_arr = np.array([len(d.sents) // 2 for d in docs], dtype=np.int64)
         m_arr = np.array([len(d.paras) // 2 for d in docs], dtype=np.int64)
         s_off = np.zeros(D + 1, dtype=np.int64)
@@ -814,12 +781,40 @@ class QualityScorer:
         bounds = np.concatenate((starts, ends, sp_arr.ravel()))
         bounds.sort()
         bounds = bounds[np.concatenate((_TRUE1, bounds[1:] != bounds[:-1]))]   # (np.unique is slower)
-        C = _cumulated_at(M, bounds)                # C[:, i]: counts of positions 0 .. bounds[i] - 1
+        # C[:, i]: counts of positions 0 .. bounds[i] - 1; normalised tokens (lower case, punctuation
+        # and symbols as breaks) and their hashes
+        C, tok_pos, tok_end, tokh, cp = _char_pass(joined, lcp_parts, bounds, _class_table(),
+                                                   _cp1252_cont_table().view(np.uint8))
+        tok_lo = np.searchsorted(tok_pos, starts)
+        tok_hi = np.searchsorted(tok_pos, ends)
+        tlo, thi = tok_lo.tolist(), tok_hi.tolist()
+        infos = [d.info for d in docs]
+        stop_groups: dict[int, tuple[np.ndarray, np.ndarray, list[int]]] = {}
+        func_pos = []
+        for j, info in enumerate(infos):
+            if info.mode == "words":
+                stop_groups.setdefault(id(info.stop_h), (info.stop_h, info.stop_filter, []))[2].append(j)
+            elif info.mode == "chars":
+                x, y = int(starts[j]), int(ends[j])
+                func_pos.append(np.flatnonzero(info.func_table[np.minimum(cp[x:y], 0xFFFF)]) + x)
+        if func_pos:
+            C[R_FUNC] = np.searchsorted(np.concatenate(func_pos), bounds)
+        stop_pos = []
+        for sh, sf, js in stop_groups.values():
+            if len(js) == D:
+                sel_pos, th = tok_pos, tokh
+            else:
+                sel = np.concatenate([np.arange(tlo[j], thi[j]) for j in js])
+                sel_pos, th = tok_pos[sel], tokh[sel]
+            stop_pos.append(sel_pos[_find_hashes(sh, sf, th)])
+        if stop_pos:
+            stop_pos = stop_pos[0] if len(stop_pos) == 1 else np.sort(np.concatenate(stop_pos))
+            C[R_STOP] = np.searchsorted(stop_pos, bounds)
         totals = (C[:, np.searchsorted(bounds, ends)] - C[:, np.searchsorted(bounds, starts)]).T.tolist()
         lap("char_classes")
 
         # ---- sentences ----------------------------------------------------------------------
-        G = C[:, np.searchsorted(bounds, sp_arr)]       # (rows, K + P, 2)
+        G = C[:_N_ROWS, np.searchsorted(bounds, sp_arr)]       # (rows, K + P, 2)
         counts = (G[:, :, 1] - G[:, :, 0]).astype(np.float64)
         sc, pc = counts[:, :K], counts[:, K:]
         ss, se = s_arr[:, 0], s_arr[:, 1]
@@ -990,11 +985,6 @@ class QualityScorer:
         # ---- per-document sums (of integer-valued arrays, so exact in any order) ----------------
         p_first = p_off[:-1]
         s_first = s_off[:-1]
-        wst = Mb[R_WSTART].nonzero()[0]
-        alpha = np.zeros(wst.size + 1, dtype=np.int64)
-        if wst.size:                                # a letter from one word start to the next: in the word
-            np.cumsum(np.logical_or.reduceat(Mb[R_LETTER], wst), out=alpha[1:])    # (white space has none)
-        alpha_words = (alpha[np.searchsorted(wst, ends)] - alpha[np.searchsorted(wst, starts)]).tolist()
         last_cp = cp[pe - 1]
         bullet = np.isin(cp[ps], _BULLET_CPS)
         ellipsis = (last_cp == 0x2026) | ((p_len >= 3) & (last_cp == 46) & (cp[pe - 2] == 46) & (cp[pe - 3] == 46))
@@ -1007,18 +997,6 @@ class QualityScorer:
         s_below = s_score < cfg.sentence_cut
         per_s = np.stack((sw_counts, tok_counts, p_c4_keep[s_par], s_len, s_below, s_len * s_below))
         s_sums = np.add.reduceat(per_s, s_first, axis=1).T.tolist()
-        # per document: U+FFFD count, non-ASCII, Latin-1 lead of a cp1252 misreading (U+00C2..U+00F4)
-        # followed by a cp1252 continuation character (where encoding._LATIN_MOJIBAKE can match),
-        # CJK or above (U+3400..), Devanagari and the other Indic scripts (U+0900..U+0DFF: spaced,
-        # but their spam cues are matched as substrings)
-        na = np.flatnonzero(cp >= 0x80)
-        cpn = cp[na]
-        na_doc = np.searchsorted(starts, na, side="right") - 1
-        lead = (cpn - 0xC2) <= 0x32
-        after = na[lead] + 1
-        lead[lead] = _cp1252_cont_table()[np.minimum(cp[np.minimum(after, n_all - 1)], 0xFFFF)] & (after < n_all)
-        marks = np.stack([np.bincount(na_doc[c], minlength=D) for c in (
-            cpn == 0xFFFD, cpn >= 0, lead, cpn >= 0x3400, (cpn - 0x900) <= 0x4FF)], axis=1).tolist()
         units_l, line_chars_l, failed_l = [], [], []
         for j, d in enumerate(docs):
             total = totals[j]
@@ -1031,41 +1009,36 @@ class QualityScorer:
         gq_l = []
         for j, d in enumerate(docs):
             ps_j, ss_j = p_sums[j], s_sums[j]
-            gq, f = _gopher_quality(d.text, lens[j], totals[j], thi[j] - tlo[j], alpha_words[j], ps_j[1], ps_j[2],
+            gq, f = _gopher_quality(d.text, lens[j], totals[j], thi[j] - tlo[j], totals[j][R_ALPHA], ps_j[1], ps_j[2],
                                     m_l[j], units_l[j], ss_j[0], ss_j[1], d.info.mode, d.info.rules)
             gq_l.append(gq)
             failed_l[j] += f
         lap("gopher_quality")
-        gr_l = []
-        tok_len = tok_end - tok_pos
-        tok_csum = np.zeros(tok_len.size + 1, dtype=np.int64)
-        np.cumsum(tok_len, out=tok_csum[1:])
-        pairs = tokh[:-1] * _PRIME + tokh[1:]      # 2-gram hashes (those across documents unused)
-        word_docs = [j for j, d in enumerate(docs) if not d.info.rules.unspaced and d.info.rules.ngram_scale == 1]
-        fractions = dict(zip(word_docs, _ngram_fractions_spaced(tokh, pairs, tok_csum, [tlo[j] for j in word_docs],
-                                                                [thi[j] for j in word_docs])))
+        # n-gram fractions over the white-space tokens of spaced documents and the word characters
+        # of unspaced ones, per n-gram scale: one call per group of documents
+        tok_csum = np.zeros(tok_pos.size + 1, dtype=np.int64)
+        np.cumsum(tok_end - tok_pos, out=tok_csum[1:])
+        spaced: dict[int, list[int]] = {}
+        unspaced: dict[int, list[int]] = {}
         for j, d in enumerate(docs):
-            rules = d.info.rules
-            grams = csum = None
-            if j in fractions:
-                gr, f = _gopher_repetition(d.text, None, None, line_chars_l[j], m_l[j], *dups[j], rules,
-                                           fractions=fractions[j])
-                gr_l.append(gr)
-                failed_l[j] += f
-                continue
-            if rules.unspaced:
-                x, y = int(starts[j]), int(ends[j])
-                ids = cp[x:y][inword[x:y]].astype(np.uint64)
-                ngram_lens = np.ones(ids.size, dtype=np.int64)
-            else:
-                lo, hi = tlo[j], thi[j]
-                ids = tokh[lo:hi]
-                ngram_lens = tok_len[lo:hi]
-                csum = tok_csum[lo:hi + 1] - tok_csum[lo]
-                if rules.ngram_scale == 1 and hi - lo >= 2:
-                    grams = pairs[lo:hi - 1]
-            gr, f = _gopher_repetition(d.text, ids, ngram_lens, line_chars_l[j], m_l[j], *dups[j], rules,
-                                       grams, csum)
+            (unspaced if d.info.rules.unspaced else spaced).setdefault(d.info.rules.ngram_scale, []).append(j)
+        fractions: dict[int, list[float]] = {}
+        for scale, js in spaced.items():
+            rows = _ngram_fractions_ranges(tokh, tok_csum, tok_lo[js], tok_hi[js], scale)
+            fractions.update(zip(js, rows.tolist()))
+        for scale, js in unspaced.items():
+            parts = []
+            for j in js:
+                c = cp[int(starts[j]):int(ends[j])]
+                parts.append(c[(_classes(c) & _BREAK_BITS) == 0])
+            sizes = np.array([q.size for q in parts], dtype=np.int64)
+            his = np.cumsum(sizes)
+            ids = np.concatenate(parts).astype(np.uint64)       # (each character weighs one)
+            rows = _ngram_fractions_ranges(ids, np.arange(ids.size + 1, dtype=np.int64), his - sizes, his, scale)
+            fractions.update(zip(js, rows.tolist()))
+        gr_l = []
+        for j, d in enumerate(docs):
+            gr, f = _gopher_repetition(d.text, line_chars_l[j], m_l[j], *dups[j], d.info.rules, fractions[j])
             gr_l.append(gr)
             failed_l[j] += f
         lap("gopher_repetition")
@@ -1106,7 +1079,7 @@ class QualityScorer:
             sa, pa = int(s_first[j]), int(p_first[j])
             sb, pb = sa + k, pa + m
             ps_j, ss_j = p_sums[j], s_sums[j]
-            n_fffd, non_ascii, latin_pair, cjk, indic = marks[j]
+            n_fffd, non_ascii, latin_pair, cjk, indic = total[R_FFFD:]
             # mojibake_chars finds more than the U+FFFD only in text with CJK characters or a Latin-1
             # lead followed by a continuation character
             moji = mojibake_chars(d.text) if non_ascii and (latin_pair or cjk) else n_fffd
@@ -1248,6 +1221,54 @@ class _Doc(NamedTuple):
 _NONE, _WORDS, _CHARS, _SUBSTRINGS = range(4)      # stop-word modes
 _MODE_CODES = {None: _NONE, "words": _WORDS, "chars": _CHARS, "substrings": _SUBSTRINGS}
 _CHUNK_CHARS = 1 << 19    # characters per numpy pass of score_batch (bounds the count matrices' memory)
+
+
+def _char_pass(joined: str, lowers: list[str], bounds: np.ndarray, table: np.ndarray, cont: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The per-character pass of ``_score_chunk`` over the text of a chunk, ``joined`` (``lowers``:
+    its documents lower-cased, each as long as it was, so that they joined by spaces are as long as
+    ``joined``; ``table``: ``_class_table()``, ``cont``: ``_cp1252_cont_table()`` as uint8):
+    (C, tok_pos, tok_end, tokh, cp) with int32 C[r, i] the
+    count of positions before ``bounds[i]`` (sorted, distinct, from 0 to ``cp.size``) marked in row r
+    (the 8 class bits, the ``R_*`` marks after them; R_FUNC and R_STOP are left 0: they depend on
+    the language), and the starts, ends and ``_token_hashes`` of the normalised tokens (runs of
+    characters that are not space, punctuation or symbol), and the code points of ``joined``."""
+    cp = _codepoints(joined)
+    lcp = _codepoints(" ".join(lowers))
+    if lcp.size != cp.size:
+        raise ValueError("the lower-cased texts joined by spaces do not have the joined text's length")
+    n_all = cp.size
+    cls = _classes(cp, table)
+    M = np.zeros((_N_ROWS_ALL, n_all), dtype=np.uint8)
+    for b in range(8):                          # the 8 class bits, one row each (faster than unpackbits)
+        np.right_shift(cls, b, out=M[b])
+        np.bitwise_and(M[b], 1, out=M[b])
+    Mb = M.view(bool)
+    nonspace = ~Mb[R_SPACE]
+    if n_all:
+        Mb[R_WSTART, 0] = nonspace[0]
+    np.greater(nonspace[1:], nonspace[:-1], out=Mb[R_WSTART, 1:])
+    if n_all > 3:                               # 4th and later characters of a run of one character
+        eq = cp[1:] == cp[:-1]
+        np.logical_and(eq[:-2] & eq[1:-1], eq[2:], out=Mb[R_RUN, 3:])
+        Mb[R_RUN] &= nonspace
+    inword = (cls & _BREAK_BITS) == 0
+    tok_pos = np.flatnonzero(np.diff(inword, prepend=False) & inword)
+    tok_end = np.flatnonzero(inword > np.concatenate((inword[1:], _FALSE1))) + 1
+    Mb[R_TOK, tok_pos] = True
+    letters = np.flatnonzero(Mb[R_LETTER])      # (white space holds no letter)
+    word = np.cumsum(Mb[R_WSTART])[letters]
+    Mb[R_ALPHA, letters[np.concatenate((_TRUE1, word[1:] != word[:-1]))[: letters.size]]] = True
+    non_ascii = np.flatnonzero(cp >= 0x80)
+    cpn = cp[non_ascii]
+    Mb[R_FFFD, non_ascii[cpn == 0xFFFD]] = True
+    Mb[R_NON_ASCII, non_ascii] = True
+    after = non_ascii[(cpn - 0xC2) <= 0x32] + 1
+    after = after[after < n_all]
+    Mb[R_LATIN_PAIR, after[cont[np.minimum(cp[after], 0xFFFF)] != 0] - 1] = True
+    Mb[R_CJK, non_ascii[cpn >= 0x3400]] = True
+    Mb[R_INDIC, non_ascii[(cpn - 0x900) <= 0x4FF]] = True
+    return _cumulated_at(M, bounds), tok_pos, tok_end, _token_hashes(lcp, tok_pos, tok_end), cp
 
 
 def _cumulated_at(M: np.ndarray, bounds: np.ndarray) -> np.ndarray:
@@ -1578,6 +1599,22 @@ def _ngram_fractions_spaced(tokh: np.ndarray, pairs: np.ndarray, tok_csum: np.nd
     return out
 
 
+def _ngram_fractions_ranges(ids: np.ndarray, csum: np.ndarray, los: np.ndarray, his: np.ndarray,
+                            scale: int) -> np.ndarray:
+    """``_ngram_fractions(ids[lo:hi], None, scale, csum=csum[lo:hi + 1] - csum[lo])`` for every
+    (lo, hi) of ``los`` / ``his`` (int64 arrays; ``csum``: 0 and the cumulated lengths of ``ids``):
+    float64 rows of top (3) then dupf (6), bit for bit."""
+    out = np.zeros((len(los), 9))
+    if scale == 1:
+        res = _ngram_fractions_spaced(ids, ids[:-1] * _PRIME + ids[1:], csum, los.tolist(), his.tolist())
+    else:
+        res = [_ngram_fractions(ids[lo:hi], None, scale, csum=csum[lo:hi + 1] - csum[lo])
+               for lo, hi in zip(los.tolist(), his.tolist())]
+    for r, (top, dupf) in enumerate(res):
+        out[r] = top + dupf
+    return out
+
+
 def _covered_chars(starts: np.ndarray, n: int, csum: np.ndarray) -> float:
     """Characters covered by the n-token windows at sorted ``starts`` (csum: token char sums)."""
     ends = np.minimum(starts + n, np.append(starts[1:], starts[-1] + n))
@@ -1622,11 +1659,24 @@ def _ngram_hashes(ids: np.ndarray, n: int) -> np.ndarray:
 
 # The compiled kernels of filters/_native/quality.pyx replace these pure-Python references when
 # they are built (tests/filters/test_native.py checks each pair gives the same result).
-PY_KERNELS = {"token_hashes": _token_hashes, "cumulated_at": _cumulated_at}
+def _ngram_fractions_native(ids, csum, los, his, scale):
+    """``_ngram_fractions_ranges`` by the kernel, but for the rows it is unsure of (see
+    ``_ngram_doc`` in quality.pyx: which of several n-grams sharing a hash counts is numpy's argsort
+    order), which come from the reference."""
+    out, unsure = _KERNELS.ngram_fractions_ranges(ids, csum, los, his, scale)
+    if unsure.size:
+        out[unsure] = PY_KERNELS["ngram_fractions_ranges"](ids, csum, los[unsure], his[unsure], scale)
+    return out
+
+
+PY_KERNELS = {"token_hashes": _token_hashes, "cumulated_at": _cumulated_at, "char_pass": _char_pass,
+              "ngram_fractions_ranges": _ngram_fractions_ranges}
 _KERNELS = native("quality")
 if _KERNELS is not None:
     _token_hashes = _KERNELS.token_hashes
     _cumulated_at = _KERNELS.cumulated_at
+    _char_pass = _KERNELS.char_pass
+    _ngram_fractions_ranges = _ngram_fractions_native
 
 
 @lru_cache(maxsize=8)

@@ -1,5 +1,7 @@
 """Kernels of filters/quality.py (each equal to the pure-Python function named in its docstring)."""
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from cpython.unicode cimport (PyUnicode_1BYTE_KIND, PyUnicode_2BYTE_KIND, PyUnicode_DATA, PyUnicode_GET_LENGTH,
+                              PyUnicode_KIND)
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
 import numpy as np
 
@@ -40,3 +42,371 @@ def cumulated_at(const uint8_t[:, ::1] M, const int64_t[::1] bounds):
                     pos += 1
                 C[r, i] = acc
     return out
+
+
+# class bits and rows of filters/quality.py (R_* constants)
+DEF N_ROWS_ALL = 19
+DEF SPACE = 8
+DEF BREAK_BITS = 8 | 16 | 32             # SPACE | PUNCT | SYMBOL
+DEF R_WSTART = 8
+DEF R_RUN = 9
+DEF R_TOK = 11
+DEF R_ALPHA = 13
+DEF R_FFFD = 14
+DEF R_NON_ASCII = 15
+DEF R_LATIN_PAIR = 16
+DEF R_CJK = 17
+DEF R_INDIC = 18
+
+
+cdef inline uint8_t _class_of(const uint8_t[::1] table, uint32_t c) noexcept nogil:
+    if c <= 0xFFFF:
+        return table[c]
+    if 0x1F000 <= c <= 0x1FAFF:
+        return 32                       # SYMBOL
+    if 0x20000 <= c <= 0x3FFFF:
+        return 1 | 64                   # LETTER | UNSPACED
+    return 1                            # LETTER
+
+
+cdef Py_ssize_t _widen(str s, uint32_t* out) noexcept:
+    """Copies the code points of ``s`` to ``out`` (as its UTF-32 encoding with surrogatepass would
+    give them); returns their number."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(s), i
+    cdef unsigned int kind = PyUnicode_KIND(s)
+    cdef void* data = PyUnicode_DATA(s)
+    cdef const uint8_t* d1
+    cdef const uint16_t* d2
+    cdef const uint32_t* d4
+    if kind == PyUnicode_1BYTE_KIND:
+        d1 = <const uint8_t*>data
+        for i in range(n):
+            out[i] = d1[i]
+    elif kind == PyUnicode_2BYTE_KIND:
+        d2 = <const uint16_t*>data
+        for i in range(n):
+            out[i] = d2[i]
+    else:
+        d4 = <const uint32_t*>data
+        for i in range(n):
+            out[i] = d4[i]
+    return n
+
+
+def char_pass(str joined, list lowers, const int64_t[::1] bounds, const uint8_t[::1] table,
+              const uint8_t[::1] cont):
+    """``quality._char_pass``: one pass over the characters (the class bits are counted in 16-bit
+    lanes, two words of four, flushed at each bound and every 65,535 characters)."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(joined), nb = bounds.shape[0], i, j, r, bi = 0, nt = 0, o = 0, since = 0
+    cp_out = np.empty(n, dtype=np.uint32)
+    lcp_arr = np.empty(n, dtype=np.uint32)
+    cdef uint32_t[::1] cp = cp_out, lcp = lcp_arr
+    cdef str low
+    cdef Py_ssize_t total = len(lowers) - 1 if lowers else 0
+    for low in lowers:
+        total += PyUnicode_GET_LENGTH(low)
+    if total != n:
+        raise ValueError("the lower-cased texts joined by spaces do not have the joined text's length")
+    if n:
+        _widen(joined, &cp[0])
+        for j, low in enumerate(lowers):    # the lower-cased texts, joined by spaces
+            if j:
+                lcp[o] = 32
+                o += 1
+            if PyUnicode_GET_LENGTH(low):
+                o += _widen(low, &lcp[o])
+    C_out = np.zeros((N_ROWS_ALL, nb), dtype=np.int32)
+    cdef int32_t[:, ::1] C = C_out
+    pos_out = np.empty(n // 2 + 1, dtype=np.int64)
+    end_out = np.empty(n // 2 + 1, dtype=np.int64)
+    h_out = np.empty(n // 2 + 1, dtype=np.uint64)
+    cdef int64_t[::1] tp = pos_out, te = end_out
+    cdef uint64_t[::1] th = h_out
+    cdef int32_t cnt[N_ROWS_ALL]
+    cdef uint64_t inc_lo[256]
+    cdef uint64_t inc_hi[256]
+    cdef uint64_t acc_lo = 0, acc_hi = 0
+    cdef uint8_t k
+    cdef uint32_t c, prev = 0, nxt
+    cdef int run = 0, in_space = 1, in_tok = 0, word_alpha = 0
+    cdef uint64_t h = 0, p = 1
+    for r in range(N_ROWS_ALL):
+        cnt[r] = 0
+    for r in range(256):
+        inc_lo[r] = ((r & 1) | ((r >> 1 & 1) << 16) | (<uint64_t>(r >> 2 & 1) << 32) | (<uint64_t>(r >> 3 & 1) << 48))
+        inc_hi[r] = ((r >> 4 & 1) | ((r >> 5 & 1) << 16) | (<uint64_t>(r >> 6 & 1) << 32) | (<uint64_t>(r >> 7 & 1) << 48))
+    with nogil:
+        for i in range(n):
+            if bi < nb and bounds[bi] == i or since == 0xFFFF:
+                for r in range(4):
+                    cnt[r] += <int32_t>((acc_lo >> (16 * r)) & 0xFFFF)
+                    cnt[r + 4] += <int32_t>((acc_hi >> (16 * r)) & 0xFFFF)
+                acc_lo = acc_hi = 0
+                since = 0
+                while bi < nb and bounds[bi] == i:
+                    for r in range(N_ROWS_ALL):
+                        C[r, bi] = cnt[r]
+                    bi += 1
+            since += 1
+            c = cp[i]
+            k = _class_of(table, c)
+            acc_lo += inc_lo[k]
+            acc_hi += inc_hi[k]
+            # white-space words, runs of one character
+            run = run + 1 if (i and c == prev) else 1
+            prev = c
+            if k & SPACE:
+                in_space = 1
+            else:
+                if in_space:
+                    cnt[R_WSTART] += 1
+                    word_alpha = 0
+                    in_space = 0
+                if run >= 4:
+                    cnt[R_RUN] += 1
+                if (k & 1) and not word_alpha:
+                    cnt[R_ALPHA] += 1
+                    word_alpha = 1
+            # normalised tokens and their hashes
+            if k & BREAK_BITS:
+                if in_tok:
+                    te[nt] = i
+                    th[nt] = h
+                    nt += 1
+                    in_tok = 0
+            else:
+                if not in_tok:
+                    cnt[R_TOK] += 1
+                    tp[nt] = i
+                    h = 0
+                    p = 1
+                    in_tok = 1
+                h += lcp[i] * p
+                p *= _PRIME
+            # marks
+            if c >= 0x80:
+                cnt[R_NON_ASCII] += 1
+                if c == 0xFFFD:
+                    cnt[R_FFFD] += 1
+                if c >= 0x3400:
+                    cnt[R_CJK] += 1
+                elif 0xC2 <= c <= 0xF4:
+                    if i + 1 < n:
+                        nxt = cp[i + 1]
+                        if cont[nxt if nxt <= 0xFFFF else 0xFFFF]:
+                            cnt[R_LATIN_PAIR] += 1
+                elif 0x900 <= c <= 0xDFF:
+                    cnt[R_INDIC] += 1
+        if in_tok:
+            te[nt] = n
+            th[nt] = h
+            nt += 1
+        for r in range(4):
+            cnt[r] += <int32_t>((acc_lo >> (16 * r)) & 0xFFFF)
+            cnt[r + 4] += <int32_t>((acc_hi >> (16 * r)) & 0xFFFF)
+        while bi < nb:
+            for r in range(N_ROWS_ALL):
+                C[r, bi] = cnt[r]
+            bi += 1
+    return C_out, pos_out[:nt], end_out[:nt], h_out[:nt], cp_out
+
+
+# ---- Gopher n-gram repetition ----------------------------------------------------------------
+
+cdef extern from "stdlib.h" nogil:
+    void* malloc(size_t size)
+    void* calloc(size_t nmemb, size_t size)
+    void free(void* ptr)
+
+cdef extern from "string.h" nogil:
+    void* memset(void* s, int c, size_t n)
+
+
+cdef struct _Table:
+    uint64_t* keys
+    int64_t* first                      # smallest position holding the key
+    int32_t* count                      # 0: empty slot
+    Py_ssize_t mask
+
+
+cdef inline uint64_t _mix(uint64_t h) noexcept nogil:
+    h ^= h >> 33
+    h *= 0xff51afd7ed558ccdULL
+    h ^= h >> 33
+    h *= 0xc4ceb9fe1a85ec53ULL
+    h ^= h >> 33
+    return h
+
+
+cdef inline void _table_reset(_Table* t, Py_ssize_t n) noexcept nogil:
+    """Empties ``t`` and sizes it for ``n`` keys (its buffers hold at least 2n rounded up to 2^k)."""
+    cdef Py_ssize_t cap = 16
+    while cap < 2 * n:
+        cap <<= 1
+    t.mask = cap - 1
+    memset(t.count, 0, cap * sizeof(int32_t))
+
+
+cdef inline Py_ssize_t _table_add(_Table* t, uint64_t h, int64_t pos) noexcept nogil:
+    """Counts one more ``h`` (first seen at ``pos`` if new: positions come ascending); its slot."""
+    cdef Py_ssize_t s = <Py_ssize_t>(_mix(h) & <uint64_t>t.mask)
+    while t.count[s]:
+        if t.keys[s] == h:
+            t.count[s] += 1
+            return s
+        s = (s + 1) & t.mask
+    t.keys[s] = h
+    t.first[s] = pos
+    t.count[s] = 1
+    return s
+
+
+cdef inline double _frac(int64_t chars, int32_t count, double total) noexcept nogil:
+    """min(1.0, float(chars) * count / total), as Python computes it."""
+    cdef double x = (<double>chars) * (<double>count) / total
+    return x if x < 1.0 else 1.0
+
+
+cdef bint _ngram_doc(const uint64_t* ids, const int64_t* csum, Py_ssize_t T, int scale, double* out,
+                     uint64_t* H, uint64_t* step, int64_t* D, uint64_t* hD, int64_t* slot, _Table* t) noexcept nogil:
+    """``quality._ngram_fractions`` of the ids[0:T] (``csum``: 0 and their cumulated lengths, T + 1
+    of them, or any offset of these) into out[0:3] (top) and out[3:9] (dupf); H, step, D, hD, slot
+    hold T values each, the table 2T. True when a top fraction is unsure: where numpy sorts, the
+    most frequent hash stands for n-grams of different lengths (polynomial hashes collide: "e" "0"
+    and "0" "05"), and which one counts depends on numpy's argsort order among equal hashes."""
+    cdef Py_ssize_t i, a, b, m, nd, nc, k, best_s
+    cdef int64_t n = 2 * scale, prev_n, chars
+    cdef uint64_t h, pw, shift = 1
+    cdef int32_t best
+    cdef bint any_dup, small = False
+    cdef double total = <double>(csum[T] - csum[0])
+    for i in range(9):
+        out[i] = 0.0
+    if T < 2 * scale or total <= 0:
+        return False
+    for i in range(scale):
+        shift *= _PRIME
+    # the scale-grams (step) and the 2·scale-grams (H): polynomial hashes, oldest token highest
+    for i in range(T - scale + 1):
+        h = 0
+        for a in range(scale):
+            h = h * _PRIME + ids[i + a]
+        step[i] = h
+    m = T - n + 1
+    for i in range(m):
+        H[i] = step[i] * shift + step[i + scale]
+    _table_reset(t, m)
+    any_dup = False
+    for i in range(m):
+        slot[i] = _table_add(t, H[i], i)
+        any_dup = any_dup or t.count[slot[i]] > 1
+    if not any_dup:
+        return False
+    best_s = -1
+    for i in range(m):                  # the most frequent 2-gram, the least hash among ties
+        a = slot[i]
+        if best_s < 0 or t.count[a] > t.count[best_s] or (t.count[a] == t.count[best_s] and t.keys[a] < t.keys[best_s]):
+            best_s = a
+    chars = csum[t.first[best_s] + n] - csum[t.first[best_s]]
+    out[0] = _frac(chars, t.count[best_s], total)
+    for i in range(m):
+        if slot[i] == best_s and csum[i + n] - csum[i] != chars:
+            return True
+    nd = 0
+    for i in range(m):
+        if t.count[slot[i]] > 1:
+            D[nd] = i
+            hD[nd] = H[i]
+            nd += 1
+    # sizes 3 and up: only where the n-gram before repeats (see _ngram_rest / _ngram_small)
+    for k in range(3, 11):
+        prev_n = n
+        n = k * scale
+        if not small:
+            if nd < 2:
+                break
+            small = nd <= 48
+        nc = 0
+        b = 0
+        for a in range(nd):             # candidates: D[a] + scale in D, and the n-gram fits
+            while b < nd and D[b] < D[a] + scale:
+                b += 1
+            if b < nd and D[b] == D[a] + scale and D[a] + n <= T:
+                D[nc] = D[a]            # (nc <= a: in place)
+                H[nc] = hD[a] * shift + step[D[a] + prev_n]
+                nc += 1
+        if nc < 2:
+            break
+        _table_reset(t, nc)
+        any_dup = False
+        for a in range(nc):
+            slot[a] = _table_add(t, H[a], D[a])
+            any_dup = any_dup or t.count[slot[a]] > 1
+        if not any_dup:
+            break
+        if k <= 4:
+            best_s = -1
+            for a in range(nc):
+                i = slot[a]
+                if best_s < 0 or t.count[i] > t.count[best_s]:
+                    best_s = i
+                elif t.count[i] == t.count[best_s] and not small and t.keys[i] < t.keys[best_s]:
+                    best_s = i          # (numpy's argsort order: the least hash; plain Python: the first position)
+            chars = csum[t.first[best_s] + n] - csum[t.first[best_s]]
+            out[k - 2] = _frac(chars, t.count[best_s], total)
+            if not small:
+                for a in range(nc):
+                    if slot[a] == best_s and csum[D[a] + n] - csum[D[a]] != chars:
+                        return True
+        nd = 0
+        for a in range(nc):
+            if t.count[slot[a]] > 1:
+                D[nd] = D[a]
+                hD[nd] = H[a]
+                nd += 1
+        if k >= 5:                      # characters covered by the repeated n-grams
+            chars = 0
+            for a in range(nd):
+                b = D[a] + n
+                if a + 1 < nd and D[a + 1] < b:
+                    b = D[a + 1]
+                chars += csum[b] - csum[D[a]]
+            out[k - 2] = (<double>chars) / total    # (dupf[k - 5] = out[3 + k - 5])
+    return False
+
+
+def ngram_fractions_ranges(const uint64_t[::1] ids, const int64_t[::1] csum, const int64_t[::1] los,
+                           const int64_t[::1] his, int scale):
+    """``quality._ngram_fractions_ranges``: float64 (len(los), 9) rows top (3) + dupf (6), and the
+    indices of the rows that are unsure (see ``_ngram_doc``: the caller takes those from numpy)."""
+    cdef Py_ssize_t nr = los.shape[0], r, Tmax = 1, cap = 16, nu = 0
+    out = np.zeros((nr, 9), dtype=np.float64)
+    unsure = np.empty(nr, dtype=np.int64)
+    cdef double[:, ::1] o = out
+    cdef int64_t[::1] u = unsure
+    for r in range(nr):
+        if his[r] - los[r] > Tmax:
+            Tmax = his[r] - los[r]
+    while cap < 2 * Tmax:
+        cap <<= 1
+    cdef uint64_t* H = <uint64_t*>malloc(Tmax * sizeof(uint64_t))
+    cdef uint64_t* step = <uint64_t*>malloc(Tmax * sizeof(uint64_t))
+    cdef int64_t* D = <int64_t*>malloc(Tmax * sizeof(int64_t))
+    cdef uint64_t* hD = <uint64_t*>malloc(Tmax * sizeof(uint64_t))
+    cdef int64_t* slot = <int64_t*>malloc(Tmax * sizeof(int64_t))
+    cdef _Table t
+    t.keys = <uint64_t*>malloc(cap * sizeof(uint64_t))
+    t.first = <int64_t*>malloc(cap * sizeof(int64_t))
+    t.count = <int32_t*>malloc(cap * sizeof(int32_t))
+    try:
+        if not (H and step and D and hD and slot and t.keys and t.first and t.count):
+            raise MemoryError()
+        with nogil:
+            for r in range(nr):
+                if _ngram_doc(&ids[0] + los[r], &csum[0] + los[r], his[r] - los[r], scale, &o[r, 0],
+                              H, step, D, hD, slot, &t):
+                    u[nu] = r
+                    nu += 1
+    finally:
+        free(H); free(step); free(D); free(hD); free(slot); free(t.keys); free(t.first); free(t.count)
+    return out, unsure[:nu]

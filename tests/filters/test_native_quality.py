@@ -50,3 +50,114 @@ def test_cumulated_at_equals_reference(seed):
     got = K.cumulated_at(M, bounds)
     assert got.dtype == np.int32
     assert np.array_equal(got, PY_KERNELS["cumulated_at"](M, bounds))
+
+
+def _lowers(texts: list[str]) -> list[str]:
+    """The lower-cased texts, each cut or padded to its text's length (as _score_chunk has them)."""
+    return [(t.lower() + " " * len(t))[:len(t)] for t in texts]
+
+
+def _char_pass_args(texts: list[str]):
+    from filters.quality import _class_table, _cp1252_cont_table
+    lowers = _lowers(texts)
+    joined = " ".join(texts)
+    rng = np.random.default_rng(len(joined))
+    bounds = np.unique(np.concatenate(([0, len(joined)], rng.integers(0, len(joined) + 1, size=len(joined) // 7))))
+    return joined, lowers, bounds.astype(np.int64), _class_table(), _cp1252_cont_table().view(np.uint8)
+
+
+def _same_char_pass(texts):
+    args = _char_pass_args(texts)
+    got, ref = K.char_pass(*args), PY_KERNELS["char_pass"](*args)
+    assert [a.dtype for a in got] == [a.dtype for a in ref]
+    for a, b in zip(got, ref):
+        assert np.array_equal(a, b)
+
+
+def test_char_pass_equals_reference_on_real_pages(page_texts):
+    _same_char_pass(page_texts[:100])
+
+
+@pytest.mark.parametrize("texts", [
+    [""], ["a"], ["", ""], ["aaaa", "bbbbb"], ["İstanbul ΣΑΣ", "x"],
+    ["Ã©tÃ© \ufffd 中文字符 हिन्दी ...!!!! \U0001F600\U00020000\U0010FFFF x\ud800y", "Âé", "Ã"],
+    ["\t  tab\u3000words  ", "ｆｕｌｌ\u00a0width 123 ab-cd_ef"],
+])
+def test_char_pass_edge_cases(texts):
+    _same_char_pass(texts)
+
+
+def test_char_pass_on_random_text():
+    rng = np.random.default_rng(3)
+    alphabet = list("aAbB  \n.,!-_#1\u00c3\u00a9\u20ac\u00e9\ufffd中文ไทยनि\U0001F600\U00020001") + ["aaaa", "...."]
+    for _ in range(30):
+        texts = ["".join(rng.choice(alphabet, size=int(rng.integers(0, 60)))) for _ in range(int(rng.integers(1, 6)))]
+        _same_char_pass(texts)
+
+
+def test_char_pass_checks_the_lengths():
+    joined, lowers, bounds, table, cont = _char_pass_args(["ab", "cd"])
+    with pytest.raises(ValueError):
+        K.char_pass(joined, lowers[:1], bounds, table, cont)
+
+
+def _ranges_case(rng, scale):
+    """Token ids from a small vocabulary (much repetition), their lengths, and document ranges."""
+    n = int(rng.integers(0, 3000))
+    ids = rng.integers(1, int(rng.integers(2, 40)), size=n).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    csum = np.concatenate(([0], np.cumsum(rng.integers(1, 9, size=n)))).astype(np.int64)
+    cuts = np.unique(np.concatenate(([0, n], rng.integers(0, n + 1, size=int(rng.integers(0, 12))))))
+    return ids, csum, cuts[:-1].astype(np.int64), cuts[1:].astype(np.int64), scale
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_ngram_fractions_ranges_equal_reference(seed):
+    from filters.quality import _ngram_fractions_native
+    rng = np.random.default_rng(seed)
+    args = _ranges_case(rng, 1 + seed % 3)
+    ref = PY_KERNELS["ngram_fractions_ranges"](*args)
+    got, unsure = K.ngram_fractions_ranges(*args)
+    sure = np.setdiff1d(np.arange(len(args[2])), unsure)
+    assert np.array_equal(got[sure], ref[sure])
+    assert np.array_equal(_ngram_fractions_native(*args), ref)
+
+
+def test_ngram_fractions_ranges_on_real_pages(page_texts):
+    from filters.quality import _char_pass, _class_table, _cp1252_cont_table, _ngram_fractions_native
+    texts = page_texts[:200]
+    joined = " ".join(texts)
+    starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+    ends = starts + np.array([len(t) for t in texts])
+    bounds = np.unique(np.concatenate((starts, ends)))
+    _, tok_pos, tok_end, tokh, _ = _char_pass(joined, _lowers(texts), bounds, _class_table(),
+                                              _cp1252_cont_table().view(np.uint8))
+    csum = np.concatenate(([0], np.cumsum(tok_end - tok_pos))).astype(np.int64)
+    args = (tokh, csum, np.searchsorted(tok_pos, starts), np.searchsorted(tok_pos, ends), 1)
+    ref = PY_KERNELS["ngram_fractions_ranges"](*args)
+    assert ref[:, 0].any() and ref[:, 8].any()
+    assert np.array_equal(_ngram_fractions_native(*args), ref)
+
+
+def test_ngram_fractions_ranges_flag_colliding_top_ngrams():
+    """Polynomial hashes collide: a*P + b == c*P + d for d = b + (a - c) * P. The most frequent
+    2-gram hash then stands for two 2-grams of different lengths: the kernel says it is unsure, and
+    the glue takes that row from the reference (numpy's argsort order decides which counts)."""
+    from filters.quality import _PRIME_INT, _ngram_fractions_native
+    a, b, c = 5, 7, 4
+    d = (b + (a - c) * _PRIME_INT) % (1 << 64)
+    ids = np.array([a, b, 11, c, d, 12, 13, 14], dtype=np.uint64)
+    csum = np.concatenate(([0], np.cumsum([1, 1, 1, 3, 3, 1, 1, 1]))).astype(np.int64)
+    args = (ids, csum, np.array([0]), np.array([ids.size]), 1)
+    _, unsure = K.ngram_fractions_ranges(*args)
+    assert unsure.tolist() == [0]
+    assert np.array_equal(_ngram_fractions_native(*args), PY_KERNELS["ngram_fractions_ranges"](*args))
+
+
+def test_ngram_fractions_ranges_empty_and_short():
+    ids = np.array([3, 3, 3], dtype=np.uint64)
+    csum = np.arange(4, dtype=np.int64)
+    for los, his, scale in [([], [], 1), ([0], [0], 1), ([0], [1], 1), ([0, 1], [1, 3], 1), ([0], [3], 2), ([0], [3], 1)]:
+        args = (ids, csum, np.array(los, dtype=np.int64), np.array(his, dtype=np.int64), scale)
+        got, unsure = K.ngram_fractions_ranges(*args)
+        assert unsure.size == 0
+        assert np.array_equal(got, PY_KERNELS["ngram_fractions_ranges"](*args))
