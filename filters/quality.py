@@ -523,6 +523,16 @@ class _CueMatcher:
         self._first_hashes = np.array(sorted(self._hindex), dtype=np.uint64)
         self._first_filter = _hash_filter(self._first_hashes)
         self._max_words = max((len(p) for v in self._hindex.values() for p, _ in v), default=1)
+        # the same index flat, for _match_phrases: phrases phr_lo[f]..phr_lo[f + 1] - 1 start with the
+        # token hash first_hashes[f] (in the order of _hindex), phrase p has phr_len[p] tokens
+        # phr_tok[p, :phr_len[p]] and weight phr_w[p]
+        W = self._max_words
+        phrases = [(words, w8) for h in self._first_hashes.tolist() for words, w8 in self._hindex[h]]
+        self._phr_lo = np.cumsum([0] + [len(self._hindex[h]) for h in self._first_hashes.tolist()], dtype=np.int64)
+        self._phr_len = np.array([len(words) for words, _ in phrases], dtype=np.int64)
+        self._phr_tok = np.array([words + (0,) * (W - len(words)) for words, _ in phrases],
+                                 dtype=np.uint64).reshape(len(phrases), W)
+        self._phr_w = [w8 for _, w8 in phrases]
         self._cjk = cjk
         cjk_keys = sorted(cjk, key=len, reverse=True)
         self._cjk_rx = (re.compile("|".join(re.escape(k) for k in cjk_keys))
@@ -546,21 +556,19 @@ class _CueMatcher:
         document, in its own positions and in the order ``hits`` gives them."""
         out: list[list] = [[] for _ in lowers]
         if tokh.size:
-            cand = _find_hashes(self._first_hashes, self._first_filter, tokh)
+            cand = _find_hashes_in(self._first_hashes, self._first_filter, tokh, _ZERO1, np.array([tokh.size]))
             if cand.size:
-                hindex = self._hindex
-                W = self._max_words
-                win = tokh[np.minimum(cand[:, None] + np.arange(W), tokh.size - 1)].tolist()
-                doc = np.searchsorted(np.asarray(tok_hi), cand, side="right").tolist()
-                for c, i in enumerate(cand.tolist()):
-                    th = win[c]
-                    d = doc[c]
-                    for words, w in hindex[th[0]]:
-                        k = len(words)
-                        if k == 1 or (i + k <= tok_hi[d] and tuple(th[:k]) == words):
-                            o = int(starts[d])
-                            out[d].append((int(tok_pos[i]) - o, int(tok_end[i + k - 1]) - o, w))
-                            break
+                tok_hi = np.asarray(tok_hi)
+                doc = np.searchsorted(tok_hi, cand, side="right")
+                hit = _match_phrases(cand, np.searchsorted(self._first_hashes, tokh[cand]), tok_hi[doc], tokh,
+                                     self._phr_lo, self._phr_len, self._phr_tok)
+                ok = hit >= 0
+                cand, hit, doc = cand[ok], hit[ok], doc[ok]
+                o = np.asarray(starts)[doc]
+                weights = self._phr_w
+                for d, a, b, p in zip(doc.tolist(), (tok_pos[cand] - o).tolist(),
+                                      (tok_end[cand + self._phr_len[hit] - 1] - o).tolist(), hit.tolist()):
+                    out[d].append((a, b, weights[p]))
         if not self._other and not (self._cjk_rx is not None and any(has_unspaced)):
             return out
         cjk_ac = _leftmost_longest(self._cjk_keys) if self._cjk_keys and any(has_unspaced) else None
@@ -582,6 +590,26 @@ class _CueMatcher:
                     weights = self._cjk_weights
                     out[d] += [(a, b, weights[k]) for k, a, b in found]
         return out
+
+
+def _match_phrases(cand: np.ndarray, first: np.ndarray, cand_hi: np.ndarray, tokh: np.ndarray,
+                   phr_lo: np.ndarray, phr_len: np.ndarray, phr_tok: np.ndarray) -> np.ndarray:
+    """For each candidate token cand[c] (whose hash is the ``first[c]``-th first-token hash of a
+    cue matcher, and whose document's tokens end before cand_hi[c]): the first phrase p of
+    phr_lo[f]..phr_lo[f + 1] - 1 whose tokens phr_tok[p, :phr_len[p]] are the hashes ``tokh`` from
+    cand[c] on (a one-token phrase matches as it stands), or -1 (int64 array)."""
+    out = np.full(cand.size, -1, dtype=np.int64)
+    W = phr_tok.shape[1]
+    win = tokh[np.minimum(cand[:, None] + np.arange(W), tokh.size - 1)].tolist()
+    lo, plen, ptok = phr_lo.tolist(), phr_len.tolist(), phr_tok.tolist()
+    for c, (i, f, hi) in enumerate(zip(cand.tolist(), first.tolist(), cand_hi.tolist())):
+        th = win[c]
+        for p in range(lo[f], lo[f + 1]):
+            k = plen[p]
+            if k == 1 or (i + k <= hi and th[:k] == ptok[p][:k]):
+                out[c] = p
+                break
+    return out
 
 
 @lru_cache(maxsize=8)
@@ -799,14 +827,8 @@ class QualityScorer:
                 func_pos.append(np.flatnonzero(info.func_table[np.minimum(cp[x:y], 0xFFFF)]) + x)
         if func_pos:
             C[R_FUNC] = np.searchsorted(np.concatenate(func_pos), bounds)
-        stop_pos = []
-        for sh, sf, js in stop_groups.values():
-            if len(js) == D:
-                sel_pos, th = tok_pos, tokh
-            else:
-                sel = np.concatenate([np.arange(tlo[j], thi[j]) for j in js])
-                sel_pos, th = tok_pos[sel], tokh[sel]
-            stop_pos.append(sel_pos[_find_hashes(sh, sf, th)])
+        stop_pos = [tok_pos[_find_hashes_in(sh, sf, tokh, tok_lo[js], tok_hi[js])]
+                    for sh, sf, js in stop_groups.values()]
         if stop_pos:
             stop_pos = stop_pos[0] if len(stop_pos) == 1 else np.sort(np.concatenate(stop_pos))
             C[R_STOP] = np.searchsorted(stop_pos, bounds)
@@ -1352,6 +1374,7 @@ _BREAK_BITS = SPACE | PUNCT | SYMBOL
 _POLICY_COOKIE = tuple(x for x in C4_POLICY if "cookie" in x)
 _POLICY_PLAIN = tuple(x for x in C4_POLICY if "cookie" not in x)
 _FALSE1 = np.zeros(1, dtype=bool)
+_ZERO1 = np.zeros(1, dtype=np.int64)
 _TRUE1 = np.ones(1, dtype=bool)
 _BULLET_CPS = np.array([ord(b) for b in _BULLETS], dtype=np.uint32)
 _FRAC_ROWS = [R_LETTER, R_DIGIT, R_SYMBOL, R_RUN]
@@ -1408,21 +1431,38 @@ _INV_PRIME_INT = pow(_PRIME_INT, -1, 1 << 64)
 _MASK64 = (1 << 64) - 1
 
 
-def _hash_filter(keys: np.ndarray) -> np.ndarray:
-    """A bool table over the top 16 bits of 64-bit hashes, set where one of ``keys`` lies."""
-    table = np.zeros(1 << 16, dtype=bool)
-    table[keys >> np.uint64(48)] = True
-    table.setflags(write=False)
-    return table
+class _HashFilter(NamedTuple):
+    """Where sorted 64-bit ``keys`` lie by the top 16 bits of a hash: ``present`` (bool per top 16
+    bits) and ``offsets`` (int32, 65,537: keys[offsets[t]:offsets[t + 1]] have top bits t)."""
+    present: np.ndarray
+    offsets: np.ndarray
 
 
-def _find_hashes(keys: np.ndarray, table: np.ndarray, h: np.ndarray) -> np.ndarray:
+def _hash_filter(keys: np.ndarray) -> _HashFilter:
+    """The ``_HashFilter`` of ``keys`` (sorted)."""
+    offsets = np.searchsorted(keys >> np.uint64(48), np.arange(1 << 16 + 1, dtype=np.uint64)).astype(np.int32)
+    present = offsets[1:] > offsets[:-1]
+    present.setflags(write=False)
+    offsets.setflags(write=False)
+    return _HashFilter(present, offsets)
+
+
+def _find_hashes(keys: np.ndarray, table: _HashFilter, h: np.ndarray) -> np.ndarray:
     """Indices i (ascending) with h[i] in ``keys`` (sorted, non-empty; ``table`` its
     ``_hash_filter``): the filter drops most other hashes before the binary search."""
-    maybe = np.flatnonzero(table[h >> np.uint64(48)])
+    maybe = np.flatnonzero(table.present[h >> np.uint64(48)])
     hm = h[maybe]
     j = np.minimum(np.searchsorted(keys, hm), keys.size - 1)
     return maybe[keys[j] == hm]
+
+
+def _find_hashes_in(keys: np.ndarray, table: np.ndarray, h: np.ndarray, los: np.ndarray, his: np.ndarray
+                    ) -> np.ndarray:
+    """``_find_hashes`` over the index ranges los[r]..his[r] (int64 arrays, ascending, disjoint):
+    the indices of ``h`` (ascending) in them whose hash is one of ``keys``."""
+    sel = (np.concatenate([np.arange(a, b) for a, b in zip(los.tolist(), his.tolist())]) if len(los) > 1
+           else np.arange(los[0], his[0]) if len(los) else np.zeros(0, dtype=np.int64))
+    return sel[_find_hashes(keys, table, h[sel])]
 
 
 def _str_hash(s: str) -> int:
@@ -1670,13 +1710,16 @@ def _ngram_fractions_native(ids, csum, los, his, scale):
 
 
 PY_KERNELS = {"token_hashes": _token_hashes, "cumulated_at": _cumulated_at, "char_pass": _char_pass,
-              "ngram_fractions_ranges": _ngram_fractions_ranges}
+              "ngram_fractions_ranges": _ngram_fractions_ranges, "find_hashes": _find_hashes_in,
+              "match_phrases": _match_phrases}
 _KERNELS = native("quality")
 if _KERNELS is not None:
     _token_hashes = _KERNELS.token_hashes
     _cumulated_at = _KERNELS.cumulated_at
     _char_pass = _KERNELS.char_pass
     _ngram_fractions_ranges = _ngram_fractions_native
+    _find_hashes_in = _KERNELS.find_hashes
+    _match_phrases = _KERNELS.match_phrases
 
 
 @lru_cache(maxsize=8)

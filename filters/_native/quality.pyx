@@ -59,9 +59,8 @@ DEF R_CJK = 17
 DEF R_INDIC = 18
 
 
-cdef inline uint8_t _class_of(const uint8_t[::1] table, uint32_t c) noexcept nogil:
-    if c <= 0xFFFF:
-        return table[c]
+cdef inline uint8_t _astral_class(uint32_t c) noexcept nogil:
+    """Class bits above the BMP (as ``quality._classes``)."""
     if 0x1F000 <= c <= 0x1FAFF:
         return 32                       # SYMBOL
     if 0x20000 <= c <= 0x3FFFF:
@@ -97,7 +96,8 @@ def char_pass(str joined, list lowers, const int64_t[::1] bounds, const uint8_t[
               const uint8_t[::1] cont):
     """``quality._char_pass``: one pass over the characters (the class bits are counted in 16-bit
     lanes, two words of four, flushed at each bound and every 65,535 characters)."""
-    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(joined), nb = bounds.shape[0], i, j, r, bi = 0, nt = 0, o = 0, since = 0
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(joined), nb = bounds.shape[0], i, j, r, bi = 0, nt = 0, ne = 0, o = 0
+    cdef Py_ssize_t since = 0
     cp_out = np.empty(n, dtype=np.uint32)
     lcp_arr = np.empty(n, dtype=np.uint32)
     cdef uint32_t[::1] cp = cp_out, lcp = lcp_arr
@@ -120,14 +120,18 @@ def char_pass(str joined, list lowers, const int64_t[::1] bounds, const uint8_t[
     pos_out = np.empty(n // 2 + 1, dtype=np.int64)
     end_out = np.empty(n // 2 + 1, dtype=np.int64)
     h_out = np.empty(n // 2 + 1, dtype=np.uint64)
-    cdef int64_t[::1] tp = pos_out, te = end_out
-    cdef uint64_t[::1] th = h_out
+    cdef int64_t[::1] tpv = pos_out, tev = end_out
+    cdef uint64_t[::1] thv = h_out
+    cdef int64_t* tp = &tpv[0]
+    cdef int64_t* te = &tev[0]
+    cdef uint64_t* th = &thv[0]
+    cdef const uint8_t* tab = &table[0]
     cdef int32_t cnt[N_ROWS_ALL]
     cdef uint64_t inc_lo[256]
     cdef uint64_t inc_hi[256]
     cdef uint64_t acc_lo = 0, acc_hi = 0
     cdef uint8_t k
-    cdef uint32_t c, prev = 0, nxt
+    cdef uint32_t c, prev = 0xFFFFFFFF, nxt
     cdef int run = 0, in_space = 1, in_tok = 0, word_alpha = 0
     cdef uint64_t h = 0, p = 1
     for r in range(N_ROWS_ALL):
@@ -149,11 +153,11 @@ def char_pass(str joined, list lowers, const int64_t[::1] bounds, const uint8_t[
                     bi += 1
             since += 1
             c = cp[i]
-            k = _class_of(table, c)
+            k = tab[c] if c <= 0xFFFF else _astral_class(c)
             acc_lo += inc_lo[k]
             acc_hi += inc_hi[k]
-            # white-space words, runs of one character
-            run = run + 1 if (i and c == prev) else 1
+            # white-space words (and their first letters), runs of one character
+            run = run + 1 if c == prev else 1
             prev = c
             if k & SPACE:
                 in_space = 1
@@ -170,14 +174,15 @@ def char_pass(str joined, list lowers, const int64_t[::1] bounds, const uint8_t[
             # normalised tokens and their hashes
             if k & BREAK_BITS:
                 if in_tok:
-                    te[nt] = i
-                    th[nt] = h
-                    nt += 1
+                    te[ne] = i
+                    th[ne] = h
+                    ne += 1
                     in_tok = 0
             else:
                 if not in_tok:
                     cnt[R_TOK] += 1
                     tp[nt] = i
+                    nt += 1
                     h = 0
                     p = 1
                     in_tok = 1
@@ -198,9 +203,9 @@ def char_pass(str joined, list lowers, const int64_t[::1] bounds, const uint8_t[
                 elif 0x900 <= c <= 0xDFF:
                     cnt[R_INDIC] += 1
         if in_tok:
-            te[nt] = n
-            th[nt] = h
-            nt += 1
+            te[ne] = n
+            th[ne] = h
+            ne += 1
         for r in range(4):
             cnt[r] += <int32_t>((acc_lo >> (16 * r)) & 0xFFFF)
             cnt[r + 4] += <int32_t>((acc_hi >> (16 * r)) & 0xFFFF)
@@ -208,7 +213,7 @@ def char_pass(str joined, list lowers, const int64_t[::1] bounds, const uint8_t[
             for r in range(N_ROWS_ALL):
                 C[r, bi] = cnt[r]
             bi += 1
-    return C_out, pos_out[:nt], end_out[:nt], h_out[:nt], cp_out
+    return C_out, pos_out[:nt], end_out[:ne], h_out[:ne], cp_out
 
 
 # ---- Gopher n-gram repetition ----------------------------------------------------------------
@@ -410,3 +415,57 @@ def ngram_fractions_ranges(const uint64_t[::1] ids, const int64_t[::1] csum, con
     finally:
         free(H); free(step); free(D); free(hD); free(slot); free(t.keys); free(t.first); free(t.count)
     return out, unsure[:nu]
+
+
+def find_hashes(const uint64_t[::1] keys, table, const uint64_t[::1] h, const int64_t[::1] los,
+                const int64_t[::1] his):
+    """``quality._find_hashes_in``: ascending indices i in the ranges los[r]..his[r] (ascending,
+    disjoint) with h[i] in ``keys`` (sorted; ``table`` its ``_hash_filter``: the keys sharing the
+    hash's top 16 bits, usually none or one, are compared)."""
+    cdef const uint8_t[::1] present = table[0].view(np.uint8)
+    cdef const int32_t[::1] offsets = table[1]
+    cdef Py_ssize_t nr = los.shape[0], r, i, a, b, n = 0, size = 0
+    cdef uint64_t x
+    for r in range(nr):
+        size += his[r] - los[r]
+    out = np.empty(size, dtype=np.int64)
+    cdef int64_t[::1] o = out
+    with nogil:
+        for r in range(nr):
+            for i in range(los[r], his[r]):
+                x = h[i]
+                if not present[x >> 48]:
+                    continue
+                a = offsets[x >> 48]
+                b = offsets[(x >> 48) + 1]
+                while a < b and keys[a] < x:
+                    a += 1
+                if a < b and keys[a] == x:
+                    o[n] = i
+                    n += 1
+    return out[:n]
+
+
+def match_phrases(const int64_t[::1] cand, const int64_t[::1] first, const int64_t[::1] cand_hi,
+                  const uint64_t[::1] tokh, const int64_t[::1] phr_lo, const int64_t[::1] phr_len,
+                  const uint64_t[:, ::1] phr_tok):
+    """``quality._match_phrases``: the first matching phrase of each candidate token, or -1."""
+    cdef Py_ssize_t nc = cand.shape[0], c, p, j, k, i, f
+    out = np.full(nc, -1, dtype=np.int64)
+    cdef int64_t[::1] o = out
+    cdef bint same
+    with nogil:
+        for c in range(nc):
+            i = cand[c]
+            f = first[c]
+            for p in range(phr_lo[f], phr_lo[f + 1]):
+                k = phr_len[p]
+                same = k == 1 or i + k <= cand_hi[c]
+                j = 0
+                while same and k > 1 and j < k:
+                    same = tokh[i + j] == phr_tok[p, j]
+                    j += 1
+                if same:
+                    o[c] = p
+                    break
+    return out

@@ -161,3 +161,49 @@ def test_ngram_fractions_ranges_empty_and_short():
         got, unsure = K.ngram_fractions_ranges(*args)
         assert unsure.size == 0
         assert np.array_equal(got, PY_KERNELS["ngram_fractions_ranges"](*args))
+
+
+def test_find_hashes_equals_reference(page_texts):
+    from filters.quality import QualityScorer
+    texts = page_texts[:150]
+    joined = " ".join(texts)
+    _, tok_pos, _, tokh, _ = K.char_pass(joined, _lowers(texts), np.array([0, len(joined)]),
+                                         *_char_pass_args(["x"])[3:])
+    scorer = QualityScorer()
+    rng = np.random.default_rng(0)
+    cuts = np.unique(np.concatenate(([0, tokh.size], rng.integers(0, tokh.size, 40))))
+    los, his = cuts[:-1:2].astype(np.int64), cuts[1::2].astype(np.int64)       # every other range
+    tables = [(scorer.cues._first_hashes, scorer.cues._first_filter), (scorer.spam._first_hashes, scorer.spam._first_filter)]
+    for lang in ("en", "de", "fr", "zh"):
+        info = scorer._lang_info(lang)
+        if info.stop_h is not None:
+            tables.append((info.stop_h, info.stop_filter))
+    for keys, table in tables:
+        for args in [(keys, table, tokh, los, his), (keys, table, tokh, np.array([0]), np.array([tokh.size])),
+                     (keys, table, tokh, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))]:
+            got = K.find_hashes(*args)
+            assert np.array_equal(got, PY_KERNELS["find_hashes"](*args))
+        assert K.find_hashes(keys, table, keys.copy(), np.array([0]), np.array([keys.size])).tolist() == list(range(keys.size))
+
+
+def test_match_phrases_equals_reference():
+    """Random candidate tokens against a phrase index with shared first tokens, phrases longer
+    than what is left of the document, and one-token phrases."""
+    rng = np.random.default_rng(5)
+    vocab = np.arange(1, 7, dtype=np.uint64)
+    tokh = rng.choice(vocab, size=4000)
+    firsts = np.array([1, 2, 3], dtype=np.uint64)
+    phrases = {1: [(1, 2, 3, 4), (1, 2), (1,)], 2: [(2, 2, 2), (2, 5)], 3: [(3, 1, 1, 1)]}
+    W = 4
+    flat = [p for f in firsts.tolist() for p in phrases[f]]
+    phr_lo = np.cumsum([0] + [len(phrases[f]) for f in firsts.tolist()]).astype(np.int64)
+    phr_len = np.array([len(p) for p in flat], dtype=np.int64)
+    phr_tok = np.array([p + (0,) * (W - len(p)) for p in flat], dtype=np.uint64)
+    cand = np.flatnonzero(np.isin(tokh, firsts)).astype(np.int64)
+    first = np.searchsorted(firsts, tokh[cand]).astype(np.int64)
+    doc_hi = np.array([1000, 2500, 4000])
+    cand_hi = doc_hi[np.searchsorted(doc_hi, cand, side="right")].astype(np.int64)
+    args = (cand, first, cand_hi, tokh, phr_lo, phr_len, phr_tok)
+    got = K.match_phrases(*args)
+    assert np.array_equal(got, PY_KERNELS["match_phrases"](*args))
+    assert {0, 1, 2, 3, 4, 5, -1} <= set(got.tolist())
