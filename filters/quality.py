@@ -216,28 +216,16 @@ def _gopher_quality(text, n, total, n_norm, alpha_words, n_bullet, n_ell, m, uni
             "has_stopword_list": mode is not None}, failed
 
 
-def _gopher_repetition(text, line_chars, m, dup_lines, dup_line_chars, rules, fractions) -> tuple[dict, list[str]]:
-    """Gopher repetition: duplicate lines and blocks (count and characters), top n-gram and
-    duplicate n-gram character fractions (``fractions``: the 9 values of ``_ngram_fractions``,
-    top then dupf, over the document's token ids)."""
-    if "\n\n" in text or "\n " in text or "\n\t" in text:
-        blocks = [b.strip() for b in _BLOCK_SPLIT.split(text)]
-        blocks = [b for b in blocks if b]
-    else:
-        blocks = [text.strip()]
-    dup_blocks = dup_block_chars = 0
-    if len(blocks) > 1:
-        block_seen: set[str] = set()
-        for b in blocks:
-            if b in block_seen:
-                dup_blocks += 1
-                dup_block_chars += len(b)
-            block_seen.add(b)
-    block_chars = max(1, sum(map(len, blocks)))
+def _gopher_repetition(line_chars, m, dup_lines, dup_line_chars, blocks, rules, fractions) -> tuple[dict, list[str]]:
+    """Gopher repetition: duplicate lines and blocks (count and characters; ``blocks``: the row of
+    ``_block_stats``), top n-gram and duplicate n-gram character fractions (``fractions``: the 9
+    values of ``_ngram_fractions``, top then dupf, over the document's token ids)."""
+    n_blocks, dup_blocks, dup_block_chars, block_chars = blocks
+    block_chars = max(1, block_chars)
     top, dupf = fractions[:3], fractions[3:]
     dup_line_frac = dup_lines / m
     dup_line_char_frac = dup_line_chars / line_chars
-    dup_para_frac = dup_blocks / len(blocks) if blocks else 0.0
+    dup_para_frac = dup_blocks / n_blocks if n_blocks else 0.0
     dup_para_char_frac = dup_block_chars / block_chars
     failed = []
     if dup_line_frac > rules.max_dup_line_frac:
@@ -252,7 +240,7 @@ def _gopher_repetition(text, line_chars, m, dup_lines, dup_line_chars, rules, fr
         failed.append("gopher_top_ngram")
     if any(v > lim for v, lim in zip(dupf, rules.dup_ngram_max)):
         failed.append("gopher_dup_ngram")
-    return {"n_blocks": len(blocks),
+    return {"n_blocks": n_blocks,
             "gr_dup_line_frac": float(dup_line_frac), "gr_dup_line_char_frac": float(dup_line_char_frac),
             "gr_dup_para_frac": float(dup_para_frac), "gr_dup_para_char_frac": float(dup_para_char_frac),
             "gr_top2gram_char_frac": top[0], "gr_top3gram_char_frac": top[1], "gr_top4gram_char_frac": top[2],
@@ -905,25 +893,17 @@ class QualityScorer:
         weighted = np.bincount(s_par, weights=s_score * s_len, minlength=P)
         covered = np.bincount(s_par, weights=s_len, minlength=P)
         p_base = weighted / np.maximum(covered, 1.0)
-        p_texts = [joined[x:y] for x, y in p_arr.tolist()]
-        occ = [0] * P
-        dups = []
+        occ_arr = _span_repeats(joined, np.ascontiguousarray(ps), np.ascontiguousarray(pe), p_off)
+        occ = occ_arr.tolist()
+        repeated = occ_arr > 0
+        cum = np.zeros((2, P + 1), dtype=np.int64)
+        np.cumsum(repeated, out=cum[0, 1:])
+        np.cumsum((pe - ps) * repeated, out=cum[1, 1:])
+        dups = (cum[:, p_off[1:]] - cum[:, p_off[:-1]]).T.tolist()    # per document: repeated lines, characters
         flags_doc = []
         seps = pc[R_SEP]
         for j, d in enumerate(docs):
             a, b = int(p_off[j]), int(p_off[j + 1])
-            dup_lines = dup_line_chars = 0
-            if len(set(p_texts[a:b])) < b - a:        # some line repeats
-                line_counts: dict[str, int] = {}
-                for i in range(a, b):
-                    t = p_texts[i]
-                    c = line_counts.get(t, 0)
-                    if c:
-                        occ[i] = c
-                        dup_lines += 1
-                        dup_line_chars += len(t)
-                    line_counts[t] = c + 1
-            dups.append((dup_lines, dup_line_chars))
             text, low = d.text, lowers[j]
             fl = ("{" in text, any(x in low for x in LOREM), "javascript" in low,
                   any(x in low for x in _POLICY_PLAIN) or ("cookie" in low and any(x in low for x in _POLICY_COOKIE)))
@@ -931,7 +911,7 @@ class QualityScorer:
             if " / " in text:
                 if seps is pc[R_SEP]:
                     seps = seps.copy()
-                seps[a:b] += np.array([t.count(" / ") for t in p_texts[a:b]])
+                seps[a:b] += np.array([text.count(" / ", x, y) for x, y in zip(p_x[a:b], p_y[a:b])])
         p_terminal = _terminal_at(cp, pe)
         nav = (seps >= 2) & (p_words <= 4.0 * (seps + 1))
         min_line_words = np.array([i.rules.c4_min_line_words for i in infos])
@@ -1058,9 +1038,10 @@ class QualityScorer:
             ids = np.concatenate(parts).astype(np.uint64)       # (each character weighs one)
             rows = _ngram_fractions_ranges(ids, np.arange(ids.size + 1, dtype=np.int64), his - sizes, his, scale)
             fractions.update(zip(js, rows.tolist()))
+        blocks = _block_stats(joined, starts, ends).tolist()
         gr_l = []
         for j, d in enumerate(docs):
-            gr, f = _gopher_repetition(d.text, line_chars_l[j], m_l[j], *dups[j], d.info.rules, fractions[j])
+            gr, f = _gopher_repetition(line_chars_l[j], m_l[j], *dups[j], blocks[j], d.info.rules, fractions[j])
             gr_l.append(gr)
             failed_l[j] += f
         lap("gopher_repetition")
@@ -1304,6 +1285,47 @@ def _cumulated_at(M: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     C = np.zeros((M.shape[0], bounds.size), dtype=np.int32)
     np.cumsum(seg, axis=1, out=C[:, 1:])
     return C
+
+
+def _span_repeats(text: str, starts: np.ndarray, ends: np.ndarray, group_off: np.ndarray) -> np.ndarray:
+    """int64 occ[i]: how many spans before span i (text[starts[i]:ends[i]]) in its group (spans
+    group_off[g]..group_off[g + 1] - 1) have the same text."""
+    occ = np.zeros(len(starts), dtype=np.int64)
+    xs, ys = starts.tolist(), ends.tolist()
+    for a, b in zip(group_off[:-1].tolist(), group_off[1:].tolist()):
+        texts = [text[x:y] for x, y in zip(xs[a:b], ys[a:b])]
+        if len(set(texts)) < b - a:            # some span repeats
+            seen: dict[str, int] = {}
+            for i, t in enumerate(texts):
+                c = seen.get(t, 0)
+                if c:
+                    occ[a + i] = c
+                seen[t] = c + 1
+    return occ
+
+
+def _block_stats(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Blocks of each document text[starts[j]:ends[j]] (split at ``_BLOCK_SPLIT`` when it has a
+    blank line or an indented one, stripped, empty ones dropped): int64 rows of blocks, repeated
+    blocks (after their first occurrence), their characters, and the characters of all blocks."""
+    out = np.zeros((len(starts), 4), dtype=np.int64)
+    for j, (x, y) in enumerate(zip(starts.tolist(), ends.tolist())):
+        t = text[x:y]
+        if "\n\n" in t or "\n " in t or "\n\t" in t:
+            blocks = [b.strip() for b in _BLOCK_SPLIT.split(t)]
+            blocks = [b for b in blocks if b]
+        else:
+            blocks = [t.strip()]
+        dup_blocks = dup_block_chars = 0
+        if len(blocks) > 1:
+            block_seen: set[str] = set()
+            for b in blocks:
+                if b in block_seen:
+                    dup_blocks += 1
+                    dup_block_chars += len(b)
+                block_seen.add(b)
+        out[j] = len(blocks), dup_blocks, dup_block_chars, sum(map(len, blocks))
+    return out
 
 
 def _units_mixed(counts: np.ndarray, unspaced: np.ndarray | None) -> np.ndarray:
@@ -1711,7 +1733,7 @@ def _ngram_fractions_native(ids, csum, los, his, scale):
 
 PY_KERNELS = {"token_hashes": _token_hashes, "cumulated_at": _cumulated_at, "char_pass": _char_pass,
               "ngram_fractions_ranges": _ngram_fractions_ranges, "find_hashes": _find_hashes_in,
-              "match_phrases": _match_phrases}
+              "match_phrases": _match_phrases, "span_repeats": _span_repeats, "block_stats": _block_stats}
 _KERNELS = native("quality")
 if _KERNELS is not None:
     _token_hashes = _KERNELS.token_hashes
@@ -1720,6 +1742,8 @@ if _KERNELS is not None:
     _ngram_fractions_ranges = _ngram_fractions_native
     _find_hashes_in = _KERNELS.find_hashes
     _match_phrases = _KERNELS.match_phrases
+    _span_repeats = _KERNELS.span_repeats
+    _block_stats = _KERNELS.block_stats
 
 
 @lru_cache(maxsize=8)

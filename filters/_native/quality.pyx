@@ -5,6 +5,10 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
 import numpy as np
 
+
+cdef extern from "Python.h":
+    bint _isspace "Py_UNICODE_ISSPACE" (Py_UCS4 ch) nogil      # str.isspace() of one character (a table look-up)
+
 cdef uint64_t _PRIME = 1099511628211ULL
 
 
@@ -468,4 +472,190 @@ def match_phrases(const int64_t[::1] cand, const int64_t[::1] first, const int64
                 if same:
                     o[c] = p
                     break
+    return out
+
+
+# ---- repeated lines and blocks ---------------------------------------------------------------
+
+cdef extern from "string.h" nogil:
+    int memcmp(const void* a, const void* b, size_t n)
+    void* memcpy(void* dest, const void* src, size_t n)
+
+ctypedef fused uchar:                   # the code unit of a str of each kind
+    uint8_t
+    uint16_t
+    uint32_t
+
+
+cdef inline uint64_t _bytes_hash(const char* p, Py_ssize_t n) noexcept nogil:
+    """A 64-bit hash of the n bytes at p, eight at a time."""
+    cdef uint64_t h = 14695981039346656037ULL ^ <uint64_t>n, w
+    cdef Py_ssize_t i = 0
+    while i + 8 <= n:
+        memcpy(&w, p + i, 8)
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL
+        h ^= h >> 29
+        i += 8
+    if i < n:
+        w = 0
+        memcpy(&w, p + i, n - i)
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL
+    return _mix(h)
+
+
+cdef void _repeats(const char* data, int kind, const int64_t* xs, const int64_t* ys, Py_ssize_t n, int64_t* occ,
+                   int64_t* slot_span, int64_t* slot_count, uint64_t* slot_hash) noexcept nogil:
+    """occ[i]: the spans before i (of the n spans xs[i]..ys[i] of the text) with the same text.
+    The slot buffers hold 2n rounded up to a power of two, at least 16."""
+    cdef Py_ssize_t cap = 16, i, s, mask, j
+    cdef uint64_t h
+    while cap < 2 * n:
+        cap <<= 1
+    mask = cap - 1
+    for s in range(cap):
+        slot_span[s] = -1
+    for i in range(n):
+        h = _bytes_hash(data + xs[i] * kind, (ys[i] - xs[i]) * kind)
+        s = <Py_ssize_t>(h & <uint64_t>mask)
+        while True:
+            j = slot_span[s]
+            if j < 0 or (slot_hash[s] == h and ys[j] - xs[j] == ys[i] - xs[i]
+                         and memcmp(data + xs[j] * kind, data + xs[i] * kind, (ys[i] - xs[i]) * kind) == 0):
+                break
+            s = (s + 1) & mask
+        if j < 0:
+            slot_span[s] = i
+            slot_hash[s] = h
+            slot_count[s] = 0
+        occ[i] = slot_count[s]
+        slot_count[s] += 1
+
+
+cdef class _Scratch:
+    """Buffers of _repeats for up to n spans."""
+    cdef int64_t* slot_span
+    cdef int64_t* slot_count
+    cdef uint64_t* slot_hash
+
+    def __cinit__(self, Py_ssize_t n):
+        cdef Py_ssize_t cap = 16
+        while cap < 2 * n:
+            cap <<= 1
+        self.slot_span = <int64_t*>malloc(cap * sizeof(int64_t))
+        self.slot_count = <int64_t*>malloc(cap * sizeof(int64_t))
+        self.slot_hash = <uint64_t*>malloc(cap * sizeof(uint64_t))
+        if not (self.slot_span and self.slot_count and self.slot_hash):
+            raise MemoryError()
+
+    def __dealloc__(self):
+        free(self.slot_span)
+        free(self.slot_count)
+        free(self.slot_hash)
+
+
+def span_repeats(str text, const int64_t[::1] starts, const int64_t[::1] ends, const int64_t[::1] group_off):
+    """``quality._span_repeats``: int64 occ[i], the spans before span i in its group (spans
+    group_off[g]..group_off[g + 1] - 1) whose text is the same."""
+    cdef Py_ssize_t n = starts.shape[0], ng = group_off.shape[0] - 1, g, most = 0
+    out = np.zeros(n, dtype=np.int64)
+    if n == 0:
+        return out
+    cdef int64_t[::1] occ = out
+    for g in range(ng):
+        if group_off[g + 1] - group_off[g] > most:
+            most = group_off[g + 1] - group_off[g]
+    cdef _Scratch sc = _Scratch(most)
+    cdef const char* data = <const char*>PyUnicode_DATA(text)
+    cdef int kind = PyUnicode_KIND(text)
+    with nogil:
+        for g in range(ng):
+            if group_off[g + 1] > group_off[g]:
+                _repeats(data, kind, &starts[0] + group_off[g], &ends[0] + group_off[g], group_off[g + 1] - group_off[g],
+                         &occ[0] + group_off[g], sc.slot_span, sc.slot_count, sc.slot_hash)
+    return out
+
+
+cdef inline bint _blank(Py_UCS4 c) noexcept nogil:
+    """[ \t\r\f\v\u00a0\u3000]: the white space between the two line breaks of a block break."""
+    return c == 32 or c == 9 or c == 13 or c == 12 or c == 11 or c == 0xA0 or c == 0x3000
+
+
+cdef Py_ssize_t _next_break(const uchar* d, Py_ssize_t i, Py_ssize_t y, Py_ssize_t* end) noexcept nogil:
+    """Start of the first match of ``quality._BLOCK_SPLIT`` (\n[ \t\r\f\v\u00a0\u3000]*\n\s*) in
+    text[i:y], its end in ``end``; -1 when there is none."""
+    cdef Py_ssize_t k
+    while i < y:
+        if d[i] == 10:
+            k = i + 1
+            while k < y and _blank(d[k]):
+                k += 1
+            if k < y and d[k] == 10:
+                k += 1
+                while k < y and _isspace(d[k]):
+                    k += 1
+                end[0] = k
+                return i
+        i += 1
+    return -1
+
+
+cdef Py_ssize_t _blocks(const uchar* d, Py_ssize_t x, Py_ssize_t y, int64_t* bx, int64_t* by) noexcept nogil:
+    """The blocks of text[x:y] (see ``quality._block_stats``) into bx / by; their number."""
+    cdef Py_ssize_t i, a, b, m, end = 0, nb = 0
+    cdef bint split = False             # "\n\n", "\n " or "\n\t" in the text: split into blocks
+    for i in range(x, y - 1):
+        if d[i] == 10 and (d[i + 1] == 10 or d[i + 1] == 32 or d[i + 1] == 9):
+            split = True
+            break
+    a = x
+    while True:                         # the pieces between the breaks, stripped (empty ones dropped)
+        m = _next_break(d, a, y, &end) if split else -1
+        b = y if m < 0 else m
+        i = a
+        while i < b and _isspace(d[i]):
+            i += 1
+        while b > i and _isspace(d[b - 1]):
+            b -= 1
+        if b > i or not split:          # (without a split, the stripped text is the one block)
+            bx[nb] = i
+            by[nb] = b
+            nb += 1
+        if m < 0:
+            return nb
+        a = end
+
+
+def block_stats(str text, const int64_t[::1] starts, const int64_t[::1] ends):
+    """``quality._block_stats``: int64 (documents, 4) rows of blocks, repeated blocks, their
+    characters, and the characters of all blocks of each document text[starts[j]:ends[j]]."""
+    cdef Py_ssize_t nd = starts.shape[0], j, k, nb, most = 1
+    cdef const char* data = <const char*>PyUnicode_DATA(text)
+    cdef int kind = PyUnicode_KIND(text)
+    out = np.zeros((nd, 4), dtype=np.int64)
+    cdef int64_t[:, ::1] o = out
+    for j in range(nd):
+        if ends[j] - starts[j] > most:
+            most = ends[j] - starts[j]
+    bx_arr = np.empty(most // 2 + 2, dtype=np.int64)
+    by_arr = np.empty(most // 2 + 2, dtype=np.int64)
+    occ_arr = np.empty(most // 2 + 2, dtype=np.int64)
+    cdef int64_t[::1] bx = bx_arr, by = by_arr, occ = occ_arr
+    cdef _Scratch sc = _Scratch(most // 2 + 2)
+    with nogil:
+        for j in range(nd):
+            if kind == 1:
+                nb = _blocks(<const uint8_t*>data, starts[j], ends[j], &bx[0], &by[0])
+            elif kind == 2:
+                nb = _blocks(<const uint16_t*>data, starts[j], ends[j], &bx[0], &by[0])
+            else:
+                nb = _blocks(<const uint32_t*>data, starts[j], ends[j], &bx[0], &by[0])
+            o[j, 0] = nb
+            for k in range(nb):
+                o[j, 3] += by[k] - bx[k]
+            if nb > 1:
+                _repeats(data, kind, &bx[0], &by[0], nb, &occ[0], sc.slot_span, sc.slot_count, sc.slot_hash)
+                for k in range(nb):
+                    if occ[k]:
+                        o[j, 1] += 1
+                        o[j, 2] += by[k] - bx[k]
     return out

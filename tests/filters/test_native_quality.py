@@ -207,3 +207,64 @@ def test_match_phrases_equals_reference():
     got = K.match_phrases(*args)
     assert np.array_equal(got, PY_KERNELS["match_phrases"](*args))
     assert {0, 1, 2, 3, 4, 5, -1} <= set(got.tolist())
+
+
+_BLOCKY = ["\n", "\n\n", " ", "\t", "\r", "\x0b", "\x0c", "\u00a0", "\u3000", "\u2028", "\x1c", "a", "b", "ab", "a b",
+           "é", "中", "\U0001F600", "\ud800"]
+
+
+def _random_docs(rng, n):
+    return ["".join(rng.choice(_BLOCKY, size=int(rng.integers(0, 40)))) for _ in range(n)]
+
+
+def _doc_ranges(texts):
+    starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]).astype(np.int64)
+    return " ".join(texts), starts, starts + np.array([len(t) for t in texts], dtype=np.int64)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_block_stats_equal_reference(seed):
+    rng = np.random.default_rng(seed)
+    texts = _random_docs(rng, 300) + ["", " ", "\n\n", "a\n\na\n \na", "x\n\r\nx", "x\n\u3000\ny\n\n y \n\ny"]
+    if seed % 3 == 1:
+        texts = [t.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass").replace("\U0001F600", "") for t in texts]
+    if seed % 3 == 2:
+        texts = ["".join(ch for ch in t if ord(ch) < 256) for t in texts]      # a one-byte str
+    joined, starts, ends = _doc_ranges(texts)
+    got = K.block_stats(joined, starts, ends)
+    assert np.array_equal(got, PY_KERNELS["block_stats"](joined, starts, ends))
+    assert got[:, 1].any()
+
+
+def test_block_stats_on_real_pages(page_texts):
+    joined, starts, ends = _doc_ranges(page_texts)
+    got = K.block_stats(joined, starts, ends)
+    assert np.array_equal(got, PY_KERNELS["block_stats"](joined, starts, ends))
+    assert got[:, 0].max() > 5
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_span_repeats_equal_reference(seed):
+    rng = np.random.default_rng(seed)
+    texts = _random_docs(rng, 50)
+    joined = " ".join(texts)
+    cuts = np.unique(np.concatenate(([0, len(joined)], rng.integers(0, len(joined), len(joined) // 3))))
+    starts, ends = cuts[:-1].astype(np.int64), cuts[1:].astype(np.int64)
+    starts = np.minimum(starts + rng.integers(0, 2, starts.size), ends)        # gaps and empty spans too
+    group_off = np.unique(np.concatenate(([0, starts.size], rng.integers(0, starts.size, 8)))).astype(np.int64)
+    got = K.span_repeats(joined, starts, ends, group_off)
+    assert np.array_equal(got, PY_KERNELS["span_repeats"](joined, starts, ends, group_off))
+    assert got.max() > 1
+
+
+def test_span_repeats_on_real_lines(page_texts):
+    from filters.segment import paragraph_spans
+    texts = page_texts[:200]
+    joined, starts, _ = _doc_ranges(texts)
+    spans = [paragraph_spans(t) for t in texts]
+    ps = np.concatenate([np.array([a for a, _ in sp], dtype=np.int64) + s for sp, s in zip(spans, starts)])
+    pe = np.concatenate([np.array([b for _, b in sp], dtype=np.int64) + s for sp, s in zip(spans, starts)])
+    group_off = np.cumsum([0] + [len(sp) for sp in spans]).astype(np.int64)
+    got = K.span_repeats(joined, ps, pe, group_off)
+    assert np.array_equal(got, PY_KERNELS["span_repeats"](joined, ps, pe, group_off))
+    assert got.any()
