@@ -805,21 +805,24 @@ class QualityScorer:
         tok_hi = np.searchsorted(tok_pos, ends)
         tlo, thi = tok_lo.tolist(), tok_hi.tolist()
         infos = [d.info for d in docs]
-        stop_groups: dict[int, tuple[np.ndarray, np.ndarray, list[int]]] = {}
+        stop_group: dict[int, int] = {}             # stop-word list -> its index in stop_lists
+        stop_lists = []
+        stop_of = np.full(D, -1, dtype=np.int64)
         func_pos = []
         for j, info in enumerate(infos):
             if info.mode == "words":
-                stop_groups.setdefault(id(info.stop_h), (info.stop_h, info.stop_filter, []))[2].append(j)
+                g = stop_group.get(id(info.stop_h))
+                if g is None:
+                    g = stop_group[id(info.stop_h)] = len(stop_lists)
+                    stop_lists.append((info.stop_h, info.stop_filter))
+                stop_of[j] = g
             elif info.mode == "chars":
                 x, y = int(starts[j]), int(ends[j])
                 func_pos.append(np.flatnonzero(info.func_table[np.minimum(cp[x:y], 0xFFFF)]) + x)
         if func_pos:
             C[R_FUNC] = np.searchsorted(np.concatenate(func_pos), bounds)
-        stop_pos = [tok_pos[_find_hashes_in(sh, sf, tokh, tok_lo[js], tok_hi[js])]
-                    for sh, sf, js in stop_groups.values()]
-        if stop_pos:
-            stop_pos = stop_pos[0] if len(stop_pos) == 1 else np.sort(np.concatenate(stop_pos))
-            C[R_STOP] = np.searchsorted(stop_pos, bounds)
+        if stop_lists:
+            C[R_STOP] = np.searchsorted(tok_pos[_find_hashes_groups(stop_lists, stop_of, tokh, tok_lo, tok_hi)], bounds)
         totals = (C[:, np.searchsorted(bounds, ends)] - C[:, np.searchsorted(bounds, starts)]).T.tolist()
         lap("char_classes")
 
@@ -1487,6 +1490,21 @@ def _find_hashes_in(keys: np.ndarray, table: np.ndarray, h: np.ndarray, los: np.
     return sel[_find_hashes(keys, table, h[sel])]
 
 
+def _find_hashes_groups(groups: list, group_of: np.ndarray, h: np.ndarray, los: np.ndarray, his: np.ndarray
+                        ) -> np.ndarray:
+    """``_find_hashes_in`` with one list of keys per range: the ascending indices i of the ranges
+    los[r]..his[r] (ascending, disjoint) whose h[i] is one of the keys of groups[group_of[r]] (a
+    (keys, ``_hash_filter``) pair; no look-up where group_of[r] < 0)."""
+    parts = []
+    for g, (keys, table) in enumerate(groups):
+        sel = group_of == g
+        if sel.any():
+            parts.append(_find_hashes_in(keys, table, h, los[sel], his[sel]))
+    if not parts:
+        return np.zeros(0, dtype=np.int64)
+    return parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))
+
+
 def _str_hash(s: str) -> int:
     """The token hash of ``_token_hashes`` for one string: sum of code point x P^i mod 2^64."""
     h = 0
@@ -1733,7 +1751,8 @@ def _ngram_fractions_native(ids, csum, los, his, scale):
 
 PY_KERNELS = {"token_hashes": _token_hashes, "cumulated_at": _cumulated_at, "char_pass": _char_pass,
               "ngram_fractions_ranges": _ngram_fractions_ranges, "find_hashes": _find_hashes_in,
-              "match_phrases": _match_phrases, "span_repeats": _span_repeats, "block_stats": _block_stats}
+              "match_phrases": _match_phrases, "span_repeats": _span_repeats, "block_stats": _block_stats,
+              "find_hashes_groups": _find_hashes_groups}
 _KERNELS = native("quality")
 if _KERNELS is not None:
     _token_hashes = _KERNELS.token_hashes
@@ -1744,6 +1763,7 @@ if _KERNELS is not None:
     _match_phrases = _KERNELS.match_phrases
     _span_repeats = _KERNELS.span_repeats
     _block_stats = _KERNELS.block_stats
+    _find_hashes_groups = _KERNELS.find_hashes_groups
 
 
 @lru_cache(maxsize=8)

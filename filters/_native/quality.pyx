@@ -659,3 +659,59 @@ def block_stats(str text, const int64_t[::1] starts, const int64_t[::1] ends):
                         o[j, 1] += 1
                         o[j, 2] += by[k] - bx[k]
     return out
+
+
+def find_hashes_groups(list groups, const int64_t[::1] group_of, const uint64_t[::1] h, const int64_t[::1] los,
+                       const int64_t[::1] his):
+    """``quality._find_hashes_groups``: ascending indices i of the ranges los[r]..his[r]
+    (ascending, disjoint) with h[i] in the keys of groups[group_of[r]] (a (keys, _hash_filter)
+    pair; no look-up where group_of[r] < 0)."""
+    cdef Py_ssize_t ng = len(groups), nr = los.shape[0], g, r, i, a, b, n = 0, size = 0
+    cdef const uint64_t[::1] kv
+    cdef const uint8_t[::1] pv
+    cdef const int32_t[::1] ov
+    cdef const uint64_t** keys = <const uint64_t**>malloc((ng + 1) * sizeof(void*))
+    cdef const uint8_t** present = <const uint8_t**>malloc((ng + 1) * sizeof(void*))
+    cdef const int32_t** offsets = <const int32_t**>malloc((ng + 1) * sizeof(void*))
+    cdef const uint64_t* kg
+    cdef const uint8_t* pg
+    cdef const int32_t* og
+    cdef uint64_t x
+    cdef int64_t[::1] o
+    try:
+        if not (keys and present and offsets):
+            raise MemoryError()
+        for g in range(ng):                 # (the arrays stay alive in ``groups``)
+            kv = groups[g][0]
+            pv = groups[g][1][0].view(np.uint8)
+            ov = groups[g][1][1]
+            keys[g] = &kv[0]
+            present[g] = &pv[0]
+            offsets[g] = &ov[0]
+        for r in range(nr):
+            if group_of[r] >= 0:
+                size += his[r] - los[r]
+        out = np.empty(size, dtype=np.int64)
+        o = out
+        with nogil:
+            for r in range(nr):
+                g = group_of[r]
+                if g < 0:
+                    continue
+                kg, pg, og = keys[g], present[g], offsets[g]
+                for i in range(los[r], his[r]):
+                    x = h[i]
+                    if not pg[x >> 48]:
+                        continue
+                    a = og[x >> 48]
+                    b = og[(x >> 48) + 1]
+                    while a < b and kg[a] < x:
+                        a += 1
+                    if a < b and kg[a] == x:
+                        o[n] = i
+                        n += 1
+    finally:
+        free(keys)
+        free(present)
+        free(offsets)
+    return out[:n]

@@ -268,3 +268,20 @@ def test_span_repeats_on_real_lines(page_texts):
     got = K.span_repeats(joined, ps, pe, group_off)
     assert np.array_equal(got, PY_KERNELS["span_repeats"](joined, ps, pe, group_off))
     assert got.any()
+
+
+def test_find_hashes_groups_equals_reference(page_texts):
+    from filters.quality import QualityScorer
+    texts = page_texts[:120]
+    joined, starts, ends = _doc_ranges(texts)
+    _, tok_pos, _, tokh, _ = K.char_pass(joined, _lowers(texts), np.array([0, len(joined)]), *_char_pass_args(["x"])[3:])
+    los, his = np.searchsorted(tok_pos, starts), np.searchsorted(tok_pos, ends)
+    scorer = QualityScorer()
+    groups = [(i.stop_h, i.stop_filter) for i in map(scorer._lang_info, ("en", "de", "es", "fr"))]
+    rng = np.random.default_rng(1)
+    for group_of in (rng.integers(-1, 4, size=len(texts)), np.zeros(len(texts)), np.full(len(texts), -1)):
+        args = (groups, group_of.astype(np.int64), tokh, los, his)
+        got = K.find_hashes_groups(*args)
+        assert np.array_equal(got, PY_KERNELS["find_hashes_groups"](*args))
+    assert K.find_hashes_groups(groups, np.zeros(len(texts), dtype=np.int64), tokh, los, his).size > 1000
+    assert K.find_hashes_groups([], np.zeros(0, dtype=np.int64), tokh, los[:0], his[:0]).size == 0
