@@ -537,11 +537,13 @@ class _CueMatcher:
         return self.hits_batch([lower], tokh, tok_pos, tok_end, [0], [tokh.size], [0], [has_unspaced])[0]
 
     def hits_batch(self, lowers: list[str], tokh: np.ndarray, tok_pos: np.ndarray, tok_end: np.ndarray,
-                   tok_lo: list[int], tok_hi: list[int], starts, has_unspaced: list[bool]) -> list[list]:
+                   tok_lo: list[int], tok_hi: list[int], starts, has_unspaced: list[bool],
+                   present: list[int] | None = None) -> list[list]:
         """``hits`` of several documents joined into one text: ``lowers`` their lower-cased texts,
         ``tokh`` / ``tok_pos`` / ``tok_end`` the token hashes and spans of the joined text, document
         j holding tokens tok_lo[j]..tok_hi[j] and starting at ``starts[j]``. One list of hits per
-        document, in its own positions and in the order ``hits`` gives them."""
+        document, in its own positions and in the order ``hits`` gives them. ``present``, when
+        known: per document, bit k set where the k-th substring cue is in its text."""
         out: list[list] = [[] for _ in lowers]
         if tokh.size:
             cand = _find_hashes_in(self._first_hashes, self._first_filter, tokh, _ZERO1, np.array([tokh.size]))
@@ -561,8 +563,8 @@ class _CueMatcher:
             return out
         cjk_ac = _leftmost_longest(self._cjk_keys) if self._cjk_keys and any(has_unspaced) else None
         for d, lower in enumerate(lowers):
-            for key, w in self._other.items():
-                if key in lower:
+            for k, (key, w) in enumerate(self._other.items()):
+                if (present[d] >> k & 1) if present is not None else key in lower:
                     i = lower.find(key)
                     while i >= 0:
                         if i == 0 or not (lower[i - 1].isalnum() and key[0].isalnum()):
@@ -628,6 +630,7 @@ class QualityScorer:
         self.stop = StopWords()
         self.cues = _CueMatcher(CUES)
         self.spam = _CueMatcher(spam_cue_table())
+        self._scan_keys = _key_table(tuple(self.cues._other) + _FLAG_KEYS)
         self._weights = dict(config.rule_weights)
         self._func_tables: dict[str, np.ndarray | None] = {}
         self._thai_re: dict[str, re.Pattern | None] = {}
@@ -878,7 +881,9 @@ class QualityScorer:
                 link_urls += [(x + o, y + o) for x, y in u]
         s_url = _bucket(links, ss, se) if links else np.zeros(K)
         has_unsp = [bool(t[R_UNSPACED]) for t in totals]
-        hits_l = self.cues.hits_batch(lowers, tokh, tok_pos, tok_end, tlo, thi, starts, has_unsp)
+        n_other = len(self.cues._other)
+        present = [_keys_in(low, self._scan_keys) for low in lowers]
+        hits_l = self.cues.hits_batch(lowers, tokh, tok_pos, tok_end, tlo, thi, starts, has_unsp, present)
         spam_l = self.spam.hits_batch(lowers, tokh, tok_pos, tok_end, tlo, thi, starts, [False] * D)
         g_hits = []
         for j, h in enumerate(hits_l):
@@ -907,11 +912,11 @@ class QualityScorer:
         seps = pc[R_SEP]
         for j, d in enumerate(docs):
             a, b = int(p_off[j]), int(p_off[j + 1])
-            text, low = d.text, lowers[j]
-            fl = ("{" in text, any(x in low for x in LOREM), "javascript" in low,
-                  any(x in low for x in _POLICY_PLAIN) or ("cookie" in low and any(x in low for x in _POLICY_COOKIE)))
-            flags_doc.append(fl)
-            if " / " in text:
+            text = d.text
+            bits = present[j] >> n_other          # (lower case keeps "{" and " / ")
+            flags_doc.append((bool(bits & _CURLY_BIT), bool(bits & _LOREM_BITS), bool(bits & _JS_BIT),
+                              bool(bits & _POLICY_BITS)))
+            if bits & _SLASH_BIT:
                 if seps is pc[R_SEP]:
                     seps = seps.copy()
                 seps[a:b] += np.array([text.count(" / ", x, y) for x, y in zip(p_x[a:b], p_y[a:b])])
@@ -1395,9 +1400,12 @@ PARAGRAPH_FLAGS = ("nav", "no_terminal", "short", "url", "boilerplate", "javascr
 _S_FLAG_SETS = [tuple(f for j, f in enumerate(SENTENCE_FLAGS) if c >> j & 1) for c in range(1 << len(SENTENCE_FLAGS))]
 _P_FLAG_SETS = [tuple(f for j, f in enumerate(PARAGRAPH_FLAGS) if c >> j & 1) for c in range(1 << len(PARAGRAPH_FLAGS))]
 _BREAK_BITS = SPACE | PUNCT | SYMBOL
-# C4 policy phrases, those naming cookies looked for only in text that says "cookie"
-_POLICY_COOKIE = tuple(x for x in C4_POLICY if "cookie" in x)
-_POLICY_PLAIN = tuple(x for x in C4_POLICY if "cookie" not in x)
+# keys looked for in each lower-cased document (after the cue matcher's substring cues): bit k of
+# ``_keys_in`` for _FLAG_KEYS[k]
+_FLAG_KEYS = ("{", " / ", "javascript") + LOREM + C4_POLICY
+_CURLY_BIT, _SLASH_BIT, _JS_BIT = 1, 2, 4
+_LOREM_BITS = sum(1 << (3 + i) for i in range(len(LOREM)))
+_POLICY_BITS = sum(1 << (3 + len(LOREM) + i) for i in range(len(C4_POLICY)))
 _FALSE1 = np.zeros(1, dtype=bool)
 _ZERO1 = np.zeros(1, dtype=np.int64)
 _TRUE1 = np.ones(1, dtype=bool)
@@ -1503,6 +1511,37 @@ def _find_hashes_groups(groups: list, group_of: np.ndarray, h: np.ndarray, los: 
     if not parts:
         return np.zeros(0, dtype=np.int64)
     return parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))
+
+
+class _KeyTable(NamedTuple):
+    """Up to 64 strings to look for (``keys``), for the kernel: their code points one after the
+    other (``chars``, uint32), where each starts (``offs``, int64, one more), and uint8 marks of the
+    low bytes of their first two code points (``pairs``, 65,536) and of one-character keys
+    (``singles``, 256)."""
+    keys: tuple[str, ...]
+    chars: np.ndarray
+    offs: np.ndarray
+    pairs: np.ndarray
+    singles: np.ndarray
+
+
+def _key_table(keys: tuple[str, ...]) -> _KeyTable:
+    """The ``_KeyTable`` of ``keys`` (non-empty strings)."""
+    assert len(keys) <= 64 and all(keys)
+    pairs = np.zeros(1 << 16, dtype=np.uint8)
+    singles = np.zeros(256, dtype=np.uint8)
+    for k in keys:
+        if len(k) == 1:
+            singles[ord(k) & 0xFF] = 1
+        else:
+            pairs[(ord(k[0]) & 0xFF) << 8 | ord(k[1]) & 0xFF] = 1
+    return _KeyTable(keys, np.array([ord(c) for k in keys for c in k], dtype=np.uint32),
+                     np.cumsum([0] + [len(k) for k in keys]).astype(np.int64), pairs, singles)
+
+
+def _keys_in(text: str, table: _KeyTable) -> int:
+    """Bit k set where table.keys[k] is in ``text``."""
+    return sum(1 << k for k, key in enumerate(table.keys) if key in text)
 
 
 def _str_hash(s: str) -> int:
@@ -1752,7 +1791,7 @@ def _ngram_fractions_native(ids, csum, los, his, scale):
 PY_KERNELS = {"token_hashes": _token_hashes, "cumulated_at": _cumulated_at, "char_pass": _char_pass,
               "ngram_fractions_ranges": _ngram_fractions_ranges, "find_hashes": _find_hashes_in,
               "match_phrases": _match_phrases, "span_repeats": _span_repeats, "block_stats": _block_stats,
-              "find_hashes_groups": _find_hashes_groups}
+              "find_hashes_groups": _find_hashes_groups, "keys_in": _keys_in}
 _KERNELS = native("quality")
 if _KERNELS is not None:
     _token_hashes = _KERNELS.token_hashes
@@ -1764,6 +1803,7 @@ if _KERNELS is not None:
     _span_repeats = _KERNELS.span_repeats
     _block_stats = _KERNELS.block_stats
     _find_hashes_groups = _KERNELS.find_hashes_groups
+    _keys_in = _KERNELS.keys_in
 
 
 @lru_cache(maxsize=8)

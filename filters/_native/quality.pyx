@@ -715,3 +715,52 @@ def find_hashes_groups(list groups, const int64_t[::1] group_of, const uint64_t[
         free(present)
         free(offsets)
     return out[:n]
+
+
+# ---- substrings ------------------------------------------------------------------------------
+
+cdef uint64_t _keys_in(const uchar* d, Py_ssize_t n, const uint32_t* chars, const int64_t* offs, Py_ssize_t nk,
+                       const uint8_t* pairs, const uint8_t* singles) noexcept nogil:
+    cdef uint64_t found = 0, every = (<uint64_t>1 << nk) - 1 if nk < 64 else ~(<uint64_t>0)
+    cdef Py_ssize_t i, k, j, a, m
+    cdef uint32_t c
+    for i in range(n):
+        c = d[i]
+        if not (singles[c & 0xFF] or (i + 1 < n and pairs[(c & 0xFF) << 8 | (d[i + 1] & 0xFF)])):
+            continue
+        for k in range(nk):
+            a = offs[k]
+            m = offs[k + 1] - a
+            if found >> k & 1 or chars[a] != c or m > n - i:
+                continue
+            j = 1
+            while j < m and d[i + j] == chars[a + j]:
+                j += 1
+            if j == m:
+                found |= <uint64_t>1 << k
+        if found == every:
+            break
+    return found
+
+
+def keys_in(str text, table):
+    """``quality._keys_in``: bit k set where table.keys[k] is in ``text`` (``table``: a
+    ``quality._KeyTable``)."""
+    cdef const uint32_t[::1] chars = table[1]
+    cdef const int64_t[::1] offs = table[2]
+    cdef const uint8_t[::1] pairs = table[3]
+    cdef const uint8_t[::1] singles = table[4]
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), nk = offs.shape[0] - 1
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    cdef uint64_t found = 0
+    if n == 0 or nk <= 0:
+        return 0
+    with nogil:
+        if kind == 1:
+            found = _keys_in(<const uint8_t*>data, n, &chars[0], &offs[0], nk, &pairs[0], &singles[0])
+        elif kind == 2:
+            found = _keys_in(<const uint16_t*>data, n, &chars[0], &offs[0], nk, &pairs[0], &singles[0])
+        else:
+            found = _keys_in(<const uint32_t*>data, n, &chars[0], &offs[0], nk, &pairs[0], &singles[0])
+    return found

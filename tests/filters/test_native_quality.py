@@ -285,3 +285,20 @@ def test_find_hashes_groups_equals_reference(page_texts):
         assert np.array_equal(got, PY_KERNELS["find_hashes_groups"](*args))
     assert K.find_hashes_groups(groups, np.zeros(len(texts), dtype=np.int64), tokh, los, his).size > 1000
     assert K.find_hashes_groups([], np.zeros(0, dtype=np.int64), tokh, los[:0], his[:0]).size == 0
+
+
+def test_keys_in_equals_reference(page_texts):
+    from filters.quality import QualityScorer, _key_table
+    table = QualityScorer()._scan_keys
+    lowers = _lowers(page_texts)
+    got = [K.keys_in(low, table) for low in lowers]
+    assert got == [PY_KERNELS["keys_in"](low, table) for low in lowers]
+    assert len({g for g in got}) > 5
+    rng = np.random.default_rng(2)
+    keys = ("a", "ab", "ba", "\u0101b", "中文", "\U0001F600x", "x\ud800", "aaa", " / ", "{") + tuple(f"k{i}" for i in range(54))
+    table = _key_table(keys)
+    alphabet = ["a", "b", "\u0101", "\u0201", "中", "文", "\U0001F600", "x", "\ud800", " ", "/", "{", "k", "1", "5"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet, size=int(rng.integers(0, 12))))
+        assert K.keys_in(text, table) == PY_KERNELS["keys_in"](text, table), repr(text)
+    assert K.keys_in("k53k9", table) == PY_KERNELS["keys_in"]("k53k9", table) == (1 << 63) | (1 << 19) | (1 << 15)
