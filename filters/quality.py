@@ -825,7 +825,8 @@ class QualityScorer:
         if func_pos:
             C[R_FUNC] = np.searchsorted(np.concatenate(func_pos), bounds)
         if stop_lists:
-            C[R_STOP] = np.searchsorted(tok_pos[_find_hashes_groups(stop_lists, stop_of, tokh, tok_lo, tok_hi)], bounds)
+            stop_idx = _find_hashes_groups(stop_lists, stop_of, tokh, tok_lo, tok_hi)
+            C[R_STOP] = np.searchsorted(tok_pos[stop_idx], bounds)
         totals = (C[:, np.searchsorted(bounds, ends)] - C[:, np.searchsorted(bounds, starts)]).T.tolist()
         lap("char_classes")
 

@@ -141,8 +141,10 @@ def char_pass(str joined, list lowers, const int64_t[::1] bounds, const uint8_t[
     for r in range(N_ROWS_ALL):
         cnt[r] = 0
     for r in range(256):
-        inc_lo[r] = ((r & 1) | ((r >> 1 & 1) << 16) | (<uint64_t>(r >> 2 & 1) << 32) | (<uint64_t>(r >> 3 & 1) << 48))
-        inc_hi[r] = ((r >> 4 & 1) | ((r >> 5 & 1) << 16) | (<uint64_t>(r >> 6 & 1) << 32) | (<uint64_t>(r >> 7 & 1) << 48))
+        inc_lo[r] = ((r & 1) | ((r >> 1 & 1) << 16) | (<uint64_t>(r >> 2 & 1) << 32)
+                     | (<uint64_t>(r >> 3 & 1) << 48))
+        inc_hi[r] = ((r >> 4 & 1) | ((r >> 5 & 1) << 16) | (<uint64_t>(r >> 6 & 1) << 32)
+                     | (<uint64_t>(r >> 7 & 1) << 48))
     with nogil:
         for i in range(n):
             if bi < nb and bounds[bi] == i or since == 0xFFFF:
@@ -570,8 +572,9 @@ def span_repeats(str text, const int64_t[::1] starts, const int64_t[::1] ends, c
     with nogil:
         for g in range(ng):
             if group_off[g + 1] > group_off[g]:
-                _repeats(data, kind, &starts[0] + group_off[g], &ends[0] + group_off[g], group_off[g + 1] - group_off[g],
-                         &occ[0] + group_off[g], sc.slot_span, sc.slot_count, sc.slot_hash)
+                _repeats(data, kind, &starts[0] + group_off[g], &ends[0] + group_off[g],
+                         group_off[g + 1] - group_off[g], &occ[0] + group_off[g], sc.slot_span, sc.slot_count,
+                         sc.slot_hash)
     return out
 
 
