@@ -1463,22 +1463,36 @@ _PRIME = np.uint64(1099511628211)
 _PRIME_INT = 1099511628211
 _INV_PRIME_INT = pow(_PRIME_INT, -1, 1 << 64)
 _MASK64 = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
 
 
 class _HashFilter(NamedTuple):
-    """Where sorted 64-bit ``keys`` lie by the top 16 bits of a hash: ``present`` (bool per top 16
-    bits) and ``offsets`` (int32, 65,537: keys[offsets[t]:offsets[t + 1]] have top bits t)."""
+    """Look-up tables of a set of 64-bit ``keys``: ``present`` (bool per top 16 bits of a hash,
+    set where a key has them) and ``slots`` (uint64, for the kernels: an open-addressing table of
+    2^b >= 2 x keys slots, key k at slot (k x 0x9E3779B97F4A7C15 mod 2^64) >> (64 - b) or the next
+    free ones, free slots holding the value of the extra last slot, which is no key)."""
     present: np.ndarray
-    offsets: np.ndarray
+    slots: np.ndarray
 
 
 def _hash_filter(keys: np.ndarray) -> _HashFilter:
-    """The ``_HashFilter`` of ``keys`` (sorted)."""
-    offsets = np.searchsorted(keys >> np.uint64(48), np.arange(1 << 16 + 1, dtype=np.uint64)).astype(np.int32)
-    present = offsets[1:] > offsets[:-1]
+    """The ``_HashFilter`` of ``keys`` (distinct)."""
+    present = np.zeros(1 << 16, dtype=bool)
+    present[keys >> np.uint64(48)] = True
+    key_list = keys.tolist()
+    bits = max(4, (2 * len(key_list) - 1).bit_length())
+    taken = set(key_list)
+    free = next(v for v in range(_MASK64, -1, -1) if v not in taken)
+    slots = [free] * (1 << bits)
+    for k in key_list:
+        i = ((k * _GOLDEN) & _MASK64) >> (64 - bits)
+        while slots[i] != free:
+            i = (i + 1) & ((1 << bits) - 1)
+        slots[i] = k
+    slots = np.array(slots + [free], dtype=np.uint64)
     present.setflags(write=False)
-    offsets.setflags(write=False)
-    return _HashFilter(present, offsets)
+    slots.setflags(write=False)
+    return _HashFilter(present, slots)
 
 
 def _find_hashes(keys: np.ndarray, table: _HashFilter, h: np.ndarray) -> np.ndarray:

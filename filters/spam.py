@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -124,8 +124,7 @@ def _glued(ch: str) -> bool:
     return ch.isalnum() and ch <= "\u024f"
 
 
-@dataclass(frozen=True)
-class SpamCues:
+class SpamCues(NamedTuple):
     gambling_distinct: int      # distinct gambling words
     money_distinct: int         # distinct money-promise words
     cue_hits: int               # occurrences of both kinds

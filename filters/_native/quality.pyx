@@ -423,15 +423,36 @@ def ngram_fractions_ranges(const uint64_t[::1] ids, const int64_t[::1] csum, con
     return out, unsure[:nu]
 
 
+cdef inline bint _in_slots(const uint64_t* slots, Py_ssize_t mask, int shift, uint64_t x) noexcept nogil:
+    """Whether ``x`` is a key of the open-addressing table ``slots`` (see ``quality._HashFilter``)."""
+    cdef uint64_t free = slots[mask + 1]
+    cdef Py_ssize_t i = <Py_ssize_t>((x * 0x9E3779B97F4A7C15ULL) >> shift)
+    while slots[i] != free:
+        if slots[i] == x:
+            return True
+        i = (i + 1) & mask
+    return False
+
+
+cdef inline int _shift(Py_ssize_t size) noexcept nogil:
+    """64 - b for a table of 2^b slots."""
+    cdef int b = 0
+    while (<Py_ssize_t>1 << b) < size:
+        b += 1
+    return 64 - b
+
+
 def find_hashes(const uint64_t[::1] keys, table, const uint64_t[::1] h, const int64_t[::1] los,
                 const int64_t[::1] his):
     """``quality._find_hashes_in``: ascending indices i in the ranges los[r]..his[r] (ascending,
-    disjoint) with h[i] in ``keys`` (sorted; ``table`` its ``_hash_filter``: the keys sharing the
-    hash's top 16 bits, usually none or one, are compared)."""
-    cdef const uint8_t[::1] present = table[0].view(np.uint8)
-    cdef const int32_t[::1] offsets = table[1]
-    cdef Py_ssize_t nr = los.shape[0], r, i, a, b, n = 0, size = 0
-    cdef uint64_t x
+    disjoint) with h[i] in ``keys`` (``table`` its ``_hash_filter``: the slots are looked up where
+    ``present`` says a key may be)."""
+    cdef const uint64_t[::1] sv = table[1]
+    cdef const uint8_t[::1] pv = table[0].view(np.uint8)
+    cdef Py_ssize_t nr = los.shape[0], r, i, n = 0, size = 0, mask = sv.shape[0] - 2
+    cdef int shift = _shift(mask + 1)
+    cdef const uint64_t* slots = &sv[0]
+    cdef const uint8_t* present = &pv[0]
     for r in range(nr):
         size += his[r] - los[r]
     out = np.empty(size, dtype=np.int64)
@@ -439,14 +460,7 @@ def find_hashes(const uint64_t[::1] keys, table, const uint64_t[::1] h, const in
     with nogil:
         for r in range(nr):
             for i in range(los[r], his[r]):
-                x = h[i]
-                if not present[x >> 48]:
-                    continue
-                a = offsets[x >> 48]
-                b = offsets[(x >> 48) + 1]
-                while a < b and keys[a] < x:
-                    a += 1
-                if a < b and keys[a] == x:
+                if present[h[i] >> 48] and _in_slots(slots, mask, shift, h[i]):
                     o[n] = i
                     n += 1
     return out[:n]
@@ -669,28 +683,28 @@ def find_hashes_groups(list groups, const int64_t[::1] group_of, const uint64_t[
     """``quality._find_hashes_groups``: ascending indices i of the ranges los[r]..his[r]
     (ascending, disjoint) with h[i] in the keys of groups[group_of[r]] (a (keys, _hash_filter)
     pair; no look-up where group_of[r] < 0)."""
-    cdef Py_ssize_t ng = len(groups), nr = los.shape[0], g, r, i, a, b, n = 0, size = 0
-    cdef const uint64_t[::1] kv
+    cdef Py_ssize_t ng = len(groups), nr = los.shape[0], g, r, i, n = 0, size = 0
+    cdef const uint64_t[::1] sv
     cdef const uint8_t[::1] pv
-    cdef const int32_t[::1] ov
-    cdef const uint64_t** keys = <const uint64_t**>malloc((ng + 1) * sizeof(void*))
+    cdef const uint64_t** slots = <const uint64_t**>malloc((ng + 1) * sizeof(void*))
     cdef const uint8_t** present = <const uint8_t**>malloc((ng + 1) * sizeof(void*))
-    cdef const int32_t** offsets = <const int32_t**>malloc((ng + 1) * sizeof(void*))
-    cdef const uint64_t* kg
+    cdef Py_ssize_t* masks = <Py_ssize_t*>malloc((ng + 1) * sizeof(Py_ssize_t))
+    cdef int* shifts = <int*>malloc((ng + 1) * sizeof(int))
+    cdef const uint64_t* sg
     cdef const uint8_t* pg
-    cdef const int32_t* og
-    cdef uint64_t x
+    cdef Py_ssize_t mg
+    cdef int hg
     cdef int64_t[::1] o
     try:
-        if not (keys and present and offsets):
+        if not (slots and present and masks and shifts):
             raise MemoryError()
         for g in range(ng):                 # (the arrays stay alive in ``groups``)
-            kv = groups[g][0]
+            sv = groups[g][1][1]
             pv = groups[g][1][0].view(np.uint8)
-            ov = groups[g][1][1]
-            keys[g] = &kv[0]
+            slots[g] = &sv[0]
             present[g] = &pv[0]
-            offsets[g] = &ov[0]
+            masks[g] = sv.shape[0] - 2
+            shifts[g] = _shift(masks[g] + 1)
         for r in range(nr):
             if group_of[r] >= 0:
                 size += his[r] - los[r]
@@ -701,22 +715,16 @@ def find_hashes_groups(list groups, const int64_t[::1] group_of, const uint64_t[
                 g = group_of[r]
                 if g < 0:
                     continue
-                kg, pg, og = keys[g], present[g], offsets[g]
+                sg, pg, mg, hg = slots[g], present[g], masks[g], shifts[g]
                 for i in range(los[r], his[r]):
-                    x = h[i]
-                    if not pg[x >> 48]:
-                        continue
-                    a = og[x >> 48]
-                    b = og[(x >> 48) + 1]
-                    while a < b and kg[a] < x:
-                        a += 1
-                    if a < b and kg[a] == x:
+                    if pg[h[i] >> 48] and _in_slots(sg, mg, hg, h[i]):
                         o[n] = i
                         n += 1
     finally:
-        free(keys)
+        free(slots)
         free(present)
-        free(offsets)
+        free(masks)
+        free(shifts)
     return out[:n]
 
 
