@@ -180,7 +180,7 @@ class QualityConfig:
 # (their arguments are the per-document counts and sums that ``QualityScorer.score_batch`` takes
 # from its pass over a whole chunk of documents)
 
-def _gopher_quality(text, n, total, n_norm, alpha_words, n_bullet, n_ell, m, units, sw_sum, tok_sum, mode,
+def _gopher_quality(n, total, n_norm, alpha_words, n_bullet, n_ell, m, units, sw_sum, tok_sum, mode,
                     rules) -> tuple[dict, list[str]]:
     """Gopher quality: word count, mean word length, symbol/word ratio, bullet and ellipsis lines,
     alphabetic words, stop words. ``total``: the document's class counts (row order of the count
@@ -190,7 +190,7 @@ def _gopher_quality(text, n, total, n_norm, alpha_words, n_bullet, n_ell, m, uni
     n_tokens = total[R_WSTART]
     mean_word_len = (n - (total[R_SPACE] + total[R_PUNCT] + total[R_SYMBOL])) / n_norm if n_norm else 0.0
     alpha_frac = alpha_words / n_tokens if n_tokens else 0.0
-    sym_ratio = (text.count("#") + text.count("...") + text.count("…")) / max(1, units)
+    sym_ratio = (total[R_HASH] + total[R_DOTS] + total[R_ELLIPSIS]) / max(1, units)     # "#", "...", "…"
     bullet_frac = int(n_bullet) / m
     ell_frac = int(n_ell) / m
     sw_total = int(sw_sum)
@@ -266,12 +266,12 @@ def _c4(n_keep, n_term, s_kept, m, lorem_doc, has_curly, js_lines, pol_lines, ru
             "c4_lorem_ipsum": lorem_doc, "c4_curly_bracket": has_curly}, failed
 
 
-def _fineweb(text, n_short, m, n, units, dup_line_chars, terminal_frac, rules) -> tuple[dict, list[str]]:
+def _fineweb(n_newlines, n_short, m, n, units, dup_line_chars, terminal_frac, rules) -> tuple[dict, list[str]]:
     """FineWeb: lines ending in punctuation, short lines (``n_short`` of ``m``), duplicate line
     characters, newlines per word."""
     short_lines = int(n_short) / m
     fw_dup = dup_line_chars / max(1, n)
-    nl_ratio = text.count("\n") / max(1, units)
+    nl_ratio = n_newlines / max(1, units)
     failed = []
     if terminal_frac <= rules.fw_min_line_punct:
         failed.append("fineweb_line_punct")
@@ -354,7 +354,10 @@ _N_ROWS = 13              # (the rows read at sentence and paragraph bounds)
 # (where encoding._LATIN_MOJIBAKE can match), CJK or above (U+3400..), Devanagari and the other Indic
 # scripts (U+0900..U+0DFF: spaced, but their spam cues are matched as substrings)
 R_ALPHA, R_FFFD, R_NON_ASCII, R_LATIN_PAIR, R_CJK, R_INDIC = range(13, 19)
-_N_ROWS_ALL = 19
+# and the counts of str.count: "#", "..." (marked at the third dot of each, as str.count finds them
+# left to right without overlap), "…", "\n"
+R_HASH, R_DOTS, R_ELLIPSIS, R_NEWLINE = range(19, 23)
+_N_ROWS_ALL = 23
 _TERMINALS = frozenset(".!?…。！？；｡．؟।॥۔።‼⁇⁈⁉")
 _CLOSERS = "\"'”’»›)]）】」』〉》〕〗］｝〞"
 _BULLETS = ("•", "-", "*", "·", "‣", "◦", "▪", "●", "►", "▸", "–", "—", "→", "✓", "✔", "☐", "■", "□", "◆")
@@ -1020,7 +1023,7 @@ class QualityScorer:
         gq_l = []
         for j, d in enumerate(docs):
             ps_j, ss_j = p_sums[j], s_sums[j]
-            gq, f = _gopher_quality(d.text, lens[j], totals[j], thi[j] - tlo[j], totals[j][R_ALPHA], ps_j[1], ps_j[2],
+            gq, f = _gopher_quality(lens[j], totals[j], thi[j] - tlo[j], totals[j][R_ALPHA], ps_j[1], ps_j[2],
                                     m_l[j], units_l[j], ss_j[0], ss_j[1], d.info.mode, d.info.rules)
             gq_l.append(gq)
             failed_l[j] += f
@@ -1065,7 +1068,7 @@ class QualityScorer:
         lap("c4")
         fw_l = []
         for j, d in enumerate(docs):
-            fw, f = _fineweb(d.text, p_sums[j][5], m_l[j], lens[j], units_l[j], dups[j][1],
+            fw, f = _fineweb(totals[j][R_NEWLINE], p_sums[j][5], m_l[j], lens[j], units_l[j], dups[j][1],
                              c4_l[j]["c4_terminal_line_frac"], d.info.rules)
             fw_l.append(fw)
             failed_l[j] += f
@@ -1091,7 +1094,7 @@ class QualityScorer:
             sa, pa = int(s_first[j]), int(p_first[j])
             sb, pb = sa + k, pa + m
             ps_j, ss_j = p_sums[j], s_sums[j]
-            n_fffd, non_ascii, latin_pair, cjk, indic = total[R_FFFD:]
+            n_fffd, non_ascii, latin_pair, cjk, indic = total[R_FFFD:R_INDIC + 1]
             # mojibake_chars finds more than the U+FFFD only in text with CJK characters or a Latin-1
             # lead followed by a continuation character
             moji = mojibake_chars(d.text) if non_ascii and (latin_pair or cjk) else n_fffd
@@ -1280,6 +1283,13 @@ def _char_pass(joined: str, lowers: list[str], bounds: np.ndarray, table: np.nda
     Mb[R_LATIN_PAIR, after[cont[np.minimum(cp[after], 0xFFFF)] != 0] - 1] = True
     Mb[R_CJK, non_ascii[cpn >= 0x3400]] = True
     Mb[R_INDIC, non_ascii[(cpn - 0x900) <= 0x4FF]] = True
+    np.equal(cp, 35, out=Mb[R_HASH])
+    np.equal(cp, 0x2026, out=Mb[R_ELLIPSIS])
+    np.equal(cp, 10, out=Mb[R_NEWLINE])
+    dot = cp == 46
+    at = np.arange(n_all)
+    run = at - np.maximum.accumulate(np.where(dot, -1, at))      # length of the run of dots so far
+    np.logical_and(dot, run % 3 == 0, out=Mb[R_DOTS])
     return _cumulated_at(M, bounds), tok_pos, tok_end, _token_hashes(lcp, tok_pos, tok_end), cp
 
 

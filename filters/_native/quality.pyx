@@ -49,7 +49,7 @@ def cumulated_at(const uint8_t[:, ::1] M, const int64_t[::1] bounds):
 
 
 # class bits and rows of filters/quality.py (R_* constants)
-DEF N_ROWS_ALL = 19
+DEF N_ROWS_ALL = 23
 DEF SPACE = 8
 DEF BREAK_BITS = 8 | 16 | 32             # SPACE | PUNCT | SYMBOL
 DEF R_WSTART = 8
@@ -61,6 +61,10 @@ DEF R_NON_ASCII = 15
 DEF R_LATIN_PAIR = 16
 DEF R_CJK = 17
 DEF R_INDIC = 18
+DEF R_HASH = 19
+DEF R_DOTS = 20
+DEF R_ELLIPSIS = 21
+DEF R_NEWLINE = 22
 
 
 cdef inline uint8_t _astral_class(uint32_t c) noexcept nogil:
@@ -136,7 +140,7 @@ def char_pass(str joined, list lowers, const int64_t[::1] bounds, const uint8_t[
     cdef uint64_t acc_lo = 0, acc_hi = 0
     cdef uint8_t k
     cdef uint32_t c, prev = 0xFFFFFFFF, nxt
-    cdef int run = 0, in_space = 1, in_tok = 0, word_alpha = 0
+    cdef int run = 0, in_space = 1, in_tok = 0, word_alpha = 0, dots = 0
     cdef uint64_t h = 0, p = 1
     for r in range(N_ROWS_ALL):
         cnt[r] = 0
@@ -195,8 +199,23 @@ def char_pass(str joined, list lowers, const int64_t[::1] bounds, const uint8_t[
                 h += lcp[i] * p
                 p *= _PRIME
             # marks
-            if c >= 0x80:
+            if c < 0x80:
+                if c == 46:
+                    dots += 1
+                    if dots == 3:           # "..." as str.count finds them: left to right, no overlap
+                        cnt[R_DOTS] += 1
+                        dots = 0
+                else:
+                    dots = 0
+                    if c == 10:
+                        cnt[R_NEWLINE] += 1
+                    elif c == 35:
+                        cnt[R_HASH] += 1
+            else:
+                dots = 0
                 cnt[R_NON_ASCII] += 1
+                if c == 0x2026:
+                    cnt[R_ELLIPSIS] += 1
                 if c == 0xFFFD:
                     cnt[R_FFFD] += 1
                 if c >= 0x3400:

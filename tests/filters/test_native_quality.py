@@ -82,6 +82,7 @@ def test_char_pass_equals_reference_on_real_pages(page_texts):
     [""], ["a"], ["", ""], ["aaaa", "bbbbb"], ["İstanbul ΣΑΣ", "x"],
     ["Ã©tÃ© \ufffd 中文字符 हिन्दी ...!!!! \U0001F600\U00020000\U0010FFFF x\ud800y", "Âé", "Ã"],
     ["\t  tab\u3000words  ", "ｆｕｌｌ\u00a0width 123 ab-cd_ef"],
+    ["....... .. ...\n#…", "..", ".", "...a...\n\n##", "\u2026...\u00e9...."],
 ])
 def test_char_pass_edge_cases(texts):
     _same_char_pass(texts)
