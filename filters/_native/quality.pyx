@@ -48,23 +48,24 @@ def cumulated_at(const uint8_t[:, ::1] M, const int64_t[::1] bounds):
     return out
 
 
-# class bits and rows of filters/quality.py (R_* constants)
-DEF N_ROWS_ALL = 23
-DEF SPACE = 8
-DEF BREAK_BITS = 8 | 16 | 32             # SPACE | PUNCT | SYMBOL
-DEF R_WSTART = 8
-DEF R_RUN = 9
-DEF R_TOK = 11
-DEF R_ALPHA = 13
-DEF R_FFFD = 14
-DEF R_NON_ASCII = 15
-DEF R_LATIN_PAIR = 16
-DEF R_CJK = 17
-DEF R_INDIC = 18
-DEF R_HASH = 19
-DEF R_DOTS = 20
-DEF R_ELLIPSIS = 21
-DEF R_NEWLINE = 22
+# class bits and rows of filters/quality.py (its R_* constants)
+cdef enum:
+    N_ROWS_ALL = 23
+    SPACE = 8
+    BREAK_BITS = 8 | 16 | 32            # SPACE | PUNCT | SYMBOL
+    R_WSTART = 8
+    R_RUN = 9
+    R_TOK = 11
+    R_ALPHA = 13
+    R_FFFD = 14
+    R_NON_ASCII = 15
+    R_LATIN_PAIR = 16
+    R_CJK = 17
+    R_INDIC = 18
+    R_HASH = 19
+    R_DOTS = 20
+    R_ELLIPSIS = 21
+    R_NEWLINE = 22
 
 
 cdef inline uint8_t _astral_class(uint32_t c) noexcept nogil:
