@@ -180,7 +180,7 @@ class QualityConfig:
 # (their arguments are the per-document counts and sums that ``QualityScorer.score_batch`` takes
 # from its pass over a whole chunk of documents)
 
-def _gopher_quality(text, n, total, n_norm, alpha_words, n_bullet, n_ell, m, units, sw_sum, tok_sum, mode,
+def _gopher_quality(n, total, n_norm, alpha_words, n_bullet, n_ell, m, units, sw_sum, tok_sum, mode,
                     rules) -> tuple[dict, list[str]]:
     """Gopher quality: word count, mean word length, symbol/word ratio, bullet and ellipsis lines,
     alphabetic words, stop words. ``total``: the document's class counts (row order of the count
@@ -190,7 +190,7 @@ def _gopher_quality(text, n, total, n_norm, alpha_words, n_bullet, n_ell, m, uni
     n_tokens = total[R_WSTART]
     mean_word_len = (n - (total[R_SPACE] + total[R_PUNCT] + total[R_SYMBOL])) / n_norm if n_norm else 0.0
     alpha_frac = alpha_words / n_tokens if n_tokens else 0.0
-    sym_ratio = (text.count("#") + text.count("...") + text.count("…")) / max(1, units)
+    sym_ratio = (total[R_HASH] + total[R_DOTS] + total[R_ELLIPSIS]) / max(1, units)     # "#", "...", "…"
     bullet_frac = int(n_bullet) / m
     ell_frac = int(n_ell) / m
     sw_total = int(sw_sum)
@@ -216,29 +216,16 @@ def _gopher_quality(text, n, total, n_norm, alpha_words, n_bullet, n_ell, m, uni
             "has_stopword_list": mode is not None}, failed
 
 
-def _gopher_repetition(text, ids, lens, line_chars, m, dup_lines, dup_line_chars, rules, grams=None,
-                       csum=None, fractions=None) -> tuple[dict, list[str]]:
-    """Gopher repetition: duplicate lines and blocks (count and characters), top n-gram and
-    duplicate n-gram character fractions over the token ids ``ids`` of ``lens`` characters each
-    (``grams`` / ``csum``: see ``_ngram_fractions``; ``fractions``: its result when known)."""
-    if "\n\n" in text or "\n " in text or "\n\t" in text:
-        blocks = [b.strip() for b in _BLOCK_SPLIT.split(text)]
-        blocks = [b for b in blocks if b]
-    else:
-        blocks = [text.strip()]
-    dup_blocks = dup_block_chars = 0
-    if len(blocks) > 1:
-        block_seen: set[str] = set()
-        for b in blocks:
-            if b in block_seen:
-                dup_blocks += 1
-                dup_block_chars += len(b)
-            block_seen.add(b)
-    block_chars = max(1, sum(map(len, blocks)))
-    top, dupf = fractions or _ngram_fractions(ids, lens, rules.ngram_scale, grams=grams, csum=csum)
+def _gopher_repetition(line_chars, m, dup_lines, dup_line_chars, blocks, rules, fractions) -> tuple[dict, list[str]]:
+    """Gopher repetition: duplicate lines and blocks (count and characters; ``blocks``: the row of
+    ``_block_stats``), top n-gram and duplicate n-gram character fractions (``fractions``: the 9
+    values of ``_ngram_fractions``, top then dupf, over the document's token ids)."""
+    n_blocks, dup_blocks, dup_block_chars, block_chars = blocks
+    block_chars = max(1, block_chars)
+    top, dupf = fractions[:3], fractions[3:]
     dup_line_frac = dup_lines / m
     dup_line_char_frac = dup_line_chars / line_chars
-    dup_para_frac = dup_blocks / len(blocks) if blocks else 0.0
+    dup_para_frac = dup_blocks / n_blocks if n_blocks else 0.0
     dup_para_char_frac = dup_block_chars / block_chars
     failed = []
     if dup_line_frac > rules.max_dup_line_frac:
@@ -253,7 +240,7 @@ def _gopher_repetition(text, ids, lens, line_chars, m, dup_lines, dup_line_chars
         failed.append("gopher_top_ngram")
     if any(v > lim for v, lim in zip(dupf, rules.dup_ngram_max)):
         failed.append("gopher_dup_ngram")
-    return {"n_blocks": len(blocks),
+    return {"n_blocks": n_blocks,
             "gr_dup_line_frac": float(dup_line_frac), "gr_dup_line_char_frac": float(dup_line_char_frac),
             "gr_dup_para_frac": float(dup_para_frac), "gr_dup_para_char_frac": float(dup_para_char_frac),
             "gr_top2gram_char_frac": top[0], "gr_top3gram_char_frac": top[1], "gr_top4gram_char_frac": top[2],
@@ -279,12 +266,12 @@ def _c4(n_keep, n_term, s_kept, m, lorem_doc, has_curly, js_lines, pol_lines, ru
             "c4_lorem_ipsum": lorem_doc, "c4_curly_bracket": has_curly}, failed
 
 
-def _fineweb(text, n_short, m, n, units, dup_line_chars, terminal_frac, rules) -> tuple[dict, list[str]]:
+def _fineweb(n_newlines, n_short, m, n, units, dup_line_chars, terminal_frac, rules) -> tuple[dict, list[str]]:
     """FineWeb: lines ending in punctuation, short lines (``n_short`` of ``m``), duplicate line
     characters, newlines per word."""
     short_lines = int(n_short) / m
     fw_dup = dup_line_chars / max(1, n)
-    nl_ratio = text.count("\n") / max(1, units)
+    nl_ratio = n_newlines / max(1, units)
     failed = []
     if terminal_frac <= rules.fw_min_line_punct:
         failed.append("fineweb_line_punct")
@@ -360,7 +347,17 @@ _SEPARATORS = "|¦·•»›∙◦▪‣→►▸◆■□●○★☆"   # navi
 # rows of the cumulated count matrix: the 8 class bits, then derived marks
 R_LETTER, R_UPPER, R_DIGIT, R_SPACE, R_PUNCT, R_SYMBOL, R_UNSPACED, R_SEP = range(8)
 R_WSTART, R_RUN, R_FUNC, R_TOK, R_STOP = range(8, 13)
-_N_ROWS = 13
+_N_ROWS = 13              # (the rows read at sentence and paragraph bounds)
+# rows read at document bounds only: white-space words holding a letter (marked at their first
+# letter), and the marks that decide whether to look for mis-decoded text: U+FFFD, non-ASCII,
+# Latin-1 lead of a cp1252 misreading (U+00C2..U+00F4) followed by a cp1252 continuation character
+# (where encoding._LATIN_MOJIBAKE can match), CJK or above (U+3400..), Devanagari and the other Indic
+# scripts (U+0900..U+0DFF: spaced, but their spam cues are matched as substrings)
+R_ALPHA, R_FFFD, R_NON_ASCII, R_LATIN_PAIR, R_CJK, R_INDIC = range(13, 19)
+# and the counts of str.count: "#", "..." (marked at the third dot of each, as str.count finds them
+# left to right without overlap), "…", "\n"
+R_HASH, R_DOTS, R_ELLIPSIS, R_NEWLINE = range(19, 23)
+_N_ROWS_ALL = 23
 _TERMINALS = frozenset(".!?…。！？；｡．؟।॥۔።‼⁇⁈⁉")
 _CLOSERS = "\"'”’»›)]）】」』〉》〕〗］｝〞"
 _BULLETS = ("•", "-", "*", "·", "‣", "◦", "▪", "●", "►", "▸", "–", "—", "→", "✓", "✔", "☐", "■", "□", "◆")
@@ -462,8 +459,10 @@ def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
-def _classes(cp: np.ndarray) -> np.ndarray:
-    table = _class_table()
+def _classes(cp: np.ndarray, table: np.ndarray | None = None) -> np.ndarray:
+    """Class bits of the code points ``cp`` (``table``: ``_class_table()``, looked up when None)."""
+    if table is None:
+        table = _class_table()
     if cp.size and int(cp.max()) > 0xFFFF:
         cls = table[np.minimum(cp, 0xFFFF)]
         astral = cp > 0xFFFF
@@ -515,6 +514,16 @@ class _CueMatcher:
         self._first_hashes = np.array(sorted(self._hindex), dtype=np.uint64)
         self._first_filter = _hash_filter(self._first_hashes)
         self._max_words = max((len(p) for v in self._hindex.values() for p, _ in v), default=1)
+        # the same index flat, for _match_phrases: phrases phr_lo[f]..phr_lo[f + 1] - 1 start with the
+        # token hash first_hashes[f] (in the order of _hindex), phrase p has phr_len[p] tokens
+        # phr_tok[p, :phr_len[p]] and weight phr_w[p]
+        W = self._max_words
+        phrases = [(words, w8) for h in self._first_hashes.tolist() for words, w8 in self._hindex[h]]
+        self._phr_lo = np.cumsum([0] + [len(self._hindex[h]) for h in self._first_hashes.tolist()], dtype=np.int64)
+        self._phr_len = np.array([len(words) for words, _ in phrases], dtype=np.int64)
+        self._phr_tok = np.array([words + (0,) * (W - len(words)) for words, _ in phrases],
+                                 dtype=np.uint64).reshape(len(phrases), W)
+        self._phr_w = [w8 for _, w8 in phrases]
         self._cjk = cjk
         cjk_keys = sorted(cjk, key=len, reverse=True)
         self._cjk_rx = (re.compile("|".join(re.escape(k) for k in cjk_keys))
@@ -531,34 +540,34 @@ class _CueMatcher:
         return self.hits_batch([lower], tokh, tok_pos, tok_end, [0], [tokh.size], [0], [has_unspaced])[0]
 
     def hits_batch(self, lowers: list[str], tokh: np.ndarray, tok_pos: np.ndarray, tok_end: np.ndarray,
-                   tok_lo: list[int], tok_hi: list[int], starts, has_unspaced: list[bool]) -> list[list]:
+                   tok_lo: list[int], tok_hi: list[int], starts, has_unspaced: list[bool],
+                   present: list[int] | None = None) -> list[list]:
         """``hits`` of several documents joined into one text: ``lowers`` their lower-cased texts,
         ``tokh`` / ``tok_pos`` / ``tok_end`` the token hashes and spans of the joined text, document
         j holding tokens tok_lo[j]..tok_hi[j] and starting at ``starts[j]``. One list of hits per
-        document, in its own positions and in the order ``hits`` gives them."""
+        document, in its own positions and in the order ``hits`` gives them. ``present``, when
+        known: per document, bit k set where the k-th substring cue is in its text."""
         out: list[list] = [[] for _ in lowers]
         if tokh.size:
-            cand = _find_hashes(self._first_hashes, self._first_filter, tokh)
+            cand = _find_hashes_in(self._first_hashes, self._first_filter, tokh, _ZERO1, np.array([tokh.size]))
             if cand.size:
-                hindex = self._hindex
-                W = self._max_words
-                win = tokh[np.minimum(cand[:, None] + np.arange(W), tokh.size - 1)].tolist()
-                doc = np.searchsorted(np.asarray(tok_hi), cand, side="right").tolist()
-                for c, i in enumerate(cand.tolist()):
-                    th = win[c]
-                    d = doc[c]
-                    for words, w in hindex[th[0]]:
-                        k = len(words)
-                        if k == 1 or (i + k <= tok_hi[d] and tuple(th[:k]) == words):
-                            o = int(starts[d])
-                            out[d].append((int(tok_pos[i]) - o, int(tok_end[i + k - 1]) - o, w))
-                            break
+                tok_hi = np.asarray(tok_hi)
+                doc = np.searchsorted(tok_hi, cand, side="right")
+                hit = _match_phrases(cand, np.searchsorted(self._first_hashes, tokh[cand]), tok_hi[doc], tokh,
+                                     self._phr_lo, self._phr_len, self._phr_tok)
+                ok = hit >= 0
+                cand, hit, doc = cand[ok], hit[ok], doc[ok]
+                o = np.asarray(starts)[doc]
+                weights = self._phr_w
+                for d, a, b, p in zip(doc.tolist(), (tok_pos[cand] - o).tolist(),
+                                      (tok_end[cand + self._phr_len[hit] - 1] - o).tolist(), hit.tolist()):
+                    out[d].append((a, b, weights[p]))
         if not self._other and not (self._cjk_rx is not None and any(has_unspaced)):
             return out
         cjk_ac = _leftmost_longest(self._cjk_keys) if self._cjk_keys and any(has_unspaced) else None
         for d, lower in enumerate(lowers):
-            for key, w in self._other.items():
-                if key in lower:
+            for k, (key, w) in enumerate(self._other.items()):
+                if (present[d] >> k & 1) if present is not None else key in lower:
                     i = lower.find(key)
                     while i >= 0:
                         if i == 0 or not (lower[i - 1].isalnum() and key[0].isalnum()):
@@ -574,6 +583,26 @@ class _CueMatcher:
                     weights = self._cjk_weights
                     out[d] += [(a, b, weights[k]) for k, a, b in found]
         return out
+
+
+def _match_phrases(cand: np.ndarray, first: np.ndarray, cand_hi: np.ndarray, tokh: np.ndarray,
+                   phr_lo: np.ndarray, phr_len: np.ndarray, phr_tok: np.ndarray) -> np.ndarray:
+    """For each candidate token cand[c] (whose hash is the ``first[c]``-th first-token hash of a
+    cue matcher, and whose document's tokens end before cand_hi[c]): the first phrase p of
+    phr_lo[f]..phr_lo[f + 1] - 1 whose tokens phr_tok[p, :phr_len[p]] are the hashes ``tokh`` from
+    cand[c] on (a one-token phrase matches as it stands), or -1 (int64 array)."""
+    out = np.full(cand.size, -1, dtype=np.int64)
+    W = phr_tok.shape[1]
+    win = tokh[np.minimum(cand[:, None] + np.arange(W), tokh.size - 1)].tolist()
+    lo, plen, ptok = phr_lo.tolist(), phr_len.tolist(), phr_tok.tolist()
+    for c, (i, f, hi) in enumerate(zip(cand.tolist(), first.tolist(), cand_hi.tolist())):
+        th = win[c]
+        for p in range(lo[f], lo[f + 1]):
+            k = plen[p]
+            if k == 1 or (i + k <= hi and th[:k] == ptok[p][:k]):
+                out[c] = p
+                break
+    return out
 
 
 @lru_cache(maxsize=8)
@@ -604,6 +633,7 @@ class QualityScorer:
         self.stop = StopWords()
         self.cues = _CueMatcher(CUES)
         self.spam = _CueMatcher(spam_cue_table())
+        self._scan_keys = _key_table(tuple(self.cues._other) + _FLAG_KEYS)
         self._weights = dict(config.rule_weights)
         self._func_tables: dict[str, np.ndarray | None] = {}
         self._thai_re: dict[str, re.Pattern | None] = {}
@@ -749,8 +779,6 @@ class QualityScorer:
         joined = " ".join(texts)
 
         # ---- character classes, cumulated (one row per class / mark, columns = positions) ----
-        cp = _codepoints(joined)
-        n_all = cp.size
         lowers = []
         lcp_parts = []
         for t, n in zip(texts, lens):
@@ -759,45 +787,6 @@ class QualityScorer:
                 low = t.replace("\u0130", "i").lower()
             lowers.append(low)
             lcp_parts.append(low if len(low) == n else (low + " " * n)[:n])
-        lcp = _codepoints(" ".join(lcp_parts))
-        cls = _classes(cp)
-        M = np.zeros((_N_ROWS, n_all), dtype=np.uint8)
-        for b in range(8):                          # the 8 class bits, one row each (faster than unpackbits)
-            np.right_shift(cls, b, out=M[b])
-            np.bitwise_and(M[b], 1, out=M[b])
-        Mb = M.view(bool)
-        nonspace = ~Mb[R_SPACE]
-        Mb[R_WSTART, 0] = nonspace[0]
-        np.greater(nonspace[1:], nonspace[:-1], out=Mb[R_WSTART, 1:])
-        if n_all > 3:                               # 4th and later characters of a run of one character
-            eq = cp[1:] == cp[:-1]
-            np.logical_and(eq[:-2] & eq[1:-1], eq[2:], out=Mb[R_RUN, 3:])
-            Mb[R_RUN] &= nonspace
-        inword = (cls & _BREAK_BITS) == 0
-        Mb[R_TOK, 0] = inword[0]
-        np.greater(inword[1:], inword[:-1], out=Mb[R_TOK, 1:])
-        tok_pos = Mb[R_TOK].nonzero()[0]
-        tok_end = np.greater(inword, np.concatenate((inword[1:], _FALSE1))).nonzero()[0] + 1
-        # normalised tokens (lower case, punctuation and symbols as breaks), hashed
-        tokh = _token_hashes(lcp, tok_pos, tok_end)
-        tok_lo = np.searchsorted(tok_pos, starts)
-        tok_hi = np.searchsorted(tok_pos, ends)
-        tlo, thi = tok_lo.tolist(), tok_hi.tolist()
-        infos = [d.info for d in docs]
-        stop_groups: dict[int, tuple[np.ndarray, np.ndarray, list[int]]] = {}
-        for j, info in enumerate(infos):
-            if info.mode == "words":
-                stop_groups.setdefault(id(info.stop_h), (info.stop_h, info.stop_filter, []))[2].append(j)
-            elif info.mode == "chars":
-                x, y = int(starts[j]), int(ends[j])
-                M[R_FUNC, x:y] = info.func_table[np.minimum(cp[x:y], 0xFFFF)]
-        for sh, sf, js in stop_groups.values():
-            if len(js) == D:
-                sel_pos, th = tok_pos, tokh
-            else:
-                sel = np.concatenate([np.arange(tlo[j], thi[j]) for j in js])
-                sel_pos, th = tok_pos[sel], tokh[sel]
-            M[R_STOP, sel_pos[_find_hashes(sh, sf, th)]] = 1
         k_arr = np.array([len(d.sents) // 2 for d in docs], dtype=np.int64)
         m_arr = np.array([len(d.paras) // 2 for d in docs], dtype=np.int64)
         s_off = np.zeros(D + 1, dtype=np.int64)
@@ -814,12 +803,38 @@ class QualityScorer:
         bounds = np.concatenate((starts, ends, sp_arr.ravel()))
         bounds.sort()
         bounds = bounds[np.concatenate((_TRUE1, bounds[1:] != bounds[:-1]))]   # (np.unique is slower)
-        C = _cumulated_at(M, bounds)                # C[:, i]: counts of positions 0 .. bounds[i] - 1
+        # C[:, i]: counts of positions 0 .. bounds[i] - 1; normalised tokens (lower case, punctuation
+        # and symbols as breaks) and their hashes
+        C, tok_pos, tok_end, tokh, cp = _char_pass(joined, lcp_parts, bounds, _class_table(),
+                                                   _cp1252_cont_table().view(np.uint8))
+        tok_lo = np.searchsorted(tok_pos, starts)
+        tok_hi = np.searchsorted(tok_pos, ends)
+        tlo, thi = tok_lo.tolist(), tok_hi.tolist()
+        infos = [d.info for d in docs]
+        stop_group: dict[int, int] = {}             # stop-word list -> its index in stop_lists
+        stop_lists = []
+        stop_of = np.full(D, -1, dtype=np.int64)
+        func_pos = []
+        for j, info in enumerate(infos):
+            if info.mode == "words":
+                g = stop_group.get(id(info.stop_h))
+                if g is None:
+                    g = stop_group[id(info.stop_h)] = len(stop_lists)
+                    stop_lists.append((info.stop_h, info.stop_filter))
+                stop_of[j] = g
+            elif info.mode == "chars":
+                x, y = int(starts[j]), int(ends[j])
+                func_pos.append(np.flatnonzero(info.func_table[np.minimum(cp[x:y], 0xFFFF)]) + x)
+        if func_pos:
+            C[R_FUNC] = np.searchsorted(np.concatenate(func_pos), bounds)
+        if stop_lists:
+            stop_idx = _find_hashes_groups(stop_lists, stop_of, tokh, tok_lo, tok_hi)
+            C[R_STOP] = np.searchsorted(tok_pos[stop_idx], bounds)
         totals = (C[:, np.searchsorted(bounds, ends)] - C[:, np.searchsorted(bounds, starts)]).T.tolist()
         lap("char_classes")
 
         # ---- sentences ----------------------------------------------------------------------
-        G = C[:, np.searchsorted(bounds, sp_arr)]       # (rows, K + P, 2)
+        G = C[:_N_ROWS, np.searchsorted(bounds, sp_arr)]       # (rows, K + P, 2)
         counts = (G[:, :, 1] - G[:, :, 0]).astype(np.float64)
         sc, pc = counts[:, :K], counts[:, K:]
         ss, se = s_arr[:, 0], s_arr[:, 1]
@@ -870,7 +885,9 @@ class QualityScorer:
                 link_urls += [(x + o, y + o) for x, y in u]
         s_url = _bucket(links, ss, se) if links else np.zeros(K)
         has_unsp = [bool(t[R_UNSPACED]) for t in totals]
-        hits_l = self.cues.hits_batch(lowers, tokh, tok_pos, tok_end, tlo, thi, starts, has_unsp)
+        n_other = len(self.cues._other)
+        present = [_keys_in(low, self._scan_keys) for low in lowers]
+        hits_l = self.cues.hits_batch(lowers, tokh, tok_pos, tok_end, tlo, thi, starts, has_unsp, present)
         spam_l = self.spam.hits_batch(lowers, tokh, tok_pos, tok_end, tlo, thi, starts, [False] * D)
         g_hits = []
         for j, h in enumerate(hits_l):
@@ -888,33 +905,25 @@ class QualityScorer:
         weighted = np.bincount(s_par, weights=s_score * s_len, minlength=P)
         covered = np.bincount(s_par, weights=s_len, minlength=P)
         p_base = weighted / np.maximum(covered, 1.0)
-        p_texts = [joined[x:y] for x, y in p_arr.tolist()]
-        occ = [0] * P
-        dups = []
+        occ_arr = _span_repeats(joined, np.ascontiguousarray(ps), np.ascontiguousarray(pe), p_off)
+        occ = occ_arr.tolist()
+        repeated = occ_arr > 0
+        cum = np.zeros((2, P + 1), dtype=np.int64)
+        np.cumsum(repeated, out=cum[0, 1:])
+        np.cumsum((pe - ps) * repeated, out=cum[1, 1:])
+        dups = (cum[:, p_off[1:]] - cum[:, p_off[:-1]]).T.tolist()    # per document: repeated lines, characters
         flags_doc = []
         seps = pc[R_SEP]
         for j, d in enumerate(docs):
             a, b = int(p_off[j]), int(p_off[j + 1])
-            dup_lines = dup_line_chars = 0
-            if len(set(p_texts[a:b])) < b - a:        # some line repeats
-                line_counts: dict[str, int] = {}
-                for i in range(a, b):
-                    t = p_texts[i]
-                    c = line_counts.get(t, 0)
-                    if c:
-                        occ[i] = c
-                        dup_lines += 1
-                        dup_line_chars += len(t)
-                    line_counts[t] = c + 1
-            dups.append((dup_lines, dup_line_chars))
-            text, low = d.text, lowers[j]
-            fl = ("{" in text, any(x in low for x in LOREM), "javascript" in low,
-                  any(x in low for x in _POLICY_PLAIN) or ("cookie" in low and any(x in low for x in _POLICY_COOKIE)))
-            flags_doc.append(fl)
-            if " / " in text:
+            text = d.text
+            bits = present[j] >> n_other          # (lower case keeps "{" and " / ")
+            flags_doc.append((bool(bits & _CURLY_BIT), bool(bits & _LOREM_BITS), bool(bits & _JS_BIT),
+                              bool(bits & _POLICY_BITS)))
+            if bits & _SLASH_BIT:
                 if seps is pc[R_SEP]:
                     seps = seps.copy()
-                seps[a:b] += np.array([t.count(" / ") for t in p_texts[a:b]])
+                seps[a:b] += np.array([text.count(" / ", x, y) for x, y in zip(p_x[a:b], p_y[a:b])])
         p_terminal = _terminal_at(cp, pe)
         nav = (seps >= 2) & (p_words <= 4.0 * (seps + 1))
         min_line_words = np.array([i.rules.c4_min_line_words for i in infos])
@@ -990,11 +999,6 @@ class QualityScorer:
         # ---- per-document sums (of integer-valued arrays, so exact in any order) ----------------
         p_first = p_off[:-1]
         s_first = s_off[:-1]
-        wst = Mb[R_WSTART].nonzero()[0]
-        alpha = np.zeros(wst.size + 1, dtype=np.int64)
-        if wst.size:                                # a letter from one word start to the next: in the word
-            np.cumsum(np.logical_or.reduceat(Mb[R_LETTER], wst), out=alpha[1:])    # (white space has none)
-        alpha_words = (alpha[np.searchsorted(wst, ends)] - alpha[np.searchsorted(wst, starts)]).tolist()
         last_cp = cp[pe - 1]
         bullet = np.isin(cp[ps], _BULLET_CPS)
         ellipsis = (last_cp == 0x2026) | ((p_len >= 3) & (last_cp == 46) & (cp[pe - 2] == 46) & (cp[pe - 3] == 46))
@@ -1007,18 +1011,6 @@ class QualityScorer:
         s_below = s_score < cfg.sentence_cut
         per_s = np.stack((sw_counts, tok_counts, p_c4_keep[s_par], s_len, s_below, s_len * s_below))
         s_sums = np.add.reduceat(per_s, s_first, axis=1).T.tolist()
-        # per document: U+FFFD count, non-ASCII, Latin-1 lead of a cp1252 misreading (U+00C2..U+00F4)
-        # followed by a cp1252 continuation character (where encoding._LATIN_MOJIBAKE can match),
-        # CJK or above (U+3400..), Devanagari and the other Indic scripts (U+0900..U+0DFF: spaced,
-        # but their spam cues are matched as substrings)
-        na = np.flatnonzero(cp >= 0x80)
-        cpn = cp[na]
-        na_doc = np.searchsorted(starts, na, side="right") - 1
-        lead = (cpn - 0xC2) <= 0x32
-        after = na[lead] + 1
-        lead[lead] = _cp1252_cont_table()[np.minimum(cp[np.minimum(after, n_all - 1)], 0xFFFF)] & (after < n_all)
-        marks = np.stack([np.bincount(na_doc[c], minlength=D) for c in (
-            cpn == 0xFFFD, cpn >= 0, lead, cpn >= 0x3400, (cpn - 0x900) <= 0x4FF)], axis=1).tolist()
         units_l, line_chars_l, failed_l = [], [], []
         for j, d in enumerate(docs):
             total = totals[j]
@@ -1031,41 +1023,37 @@ class QualityScorer:
         gq_l = []
         for j, d in enumerate(docs):
             ps_j, ss_j = p_sums[j], s_sums[j]
-            gq, f = _gopher_quality(d.text, lens[j], totals[j], thi[j] - tlo[j], alpha_words[j], ps_j[1], ps_j[2],
+            gq, f = _gopher_quality(lens[j], totals[j], thi[j] - tlo[j], totals[j][R_ALPHA], ps_j[1], ps_j[2],
                                     m_l[j], units_l[j], ss_j[0], ss_j[1], d.info.mode, d.info.rules)
             gq_l.append(gq)
             failed_l[j] += f
         lap("gopher_quality")
-        gr_l = []
-        tok_len = tok_end - tok_pos
-        tok_csum = np.zeros(tok_len.size + 1, dtype=np.int64)
-        np.cumsum(tok_len, out=tok_csum[1:])
-        pairs = tokh[:-1] * _PRIME + tokh[1:]      # 2-gram hashes (those across documents unused)
-        word_docs = [j for j, d in enumerate(docs) if not d.info.rules.unspaced and d.info.rules.ngram_scale == 1]
-        fractions = dict(zip(word_docs, _ngram_fractions_spaced(tokh, pairs, tok_csum, [tlo[j] for j in word_docs],
-                                                                [thi[j] for j in word_docs])))
+        # n-gram fractions over the white-space tokens of spaced documents and the word characters
+        # of unspaced ones, per n-gram scale: one call per group of documents
+        tok_csum = np.zeros(tok_pos.size + 1, dtype=np.int64)
+        np.cumsum(tok_end - tok_pos, out=tok_csum[1:])
+        spaced: dict[int, list[int]] = {}
+        unspaced: dict[int, list[int]] = {}
         for j, d in enumerate(docs):
-            rules = d.info.rules
-            grams = csum = None
-            if j in fractions:
-                gr, f = _gopher_repetition(d.text, None, None, line_chars_l[j], m_l[j], *dups[j], rules,
-                                           fractions=fractions[j])
-                gr_l.append(gr)
-                failed_l[j] += f
-                continue
-            if rules.unspaced:
-                x, y = int(starts[j]), int(ends[j])
-                ids = cp[x:y][inword[x:y]].astype(np.uint64)
-                ngram_lens = np.ones(ids.size, dtype=np.int64)
-            else:
-                lo, hi = tlo[j], thi[j]
-                ids = tokh[lo:hi]
-                ngram_lens = tok_len[lo:hi]
-                csum = tok_csum[lo:hi + 1] - tok_csum[lo]
-                if rules.ngram_scale == 1 and hi - lo >= 2:
-                    grams = pairs[lo:hi - 1]
-            gr, f = _gopher_repetition(d.text, ids, ngram_lens, line_chars_l[j], m_l[j], *dups[j], rules,
-                                       grams, csum)
+            (unspaced if d.info.rules.unspaced else spaced).setdefault(d.info.rules.ngram_scale, []).append(j)
+        fractions: dict[int, list[float]] = {}
+        for scale, js in spaced.items():
+            rows = _ngram_fractions_ranges(tokh, tok_csum, tok_lo[js], tok_hi[js], scale)
+            fractions.update(zip(js, rows.tolist()))
+        for scale, js in unspaced.items():
+            parts = []
+            for j in js:
+                c = cp[int(starts[j]):int(ends[j])]
+                parts.append(c[(_classes(c) & _BREAK_BITS) == 0])
+            sizes = np.array([q.size for q in parts], dtype=np.int64)
+            his = np.cumsum(sizes)
+            ids = np.concatenate(parts).astype(np.uint64)       # (each character weighs one)
+            rows = _ngram_fractions_ranges(ids, np.arange(ids.size + 1, dtype=np.int64), his - sizes, his, scale)
+            fractions.update(zip(js, rows.tolist()))
+        blocks = _block_stats(joined, starts, ends).tolist()
+        gr_l = []
+        for j, d in enumerate(docs):
+            gr, f = _gopher_repetition(line_chars_l[j], m_l[j], *dups[j], blocks[j], d.info.rules, fractions[j])
             gr_l.append(gr)
             failed_l[j] += f
         lap("gopher_repetition")
@@ -1080,7 +1068,7 @@ class QualityScorer:
         lap("c4")
         fw_l = []
         for j, d in enumerate(docs):
-            fw, f = _fineweb(d.text, p_sums[j][5], m_l[j], lens[j], units_l[j], dups[j][1],
+            fw, f = _fineweb(totals[j][R_NEWLINE], p_sums[j][5], m_l[j], lens[j], units_l[j], dups[j][1],
                              c4_l[j]["c4_terminal_line_frac"], d.info.rules)
             fw_l.append(fw)
             failed_l[j] += f
@@ -1106,7 +1094,7 @@ class QualityScorer:
             sa, pa = int(s_first[j]), int(p_first[j])
             sb, pb = sa + k, pa + m
             ps_j, ss_j = p_sums[j], s_sums[j]
-            n_fffd, non_ascii, latin_pair, cjk, indic = marks[j]
+            n_fffd, non_ascii, latin_pair, cjk, indic = total[R_FFFD:R_INDIC + 1]
             # mojibake_chars finds more than the U+FFFD only in text with CJK characters or a Latin-1
             # lead followed by a continuation character
             moji = mojibake_chars(d.text) if non_ascii and (latin_pair or cjk) else n_fffd
@@ -1250,6 +1238,61 @@ _MODE_CODES = {None: _NONE, "words": _WORDS, "chars": _CHARS, "substrings": _SUB
 _CHUNK_CHARS = 1 << 19    # characters per numpy pass of score_batch (bounds the count matrices' memory)
 
 
+def _char_pass(joined: str, lowers: list[str], bounds: np.ndarray, table: np.ndarray, cont: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The per-character pass of ``_score_chunk`` over the text of a chunk, ``joined`` (``lowers``:
+    its documents lower-cased, each as long as it was, so that they joined by spaces are as long as
+    ``joined``; ``table``: ``_class_table()``, ``cont``: ``_cp1252_cont_table()`` as uint8):
+    (C, tok_pos, tok_end, tokh, cp) with int32 C[r, i] the
+    count of positions before ``bounds[i]`` (sorted, distinct, from 0 to ``cp.size``) marked in row r
+    (the 8 class bits, the ``R_*`` marks after them; R_FUNC and R_STOP are left 0: they depend on
+    the language), and the starts, ends and ``_token_hashes`` of the normalised tokens (runs of
+    characters that are not space, punctuation or symbol), and the code points of ``joined``."""
+    cp = _codepoints(joined)
+    lcp = _codepoints(" ".join(lowers))
+    if lcp.size != cp.size:
+        raise ValueError("the lower-cased texts joined by spaces do not have the joined text's length")
+    n_all = cp.size
+    cls = _classes(cp, table)
+    M = np.zeros((_N_ROWS_ALL, n_all), dtype=np.uint8)
+    for b in range(8):                          # the 8 class bits, one row each (faster than unpackbits)
+        np.right_shift(cls, b, out=M[b])
+        np.bitwise_and(M[b], 1, out=M[b])
+    Mb = M.view(bool)
+    nonspace = ~Mb[R_SPACE]
+    if n_all:
+        Mb[R_WSTART, 0] = nonspace[0]
+    np.greater(nonspace[1:], nonspace[:-1], out=Mb[R_WSTART, 1:])
+    if n_all > 3:                               # 4th and later characters of a run of one character
+        eq = cp[1:] == cp[:-1]
+        np.logical_and(eq[:-2] & eq[1:-1], eq[2:], out=Mb[R_RUN, 3:])
+        Mb[R_RUN] &= nonspace
+    inword = (cls & _BREAK_BITS) == 0
+    tok_pos = np.flatnonzero(np.diff(inword, prepend=False) & inword)
+    tok_end = np.flatnonzero(inword > np.concatenate((inword[1:], _FALSE1))) + 1
+    Mb[R_TOK, tok_pos] = True
+    letters = np.flatnonzero(Mb[R_LETTER])      # (white space holds no letter)
+    word = np.cumsum(Mb[R_WSTART])[letters]
+    Mb[R_ALPHA, letters[np.concatenate((_TRUE1, word[1:] != word[:-1]))[: letters.size]]] = True
+    non_ascii = np.flatnonzero(cp >= 0x80)
+    cpn = cp[non_ascii]
+    Mb[R_FFFD, non_ascii[cpn == 0xFFFD]] = True
+    Mb[R_NON_ASCII, non_ascii] = True
+    after = non_ascii[(cpn - 0xC2) <= 0x32] + 1
+    after = after[after < n_all]
+    Mb[R_LATIN_PAIR, after[cont[np.minimum(cp[after], 0xFFFF)] != 0] - 1] = True
+    Mb[R_CJK, non_ascii[cpn >= 0x3400]] = True
+    Mb[R_INDIC, non_ascii[(cpn - 0x900) <= 0x4FF]] = True
+    np.equal(cp, 35, out=Mb[R_HASH])
+    np.equal(cp, 0x2026, out=Mb[R_ELLIPSIS])
+    np.equal(cp, 10, out=Mb[R_NEWLINE])
+    dot = cp == 46
+    at = np.arange(n_all)
+    run = at - np.maximum.accumulate(np.where(dot, -1, at))      # length of the run of dots so far
+    np.logical_and(dot, run % 3 == 0, out=Mb[R_DOTS])
+    return _cumulated_at(M, bounds), tok_pos, tok_end, _token_hashes(lcp, tok_pos, tok_end), cp
+
+
 def _cumulated_at(M: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     """Cumulated sums of the rows of ``M`` (uint8, rows x positions) at ``bounds`` only (sorted,
     distinct, from 0 to ``M.shape[1]``): int32 C[:, i] = M[:, :bounds[i]].sum(axis=1). One reduceat
@@ -1261,6 +1304,47 @@ def _cumulated_at(M: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     C = np.zeros((M.shape[0], bounds.size), dtype=np.int32)
     np.cumsum(seg, axis=1, out=C[:, 1:])
     return C
+
+
+def _span_repeats(text: str, starts: np.ndarray, ends: np.ndarray, group_off: np.ndarray) -> np.ndarray:
+    """int64 occ[i]: how many spans before span i (text[starts[i]:ends[i]]) in its group (spans
+    group_off[g]..group_off[g + 1] - 1) have the same text."""
+    occ = np.zeros(len(starts), dtype=np.int64)
+    xs, ys = starts.tolist(), ends.tolist()
+    for a, b in zip(group_off[:-1].tolist(), group_off[1:].tolist()):
+        texts = [text[x:y] for x, y in zip(xs[a:b], ys[a:b])]
+        if len(set(texts)) < b - a:            # some span repeats
+            seen: dict[str, int] = {}
+            for i, t in enumerate(texts):
+                c = seen.get(t, 0)
+                if c:
+                    occ[a + i] = c
+                seen[t] = c + 1
+    return occ
+
+
+def _block_stats(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Blocks of each document text[starts[j]:ends[j]] (split at ``_BLOCK_SPLIT`` when it has a
+    blank line or an indented one, stripped, empty ones dropped): int64 rows of blocks, repeated
+    blocks (after their first occurrence), their characters, and the characters of all blocks."""
+    out = np.zeros((len(starts), 4), dtype=np.int64)
+    for j, (x, y) in enumerate(zip(starts.tolist(), ends.tolist())):
+        t = text[x:y]
+        if "\n\n" in t or "\n " in t or "\n\t" in t:
+            blocks = [b.strip() for b in _BLOCK_SPLIT.split(t)]
+            blocks = [b for b in blocks if b]
+        else:
+            blocks = [t.strip()]
+        dup_blocks = dup_block_chars = 0
+        if len(blocks) > 1:
+            block_seen: set[str] = set()
+            for b in blocks:
+                if b in block_seen:
+                    dup_blocks += 1
+                    dup_block_chars += len(b)
+                block_seen.add(b)
+        out[j] = len(blocks), dup_blocks, dup_block_chars, sum(map(len, blocks))
+    return out
 
 
 def _units_mixed(counts: np.ndarray, unspaced: np.ndarray | None) -> np.ndarray:
@@ -1327,10 +1411,14 @@ PARAGRAPH_FLAGS = ("nav", "no_terminal", "short", "url", "boilerplate", "javascr
 _S_FLAG_SETS = [tuple(f for j, f in enumerate(SENTENCE_FLAGS) if c >> j & 1) for c in range(1 << len(SENTENCE_FLAGS))]
 _P_FLAG_SETS = [tuple(f for j, f in enumerate(PARAGRAPH_FLAGS) if c >> j & 1) for c in range(1 << len(PARAGRAPH_FLAGS))]
 _BREAK_BITS = SPACE | PUNCT | SYMBOL
-# C4 policy phrases, those naming cookies looked for only in text that says "cookie"
-_POLICY_COOKIE = tuple(x for x in C4_POLICY if "cookie" in x)
-_POLICY_PLAIN = tuple(x for x in C4_POLICY if "cookie" not in x)
+# keys looked for in each lower-cased document (after the cue matcher's substring cues): bit k of
+# ``_keys_in`` for _FLAG_KEYS[k]
+_FLAG_KEYS = ("{", " / ", "javascript") + LOREM + C4_POLICY
+_CURLY_BIT, _SLASH_BIT, _JS_BIT = 1, 2, 4
+_LOREM_BITS = sum(1 << (3 + i) for i in range(len(LOREM)))
+_POLICY_BITS = sum(1 << (3 + len(LOREM) + i) for i in range(len(C4_POLICY)))
 _FALSE1 = np.zeros(1, dtype=bool)
+_ZERO1 = np.zeros(1, dtype=np.int64)
 _TRUE1 = np.ones(1, dtype=bool)
 _BULLET_CPS = np.array([ord(b) for b in _BULLETS], dtype=np.uint32)
 _FRAC_ROWS = [R_LETTER, R_DIGIT, R_SYMBOL, R_RUN]
@@ -1385,23 +1473,100 @@ _PRIME = np.uint64(1099511628211)
 _PRIME_INT = 1099511628211
 _INV_PRIME_INT = pow(_PRIME_INT, -1, 1 << 64)
 _MASK64 = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
 
 
-def _hash_filter(keys: np.ndarray) -> np.ndarray:
-    """A bool table over the top 16 bits of 64-bit hashes, set where one of ``keys`` lies."""
-    table = np.zeros(1 << 16, dtype=bool)
-    table[keys >> np.uint64(48)] = True
-    table.setflags(write=False)
-    return table
+class _HashFilter(NamedTuple):
+    """Look-up tables of a set of 64-bit ``keys``: ``present`` (bool per top 16 bits of a hash,
+    set where a key has them) and ``slots`` (uint64, for the kernels: an open-addressing table of
+    2^b >= 2 x keys slots, key k at slot (k x 0x9E3779B97F4A7C15 mod 2^64) >> (64 - b) or the next
+    free ones, free slots holding the value of the extra last slot, which is no key)."""
+    present: np.ndarray
+    slots: np.ndarray
 
 
-def _find_hashes(keys: np.ndarray, table: np.ndarray, h: np.ndarray) -> np.ndarray:
+def _hash_filter(keys: np.ndarray) -> _HashFilter:
+    """The ``_HashFilter`` of ``keys`` (distinct)."""
+    present = np.zeros(1 << 16, dtype=bool)
+    present[keys >> np.uint64(48)] = True
+    key_list = keys.tolist()
+    bits = max(4, (2 * len(key_list) - 1).bit_length())
+    taken = set(key_list)
+    free = next(v for v in range(_MASK64, -1, -1) if v not in taken)
+    slots = [free] * (1 << bits)
+    for k in key_list:
+        i = ((k * _GOLDEN) & _MASK64) >> (64 - bits)
+        while slots[i] != free:
+            i = (i + 1) & ((1 << bits) - 1)
+        slots[i] = k
+    slots = np.array(slots + [free], dtype=np.uint64)
+    present.setflags(write=False)
+    slots.setflags(write=False)
+    return _HashFilter(present, slots)
+
+
+def _find_hashes(keys: np.ndarray, table: _HashFilter, h: np.ndarray) -> np.ndarray:
     """Indices i (ascending) with h[i] in ``keys`` (sorted, non-empty; ``table`` its
     ``_hash_filter``): the filter drops most other hashes before the binary search."""
-    maybe = np.flatnonzero(table[h >> np.uint64(48)])
+    maybe = np.flatnonzero(table.present[h >> np.uint64(48)])
     hm = h[maybe]
     j = np.minimum(np.searchsorted(keys, hm), keys.size - 1)
     return maybe[keys[j] == hm]
+
+
+def _find_hashes_in(keys: np.ndarray, table: np.ndarray, h: np.ndarray, los: np.ndarray, his: np.ndarray
+                    ) -> np.ndarray:
+    """``_find_hashes`` over the index ranges los[r]..his[r] (int64 arrays, ascending, disjoint):
+    the indices of ``h`` (ascending) in them whose hash is one of ``keys``."""
+    sel = (np.concatenate([np.arange(a, b) for a, b in zip(los.tolist(), his.tolist())]) if len(los) > 1
+           else np.arange(los[0], his[0]) if len(los) else np.zeros(0, dtype=np.int64))
+    return sel[_find_hashes(keys, table, h[sel])]
+
+
+def _find_hashes_groups(groups: list, group_of: np.ndarray, h: np.ndarray, los: np.ndarray, his: np.ndarray
+                        ) -> np.ndarray:
+    """``_find_hashes_in`` with one list of keys per range: the ascending indices i of the ranges
+    los[r]..his[r] (ascending, disjoint) whose h[i] is one of the keys of groups[group_of[r]] (a
+    (keys, ``_hash_filter``) pair; no look-up where group_of[r] < 0)."""
+    parts = []
+    for g, (keys, table) in enumerate(groups):
+        sel = group_of == g
+        if sel.any():
+            parts.append(_find_hashes_in(keys, table, h, los[sel], his[sel]))
+    if not parts:
+        return np.zeros(0, dtype=np.int64)
+    return parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))
+
+
+class _KeyTable(NamedTuple):
+    """Up to 64 strings to look for (``keys``), for the kernel: their code points one after the
+    other (``chars``, uint32), where each starts (``offs``, int64, one more), and uint8 marks of the
+    low bytes of their first two code points (``pairs``, 65,536) and of one-character keys
+    (``singles``, 256)."""
+    keys: tuple[str, ...]
+    chars: np.ndarray
+    offs: np.ndarray
+    pairs: np.ndarray
+    singles: np.ndarray
+
+
+def _key_table(keys: tuple[str, ...]) -> _KeyTable:
+    """The ``_KeyTable`` of ``keys`` (non-empty strings)."""
+    assert len(keys) <= 64 and all(keys)
+    pairs = np.zeros(1 << 16, dtype=np.uint8)
+    singles = np.zeros(256, dtype=np.uint8)
+    for k in keys:
+        if len(k) == 1:
+            singles[ord(k) & 0xFF] = 1
+        else:
+            pairs[(ord(k[0]) & 0xFF) << 8 | ord(k[1]) & 0xFF] = 1
+    return _KeyTable(keys, np.array([ord(c) for k in keys for c in k], dtype=np.uint32),
+                     np.cumsum([0] + [len(k) for k in keys]).astype(np.int64), pairs, singles)
+
+
+def _keys_in(text: str, table: _KeyTable) -> int:
+    """Bit k set where table.keys[k] is in ``text``."""
+    return sum(1 << k for k, key in enumerate(table.keys) if key in text)
 
 
 def _str_hash(s: str) -> int:
@@ -1578,6 +1743,22 @@ def _ngram_fractions_spaced(tokh: np.ndarray, pairs: np.ndarray, tok_csum: np.nd
     return out
 
 
+def _ngram_fractions_ranges(ids: np.ndarray, csum: np.ndarray, los: np.ndarray, his: np.ndarray,
+                            scale: int) -> np.ndarray:
+    """``_ngram_fractions(ids[lo:hi], None, scale, csum=csum[lo:hi + 1] - csum[lo])`` for every
+    (lo, hi) of ``los`` / ``his`` (int64 arrays; ``csum``: 0 and the cumulated lengths of ``ids``):
+    float64 rows of top (3) then dupf (6), bit for bit."""
+    out = np.zeros((len(los), 9))
+    if scale == 1:
+        res = _ngram_fractions_spaced(ids, ids[:-1] * _PRIME + ids[1:], csum, los.tolist(), his.tolist())
+    else:
+        res = [_ngram_fractions(ids[lo:hi], None, scale, csum=csum[lo:hi + 1] - csum[lo])
+               for lo, hi in zip(los.tolist(), his.tolist())]
+    for r, (top, dupf) in enumerate(res):
+        out[r] = top + dupf
+    return out
+
+
 def _covered_chars(starts: np.ndarray, n: int, csum: np.ndarray) -> float:
     """Characters covered by the n-token windows at sorted ``starts`` (csum: token char sums)."""
     ends = np.minimum(starts + n, np.append(starts[1:], starts[-1] + n))
@@ -1622,11 +1803,32 @@ def _ngram_hashes(ids: np.ndarray, n: int) -> np.ndarray:
 
 # The compiled kernels of filters/_native/quality.pyx replace these pure-Python references when
 # they are built (tests/filters/test_native.py checks each pair gives the same result).
-PY_KERNELS = {"token_hashes": _token_hashes, "cumulated_at": _cumulated_at}
+def _ngram_fractions_native(ids, csum, los, his, scale):
+    """``_ngram_fractions_ranges`` by the kernel, but for the rows it is unsure of (see
+    ``_ngram_doc`` in quality.pyx: which of several n-grams sharing a hash counts is numpy's argsort
+    order), which come from the reference."""
+    out, unsure = _KERNELS.ngram_fractions_ranges(ids, csum, los, his, scale)
+    if unsure.size:
+        out[unsure] = PY_KERNELS["ngram_fractions_ranges"](ids, csum, los[unsure], his[unsure], scale)
+    return out
+
+
+PY_KERNELS = {"token_hashes": _token_hashes, "cumulated_at": _cumulated_at, "char_pass": _char_pass,
+              "ngram_fractions_ranges": _ngram_fractions_ranges, "find_hashes": _find_hashes_in,
+              "match_phrases": _match_phrases, "span_repeats": _span_repeats, "block_stats": _block_stats,
+              "find_hashes_groups": _find_hashes_groups, "keys_in": _keys_in}
 _KERNELS = native("quality")
 if _KERNELS is not None:
     _token_hashes = _KERNELS.token_hashes
     _cumulated_at = _KERNELS.cumulated_at
+    _char_pass = _KERNELS.char_pass
+    _ngram_fractions_ranges = _ngram_fractions_native
+    _find_hashes_in = _KERNELS.find_hashes
+    _match_phrases = _KERNELS.match_phrases
+    _span_repeats = _KERNELS.span_repeats
+    _block_stats = _KERNELS.block_stats
+    _find_hashes_groups = _KERNELS.find_hashes_groups
+    _keys_in = _KERNELS.keys_in
 
 
 @lru_cache(maxsize=8)

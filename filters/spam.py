@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
+import numpy as np
+
+from filters._native import native
 from filters.matching import overlapping_matches
 
 _GAMBLING = [
@@ -83,13 +86,45 @@ def _automata():
             ahocorasick_rs.AhoCorasick(apps), ahocorasick_rs.BytesAhoCorasick([w.encode() for w in apps]))
 
 
+def _names_app(text: str) -> bool:
+    """Whether ``text`` holds an app name (of ``_automata``'s), found in its UTF-8 bytes (no
+    character offsets to map: faster than the str automaton; the names are valid UTF-8, so it
+    misses no text that has one)."""
+    return bool(_automata()[3].find_matches_as_indexes(text.encode("utf-8", "surrogatepass")))
+
+
+@functools.lru_cache(maxsize=1)
+def _app_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The app names of ``_automata`` for the kernel: their code points one after the other
+    (uint32), where each starts (int64, one more), and a uint8 mark per BMP code point that
+    starts one."""
+    apps = sorted({v for w in _CONTACT_APPS for v in (w, w.upper())})
+    chars = np.array([ord(c) for w in apps for c in w], dtype=np.uint32)
+    offs = np.cumsum([0] + [len(w) for w in apps]).astype(np.int64)
+    first = np.zeros(0x10000, dtype=np.uint8)
+    first[[ord(w[0]) for w in apps]] = 1
+    return chars, offs, first
+
+
+def _names_app_native(text: str) -> bool:
+    """``_names_app`` by the kernel (a scan of the str for the names' first characters)."""
+    return _KERNELS.contains_any(text, *_app_table())
+
+
+# The compiled kernels of filters/_native/spam.pyx replace these pure-Python references when built
+# (tests/filters/test_native_spam.py checks each pair gives the same result).
+PY_KERNELS = {"names_app": _names_app}
+_KERNELS = native("spam")
+if _KERNELS is not None:
+    _names_app = _names_app_native
+
+
 def _glued(ch: str) -> bool:
     """A Latin-script letter or digit (CJK and other scripts run into Latin words without spaces)."""
     return ch.isalnum() and ch <= "\u024f"
 
 
-@dataclass(frozen=True)
-class SpamCues:
+class SpamCues(NamedTuple):
     gambling_distinct: int      # distinct gambling words
     money_distinct: int         # distinct money-promise words
     cue_hits: int               # occurrences of both kinds
@@ -106,15 +141,13 @@ def spam_cues(text: str, lower: str, hits: list[tuple[int, int, float]], unspace
     n = len(hits)
     for start, end, code in hits:
         (gambling if code == GAMBLING else money).add(lower[start:end])
-    cue_auto, cue_codes, app_auto, app_bytes = _automata()
+    cue_auto, cue_codes, app_auto, _ = _automata()
     if unspaced:
         for k, start, end in overlapping_matches(cue_auto, lower):
             (gambling if cue_codes[k] == GAMBLING else money).add(lower[start:end])
             n += 1
-    # most texts name no app: a search of the UTF-8 bytes (no character offsets to map) says so
-    # faster than the str automaton; the names are valid UTF-8, so it misses no text that has one
-    has_app = bool(app_bytes.find_matches_as_indexes(text.encode("utf-8", "surrogatepass")))
-    for _, start, end in overlapping_matches(app_auto, text) if has_app else ():
+    # most texts name no app: ``_names_app`` says so faster than the str automaton
+    for _, start, end in overlapping_matches(app_auto, text) if _names_app(text) else ():
         if start and _glued(text[start - 1]):           # part of a longer Latin word
             continue
         m = _HANDLE.match(text, end, end + _HANDLE_WINDOW)
