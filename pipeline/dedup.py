@@ -43,7 +43,7 @@ from pipeline.runner import RowGroup, fingerprint, list_row_groups, match_inputs
 from pipeline.stages import BY_NAME, Job
 from schemas import CLUSTERS, REPEATS, SIGNATURES, with_semantic_clusters
 from pipeline.fs import FileDoFn
-from pipeline.process import raise_young_gc_threshold
+from pipeline.process import kernel_mode, raise_young_gc_threshold
 
 STAGE = "dedup"
 SECTIONS = BY_NAME[STAGE].sections
@@ -70,11 +70,13 @@ class ExtractFeatures(FileDoFn):
         self.semantic_parts, self.topics = semantic_parts, topics   # embedding outputs (0/False: off)
         self.signatures_dir, self.metadata = signatures_dir, metadata
         self.hasher = None
+        self.kernels = "pure_python"
         self.counts = StageCounts(STAGE)
 
     def setup(self):
         super().setup()
         self.hasher = MinHasher(self.cfg.minhash)
+        self.kernels = kernel_mode()
         raise_young_gc_threshold()
 
     def process(self, item: RowGroup):
@@ -138,7 +140,7 @@ class ExtractFeatures(FileDoFn):
             yield from self._embeddings(ids, langs, texts, table.column("embedding"), n)
         self.counts("docs", n)
         note_progress(STAGE, n)
-        yield beam.pvalue.TaggedOutput("stats", self.counts.flush())
+        yield beam.pvalue.TaggedOutput("stats", {**self.counts.flush(), "row_groups_by_kernels": {self.kernels: 1}})
 
     def _embeddings(self, ids, langs, texts, column, n):
         """Semantic LSH band batches ('sembands'), float16 vectors by payload shard ('semvectors') and

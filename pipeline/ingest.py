@@ -15,6 +15,7 @@ from apache_beam.io.filesystem import CompressionTypes
 
 from pipeline.beam_io import WriteStats, WriteTable, table_metadata
 from pipeline.counting import StageCounts, by_prefix
+from pipeline.process import kernel_mode
 from filters.normalize import clean_field
 from pipeline.config import Config
 from pipeline.input_formats import STAGE, Source, detect_format, error_row, id_prefix_for, read_records
@@ -41,7 +42,12 @@ class ReadFile(FileDoFn):
 
     def __init__(self, config: Config, fmt: str | None):
         self.cfg, self.fmt = config.ingest, fmt
+        self.kernels = "pure_python"
         self.counts = StageCounts(STAGE)
+
+    def setup(self):
+        super().setup()
+        self.kernels = kernel_mode()
 
     def process(self, f: InputFile) -> Iterator:
         fmt, codec = detect_format(f.path)
@@ -91,6 +97,7 @@ class ReadFile(FileDoFn):
         stats["files"] = 1
         stats["by_file"] = {shown_path: {k: stats[k] for k in ("records", "docs", "rejected", "errors")}}
         stats["by_format"] = {fmt: 1}
+        stats["files_by_kernels"] = {self.kernels: 1}
         yield beam.pvalue.TaggedOutput("stats", stats)
 
 

@@ -26,8 +26,10 @@ def test_cluster_run_on_s3_equals_local_run(runs):
     ingest = b["ingest/stats/ingest.json"]
     assert ingest["balanced"] and ingest["errors"] > 0 and ingest["docs"] > 250
     # the workers (own /tmp, no shared disk) ran the compiled kernels of filters/_native
-    kernels = b["annotate/stats/annotate.json"]["row_groups_by_kernels"]
-    assert list(kernels) == ["compiled"] and kernels["compiled"] >= 1
+    for stage, key in (("ingest", "files_by_kernels"), ("annotate", "row_groups_by_kernels"),
+                       ("dedup", "row_groups_by_kernels")):
+        kernels = b[f"{stage}/stats/{stage}.json"][key]
+        assert list(kernels) == ["compiled"] and kernels["compiled"] >= 1, (stage, kernels)
     assert fs.is_file(f"{s3_out}/report/funnel.json") and fs.is_file(f"{s3_out}/report/funnel.png")
 
 

@@ -24,6 +24,8 @@ def test_cluster_table_covers_every_document_once(stages_3000):
         assert all(r["cluster_size"] == size for r in rows.values() if r["cluster_id"] == cid)
     stats = load_stats(stages_3000["dedup"], "dedup")
     assert stats["balanced"] and stats["clusters"] == len(sizes)
+    # every row group's features came from the compiled kernels (MinHash, NFKC, unit forms)
+    assert list(stats["row_groups_by_kernels"]) == ["compiled"] and stats["row_groups_by_kernels"]["compiled"] >= 1
 
 
 def test_planted_duplicates_share_a_cluster(stages_3000, corpus_3000):

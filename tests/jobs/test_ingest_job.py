@@ -41,6 +41,7 @@ def ingested_3000(corpus_3000, tmp_path_factory):
 def test_every_nonempty_document_kept_with_its_id(corpus_3000, ingested_3000):
     out, stats = ingested_3000
     raw = raw_records(corpus_3000)
+    assert stats["files_by_kernels"] == {"compiled": stats["files"]}     # clean_text's kernel ran on every file
     docs = pq.read_table(out / "docs")
     validate_table(docs, DOCUMENTS)
     nonempty = {r["id"] for r in raw if r["text"].strip()}
