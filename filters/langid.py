@@ -38,6 +38,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from filters._native import native
 from filters.counting import Count
 
 
@@ -918,3 +919,34 @@ class LanguageIdentifier:
         if lang == "zh":
             script = chinese_script("".join(text[p["start"]:p["end"]] for p in paras if p["lang"] == "zh"))
         return DocLanguage(lang, score, script, detector, paras, mix)
+
+
+# The compiled kernels of filters/_native/langid.pyx replace these pure-Python references when they
+# are built (tests/filters/test_native_langid.py checks each pair gives the same result).
+PY_KERNELS = {"_paragraph_samples": LanguageIdentifier._paragraph_samples}
+
+
+def _class_ranges(body: str) -> list[tuple[int, int]]:
+    """The (first, last) code points of a regex class body written as ``a-b`` ranges only."""
+    if len(body) % 3 or any(body[i + 1] != "-" for i in range(0, len(body), 3)):
+        raise ValueError(f"not a list of ranges: {body!r}")
+    return [(ord(body[i]), ord(body[i + 2])) for i in range(0, len(body), 3)]
+
+
+def _configure(kernels) -> None:
+    """Hand this module's special-script ranges, white-space rule and ``und`` answer to the kernels."""
+    kernels.configure(*map(_class_ranges, (_HAN, _KANA, _HANGUL, _THAI)), _WS.sub, _UND_T)
+
+
+def _paragraph_samples_native(self, texts, paragraph_spans, _para_spans) -> _Batch:
+    """``LanguageIdentifier._paragraph_samples`` by the compiled kernel."""
+    cfg = self.config
+    return _Batch(*_KERNELS.paragraph_samples(texts, paragraph_spans, _para_spans, cfg.max_paragraph_chars,
+                                              max(1, cfg.min_paragraph_letters), cfg.script_rules,
+                                              cfg.script_dominance, cfg.kana_min_share))
+
+
+_KERNELS = native("langid")
+if _KERNELS is not None:
+    _configure(_KERNELS)
+    LanguageIdentifier._paragraph_samples = _paragraph_samples_native
