@@ -289,6 +289,11 @@ def _sample(text: str, limit: int) -> str:
     return text.strip()
 
 
+def _first_detected(pp_all: list[list[tuple | None]]) -> list[tuple | None]:
+    """Each document's first paragraph answer that is neither None nor ``und`` (None when it has none)."""
+    return [next((x for x in pp if x is not None and x[0] != "und"), None) for pp in pp_all]
+
+
 # --------------------------------------------------------------------------- identifier
 
 
@@ -829,7 +834,7 @@ class LanguageIdentifier:
         """Each document from its paragraph answers (the whole text detected when none has one)."""
         cfg = self.config
         n_docs = len(texts)
-        first_det = [next((x for x in pp if x is not None and x[0] != "und"), None) for pp in pp_all]
+        first_det = _first_detected(pp_all)
         whole: list[LangPrediction | None] = [None] * n_docs
         need = [d for d in range(n_docs)
                 if first_det[d] is None and (texts[d] or "").strip()]
@@ -923,7 +928,11 @@ class LanguageIdentifier:
 
 # The compiled kernels of filters/_native/langid.pyx replace these pure-Python references when they
 # are built (tests/filters/test_native_langid.py checks each pair gives the same result).
-PY_KERNELS = {"_paragraph_samples": LanguageIdentifier._paragraph_samples}
+PY_KERNELS = {"_paragraph_samples": LanguageIdentifier._paragraph_samples,
+              "_assemble": LanguageIdentifier._assemble, "first_detected": _first_detected,
+              "_fasttext_cands": LanguageIdentifier._fasttext_cands,
+              "_fasttext_cands_memo": LanguageIdentifier._fasttext_cands_memo,
+              "_fasttext_pass": LanguageIdentifier._fasttext_pass}
 
 
 def _class_ranges(body: str) -> list[tuple[int, int]]:
@@ -935,7 +944,8 @@ def _class_ranges(body: str) -> list[tuple[int, int]]:
 
 def _configure(kernels) -> None:
     """Hand this module's special-script ranges, white-space rule and ``und`` answer to the kernels."""
-    kernels.configure(*map(_class_ranges, (_HAN, _KANA, _HANGUL, _THAI)), _WS.sub, _UND_T)
+    kernels.configure(*map(_class_ranges, (_HAN, _KANA, _HANGUL, _THAI)), _WS.sub, _UND_T, DocLanguage,
+                      chinese_script)
 
 
 def _paragraph_samples_native(self, texts, paragraph_spans, _para_spans) -> _Batch:
@@ -946,7 +956,22 @@ def _paragraph_samples_native(self, texts, paragraph_spans, _para_spans) -> _Bat
                                               cfg.script_dominance, cfg.kana_min_share))
 
 
+def _fasttext_cands_memo_native(self, samples: list[str], k: int, min_prob: float) -> tuple[list, list]:
+    """``LanguageIdentifier._fasttext_cands_memo`` by the compiled kernel."""
+    return _KERNELS.fasttext_cands_memo(self, samples, k, min_prob, _FT_MEMO_MAX)
+
+
+def _fasttext_pass_native(self, b: _Batch, k_c: int):
+    """``LanguageIdentifier._fasttext_pass`` by the compiled kernel."""
+    return _KERNELS.fasttext_pass(self, b, k_c, _FT_MEMO_MAX, _round4)
+
+
 _KERNELS = native("langid")
 if _KERNELS is not None:
     _configure(_KERNELS)
     LanguageIdentifier._paragraph_samples = _paragraph_samples_native
+    LanguageIdentifier._assemble = _KERNELS.assemble
+    LanguageIdentifier._fasttext_cands = _KERNELS.fasttext_cands
+    LanguageIdentifier._fasttext_cands_memo = _fasttext_cands_memo_native
+    LanguageIdentifier._fasttext_pass = _fasttext_pass_native
+    _first_detected = _KERNELS.first_detected
