@@ -33,6 +33,16 @@ cdef enum:
     OP = 16   # opener stripped from a token (segment._OPENERS)
     TANY = 3
 
+# the code units of the three str kinds (PyUnicode_1BYTE_KIND, 2BYTE, 4BYTE): every scan is compiled once
+# for each, reading the characters directly
+ctypedef unsigned char u1
+ctypedef unsigned short u2
+ctypedef Py_UCS4 u4
+ctypedef fused chr_t:
+    u1
+    u2
+    u4
+
 cdef unsigned char _CLS[65536]
 cdef Py_UCS4 _ASTRAL_LO = 0x110000, _ASTRAL_HI = 0   # the one astral CJK range
 cdef bint _CONFIGURED = False
@@ -84,11 +94,7 @@ cdef inline unsigned char _cls(Py_UCS4 c) noexcept nogil:
     return 0
 
 
-cdef inline Py_UCS4 _rd(const void* d, int k, Py_ssize_t i) noexcept nogil:
-    return PyUnicode_READ(k, d, i)
-
-
-cdef int _next_match(const void* d, int k, Py_ssize_t p, Py_ssize_t endpos,
+cdef int _next_match(const chr_t* d, Py_ssize_t p, Py_ssize_t endpos,
                      Py_ssize_t* ms, Py_ssize_t* me) noexcept nogil:
     """The next match of segment._BOUNDARY in [p, endpos): 0 none, else its m.lastindex (1, 2)
     or 3 for None, with its start and end in ms, me."""
@@ -96,31 +102,31 @@ cdef int _next_match(const void* d, int k, Py_ssize_t p, Py_ssize_t endpos,
     cdef unsigned char cc, nc
     cdef Py_ssize_t q, r
     while p < endpos:
-        c = _rd(d, k, p)
+        c = d[p]
         cc = _cls(c)
         if cc & TANY:
             q = p + 1
             ms[0] = p
             # 1: a lone dot, then white space or a CJK character (neither terminal nor closer)
             if c == 0x2E and q < endpos:
-                n = _rd(d, k, q)
+                n = d[q]
                 nc = _cls(n)
                 if not (nc & (TANY | CL)) and ((nc & CK) or Py_UNICODE_ISSPACE(n)):
                     r = q
-                    while r < endpos and Py_UNICODE_ISSPACE(_rd(d, k, r)):
+                    while r < endpos and Py_UNICODE_ISSPACE(d[r]):
                         r += 1
                     me[0] = r
                     return 1
             if not (cc & CJ):
                 r = q                                   # [T_SPACED]*+ then a CJK terminal?
-                while r < endpos and (_cls(_rd(d, k, r)) & SP):
+                while r < endpos and (_cls(d[r]) & SP):
                     r += 1
-                if not (r < endpos and (_cls(_rd(d, k, r)) & CJ)):
+                if not (r < endpos and (_cls(d[r]) & CJ)):
                     # 3: [T_SPACED]*+ [C_ANY]*+ then white space or a CJK character
-                    while r < endpos and (_cls(_rd(d, k, r)) & CL):
+                    while r < endpos and (_cls(d[r]) & CL):
                         r += 1
                     if r < endpos:
-                        n = _rd(d, k, r)
+                        n = d[r]
                         if (_cls(n) & CK) or Py_UNICODE_ISSPACE(n):
                             me[0] = r
                             return 3
@@ -128,9 +134,9 @@ cdef int _next_match(const void* d, int k, Py_ssize_t p, Py_ssize_t endpos,
                     continue
             # 2: the rest of the terminal run, then closers
             r = q
-            while r < endpos and (_cls(_rd(d, k, r)) & TANY):
+            while r < endpos and (_cls(d[r]) & TANY):
                 r += 1
-            while r < endpos and (_cls(_rd(d, k, r)) & CL):
+            while r < endpos and (_cls(d[r]) & CL):
                 r += 1
             me[0] = r
             return 2
@@ -146,21 +152,32 @@ def boundary_matches(text: str, Py_ssize_t pos, Py_ssize_t endpos) -> list:
     if not (0 <= pos <= endpos <= len(text)):
         raise ValueError("need 0 <= pos <= endpos <= len(text)")
     PyUnicode_READY(text)
-    cdef int k = PyUnicode_KIND(text), kind
+    cdef int k = PyUnicode_KIND(text)
     cdef const void* d = PyUnicode_DATA(text)
+    cdef list out = []
+    if k == 1:
+        _matches(<const u1*> d, pos, endpos, out)
+    elif k == 2:
+        _matches(<const u2*> d, pos, endpos, out)
+    else:
+        _matches(<const u4*> d, pos, endpos, out)
+    return out
+
+
+cdef int _matches(const chr_t* d, Py_ssize_t pos, Py_ssize_t endpos, list out) except -1:
     cdef Py_ssize_t ms = 0, me = 0
-    out = []
+    cdef int kind
     while True:
-        kind = _next_match(d, k, pos, endpos, &ms, &me)
+        kind = _next_match(d, pos, endpos, &ms, &me)
         if kind == 0:
-            return out
+            return 0
         out.append((ms, me, None if kind == 3 else kind))
         pos = me
 
 
-cdef inline bint _has_alnum(const void* d, int k, Py_ssize_t s, Py_ssize_t e) noexcept nogil:
+cdef inline bint _has_alnum(const chr_t* d, Py_ssize_t s, Py_ssize_t e) noexcept nogil:
     while s < e:
-        if Py_UNICODE_ISALNUM(_rd(d, k, s)):
+        if Py_UNICODE_ISALNUM(d[s]):
             return True
         s += 1
     return False
@@ -171,15 +188,15 @@ cdef inline bint _is_word_letter(Py_UCS4 c) noexcept nogil:
     return Py_UNICODE_ISALNUM(c) and not Py_UNICODE_ISDECIMAL(c)
 
 
-cdef bint _dotted_acronym(const void* d, int k, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+cdef bint _dotted_acronym(const chr_t* d, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
     """segment._DOTTED_ACRONYM.match(text[a:b]) is not None: runs of 1-2 letters joined by
     single dots, at least one dot (``$`` also matches before a final newline)."""
     cdef Py_ssize_t run = 0, dots = 0
     cdef Py_UCS4 c
-    if b > a and _rd(d, k, b - 1) == 0x0A:
+    if b > a and d[b - 1] == 0x0A:
         b -= 1
     while a < b:
-        c = _rd(d, k, a)
+        c = d[a]
         if c == 0x2E:
             if run == 0:
                 return False
@@ -195,7 +212,7 @@ cdef bint _dotted_acronym(const void* d, int k, Py_ssize_t a, Py_ssize_t b) noex
     return dots > 0 and run > 0
 
 
-cdef int _dot_boundary(str text, const void* d, int k, bint ascii, Py_ssize_t start, Py_ssize_t dot,
+cdef int _dot_boundary(str text, const chr_t* d, bint ascii, Py_ssize_t start, Py_ssize_t dot,
                        Py_ssize_t nxt, bint ordinal) except -1:
     """segment._dot_is_boundary (equal to _split's inline test of a lone dot): 1 when the dot at
     ``dot`` (next non-space character at ``nxt``) ends the sentence begun at ``start``, else 0."""
@@ -208,41 +225,41 @@ cdef int _dot_boundary(str text, const void* d, int k, bint ascii, Py_ssize_t st
     i = lo
     j = dot - 1
     while j >= lo:
-        c = _rd(d, k, j)
+        c = d[j]
         if c == 0x20 or c == 0x09 or c == 0xA0:
             i = j + 1
             break
         j -= 1
     if not ascii:
         j = i
-        while j < dot and _rd(d, k, j) < 128:
+        while j < dot and d[j] < 128:
             j += 1
         if j < dot:                                     # a non-ASCII token: cut at white space or CJK too
             j = dot - 1
             while j >= i:
-                c = _rd(d, k, j)
+                c = d[j]
                 if Py_UNICODE_ISSPACE(c) or (_cls(c) & CK):
                     i = j + 1
                     break
                 j -= 1
     i2 = i
-    while i2 < dot and (_cls(_rd(d, k, i2)) & OP):
+    while i2 < dot and (_cls(d[i2]) & OP):
         i2 += 1
     if i2 == dot:
         return 1
-    ch = _rd(d, k, nxt)
+    ch = d[nxt]
     if Py_UNICODE_ISLOWER(ch):
         return 0                                        # "approx. five", "etc. and so on", "3. juni"
     digits = True
     j = i2
     while j < dot:
-        if not Py_UNICODE_ISDIGIT(_rd(d, k, j)):
+        if not Py_UNICODE_ISDIGIT(d[j]):
             digits = False
             break
         j += 1
     if digits:
         j = i
-        while j > start and Py_UNICODE_ISSPACE(_rd(d, k, j - 1)):
+        while j > start and Py_UNICODE_ISSPACE(d[j - 1]):
             j -= 1
         if j == start or Py_UNICODE_ISDIGIT(ch):
             return 0                                    # list numbering, dates "10. 10. 2013"
@@ -251,23 +268,23 @@ cdef int _dot_boundary(str text, const void* d, int k, bint ascii, Py_ssize_t st
         return 1
     if dot - i2 <= _ABBR_MAX and text[i2:dot].lower() in _ABBREVIATIONS:
         return 0
-    if dot - i2 == 1 and Py_UNICODE_ISALPHA(_rd(d, k, i2)):
+    if dot - i2 == 1 and Py_UNICODE_ISALPHA(d[i2]):
         return 0                                        # initials
-    if _dotted_acronym(d, k, i2, dot):
+    if _dotted_acronym(d, i2, dot):
         return 0                                        # "e.g.", "U.S.", "т.е."
     return 1
 
 
-cdef int _add(const void* d, int k, Py_ssize_t s, Py_ssize_t e, list out, Py_ssize_t first) except -1:
+cdef int _add(const chr_t* d, Py_ssize_t s, Py_ssize_t e, list out, Py_ssize_t first) except -1:
     """segment._add: the trimmed text[s:e] appended, or joined to the sentence before when it has
     no letter or digit."""
-    while s < e and Py_UNICODE_ISSPACE(_rd(d, k, s)):
+    while s < e and Py_UNICODE_ISSPACE(d[s]):
         s += 1
-    while e > s and Py_UNICODE_ISSPACE(_rd(d, k, e - 1)):
+    while e > s and Py_UNICODE_ISSPACE(d[e - 1]):
         e -= 1
     if e <= s:
         return 0
-    if len(out) > first and not _has_alnum(d, k, s, e):
+    if len(out) > first and not _has_alnum(d, s, e):
         out[len(out) - 1] = (out[len(out) - 1][0], e)
     else:
         out.append((s, e))
@@ -318,19 +335,29 @@ def split(text, paragraphs, lang, list out) -> None:
 
 cdef int _split(str text, Py_ssize_t* P, Py_ssize_t n_par, bint ordinal, bint not_el, list out) except -1:
     PyUnicode_READY(text)
-    cdef int k = PyUnicode_KIND(text), kind
+    cdef int k = PyUnicode_KIND(text)
     cdef const void* d = PyUnicode_DATA(text)
     cdef bint ascii = PyUnicode_IS_ASCII(text)
+    if k == 1:
+        return _split_t(text, <const u1*> d, ascii, P, n_par, ordinal, not_el, out)
+    if k == 2:
+        return _split_t(text, <const u2*> d, ascii, P, n_par, ordinal, not_el, out)
+    return _split_t(text, <const u4*> d, ascii, P, n_par, ordinal, not_el, out)
+
+
+cdef int _split_t(str text, const chr_t* d, bint ascii, Py_ssize_t* P, Py_ssize_t n_par, bint ordinal,
+                  bint not_el, list out) except -1:
+    cdef int kind
     cdef Py_ssize_t pi = 0, ps = P[0], pe = P[1], start = P[0], first = len(out)
     cdef Py_ssize_t pos = P[0], endpos = P[2 * n_par - 1], ms = 0, me = 0, end, nxt, r, s
     cdef Py_UCS4 c
     while True:
-        kind = _next_match(d, k, pos, endpos, &ms, &me)
+        kind = _next_match(d, pos, endpos, &ms, &me)
         if kind == 0:
             break
         pos = me
         while ms >= pe:                                 # close the paragraphs before this match
-            _add(d, k, start, pe, out, first)
+            _add(d, start, pe, out, first)
             pi += 1
             ps = P[2 * pi]
             pe = P[2 * pi + 1]
@@ -342,7 +369,7 @@ cdef int _split(str text, Py_ssize_t* P, Py_ssize_t n_par, bint ordinal, bint no
             end = ms + 1
             if end >= pe or me >= pe:
                 continue
-            if not _dot_boundary(text, d, k, ascii, start, ms, me, ordinal):
+            if not _dot_boundary(text, d, ascii, start, ms, me, ordinal):
                 continue
         else:
             end = me
@@ -350,41 +377,41 @@ cdef int _split(str text, Py_ssize_t* P, Py_ssize_t n_par, bint ordinal, bint no
                 continue
             if kind == 3:                               # no CJK terminal
                 r = me                                  # the cluster without its closers
-                while _cls(_rd(d, k, r - 1)) & CL:
+                while _cls(d[r - 1]) & CL:
                     r -= 1
-                c = _rd(d, k, ms)
+                c = d[ms]
                 s = ms
                 while s < r:
-                    c = _rd(d, k, s)
+                    c = d[s]
                     if c != 0x2E and c != 0x2026:
                         break
                     s += 1
                 if s == r:                              # dots and ellipses only
                     nxt = end
-                    while nxt < pe and Py_UNICODE_ISSPACE(_rd(d, k, nxt)):
+                    while nxt < pe and Py_UNICODE_ISSPACE(d[nxt]):
                         nxt += 1
                     if nxt >= pe:
                         continue
-                    if r - ms > 1 or _rd(d, k, ms) == 0x2026:
-                        if not Py_UNICODE_ISUPPER(_rd(d, k, nxt)):
+                    if r - ms > 1 or d[ms] == 0x2026:
+                        if not Py_UNICODE_ISUPPER(d[nxt]):
                             continue                    # an ellipsis: a boundary only before an upper-case word
-                    elif not _dot_boundary(text, d, k, ascii, start, ms, nxt, ordinal):
+                    elif not _dot_boundary(text, d, ascii, start, ms, nxt, ordinal):
                         continue
-                elif _rd(d, k, ms) == 0x3B and not_el:
+                elif d[ms] == 0x3B and not_el:
                     continue                            # ";" ends a sentence in Greek only
         s = start
-        while s < end and Py_UNICODE_ISSPACE(_rd(d, k, s)):
+        while s < end and Py_UNICODE_ISSPACE(d[s]):
             s += 1
-        if _has_alnum(d, k, s, end):
+        if _has_alnum(d, s, end):
             out.append((s, end))
             start = end
         elif len(out) > first:
             out[len(out) - 1] = (out[len(out) - 1][0], end)                # punctuation or emoji alone joins the sentence before
             start = end
-    _add(d, k, start, pe, out, first)
+    _add(d, start, pe, out, first)
     pi += 1
     while pi < n_par:
-        _add(d, k, P[2 * pi], P[2 * pi + 1], out, len(out))
+        _add(d, P[2 * pi], P[2 * pi + 1], out, len(out))
         pi += 1
     return 0
 
@@ -397,17 +424,27 @@ def paragraph_spans(text) -> list:
     PyUnicode_READY(text)
     cdef int k = PyUnicode_KIND(text)
     cdef const void* d = PyUnicode_DATA(text)
-    cdef Py_ssize_t n = len(text), i = 0, s, e
-    out = []
+    cdef list out = []
+    if k == 1:
+        _paragraphs(<const u1*> d, len(text), out)
+    elif k == 2:
+        _paragraphs(<const u2*> d, len(text), out)
+    else:
+        _paragraphs(<const u4*> d, len(text), out)
+    return out
+
+
+cdef int _paragraphs(const chr_t* d, Py_ssize_t n, list out) except -1:
+    cdef Py_ssize_t i = 0, s, e
     while True:
-        while i < n and Py_UNICODE_ISSPACE(_rd(d, k, i)):
+        while i < n and Py_UNICODE_ISSPACE(d[i]):
             i += 1
         if i >= n:
-            return out
+            return 0
         s = i
-        while i < n and _rd(d, k, i) != 0x0A:
+        while i < n and d[i] != 0x0A:
             i += 1
         e = i
-        while Py_UNICODE_ISSPACE(_rd(d, k, e - 1)):
+        while Py_UNICODE_ISSPACE(d[e - 1]):
             e -= 1
         out.append((s, e))
