@@ -48,6 +48,9 @@ cdef Py_UCS4 _ASTRAL_LO = 0x110000, _ASTRAL_HI = 0   # the one astral CJK range
 cdef bint _CONFIGURED = False
 cdef object _ABBREVIATIONS = None, _ORDINAL_LANGS = None, _PY_SPLIT = None, _PY_PARAGRAPHS = None
 cdef Py_ssize_t _ABBR_MAX = 0
+# ASCII abbreviations by length (up to 32), first character and last character (a bit of its low 6 bits):
+# an ASCII token whose bit is unset is no abbreviation (its lower() keeps the length and is ASCII)
+cdef unsigned long long _ABBR_FILTER[33][128]
 
 
 def configure(spaced: str, cjk: str, closers: str, openers: str, cjk_ranges, abbreviations,
@@ -80,6 +83,10 @@ def configure(spaced: str, cjk: str, closers: str, openers: str, cjk_ranges, abb
     # str.lower() never shortens a string (every code point lowers to one or more), so a token
     # longer than the longest abbreviation is none
     _ABBR_MAX = max(map(len, _ABBREVIATIONS), default=0)
+    memset(_ABBR_FILTER, 0, sizeof(_ABBR_FILTER))
+    for a in _ABBREVIATIONS:
+        if 0 < len(a) <= 32 and a.isascii():
+            _ABBR_FILTER[len(a)][ord(a[0])] |= 1ULL << (ord(a[-1]) & 63)
     _ORDINAL_LANGS = frozenset(ordinal_langs)
     _PY_SPLIT = py_split
     _PY_PARAGRAPHS = py_paragraph_spans
@@ -212,6 +219,21 @@ cdef bint _dotted_acronym(const chr_t* d, Py_ssize_t a, Py_ssize_t b) noexcept n
     return dots > 0 and run > 0
 
 
+cdef inline unsigned int _ascii_lower(unsigned int c) noexcept nogil:
+    return c + 32 if 0x41 <= c <= 0x5A else c
+
+
+cdef bint _surely_no_abbreviation(const chr_t* d, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    """Whether the token text[a:b] (not empty) is ASCII and its filter bit says it is no abbreviation."""
+    cdef Py_ssize_t j, n = b - a
+    if n > 32:
+        return False
+    for j in range(a, b):
+        if d[j] >= 128:
+            return False
+    return not (_ABBR_FILTER[n][_ascii_lower(d[a])] & (1ULL << (_ascii_lower(d[b - 1]) & 63)))
+
+
 cdef int _dot_boundary(str text, const chr_t* d, bint ascii, Py_ssize_t start, Py_ssize_t dot,
                        Py_ssize_t nxt, bint ordinal) except -1:
     """segment._dot_is_boundary (equal to _split's inline test of a lone dot): 1 when the dot at
@@ -266,7 +288,7 @@ cdef int _dot_boundary(str text, const chr_t* d, bint ascii, Py_ssize_t start, P
         if dot - i2 <= 2 and ordinal and Py_UNICODE_ISALPHA(ch):
             return 0                                    # "am 3. Oktober"
         return 1
-    if dot - i2 <= _ABBR_MAX and text[i2:dot].lower() in _ABBREVIATIONS:
+    if dot - i2 <= _ABBR_MAX and not _surely_no_abbreviation(d, i2, dot) and text[i2:dot].lower() in _ABBREVIATIONS:
         return 0
     if dot - i2 == 1 and Py_UNICODE_ISALPHA(d[i2]):
         return 0                                        # initials
