@@ -163,14 +163,19 @@ def letter_count(text: str) -> int:
 
 
 @functools.lru_cache(maxsize=1)
-def _hans_hant_patterns() -> tuple[re.Pattern, re.Pattern]:
-    """Patterns of the characters found only in simplified / only in traditional Chinese (CC-CEDICT
-    character lists of the ``zhon`` package, which ``hanzidentifier`` installs)."""
+def _hans_hant_chars() -> tuple[str, str]:
+    """The characters found only in simplified / only in traditional Chinese (CC-CEDICT character
+    lists of the ``zhon`` package, which ``hanzidentifier`` installs)."""
     from zhon import cedict
 
     simp, trad = set(cedict.simplified), set(cedict.traditional)
-    only_s = "".join(sorted(simp - trad))
-    only_t = "".join(sorted(trad - simp))
+    return "".join(sorted(simp - trad)), "".join(sorted(trad - simp))
+
+
+@functools.lru_cache(maxsize=1)
+def _hans_hant_patterns() -> tuple[re.Pattern, re.Pattern]:
+    """Patterns of the characters of ``_hans_hant_chars``."""
+    only_s, only_t = _hans_hant_chars()
     return re.compile(f"[{re.escape(only_s)}]"), re.compile(f"[{re.escape(only_t)}]")
 
 
@@ -932,7 +937,7 @@ PY_KERNELS = {"_paragraph_samples": LanguageIdentifier._paragraph_samples,
               "_assemble": LanguageIdentifier._assemble, "first_detected": _first_detected,
               "_fasttext_cands": LanguageIdentifier._fasttext_cands,
               "_fasttext_cands_memo": LanguageIdentifier._fasttext_cands_memo,
-              "_fasttext_pass": LanguageIdentifier._fasttext_pass}
+              "_fasttext_pass": LanguageIdentifier._fasttext_pass, "chinese_script": chinese_script}
 
 
 def _class_ranges(body: str) -> list[tuple[int, int]]:
@@ -966,8 +971,19 @@ def _fasttext_pass_native(self, b: _Batch, k_c: int):
     return _KERNELS.fasttext_pass(self, b, k_c, _FT_MEMO_MAX, _round4)
 
 
+def _chinese_script_native(text: str) -> str | None:
+    """``chinese_script`` with the two counts by the compiled kernel."""
+    if not _KERNELS.hans_hant_ready():
+        _KERNELS.set_hans_hant(*_hans_hant_chars())
+    s, t = _KERNELS.hans_hant_counts(text)
+    if s == 0 and t == 0:
+        return None
+    return "Hant" if t > s else "Hans"
+
+
 _KERNELS = native("langid")
 if _KERNELS is not None:
+    chinese_script = _chinese_script_native  # before _configure: _assemble's kernel calls it
     _configure(_KERNELS)
     LanguageIdentifier._paragraph_samples = _paragraph_samples_native
     LanguageIdentifier._assemble = _KERNELS.assemble

@@ -440,3 +440,59 @@ def fasttext_pass(self, b, k_c, Py_ssize_t memo_max, py_round4):
         else:
             ft_unsure[k] = (lang, p_obj)
     return ft_unsure, n_ft, top_labels
+
+
+
+# chinese_script: bit 1 simplified-only, bit 2 traditional-only (BMP table; astral characters in a dict)
+cdef unsigned char _HANS_HANT[65536]
+cdef bint _HANS_HANT_SET = False
+cdef dict _HANS_HANT_ASTRAL = {}
+cdef Py_UCS4 _HANS_HANT_MIN = 0
+
+
+def set_hans_hant(only_s: str, only_t: str) -> None:
+    """Set the characters found only in simplified / only in traditional Chinese."""
+    global _HANS_HANT_SET, _HANS_HANT_MIN
+    memset(_HANS_HANT, 0, sizeof(_HANS_HANT))
+    _HANS_HANT_MIN = min(map(ord, only_s + only_t), default=0x110000)
+    _HANS_HANT_ASTRAL.clear()
+    for chars, bit in ((only_s, 1), (only_t, 2)):
+        for ch in chars:
+            if ord(ch) < 0x10000:
+                _HANS_HANT[ord(ch)] |= bit
+            else:
+                _HANS_HANT_ASTRAL[ch] = _HANS_HANT_ASTRAL.get(ch, 0) | bit
+    _HANS_HANT_SET = True
+
+
+def hans_hant_ready() -> bool:
+    """Whether ``set_hans_hant`` has run."""
+    return _HANS_HANT_SET
+
+
+def hans_hant_counts(str text not None) -> tuple:
+    """(simplified-only, traditional-only) characters of ``text``: ``len(re.findall(...))`` of the
+    two patterns of ``langid._hans_hant_patterns``."""
+    if not _HANS_HANT_SET:
+        raise RuntimeError("filters._native.langid.set_hans_hant() has not run")
+    PyUnicode_READY(text)
+    cdef int k = PyUnicode_KIND(text)
+    cdef const void* d = PyUnicode_DATA(text)
+    cdef Py_ssize_t n = len(text), i, s = 0, t = 0
+    cdef Py_UCS4 c
+    cdef unsigned char bits
+    if k == 1 and _HANS_HANT_MIN > 0xFF:
+        return 0, 0                                     # none of the characters below U+0100
+    for i in range(n):
+        c = PyUnicode_READ(k, d, i)
+        if c < 0x10000:
+            bits = _HANS_HANT[c]
+        elif _HANS_HANT_ASTRAL:
+            bits = _HANS_HANT_ASTRAL.get(chr(c), 0)
+        else:
+            bits = 0
+        if bits & 1:
+            s += 1
+        if bits & 2:
+            t += 1
+    return s, t

@@ -76,6 +76,7 @@ def test_kernel_replaces_the_reference_unless_switched_off():
     assert (L.LanguageIdentifier._fasttext_cands is K.fasttext_cands) == native
     assert (L.LanguageIdentifier._fasttext_pass is L._fasttext_pass_native) == native
     assert (L.LanguageIdentifier._fasttext_cands_memo is L._fasttext_cands_memo_native) == native
+    assert (L.chinese_script is L._chinese_script_native) == native
     assert PY_SAMPLES is not L._paragraph_samples_native
 
 
@@ -234,3 +235,33 @@ def test_fasttext_memo_and_pass_equal_reference(pages, lid_docs, monkeypatch):
         assert states[1] == states[0]
         unsure = [o[0][0] for o in states[0][0][::3]]
         assert all(unsure) and sum(o[0][1] for o in states[0][0][::3]) > 500
+
+
+def _chinese_script_kernel(text):
+    if not K.hans_hant_ready():
+        K.set_hans_hant(*L._hans_hant_chars())
+    s, t = K.hans_hant_counts(text)
+    return None if s == 0 and t == 0 else ("Hant" if t > s else "Hans")
+
+
+def test_chinese_script_equals_reference(shared_data, pages):
+    ref = L.PY_KERNELS["chinese_script"]
+    s_re, t_re = L._hans_hant_patterns()
+    assert _chinese_script_kernel("") is None and K.hans_hant_ready()
+    for c in range(0x110000):                               # every code point alone
+        ch = chr(c)
+        want = (len(s_re.findall(ch)), len(t_re.findall(ch)))
+        assert K.hans_hant_counts(ch) == want, hex(c)
+        if want != (0, 0) or c % 97 == 0:
+            assert _chinese_script_kernel(ch) == ref(ch), hex(c)
+    with open(shared_data / "web_zh" / "c4zh_duplicated_lines_samples.jsonl", encoding="utf-8") as f:
+        zh = f.read().splitlines()                          # raw lines: Chinese web text with URLs
+    rng = random.Random(4)
+    only_s, only_t = L._hans_hant_chars()
+    mixed = ["".join(rng.choice(rng.choice((only_s, only_t, "\u4e2d\u6587 abc\U00020000")))
+                     for _ in range(rng.randint(0, 30))) for _ in range(3000)]
+    answers = [ref(t) for t in zh + pages + mixed]
+    assert [_chinese_script_kernel(t) for t in zh + pages + mixed] == answers
+    assert {"Hans", "Hant", None} <= set(answers) and len(zh) > 100
+    with pytest.raises(TypeError):
+        K.hans_hant_counts(None)
