@@ -937,7 +937,8 @@ PY_KERNELS = {"_paragraph_samples": LanguageIdentifier._paragraph_samples,
               "_assemble": LanguageIdentifier._assemble, "first_detected": _first_detected,
               "_fasttext_cands": LanguageIdentifier._fasttext_cands,
               "_fasttext_cands_memo": LanguageIdentifier._fasttext_cands_memo,
-              "_fasttext_pass": LanguageIdentifier._fasttext_pass, "chinese_script": chinese_script}
+              "_fasttext_pass": LanguageIdentifier._fasttext_pass, "chinese_script": chinese_script,
+              "_group_unsure": LanguageIdentifier._group_unsure, "_fallback_groups": LanguageIdentifier._fallback_groups}
 
 
 def _class_ranges(body: str) -> list[tuple[int, int]]:
@@ -949,8 +950,10 @@ def _class_ranges(body: str) -> list[tuple[int, int]]:
 
 def _configure(kernels) -> None:
     """Hand this module's special-script ranges, white-space rule and ``und`` answer to the kernels."""
+    import sys
+
     kernels.configure(*map(_class_ranges, (_HAN, _KANA, _HANGUL, _THAI)), _WS.sub, _UND_T, DocLanguage,
-                      chinese_script)
+                      chinese_script, sys.modules[__name__])
 
 
 def _paragraph_samples_native(self, texts, paragraph_spans, _para_spans) -> _Batch:
@@ -990,4 +993,6 @@ if _KERNELS is not None:
     LanguageIdentifier._fasttext_cands = _KERNELS.fasttext_cands
     LanguageIdentifier._fasttext_cands_memo = _fasttext_cands_memo_native
     LanguageIdentifier._fasttext_pass = _fasttext_pass_native
+    LanguageIdentifier._group_unsure = _KERNELS.group_unsure
+    LanguageIdentifier._fallback_groups = _KERNELS.fallback_groups
     _first_detected = _KERNELS.first_detected

@@ -34,13 +34,14 @@ cdef Py_UCS4 _ASTRAL_HI[8]
 cdef unsigned char _ASTRAL_BIT[8]
 cdef int _N_ASTRAL = 0
 cdef bint _CONFIGURED = False
-cdef object _WS_SUB = None, _UND_T = None, _DOC_LANGUAGE = None, _CHINESE_SCRIPT = None
+cdef object _WS_SUB = None, _UND_T = None, _DOC_LANGUAGE = None, _CHINESE_SCRIPT = None, _M = None
 
 
-def configure(han, kana, hangul, thai, ws_sub, und_t, doc_language, chinese_script) -> None:
+def configure(han, kana, hangul, thai, ws_sub, und_t, doc_language, chinese_script, langid_module) -> None:
     """Set the code point ranges ((first, last) pairs) of the Han, Kana, Hangul and Thai classes of
-    ``_SPECIAL_SCRIPT``, ``_WS.sub``, ``_UND_T``, the ``DocLanguage`` class and ``chinese_script``."""
-    global _N_ASTRAL, _CONFIGURED, _WS_SUB, _UND_T, _DOC_LANGUAGE, _CHINESE_SCRIPT
+    ``_SPECIAL_SCRIPT``, ``_WS.sub``, ``_UND_T``, the ``DocLanguage`` class, ``chinese_script`` and
+    the module itself (``_sample``, ``_round4`` and ``_LINGUA_MEMO_MAX`` are read from it per call)."""
+    global _N_ASTRAL, _CONFIGURED, _WS_SUB, _UND_T, _DOC_LANGUAGE, _CHINESE_SCRIPT, _M
     cdef Py_ssize_t c
     cdef Py_UCS4 u
     for c in range(0x10000):
@@ -64,6 +65,7 @@ def configure(han, kana, hangul, thai, ws_sub, und_t, doc_language, chinese_scri
     _UND_T = und_t
     _DOC_LANGUAGE = doc_language
     _CHINESE_SCRIPT = chinese_script
+    _M = langid_module
     _CONFIGURED = True
 
 
@@ -496,3 +498,91 @@ def hans_hant_counts(str text not None) -> tuple:
         if bits & 2:
             t += 1
     return s, t
+
+
+
+cdef object _r4(p):
+    """``langid._round4(p)`` (in C for a float in [0, 1])."""
+    if type(p) is float and 0.0 <= <double> p <= 1.0:
+        return _round4(<double> p)
+    return _M._round4(p)
+
+
+def group_unsure(self, b, dict ft_unsure):
+    """``LanguageIdentifier._group_unsure`` (a method)."""
+    cfg = self.config
+    cdef list pp_all = b.pp_all, flat_d = b.flat_d, flat_j = b.flat_j
+    cdef dict confident = {}, groups = {}
+    cdef Py_ssize_t n_ctx = 0
+    merge_below = cfg.merge_unsure_below
+    for k, t in ft_unsure.items():
+        lang, p = t
+        d = flat_d[k]
+        c = confident.get(d)
+        if c is None:  # first unsure paragraph of d (flat order is document-major): first-pass answers only
+            c = confident[d] = {x[0] for x in pp_all[d] if x is not None and x[0] != "und"}
+        if lang in c:
+            pp_all[d][flat_j[k]] = (lang, _r4(p), "fasttext")
+            n_ctx += 1
+            continue
+        if p < merge_below:  # fastText's label says nothing here: one group per document
+            key = (d, "")
+        else:
+            key = (d, lang)
+        groups.setdefault(key, []).append(k)
+    return groups, n_ctx
+
+
+def fallback_groups(self, b, dict groups, dict ft_unsure, top_labels, k_c):
+    """``LanguageIdentifier._fallback_groups`` (a method)."""
+    if not _CONFIGURED:
+        raise RuntimeError("filters._native.langid.configure() has not run")
+    cfg = self.config
+    cdef list pp_all = b.pp_all, flat_j = b.flat_j, flat_s = b.flat_s, flat_u = b.flat_u, order
+    cdef dict found = {}, size, reps, topk = {}, decided = {}
+    size = {g: sum([len(flat_s[k]) for k in ks]) for g, ks in groups.items()}
+    order = sorted(groups, key=lambda g: (g[0], -size[g], g[1]))
+    reps = {g: max(groups[g], key=lambda k: len(flat_s[k])) for g in order}
+    if k_c > 0:
+        lm = self._label_map
+        for g in order:
+            topk[g] = [lm[x] for x in top_labels[flat_u[reps[g]]]]
+    memo = self._lingua_memo
+    if len(memo) >= _M._LINGUA_MEMO_MAX:
+        memo.clear()
+    sample = _M._sample
+    fb_chars = cfg.paragraph_fallback_chars
+    group_chars = cfg.group_fallback_chars
+    fb_name = cfg.fallback
+    restrict_first = cfg.lingua_restrict_first
+    fallback_one = self.fallback_one
+    cdef Py_ssize_t n_calls = 0, n_no_answer = 0
+    for g in order:
+        d = g[0]
+        ks = groups[g]
+        rep = reps[g]
+        lang, p = ft_unsure[rep]
+        known = frozenset(found.get(d, ())) if (d in found or restrict_first) else None
+        if group_chars and len(ks) > 1:  # the group's samples joined, longest first (ties: document order)
+            fs = sample(" ".join(sorted([flat_s[k] for k in ks], key=len, reverse=True)), group_chars)
+        else:
+            fs = sample(flat_s[rep], fb_chars)
+        fb = None
+        if fb_name != "none":
+            n_calls += 1
+            fb = fallback_one(fs, known, topk.get(g), flat_s[rep], memo)
+            if fb is None:
+                n_no_answer += 1
+        pp = pp_all[d]
+        if fb is None:  # keep each paragraph's own fastText probability
+            det = "fasttext"
+            for k in ks:
+                pp[flat_j[k]] = (lang, _r4(ft_unsure[k][1]), det)
+        else:
+            det = fb_name
+            found.setdefault(d, set()).add(fb[0])
+            t = (fb[0], round(min(1.0, fb[1]), 4), det)
+            for k in ks:
+                pp[flat_j[k]] = t
+        decided[det] = decided.get(det, 0) + len(ks)
+    return decided, n_calls, n_no_answer

@@ -77,6 +77,8 @@ def test_kernel_replaces_the_reference_unless_switched_off():
     assert (L.LanguageIdentifier._fasttext_pass is L._fasttext_pass_native) == native
     assert (L.LanguageIdentifier._fasttext_cands_memo is L._fasttext_cands_memo_native) == native
     assert (L.chinese_script is L._chinese_script_native) == native
+    assert (L.LanguageIdentifier._group_unsure is K.group_unsure) == native
+    assert (L.LanguageIdentifier._fallback_groups is K.fallback_groups) == native
     assert PY_SAMPLES is not L._paragraph_samples_native
 
 
@@ -153,23 +155,32 @@ def _pass_native(self, b, k_c):
 def _use(monkeypatch, native: bool) -> None:
     """Every langid kernel (native) or every reference in LanguageIdentifier, whatever the switch."""
     kernels = {"_paragraph_samples": _native, "_assemble": K.assemble, "_fasttext_cands": K.fasttext_cands,
-               "_fasttext_cands_memo": _memo_native, "_fasttext_pass": _pass_native}
+               "_fasttext_cands_memo": _memo_native, "_fasttext_pass": _pass_native,
+               "_group_unsure": K.group_unsure, "_fallback_groups": K.fallback_groups}
     for name, kernel in kernels.items():
         monkeypatch.setattr(L.LanguageIdentifier, name, kernel if native else L.PY_KERNELS[name])
     monkeypatch.setattr(L, "_first_detected", K.first_detected if native else L.PY_KERNELS["first_detected"])
 
 
-def test_annotate_batch_unchanged(pages, lid_docs, monkeypatch):
+@pytest.mark.parametrize("changes", [{}, {"fallback": "none"}, {"lingua_candidates": 0, "group_fallback_chars": 0},
+                                     {"lingua_restrict_first": False, "merge_unsure_below": 0.0}])
+def test_annotate_batch_unchanged(pages, lid_docs, monkeypatch, changes):
+    """Every kernel against every reference, with counts, in several configurations."""
     texts = pages[:400] + lid_docs + ["", "123", "\u4e2d\u6587\u7684\u53e5\u5b50", "short", None]
     results = []
     for native in (False, True):
         _use(monkeypatch, native)
-        ident = L.LanguageIdentifier()
-        results.append((ident.annotate_batch(texts, score_key="lang_score"), ident.annotate_batch(texts[:50]),
-                        ident.annotate_batch(texts[:50], [paragraph_spans(t or "")[::-1] for t in texts[:50]])))
+        ident = L.LanguageIdentifier(L.LidConfig(**changes))
+        counts: dict = {}
+        results.append((ident.annotate_batch(texts, score_key="lang_score", count=counts.__setitem__),
+                        ident.annotate_batch(texts[:50]),
+                        ident.annotate_batch(texts[:50], [paragraph_spans(t or "")[::-1] for t in texts[:50]]),
+                        counts))
     assert results[1] == results[0]
-    docs = results[0][0]
-    assert len({d.lang for d in docs}) > 50 and {d.lang_script for d in docs} >= {"Hans", None}
+    docs, counts = results[0][0], results[0][3]
+    assert len({d.lang for d in docs}) > 40 and {d.lang_script for d in docs} >= {"Hans", None}
+    assert counts["docs"] == len(texts)
+    assert (counts.get("fallback_calls", 0) > 100) == (changes.get("fallback") != "none")
 
 
 def test_assemble_equals_reference(lid):
