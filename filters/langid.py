@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from dataclasses import dataclass, field
 
 from filters._native import native
@@ -949,9 +950,8 @@ def _class_ranges(body: str) -> list[tuple[int, int]]:
 
 
 def _configure(kernels) -> None:
-    """Hand this module's special-script ranges, white-space rule and ``und`` answer to the kernels."""
-    import sys
-
+    """Hand the kernels this module's special-script ranges, white-space rule, ``und`` answer,
+    ``DocLanguage``, ``chinese_script`` and the module itself (for the constants tests change)."""
     kernels.configure(*map(_class_ranges, (_HAN, _KANA, _HANGUL, _THAI)), _WS.sub, _UND_T, DocLanguage,
                       chinese_script, sys.modules[__name__])
 
