@@ -36,8 +36,10 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from dataclasses import dataclass, field
 
+from filters._native import native
 from filters.counting import Count
 
 
@@ -162,14 +164,19 @@ def letter_count(text: str) -> int:
 
 
 @functools.lru_cache(maxsize=1)
-def _hans_hant_patterns() -> tuple[re.Pattern, re.Pattern]:
-    """Patterns of the characters found only in simplified / only in traditional Chinese (CC-CEDICT
-    character lists of the ``zhon`` package, which ``hanzidentifier`` installs)."""
+def _hans_hant_chars() -> tuple[str, str]:
+    """The characters found only in simplified / only in traditional Chinese (CC-CEDICT character
+    lists of the ``zhon`` package, which ``hanzidentifier`` installs)."""
     from zhon import cedict
 
     simp, trad = set(cedict.simplified), set(cedict.traditional)
-    only_s = "".join(sorted(simp - trad))
-    only_t = "".join(sorted(trad - simp))
+    return "".join(sorted(simp - trad)), "".join(sorted(trad - simp))
+
+
+@functools.lru_cache(maxsize=1)
+def _hans_hant_patterns() -> tuple[re.Pattern, re.Pattern]:
+    """Patterns of the characters of ``_hans_hant_chars``."""
+    only_s, only_t = _hans_hant_chars()
     return re.compile(f"[{re.escape(only_s)}]"), re.compile(f"[{re.escape(only_t)}]")
 
 
@@ -286,6 +293,11 @@ def _sample(text: str, limit: int) -> str:
     if "\n" in text or "\r" in text:
         text = _WS.sub(" ", text)
     return text.strip()
+
+
+def _first_detected(pp_all: list[list[tuple | None]]) -> list[tuple | None]:
+    """Each document's first paragraph answer that is neither None nor ``und`` (None when it has none)."""
+    return [next((x for x in pp if x is not None and x[0] != "und"), None) for pp in pp_all]
 
 
 # --------------------------------------------------------------------------- identifier
@@ -828,7 +840,7 @@ class LanguageIdentifier:
         """Each document from its paragraph answers (the whole text detected when none has one)."""
         cfg = self.config
         n_docs = len(texts)
-        first_det = [next((x for x in pp if x is not None and x[0] != "und"), None) for pp in pp_all]
+        first_det = _first_detected(pp_all)
         whole: list[LangPrediction | None] = [None] * n_docs
         need = [d for d in range(n_docs)
                 if first_det[d] is None and (texts[d] or "").strip()]
@@ -918,3 +930,69 @@ class LanguageIdentifier:
         if lang == "zh":
             script = chinese_script("".join(text[p["start"]:p["end"]] for p in paras if p["lang"] == "zh"))
         return DocLanguage(lang, score, script, detector, paras, mix)
+
+
+# The compiled kernels of filters/_native/langid.pyx replace these pure-Python references when they
+# are built (tests/filters/test_native_langid.py checks each pair gives the same result).
+PY_KERNELS = {"_paragraph_samples": LanguageIdentifier._paragraph_samples,
+              "_assemble": LanguageIdentifier._assemble, "first_detected": _first_detected,
+              "_fasttext_cands": LanguageIdentifier._fasttext_cands,
+              "_fasttext_cands_memo": LanguageIdentifier._fasttext_cands_memo,
+              "_fasttext_pass": LanguageIdentifier._fasttext_pass, "chinese_script": chinese_script,
+              "_group_unsure": LanguageIdentifier._group_unsure, "_fallback_groups": LanguageIdentifier._fallback_groups}
+
+
+def _class_ranges(body: str) -> list[tuple[int, int]]:
+    """The (first, last) code points of a regex class body written as ``a-b`` ranges only."""
+    if len(body) % 3 or any(body[i + 1] != "-" for i in range(0, len(body), 3)):
+        raise ValueError(f"not a list of ranges: {body!r}")
+    return [(ord(body[i]), ord(body[i + 2])) for i in range(0, len(body), 3)]
+
+
+def _configure(kernels) -> None:
+    """Hand the kernels this module's special-script ranges, white-space rule, ``und`` answer,
+    ``DocLanguage``, ``chinese_script`` and the module itself (for the constants tests change)."""
+    kernels.configure(*map(_class_ranges, (_HAN, _KANA, _HANGUL, _THAI)), _WS.sub, _UND_T, DocLanguage,
+                      chinese_script, sys.modules[__name__])
+
+
+def _paragraph_samples_native(self, texts, paragraph_spans, _para_spans) -> _Batch:
+    """``LanguageIdentifier._paragraph_samples`` by the compiled kernel."""
+    cfg = self.config
+    return _Batch(*_KERNELS.paragraph_samples(texts, paragraph_spans, _para_spans, cfg.max_paragraph_chars,
+                                              max(1, cfg.min_paragraph_letters), cfg.script_rules,
+                                              cfg.script_dominance, cfg.kana_min_share))
+
+
+def _fasttext_cands_memo_native(self, samples: list[str], k: int, min_prob: float) -> tuple[list, list]:
+    """``LanguageIdentifier._fasttext_cands_memo`` by the compiled kernel."""
+    return _KERNELS.fasttext_cands_memo(self, samples, k, min_prob, _FT_MEMO_MAX)
+
+
+def _fasttext_pass_native(self, b: _Batch, k_c: int):
+    """``LanguageIdentifier._fasttext_pass`` by the compiled kernel."""
+    return _KERNELS.fasttext_pass(self, b, k_c, _FT_MEMO_MAX, _round4)
+
+
+def _chinese_script_native(text: str) -> str | None:
+    """``chinese_script`` with the two counts by the compiled kernel."""
+    if not _KERNELS.hans_hant_ready():
+        _KERNELS.set_hans_hant(*_hans_hant_chars())
+    s, t = _KERNELS.hans_hant_counts(text)
+    if s == 0 and t == 0:
+        return None
+    return "Hant" if t > s else "Hans"
+
+
+_KERNELS = native("langid")
+if _KERNELS is not None:
+    chinese_script = _chinese_script_native  # before _configure: _assemble's kernel calls it
+    _configure(_KERNELS)
+    LanguageIdentifier._paragraph_samples = _paragraph_samples_native
+    LanguageIdentifier._assemble = _KERNELS.assemble
+    LanguageIdentifier._fasttext_cands = _KERNELS.fasttext_cands
+    LanguageIdentifier._fasttext_cands_memo = _fasttext_cands_memo_native
+    LanguageIdentifier._fasttext_pass = _fasttext_pass_native
+    LanguageIdentifier._group_unsure = _KERNELS.group_unsure
+    LanguageIdentifier._fallback_groups = _KERNELS.fallback_groups
+    _first_detected = _KERNELS.first_detected

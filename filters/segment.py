@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from filters._native import native
+
 # a line's first to last non-space character (a match starts at the first non-space character
 # after the previous match, which is the first of its line; ``\s`` is ``str.isspace``)
 _TRIMMED_LINE = re.compile(r"\S(?:[^\n]*\S)?")
@@ -96,6 +98,10 @@ _OPENERS = "\"'\u201c\u2018\u00ab(["  # opening quotes and brackets stripped fro
 _SPACE_OR_CJK = r"\s\u2E80-\u9FFF\uF900-\uFAFF\uFF00-\uFFEF\U00020000-\U0003FFFF"
 # up to the last white space or CJK character (matched in the 24-character window of _token_before)
 _LAST_SPACE_OR_CJK = re.compile(rf"(?:[^{_SPACE_OR_CJK}]*+[{_SPACE_OR_CJK}])++")
+
+
+# the code points of _is_cjk_char (for the compiled kernel)
+_CJK_RANGES = ((0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF))
 
 
 def _is_cjk_char(ch: str) -> bool:
@@ -284,3 +290,21 @@ def sentence_spans(text: str, lang: str | None = None,
                 merged.append((a, b))
         out.extend(merged)
     return out
+
+
+# The compiled kernels of filters/_native/segment.pyx replace these pure-Python references when
+# they are built (tests/filters/test_native_segment.py checks each pair gives the same result).
+PY_KERNELS = {"split": _split, "paragraph_spans": paragraph_spans}
+
+
+def _configure(kernels) -> None:
+    """Hand this module's character sets, abbreviations and references to the compiled module."""
+    kernels.configure(_SPACED_TERMINALS + ".…", _CJK_TERMINALS, _CLOSERS, _OPENERS, _CJK_RANGES,
+                      _ABBREVIATIONS, _ORDINAL_DOT_LANGS, PY_KERNELS["split"], PY_KERNELS["paragraph_spans"])
+
+
+_KERNELS = native("segment")
+if _KERNELS is not None:
+    _configure(_KERNELS)
+    _split = _KERNELS.split
+    paragraph_spans = _KERNELS.paragraph_spans
