@@ -52,6 +52,7 @@ from typing import Iterable
 import ahocorasick_rs
 import numpy as np
 
+from filters._native import native
 from filters.counting import Count
 from filters.matching import overlapping_matches
 from filters.scripts import SUBSTRING_MATCH_LANGS, UNSPACED_BLOCKS, char_class, in_blocks
@@ -174,6 +175,42 @@ def _nfkc(ch: str) -> str:
 def _nfkc_stable(ch: str) -> bool:
     """True when NFKC changes no character of ``ch``'s NFKC form."""
     return all(_nfkc(c) == c for c in _nfkc(ch))
+
+
+# characters NFKC's quick check answers "maybe" for (they may compose with the character before: the second
+# character of a primary composite's canonical decomposition, Hangul medial vowels and final consonants);
+# tests/filters/test_native_blocklist.py checks this list against unicodedata
+_COMPOSING = ((0x0300, 0x0304), (0x0306, 0x030C), (0x030F, 0x030F), (0x0311, 0x0311), (0x0313, 0x0314),
+              (0x031B, 0x031B), (0x0323, 0x0328), (0x032D, 0x032E), (0x0330, 0x0331), (0x0338, 0x0338),
+              (0x0342, 0x0342), (0x0345, 0x0345), (0x0653, 0x0655), (0x093C, 0x093C), (0x09BE, 0x09BE),
+              (0x09D7, 0x09D7), (0x0B3E, 0x0B3E), (0x0B56, 0x0B57), (0x0BBE, 0x0BBE), (0x0BD7, 0x0BD7),
+              (0x0C56, 0x0C56), (0x0CC2, 0x0CC2), (0x0CD5, 0x0CD6), (0x0D3E, 0x0D3E), (0x0D57, 0x0D57),
+              (0x0DCA, 0x0DCA), (0x0DCF, 0x0DCF), (0x0DDF, 0x0DDF), (0x102E, 0x102E), (0x1161, 0x1175),
+              (0x11A8, 0x11C2), (0x1B35, 0x1B35), (0x3099, 0x309A), (0x110BA, 0x110BA), (0x11127, 0x11127),
+              (0x1133E, 0x1133E), (0x11357, 0x11357), (0x114B0, 0x114B0), (0x114BA, 0x114BA),
+              (0x114BD, 0x114BD), (0x115AF, 0x115AF), (0x11930, 0x11930))
+
+
+def _form_entry(cp: int) -> list[tuple[int, bool, int]] | None:
+    """What the compiled scan (``filters/_native/blocklist.pyx``) needs of text character ``cp``: per
+    character of its NFKC form, (code point of its lower case, ``_is_word_char`` of that, canonical combining
+    class); None when a text holding it must take ``_match_form``'s general path. A text of characters with
+    an entry has the match form "each character's form, concatenated" (``_match_form``'s per-character
+    cases) as long as its combining classes are in canonical order: every form character is one character
+    in lower case and not a capital sigma (whose lower case depends on its neighbours), none may compose
+    with the character before it (``_COMPOSING``), and a form of several characters has no combining mark."""
+    if 0xD800 <= cp < 0xE000:
+        return None
+    form = _nfkc(chr(cp))
+    out = []
+    for c in form:
+        low = c.lower()
+        if c == "\u03a3" or len(low) != 1 or in_blocks(ord(c), _COMPOSING):
+            return None
+        out.append((ord(low), _is_word_char(low), unicodedata.combining(c)))
+    if not out or (len(out) > 1 and any(ccc for _, _, ccc in out)):
+        return None
+    return out
 
 
 def _inert(ch: str) -> bool:
@@ -359,6 +396,7 @@ class WordBlocklist:
         self._matchers: dict[frozenset | None, tuple] = {}  # per-process caches, see _matcher
         self._automata: dict[tuple, object] = {}
         self._by_lang: dict | None = None
+        self._alphabet = None
         self.langs = sorted({lang for owners in self._entries.values() for lang, _ in owners if lang})
         self.categories = sorted({cat for owners in self._entries.values() for _, cat in owners})
 
@@ -458,22 +496,32 @@ class WordBlocklist:
         if lang is not None:
             langs = {lang} if isinstance(lang, str) else set(lang)
             lang = lang if isinstance(lang, str) else next(iter(sorted(langs)), None)
-        auto, values = self._matcher(None if langs is None else frozenset(langs))
+        auto, values, patterns = self._matcher(None if langs is None else frozenset(langs))
         if auto is None:
             return BlocklistResult(hit_ratio=0.0)
-        norm, longer = _match_form(text)
-        n = len(norm)
         raw = []
-        for k, start, end in overlapping_matches(auto, norm):
-            v = values[k]
-            if v is None:
-                continue
-            left, right, owners, weight = v
-            if left and start > 0 and _is_word_char(norm[start - 1]):
-                continue
-            if right and end < n and _is_word_char(norm[end]):
-                continue
-            raw.append((start, end, owners, weight))
+        found = auto.scan(text) if _NATIVE is not None else None
+        if found is not None:  # the compiled scan: match form, matches and word boundaries in one pass
+            hits, index = found
+            longer = None
+            for k, start, end in hits:
+                v = values[k]
+                if v is not None:
+                    raw.append((start, end, v[2], v[3], patterns[k]))
+        else:
+            norm, longer = _match_form(text)
+            index = None
+            n = len(norm)
+            for k, start, end in (auto.find(norm) if _NATIVE is not None else overlapping_matches(auto, norm)):
+                v = values[k]
+                if v is None:
+                    continue
+                left, right, owners, weight = v
+                if left and start > 0 and _is_word_char(norm[start - 1]):
+                    continue
+                if right and end < n and _is_word_char(norm[end]):
+                    continue
+                raw.append((start, end, owners, weight, norm[start:end]))
         if not raw:
             return BlocklistResult(hit_ratio=0.0)
         # (allow-listed words take part in the leftmost-longest choice, then are not reported)
@@ -482,22 +530,20 @@ class WordBlocklist:
         last_end = -1
         cats = set()
         terms: dict[str, float] = {}
-        index = None
-        for s, e, owners, weight in raw:
+        for s, e, owners, weight, term in raw:
             if s < last_end:
                 continue
             last_end = e
             if owners[0][1] == ALLOW:
                 continue
-            s0, e0 = s, e
-            if longer is not None:
-                if index is None:
-                    index = _index_map(text, longer)
+            if longer is not None and index is None:
+                index = _index_map(text, longer)
+            if index is not None:
                 s, e = index[s], index[e]
             o_lang, o_cat = owners[0]
             cats.update(c for _, c in owners)
             spans.append({"start": s, "end": e, "category": o_cat, "lang": o_lang})
-            terms[norm[s0:e0]] = weight
+            terms[term] = weight
         hits = len(spans)
         roots = _roots(terms)
         result = BlocklistResult(hits=hits, hit_ratio=hits / max(1, _units(text, lang)),
@@ -510,8 +556,19 @@ class WordBlocklist:
             count("blocklist_docs_with_hits")
         return result
 
+    def _automaton(self, ks) -> object:
+        """The automaton of patterns ``ks`` (indices into ``_patterns``; match ``k`` = ``ks[k]``): the compiled
+        ``Matcher`` when built (over this blocklist's ``Alphabet``), else ``_automaton``'s."""
+        patterns = [self._patterns[k] for k in ks]
+        if _NATIVE is None:
+            return _automaton(patterns)
+        if self._alphabet is None:
+            self._alphabet = _NATIVE.Alphabet("".join(self._patterns), _form_entry)
+        return _NATIVE.Matcher(self._alphabet, patterns, [self._values[k][0] for k in ks],
+                               [self._values[k][1] for k in ks])
+
     def _matcher(self, langs: frozenset | None) -> tuple:
-        """(automaton or None, values) for documents of ``langs`` (None: every entry). ``values[k]`` of a
+        """(automaton or None, values, patterns) for documents of ``langs`` (None: every entry). ``values[k]`` of a
         pattern found is (left edge is a word character, right edge is one, the owners of those languages,
         their lowest weight), or None when no owner is of those languages (or of none). A document of one
         language gets an automaton of only the patterns with such an owner (same occurrences of those,
@@ -529,16 +586,17 @@ class WordBlocklist:
                 self._by_lang = by_lang
             (lang,) = langs
             ks = sorted(set(self._by_lang.get(None, ())) | set(self._by_lang.get(lang, ())))
+            patterns = [self._patterns[k] for k in ks]
             auto = self._automata.get(tuple(ks))
             if auto is None and ks:
-                auto = self._automata[tuple(ks)] = _automaton([self._patterns[k] for k in ks])
-            m = (auto, [_for_langs(self._values[k], langs) for k in ks])
+                auto = self._automata[tuple(ks)] = self._automaton(ks)
+            m = (auto, [_for_langs(self._values[k], langs) for k in ks], patterns)
         else:
             full = self._matchers.get(None)
             if full is None:
-                full = self._matchers[None] = (_automaton(self._patterns) if self._patterns else None,
-                                               [_for_langs(v, None) for v in self._values])
-            m = full if langs is None else (full[0], _LangValues(self._values, langs))
+                auto = self._automaton(range(len(self._patterns))) if self._patterns else None
+                full = self._matchers[None] = (auto, [_for_langs(v, None) for v in self._values], self._patterns)
+            m = full if langs is None else (full[0], _LangValues(self._values, langs), full[2])
         if len(self._matchers) >= 1024:  # bounded: documents' language sets repeat
             self._matchers = {None: self._matchers[None]} if None in self._matchers else {}
             self._automata.clear()
@@ -592,3 +650,11 @@ def _mostly_unspaced(text: str) -> bool:
     unspaced = len(_UNSPACED_RE.findall(sample))
     letters = sum(1 for c in sample if c.isalpha())
     return unspaced * 2 > letters
+
+
+# The compiled scan of filters/_native/blocklist.pyx (match form, Aho-Corasick and word boundaries in one
+# pass over the text) replaces these pure-Python references when it is built; a text it cannot take
+# (see _form_entry) goes through them with the compiled automaton's ``find``
+# (tests/filters/test_native_blocklist.py checks both give the same results).
+PY_KERNELS = {"match_form": _match_form, "overlapping_matches": overlapping_matches}
+_NATIVE = native("blocklist")

@@ -1,0 +1,160 @@
+"""filters/_native/blocklist.pyx against the pure-Python references in filters/blocklist.py."""
+from __future__ import annotations
+
+import csv
+import json
+import lzma
+import random
+import unicodedata
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import filters.blocklist as bl
+from filters._native import native
+from filters.blocklist import PY_KERNELS, WordBlocklist, _COMPOSING, _form_entry, _is_word_char, default_scoring
+from filters.scripts import in_blocks
+
+K = native("blocklist")
+
+# characters whose form depends on their neighbours or on lower()'s context, that expand, or that are
+# ordinary (see tests/filters/test_blocklist.py), plus combining marks in and out of canonical order
+_TRICKY = ("aeiouAEIOU sxSX\u00a0\u0301\u0323\u0345\u0308\u0316\u064b\u0651\u094d\u093c한가\u1161\u11a8\u3131"
+           "\u314f\u09c7\u09be\u09cb\u0b47\u0b3e카か\u3099\u309a\u309b\u03a3\u03c3\u03c2\u03f9\u0130\u0131\ufb01"
+           "\ufb03\u2026\uff0c\uff10\uff21\uff41\u00bd\u00b2\u2122\u3392\ufdfa\u1e9b\u0390\u1f80\u01c5\u00df"
+           "\u1e9e\u212a\u2126\u0149\u0587\u0e33\ud800\udc00\U0001f600\U00020000你好他妈的三级片porn ass fuck")
+
+
+@pytest.fixture(scope="module")
+def words(shared_data) -> WordBlocklist:
+    """The project's lists: LDNOOBW (weights, allow list) merged with zh_konsheng."""
+    safety = shared_data / "safety"
+    return WordBlocklist.from_ldnoobw_dir(safety / "ldnoobw", **default_scoring()).merge(
+        WordBlocklist.from_category_dir(safety / "zh_konsheng", weight=0.5))
+
+
+@pytest.fixture(scope="module")
+def texts(shared_data) -> list[str]:
+    """Web pages, Chinese offensive comments and LID sentences of many languages."""
+    with lzma.open(shared_data / "web_pages" / "pages_public.jsonl.xz", "rt", encoding="utf-8") as f:
+        out = [json.loads(line)["text"] for line in f][:600]
+    with open(shared_data / "safety" / "cold_dev.csv", encoding="utf-8-sig") as f:
+        out += [row["TEXT"] for row in csv.DictReader(f)][:1500]
+    with lzma.open(shared_data / "lid" / "lingua_sentences_public.tsv.xz", "rt", encoding="utf-8") as f:
+        out += [line.rstrip("\n").split("\t")[-1] for line in f][::50]
+    return out
+
+
+_RUST: dict = {}  # id(pattern list) -> (pattern list, reference automaton, edge flags)
+
+
+def _reference_automaton(words, patterns):
+    if id(patterns) not in _RUST:
+        where = {p: k for k, p in enumerate(words._patterns)}
+        _RUST[id(patterns)] = (patterns, bl._automaton(patterns), [words._values[where[p]][:2] for p in patterns])
+    return _RUST[id(patterns)][1:]
+
+
+def _reference(words, patterns, text):
+    """scan's pure-Python path: match form, reference automaton, word boundaries."""
+    norm, longer = PY_KERNELS["match_form"](text)
+    auto, values = _reference_automaton(words, patterns)
+    out = []
+    for k, s, e in PY_KERNELS["overlapping_matches"](auto, norm):
+        left, right = values[k][:2]
+        if left and s > 0 and _is_word_char(norm[s - 1]):
+            continue
+        if right and e < len(norm) and _is_word_char(norm[e]):
+            continue
+        out.append((k, s, e))
+    index = None if longer is None else bl._index_map(text, longer)
+    return sorted(out), index
+
+
+def _check(words, text, langs):
+    auto, values, patterns = words._matcher(langs)
+    found = auto.scan(text)
+    want, index = _reference(words, patterns, text)
+    if found is None:  # the general path: the compiled find equals the reference automaton on the match form
+        norm, _ = PY_KERNELS["match_form"](text)
+        ref = _reference_automaton(words, patterns)[0]
+        assert sorted(auto.find(norm)) == sorted(PY_KERNELS["overlapping_matches"](ref, norm))
+        return False
+    hits, kindex = found
+    assert sorted(hits) == want
+    if hits:
+        assert (kindex is None) == (index is None)
+        if index is not None:
+            assert kindex == index
+    return True
+
+
+def test_kernel_is_used():
+    assert bl._NATIVE is K is not None
+
+
+def test_composing_list_is_the_quick_check_maybe_set():
+    maybe = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
+    for cp in range(0x110000):
+        d = unicodedata.decomposition(chr(cp))
+        if d and not d.startswith("<"):
+            parts = d.split()
+            if len(parts) == 2 and unicodedata.normalize("NFC", "".join(chr(int(p, 16)) for p in parts)) == chr(cp):
+                maybe.add(int(parts[1], 16))
+    assert maybe == {cp for lo, hi in _COMPOSING for cp in range(lo, hi + 1)}
+
+
+def test_form_entries_are_each_characters_match_form():
+    rng = random.Random(3)
+    cps = list(range(0x10000)) + rng.sample(range(0x10000, 0x110000), 20000)
+    taken = 0
+    for cp in cps:
+        entry = _form_entry(cp)
+        if entry is None:
+            continue
+        taken += 1
+        form = unicodedata.normalize("NFKC", chr(cp)).lower()
+        assert "".join(chr(low) for low, _, _ in entry) == form
+        assert [w for _, w, _ in entry] == [_is_word_char(c) for c in form]
+        assert [c for _, _, c in entry] == [unicodedata.combining(c) for c in unicodedata.normalize("NFKC", chr(cp))]
+        assert not in_blocks(cp, _COMPOSING) or unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
+    assert taken > 50000
+
+
+@pytest.mark.parametrize("langs", [frozenset(["en"]), frozenset(["zh"]), frozenset(["de", "en"]), None,
+                                   frozenset(["ja"]), frozenset(["ru"]), frozenset(["th"]), frozenset(["ko"]),
+                                   frozenset(["fr", "es", "it"])])
+def test_scan_equals_reference_on_real_text(words, texts, langs):
+    if words._matcher(langs)[0] is None:
+        pytest.fail(f"no automaton for {langs}")
+    taken = sum(_check(words, t, langs) for t in texts)
+    assert taken > len(texts) // 2
+    for t in texts[:200]:
+        for extra in ("Σ", "ﬁ", "\u0301", "\u1161", "，…", "\u0130", "\ud800", "\u0316\u0301", "\u0301\u0316"):
+            _check(words, t + extra + t[:50], langs)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_TRICKY), st.characters()), max_size=40).map("".join))
+def test_scan_equals_reference_on_random_text(words, text):
+    for langs in (frozenset(["en"]), frozenset(["zh"]), None):
+        _check(words, text, langs)
+
+
+def test_edge_cases(words):
+    for text in ("", "a", "ass", " ass ", "class", "ASS!", "Ａｓｓ", "a\u00a0ss", "ass\u2026", "…ass…", "ﬁ ass",
+                 "İass", "ass\U0001f600", "\U0001f600ass", "他妈的", "他\u00a0妈的", "１２３ ass ４", "ΣASS"):
+        for langs in (frozenset(["en"]), frozenset(["zh"]), None):
+            _check(words, text, langs)
+
+
+def test_document_results_equal_the_pure_python_path(words, texts, monkeypatch, shared_data):
+    langs_of = (["en"], ["zh"], ["de", "en"], ["ja"], ["und"], ["ru", "uk"])
+    native_results = [words.scan(t, langs_of[i % len(langs_of)]).to_dict() for i, t in enumerate(texts)]
+    monkeypatch.setattr(bl, "_NATIVE", None)
+    safety = shared_data / "safety"
+    pure = WordBlocklist.from_ldnoobw_dir(safety / "ldnoobw", **default_scoring()).merge(
+        WordBlocklist.from_category_dir(safety / "zh_konsheng", weight=0.5))
+    pure_results = [pure.scan(t, langs_of[i % len(langs_of)]).to_dict() for i, t in enumerate(texts)]
+    assert native_results == pure_results
+    assert sum(r["hits"] for r in pure_results) > 100
