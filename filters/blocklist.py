@@ -191,26 +191,28 @@ _COMPOSING = ((0x0300, 0x0304), (0x0306, 0x030C), (0x030F, 0x030F), (0x0311, 0x0
               (0x114BD, 0x114BD), (0x115AF, 0x115AF), (0x11930, 0x11930))
 
 
-def _form_entry(cp: int) -> list[tuple[int, bool, int]] | None:
-    """What the compiled scan (``filters/_native/blocklist.pyx``) needs of text character ``cp``: per
-    character of its NFKC form, (code point of its lower case, ``_is_word_char`` of that, canonical combining
-    class); None when a text holding it must take ``_match_form``'s general path. A text of characters with
-    an entry has the match form "each character's form, concatenated" (``_match_form``'s per-character
-    cases) as long as its combining classes are in canonical order: every form character is one character
-    in lower case and not a capital sigma (whose lower case depends on its neighbours), none may compose
-    with the character before it (``_COMPOSING``), and a form of several characters has no combining mark."""
+def _form_entry(cp: int) -> tuple[list[tuple[int, bool, int]], bool, bool] | None:
+    """What the compiled scan (``filters/_native/blocklist.pyx``) needs of text character ``cp``: ``(items,
+    check, changed)`` with one item per character of its form (NFKC, then lower case): (its code point,
+    ``_is_word_char`` of it, canonical combining class of the NFKC character it comes from); ``check``: a
+    text holding it is in match form only if ``unicodedata.is_normalized`` says so (a character that may
+    compose with the one before it, see ``_COMPOSING``, or a form of several characters with a combining
+    mark); ``changed``: NFKC changes it. None when a text holding it must take ``_match_form``'s general path
+    (a lone surrogate; a capital sigma, whose lower case depends on its neighbours)."""
     if 0xD800 <= cp < 0xE000:
         return None
-    form = _nfkc(chr(cp))
-    out = []
+    ch = chr(cp)
+    form = _nfkc(ch)
+    items = []
+    check = False
     for c in form:
-        low = c.lower()
-        if c == "\u03a3" or len(low) != 1 or in_blocks(ord(c), _COMPOSING):
+        if c == "\u03a3":
             return None
-        out.append((ord(low), _is_word_char(low), unicodedata.combining(c)))
-    if not out or (len(out) > 1 and any(ccc for _, _, ccc in out)):
-        return None
-    return out
+        check = check or in_blocks(ord(c), _COMPOSING)
+        ccc = unicodedata.combining(c)
+        items.extend((ord(low), _is_word_char(low), ccc) for low in c.lower())
+    check = check or (len(items) > 1 and any(ccc for _, _, ccc in items))
+    return items, check, form != ch
 
 
 def _inert(ch: str) -> bool:
@@ -500,7 +502,7 @@ class WordBlocklist:
         if auto is None:
             return BlocklistResult(hit_ratio=0.0)
         raw = []
-        found = auto.scan(text) if _NATIVE is not None else None
+        found = _compiled_scan(auto, text) if _NATIVE is not None else None
         if found is not None:  # the compiled scan: match form, matches and word boundaries in one pass
             hits, index = found
             longer = None
@@ -602,6 +604,20 @@ class WordBlocklist:
             self._automata.clear()
         self._matchers[langs] = m
         return m
+
+
+def _compiled_scan(auto, text: str) -> tuple[list, list[int] | None] | None:
+    """``auto.scan(text)`` (a compiled ``Matcher``) as ``(hits, index)``, with the NFKC check it leaves to
+    the caller done as ``_match_form`` does it; None when ``text`` takes the general path."""
+    found = auto.scan(text)
+    if found is None:
+        return None
+    hits, index, check = found
+    if check:
+        near = text if check == 1 else _nfkc_replaced(text, set(_odd_char_re().findall(text)))
+        if not unicodedata.is_normalized("NFKC", near):
+            return None
+    return hits, index
 
 
 class _LangValues(dict):

@@ -17,14 +17,16 @@ DEF KNOWN = 1          # bit 0
 DEF WORD = 2           # bit 1: the form character is a word character
 DEF CCC_SHIFT = 2      # bits 2-9: canonical combining class of the form character
 DEF EXPANDS = 1024     # bit 10: the form is several characters (payload: expansion id)
-DEF PAYLOAD_SHIFT = 11 # bits 11-31: symbol of the form character, or expansion id
+DEF CHECK = 2048       # bit 11: the text's NFKC check is left to the caller (see blocklist._form_entry)
+DEF CHANGED = 4096     # bit 12: NFKC changes the character
+DEF PAYLOAD_SHIFT = 13 # bits 13-31: symbol of the form character, or expansion id
 
 
 @cython.final
 cdef class Alphabet:
     """The characters of a pattern set (symbols 1..size) and the lazily learnt form of each text character.
-    ``classify(cp)``: None (a text holding it takes the general path) or ``[(lowered form code point,
-    is a word character, combining class), ...]``, one item per character of its NFKC form."""
+    ``classify(cp)``: None (a text holding it takes the general path) or ``(items, check, changed)`` as
+    ``blocklist._form_entry``."""
     cdef int32_t *table
     cdef int32_t *bmp_sym
     cdef int32_t *exp
@@ -64,29 +66,32 @@ cdef class Alphabet:
         free(self.exp_off)
 
     cdef int32_t learn(self, uint32_t cp) except? -2:
-        cdef int32_t entry, sym, k
-        items = self.classify(cp)
-        if items is None:
+        cdef int32_t entry, sym, flags
+        found = self.classify(cp)
+        if found is None:
             entry = -1
-        elif len(items) == 1:
-            low, word, ccc = items[0]
-            sym = self.symbols.get(low, 0)
-            entry = KNOWN | (WORD if word else 0) | (<int32_t> ccc << CCC_SHIFT) | (sym << PAYLOAD_SHIFT)
         else:
-            if self.n_exp == self.cap_ids:
-                self.cap_ids *= 2
-                self.exp_off = <int32_t *> realloc(self.exp_off, (self.cap_ids + 1) * sizeof(int32_t))
-            while self.exp_used + len(items) > self.exp_cap:
-                self.exp_cap *= 2
-                self.exp = <int32_t *> realloc(self.exp, self.exp_cap * sizeof(int32_t))
-            if not (self.exp and self.exp_off):
-                raise MemoryError()
-            for low, word, _ in items:
-                self.exp[self.exp_used] = (<int32_t> self.symbols.get(low, 0) << 1) | (1 if word else 0)
-                self.exp_used += 1
-            entry = KNOWN | EXPANDS | (self.n_exp << PAYLOAD_SHIFT)
-            self.n_exp += 1
-            self.exp_off[self.n_exp] = self.exp_used
+            items, check, changed = found
+            flags = KNOWN | (CHECK if check else 0) | (CHANGED if changed else 0)
+            if len(items) == 1:
+                low, word, ccc = items[0]
+                sym = self.symbols.get(low, 0)
+                entry = flags | (WORD if word else 0) | (<int32_t> ccc << CCC_SHIFT) | (sym << PAYLOAD_SHIFT)
+            else:
+                if self.n_exp == self.cap_ids:
+                    self.cap_ids *= 2
+                    self.exp_off = <int32_t *> realloc(self.exp_off, (self.cap_ids + 1) * sizeof(int32_t))
+                while self.exp_used + len(items) > self.exp_cap:
+                    self.exp_cap *= 2
+                    self.exp = <int32_t *> realloc(self.exp, self.exp_cap * sizeof(int32_t))
+                if not (self.exp and self.exp_off):
+                    raise MemoryError()
+                for low, word, _ in items:
+                    self.exp[self.exp_used] = (<int32_t> self.symbols.get(low, 0) << 1) | (1 if word else 0)
+                    self.exp_used += 1
+                entry = flags | EXPANDS | (self.n_exp << PAYLOAD_SHIFT)
+                self.n_exp += 1
+                self.exp_off[self.n_exp] = self.exp_used
         self.table[cp] = entry
         return entry
 
@@ -281,16 +286,17 @@ cdef class Matcher:
 
     def scan(self, str text):
         """``text``'s match form built character by character (as ``blocklist._match_form``) and scanned:
-        ``(hits, index)`` with ``hits`` = ``[(pattern index, start, end)]`` in match-form offsets, those whose
-        word edges sit on word boundaries, and ``index`` the map from match-form offsets to ``text``'s (None:
-        the same offsets). None when ``text`` needs the general path (a character without a per-character
-        form, or combining marks out of canonical order)."""
+        ``(hits, index, check)`` with ``hits`` = ``[(pattern index, start, end)]`` in match-form offsets, those
+        whose word edges sit on word boundaries, ``index`` the map from match-form offsets to ``text``'s (None:
+        the same offsets) and ``check`` 0, or 1 (2) when the result holds only if ``text`` (``text`` with each
+        character NFKC changes replaced by its NFKC form) is NFKC. None when ``text`` needs the general path
+        (a character without a per-character form, or combining marks out of canonical order)."""
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, j, m = 0, cap = n + 1, e0, s0
         cdef int kind = PyUnicode_KIND(text)
         cdef void *data = PyUnicode_DATA(text)
         cdef Alphabet a = self.alphabet
         cdef int32_t *table = a.table
-        cdef int32_t entry, ccc, prev = 0, x, L, st = 0, t, k
+        cdef int32_t entry, ccc, prev = 0, x, L, st = 0, t, k, seen = 0
         cdef uint32_t cp
         cdef _Trie W, O
         cdef int32_t *buf = <int32_t *> malloc(cap * sizeof(int32_t))   # (symbol << 1) | word, per form character
@@ -305,6 +311,7 @@ cdef class Matcher:
                     entry = a.learn(cp)
                 if entry < 0:
                     return None
+                seen |= entry
                 ccc = (entry >> CCC_SHIFT) & 0xFF
                 if ccc != 0 and prev > ccc:
                     return None
@@ -372,7 +379,7 @@ cdef class Matcher:
             if src != NULL and hits:
                 index = [src[j] for j in range(m)]
                 index.append(n)
-            return hits, index
+            return hits, index, (0 if not (seen & CHECK) else 2 if seen & CHANGED else 1)
         finally:
             free(buf)
             free(src)
