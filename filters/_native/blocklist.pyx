@@ -203,6 +203,12 @@ cdef class _Trie:
         if st == 0:
             return self.root_next[a]
         lo, hi = self.off[st], self.off[st + 1]
+        if hi - lo <= 8:
+            while lo < hi:
+                if self.tsym[lo] >= a:
+                    return self.tnext[lo] if self.tsym[lo] == a else 0
+                lo += 1
+            return 0
         while lo < hi:
             mid = (lo + hi) >> 1
             if self.tsym[mid] < a:
@@ -229,8 +235,9 @@ cdef class _Trie:
 cdef class Matcher:
     """The automata of ``patterns`` (strings of ``alphabet``'s characters, distinct, not empty);
     ``lefts``/``rights``: whether each pattern's first/last character is a word character. ``scan`` walks
-    the patterns with a word character first (``lefts``) only from word starts, as their other occurrences
-    fail the left boundary anyway, and runs Aho-Corasick over the others; ``find`` runs it over them all."""
+    the trie of the others from every position and that of the patterns with a word character first
+    (``lefts``) only from word starts (their other occurrences fail the left boundary anyway); ``find`` runs
+    Aho-Corasick over them all."""
     cdef Alphabet alphabet
     cdef list seqs
     cdef int32_t *plen
@@ -263,6 +270,22 @@ cdef class Matcher:
     def __dealloc__(self):
         free(self.plen)
         free(self.edges)
+
+    cdef int walk(self, _Trie T, int32_t *buf, Py_ssize_t m, Py_ssize_t i, int32_t st, list hits) except -1:
+        """Every pattern of ``T`` starting at ``buf[i]`` (``st``: the state after it) whose right edge sits on
+        a word boundary, appended to ``hits``."""
+        cdef Py_ssize_t j = i
+        cdef int32_t k
+        while True:
+            j += 1
+            k = T.out[st]
+            if k >= 0 and not ((self.edges[k] & 2) and j < m and (buf[j] & 1)):
+                hits.append((k, i, j))
+            if j == m:
+                return 0
+            st = T.goto(st, buf[j] >> 1)
+            if st == 0:
+                return 0
 
     def find(self, str text):
         """Every occurrence of every pattern in ``text`` (taken as is), overlapping ones included:
@@ -299,6 +322,7 @@ cdef class Matcher:
         cdef int32_t entry, ccc, prev = 0, x, L, st = 0, t, k, seen = 0
         cdef uint32_t cp
         cdef _Trie W, O
+        cdef int32_t a_sym
         cdef int32_t *buf = <int32_t *> malloc(cap * sizeof(int32_t))   # (symbol << 1) | word, per form character
         cdef int32_t *src = NULL                                        # source index per form character
         if buf == NULL:
@@ -344,37 +368,18 @@ cdef class Matcher:
                         src[m] = <int32_t> i
                     m += 1
             hits = []
-            W = self.words
-            if W.n_states > 1:  # patterns with a word character first: walked from each word start
-                for i in range(m):
-                    if i > 0 and (buf[i - 1] & 1):
-                        continue
-                    st = W.root_next[buf[i] >> 1]
-                    j = i
-                    while st > 0:
-                        j += 1
-                        k = W.out[st]
-                        if k >= 0 and not ((self.edges[k] & 2) and j < m and (buf[j] & 1)):
-                            hits.append((k, i, j))
-                        if j == m:
-                            break
-                        st = W.goto(st, buf[j] >> 1)
-            O = self.others
-            if O.n_states > 1:
-                st = 0
-                for i in range(m):
-                    st = O.step(st, buf[i] >> 1)
-                    t = st if O.out[st] >= 0 else O.dlink[st]
-                    while t > 0:
-                        k = O.out[t]
-                        t = O.dlink[t]
-                        e0 = i + 1
-                        s0 = e0 - self.plen[k]
-                        if (self.edges[k] & 1) and s0 > 0 and (buf[s0 - 1] & 1):
-                            continue
-                        if (self.edges[k] & 2) and e0 < m and (buf[e0] & 1):
-                            continue
-                        hits.append((k, s0, e0))
+            W, O = self.words, self.others
+            for i in range(m):
+                a_sym = buf[i] >> 1
+                if a_sym == 0:
+                    continue
+                st = O.root_next[a_sym]
+                if st > 0:
+                    self.walk(O, buf, m, i, st, hits)
+                if i == 0 or not (buf[i - 1] & 1):  # a word start
+                    st = W.root_next[a_sym]
+                    if st > 0:
+                        self.walk(W, buf, m, i, st, hits)
             index = None
             if src != NULL and hits:
                 index = [src[j] for j in range(m)]
