@@ -40,6 +40,7 @@ import ipaddress
 import re
 from pathlib import Path
 
+from filters._native import native
 from filters.counting import Count
 from filters.scripts import GLUED_NUMBER_BLOCKS, char_class
 
@@ -399,6 +400,14 @@ def find_pii(text: str, count: Count | None = None) -> list[dict]:
         for sp in spans:
             count(f"pii_{sp['type']}", 1)
     return spans
+
+
+# The compiled kernels of filters/_native/pii.pyx replace these pure-Python references when they are
+# built (tests/filters/test_native_pii.py checks each pair gives the same result).
+PY_KERNELS = {"numeric_windows": _numeric_windows}
+_KERNELS = native("pii")
+if _KERNELS is not None:
+    _numeric_windows = _KERNELS.numeric_windows
 
 
 def redact(text: str, spans: list[dict], placeholder_fmt: str = "<{TYPE}>",

@@ -1,0 +1,68 @@
+"""Kernels of filters/pii.py (each equal to the pure-Python function named in its docstring)."""
+from cpython.unicode cimport (PyUnicode_KIND, PyUnicode_DATA, PyUnicode_READ, PyUnicode_GET_LENGTH,
+                              Py_UNICODE_ISDECIMAL, Py_UNICODE_ISSPACE)
+from libc.stdint cimport uint32_t
+
+
+cdef inline bint _in_run(uint32_t ch) noexcept:
+    """A character of ``[\\d\\s().:/+-]`` (re's \\d and \\s: Unicode decimal digits and str.isspace)."""
+    if ch < 128:
+        return (48 <= ch <= 57 or ch == 32 or 9 <= ch <= 13 or 28 <= ch <= 31 or ch == 40 or ch == 41
+                or ch == 46 or ch == 58 or ch == 47 or ch == 43 or ch == 45)
+    return Py_UNICODE_ISDECIMAL(ch) or Py_UNICODE_ISSPACE(ch)
+
+
+cdef inline bint _digit(uint32_t ch) noexcept:
+    if ch < 128:
+        return 48 <= ch <= 57
+    return Py_UNICODE_ISDECIMAL(ch)
+
+
+def numeric_windows(str text):
+    """``pii._numeric_windows``: merged (start, end) windows around the matches of
+    ``\\d[\\d\\s().:/+-]{5,}[\\dxX]`` (the one before a match's first digit widened by a "+" or "(" there)."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), p = 0, q, d, end, first, start, w_start = -1, w_end = -1
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void *data = PyUnicode_DATA(text)
+    cdef uint32_t ch
+    cdef list out = []
+    while p < n:
+        if not _digit(PyUnicode_READ(kind, data, p)):
+            p += 1
+            continue
+        # the class run after the digit at p: text[p + 1:q]
+        q = p + 1
+        while q < n and _in_run(PyUnicode_READ(kind, data, q)):
+            q += 1
+        end = -1
+        if q < n and q - p - 1 >= 5:
+            ch = PyUnicode_READ(kind, data, q)
+            if ch == 120 or ch == 88:  # x, X right after the run (greedy: the longest match first)
+                end = q + 1
+        if end < 0:
+            d = q - 1
+            while d >= p + 6 and not _digit(PyUnicode_READ(kind, data, d)):
+                d -= 1
+            if d >= p + 6:
+                end = d + 1
+        if end < 0:
+            # no match starts in [p, q]: a later start in the run has a shorter run to end in
+            p = q + 1
+            continue
+        first = p
+        if first > 0:
+            ch = PyUnicode_READ(kind, data, first - 1)
+            if ch == 43 or ch == 40:
+                first -= 1
+        start = first - 1 if first > 0 else 0
+        if w_end >= 0 and start <= w_end:
+            if end + 2 > w_end:
+                w_end = min(n, end + 2)
+        else:
+            if w_end >= 0:
+                out.append((w_start, w_end))
+            w_start, w_end = start, min(n, end + 2)
+        p = end
+    if w_end >= 0:
+        out.append((w_start, w_end))
+    return out
