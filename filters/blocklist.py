@@ -575,7 +575,8 @@ class WordBlocklist:
         their lowest weight), or None when no owner is of those languages (or of none). A document of one
         language gets an automaton of only the patterns with such an owner (same occurrences of those,
         none of the others); other sets share the full automaton and fill their values as patterns turn
-        up. Built on first use and kept per process (bounded)."""
+        up. Built on first use and kept per process (bounded: the language sets of several languages are
+        dropped when there are 1024)."""
         m = self._matchers.get(langs)
         if m is not None:
             return m
@@ -600,8 +601,12 @@ class WordBlocklist:
                 full = self._matchers[None] = (auto, [_for_langs(v, None) for v in self._values], self._patterns)
             m = full if langs is None else (full[0], _LangValues(self._values, langs), full[2])
         if len(self._matchers) >= 1024:  # bounded: documents' language sets repeat
-            self._matchers = {None: self._matchers[None]} if None in self._matchers else {}
-            self._automata.clear()
+            # (the matchers of one language and their automata, one per language, are kept)
+            kept = {k: v for k, v in self._matchers.items() if k is None or len(k) == 1}
+            if len(kept) >= 512 or len(self._automata) >= 512:
+                kept = {None: kept[None]} if None in kept else {}
+                self._automata.clear()
+            self._matchers = kept
         self._matchers[langs] = m
         return m
 

@@ -271,22 +271,6 @@ cdef class Matcher:
         free(self.plen)
         free(self.edges)
 
-    cdef int walk(self, _Trie T, int32_t *buf, Py_ssize_t m, Py_ssize_t i, int32_t st, list hits) except -1:
-        """Every pattern of ``T`` starting at ``buf[i]`` (``st``: the state after it) whose right edge sits on
-        a word boundary, appended to ``hits``."""
-        cdef Py_ssize_t j = i
-        cdef int32_t k
-        while True:
-            j += 1
-            k = T.out[st]
-            if k >= 0 and not ((self.edges[k] & 2) and j < m and (buf[j] & 1)):
-                hits.append((k, i, j))
-            if j == m:
-                return 0
-            st = T.goto(st, buf[j] >> 1)
-            if st == 0:
-                return 0
-
     def find(self, str text):
         """Every occurrence of every pattern in ``text`` (taken as is), overlapping ones included:
         ``[(pattern index, start, end)]``, as ``matching.overlapping_matches``."""
@@ -323,6 +307,9 @@ cdef class Matcher:
         cdef uint32_t cp
         cdef _Trie W, O
         cdef int32_t a_sym
+        cdef int32_t *w_root
+        cdef int32_t *o_root
+        cdef int32_t *edges = self.edges
         cdef int32_t *buf = <int32_t *> malloc(cap * sizeof(int32_t))   # (symbol << 1) | word, per form character
         cdef int32_t *src = NULL                                        # source index per form character
         if buf == NULL:
@@ -369,17 +356,35 @@ cdef class Matcher:
                     m += 1
             hits = []
             W, O = self.words, self.others
+            w_root, o_root = W.root_next, O.root_next
             for i in range(m):
                 a_sym = buf[i] >> 1
                 if a_sym == 0:
                     continue
-                st = O.root_next[a_sym]
-                if st > 0:
-                    self.walk(O, buf, m, i, st, hits)
-                if i == 0 or not (buf[i - 1] & 1):  # a word start
-                    st = W.root_next[a_sym]
-                    if st > 0:
-                        self.walk(W, buf, m, i, st, hits)
+                # the unspaced-edge patterns starting here
+                st = o_root[a_sym]
+                j = i
+                while st > 0:
+                    j += 1
+                    k = O.out[st]
+                    if k >= 0 and not ((edges[k] & 2) and j < m and (buf[j] & 1)):
+                        hits.append((k, i, j))
+                    if j == m:
+                        break
+                    st = O.goto(st, buf[j] >> 1)
+                if i > 0 and (buf[i - 1] & 1):
+                    continue
+                # a word start: the word-edge patterns starting here
+                st = w_root[a_sym]
+                j = i
+                while st > 0:
+                    j += 1
+                    k = W.out[st]
+                    if k >= 0 and not ((edges[k] & 2) and j < m and (buf[j] & 1)):
+                        hits.append((k, i, j))
+                    if j == m:
+                        break
+                    st = W.goto(st, buf[j] >> 1)
             index = None
             if src != NULL and hits:
                 index = [src[j] for j in range(m)]

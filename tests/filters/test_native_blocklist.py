@@ -162,3 +162,14 @@ def test_document_results_equal_the_pure_python_path(words, texts, monkeypatch, 
     pure_results = [pure.scan(t, langs_of[i % len(langs_of)]).to_dict() for i, t in enumerate(texts)]
     assert native_results == pure_results
     assert sum(r["hits"] for r in pure_results) > 100
+
+
+def test_matcher_cache_keeps_single_languages_when_full(words):
+    text = "what an ass, 他妈的 fuck"
+    en = words._matcher(frozenset(["en"]))[0]
+    want = words.scan(text, ["en", "zh"]).to_dict()
+    for i in range(1100):
+        assert words.scan(text, ["en", "zh", f"x{i}"]).to_dict() == want
+    assert len(words._matchers) < 1024
+    assert words._matcher(frozenset(["en"]))[0] is en
+    assert words.scan(text, ["en", "zh"]).to_dict() == want and want["hits"] == 3
