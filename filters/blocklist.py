@@ -618,9 +618,11 @@ def _compiled_scan(auto, text: str) -> tuple[list, list[int] | None] | None:
     if found is None:
         return None
     hits, index, check = found
-    if check:
-        near = text if check == 1 else _nfkc_replaced(text, set(_odd_char_re().findall(text)))
-        if not unicodedata.is_normalized("NFKC", near):
+    if check == 2:
+        if not unicodedata.is_normalized("NFKC", _nfkc_replaced(text, set(_odd_char_re().findall(text)))):
+            return None
+    elif check:  # the pieces NFKC might change (the text is NFKC when each of them is)
+        if not all(unicodedata.is_normalized("NFKC", text[lo:hi]) for lo, hi in check):
             return None
     return hits, index
 

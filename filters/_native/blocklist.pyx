@@ -295,15 +295,21 @@ cdef class Matcher:
         """``text``'s match form built character by character (as ``blocklist._match_form``) and scanned:
         ``(hits, index, check)`` with ``hits`` = ``[(pattern index, start, end)]`` in match-form offsets, those
         whose word edges sit on word boundaries, ``index`` the map from match-form offsets to ``text``'s (None:
-        the same offsets) and ``check`` 0, or 1 (2) when the result holds only if ``text`` (``text`` with each
-        character NFKC changes replaced by its NFKC form) is NFKC. None when ``text`` needs the general path
-        (a character without a per-character form, or combining marks out of canonical order)."""
+        the same offsets) and ``check``: 0; 2 when the result holds only if ``text`` with each character NFKC
+        changes replaced by its NFKC form is NFKC; or, when NFKC changes no character alone, the ``(start,
+        end)`` pieces of ``text`` that must be NFKC for the result to hold: those around the characters that
+        may compose with the one before, each from the start of a character of combining class 0 without
+        that flag (where NFKC can split a text: such a character never combines with what precedes it) to
+        the next such start. None when ``text`` needs the general path (a character without a per-character
+        form, or combining marks out of canonical order)."""
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, j, m = 0, cap = n + 1, e0, s0
         cdef int kind = PyUnicode_KIND(text)
         cdef void *data = PyUnicode_DATA(text)
         cdef Alphabet a = self.alphabet
         cdef int32_t *table = a.table
         cdef int32_t entry, ccc, prev = 0, x, L, st = 0, t, k, seen = 0
+        cdef Py_ssize_t boundary = 0, seg_lo = -1
+        cdef list segments = []
         cdef uint32_t cp
         cdef _Trie W, O
         cdef int32_t a_sym
@@ -327,6 +333,14 @@ cdef class Matcher:
                 if ccc != 0 and prev > ccc:
                     return None
                 prev = ccc
+                if entry & CHECK:
+                    if seg_lo < 0:
+                        seg_lo = boundary
+                elif ccc == 0:  # normalisation does not reach across the start of this character
+                    if seg_lo >= 0:
+                        segments.append((seg_lo, i))
+                        seg_lo = -1
+                    boundary = i
                 if entry & EXPANDS:
                     x = entry >> PAYLOAD_SHIFT
                     L = a.exp_off[x + 1] - a.exp_off[x]
@@ -389,7 +403,9 @@ cdef class Matcher:
             if src != NULL and hits:
                 index = [src[j] for j in range(m)]
                 index.append(n)
-            return hits, index, (0 if not (seen & CHECK) else 2 if seen & CHANGED else 1)
+            if seg_lo >= 0:
+                segments.append((seg_lo, n))
+            return hits, index, (0 if not (seen & CHECK) else 2 if seen & CHANGED else segments)
         finally:
             free(buf)
             free(src)
