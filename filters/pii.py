@@ -233,7 +233,6 @@ def _is_octet(part: str) -> bool:
 # that digit is taken back in (the same matches: the character before a run's first digit never
 # belongs to the run before it, which ends in a digit or x).
 _NUMERIC_RUN = re.compile(r"\d[\d\s().:/+-]{5,}[\dxX]")
-_ANY_DIGIT = re.compile(r"\d")
 
 
 def _numeric_windows(text: str) -> list[tuple[int, int]]:
@@ -273,8 +272,15 @@ def _email_end(text: str, m: re.Match) -> int | None:
     return m.end()  # an unknown alphabetic TLD, as written
 
 
-def _text_candidates(text: str) -> list[tuple[str, int, int]]:
-    """E-mail and IPv6 candidates (the forms not anchored on decimal digit runs)."""
+def _prescan(text: str) -> tuple[list[tuple[int, int]], bool]:
+    """``_numeric_windows(text)`` and whether ``text`` may hold an IPv6 address: what every address
+    ``_ipv6`` accepts needs, ``::`` or seven colons."""
+    return _numeric_windows(text), ("::" in text or text.count(":") >= 7)
+
+
+def _text_candidates(text: str, may_ipv6: bool | None = None) -> list[tuple[str, int, int]]:
+    """E-mail and IPv6 candidates (the forms not anchored on decimal digit runs); ``may_ipv6``: the second
+    item of ``_prescan(text)`` when known."""
     out: list[tuple[str, int, int]] = []
     pos = 0
     while (at := text.find("@", pos)) >= 0:
@@ -287,16 +293,17 @@ def _text_candidates(text: str) -> list[tuple[str, int, int]]:
         if end is not None:
             out.append(("email", m.start(), end))
         pos = m.end()
-    if "::" in text or text.count(":") >= 7:      # what every address _ipv6 accepts needs
+    if may_ipv6 is None:
+        may_ipv6 = "::" in text or text.count(":") >= 7
+    if may_ipv6:
         out.extend(_ipv6(text))
     return out
 
 
 def _candidates(text: str) -> list[tuple[str, int, int]]:
-    out = _text_candidates(text)
-    if not _ANY_DIGIT.search(text):
-        return out
-    for start, end in _numeric_windows(text):
+    windows, may_ipv6 = _prescan(text)
+    out = _text_candidates(text, may_ipv6)
+    for start, end in windows:
         out.extend(_digit_candidates(text, start, end))
     return out
 
@@ -404,10 +411,11 @@ def find_pii(text: str, count: Count | None = None) -> list[dict]:
 
 # The compiled kernels of filters/_native/pii.pyx replace these pure-Python references when they are
 # built (tests/filters/test_native_pii.py checks each pair gives the same result).
-PY_KERNELS = {"numeric_windows": _numeric_windows}
+PY_KERNELS = {"numeric_windows": _numeric_windows, "prescan": _prescan}
 _KERNELS = native("pii")
 if _KERNELS is not None:
     _numeric_windows = _KERNELS.numeric_windows
+    _prescan = _KERNELS.prescan
 
 
 def redact(text: str, spans: list[dict], placeholder_fmt: str = "<{TYPE}>",

@@ -1,20 +1,26 @@
 """Kernels of filters/pii.py (each equal to the pure-Python function named in its docstring)."""
 from cpython.unicode cimport (PyUnicode_KIND, PyUnicode_DATA, PyUnicode_READ, PyUnicode_GET_LENGTH,
                               Py_UNICODE_ISDECIMAL, Py_UNICODE_ISSPACE)
-from libc.stdint cimport uint32_t
+from libc.stdint cimport uint8_t, uint32_t
+
+# per BMP code point: bit 0 a decimal digit (re's \\d), bit 1 a character of [\\d\\s().:/+-] (\\s: str.isspace)
+cdef uint8_t _BMP[0x10000]
+cdef uint32_t _c
+for _c in range(0x10000):
+    _BMP[_c] = ((1 if Py_UNICODE_ISDECIMAL(_c) else 0)
+                | (2 if Py_UNICODE_ISDECIMAL(_c) or Py_UNICODE_ISSPACE(_c) or _c in b"().:/+-" else 0))
 
 
 cdef inline bint _in_run(uint32_t ch) noexcept:
     """A character of ``[\\d\\s().:/+-]`` (re's \\d and \\s: Unicode decimal digits and str.isspace)."""
-    if ch < 128:
-        return (48 <= ch <= 57 or ch == 32 or 9 <= ch <= 13 or 28 <= ch <= 31 or ch == 40 or ch == 41
-                or ch == 46 or ch == 58 or ch == 47 or ch == 43 or ch == 45)
+    if ch < 0x10000:
+        return _BMP[ch] & 2
     return Py_UNICODE_ISDECIMAL(ch) or Py_UNICODE_ISSPACE(ch)
 
 
 cdef inline bint _digit(uint32_t ch) noexcept:
-    if ch < 128:
-        return 48 <= ch <= 57
+    if ch < 0x10000:
+        return _BMP[ch] & 1
     return Py_UNICODE_ISDECIMAL(ch)
 
 
@@ -66,3 +72,24 @@ def numeric_windows(str text):
     if w_end >= 0:
         out.append((w_start, w_end))
     return out
+
+
+def prescan(str text):
+    """``pii._prescan``: ``(numeric_windows(text), "::" in text or text.count(":") >= 7)``."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, colons = 0
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void *data = PyUnicode_DATA(text)
+    cdef bint prev = False, may_ipv6 = False
+    for i in range(n):
+        if PyUnicode_READ(kind, data, i) == 58:
+            if prev:
+                may_ipv6 = True
+                break
+            colons += 1
+            if colons >= 7:
+                may_ipv6 = True
+                break
+            prev = True
+        else:
+            prev = False
+    return numeric_windows(text), may_ipv6

@@ -33,7 +33,7 @@ def _pages(shared_data) -> list[str]:
 
 
 def test_kernel_is_used():
-    assert K is not None and pii._numeric_windows is K.numeric_windows
+    assert K is not None and pii._numeric_windows is K.numeric_windows and pii._prescan is K.prescan
 
 
 def test_numeric_windows_equal_reference_on_real_text(shared_data):
@@ -63,5 +63,23 @@ def test_find_pii_equals_the_pure_python_path(shared_data, monkeypatch):
     texts = _pages(shared_data)
     fast = [find_pii(t) for t in texts]
     monkeypatch.setattr(pii, "_numeric_windows", PY_KERNELS["numeric_windows"])
+    monkeypatch.setattr(pii, "_prescan", PY_KERNELS["prescan"])
     assert fast == [find_pii(t) for t in texts]
     assert sum(map(len, fast)) > 100
+
+
+def test_prescan_equals_reference(shared_data):
+    texts = _pages(shared_data)
+    texts += ["", ":", "::", "a:b:c:d:e:f:g", "a:b:c:d:e:f:g:h", "1:2", "fe80::1", ":x:", "１２３４５６７::"]
+    may = 0
+    for text in texts:
+        want = PY_KERNELS["prescan"](text)
+        assert K.prescan(text) == want
+        may += want[1]
+    assert 10 < may < len(texts)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_ALPHABET + "::::a"), max_size=60).map("".join))
+def test_prescan_equals_reference_on_random_text(text):
+    assert K.prescan(text) == PY_KERNELS["prescan"](text)
