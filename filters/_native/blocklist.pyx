@@ -5,8 +5,9 @@ Python callback, ``blocklist._form_entry``), what each text character becomes in
 is an Aho-Corasick automaton over those numbers: ``find(norm)`` equals ``matching.overlapping_matches`` on
 a text already in match form, ``scan(text)`` builds the match form itself and checks the word boundaries.
 """
-from cpython.unicode cimport PyUnicode_KIND, PyUnicode_DATA, PyUnicode_READ, PyUnicode_GET_LENGTH
-from libc.stdint cimport int32_t, uint32_t
+from cpython.unicode cimport (PyUnicode_KIND, PyUnicode_DATA, PyUnicode_READ, PyUnicode_GET_LENGTH,
+                              PyUnicode_1BYTE_KIND, PyUnicode_2BYTE_KIND)
+from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport malloc, calloc, realloc, free
 
 cimport cython
@@ -14,12 +15,26 @@ cimport cython
 DEF MAX_CP = 0x110000
 # packed entry of a text code point in Alphabet.table: 0 not learnt yet, -1 the general path
 DEF KNOWN = 1          # bit 0
-DEF WORD = 2           # bit 1: the form character is a word character
-DEF CCC_SHIFT = 2      # bits 2-9: canonical combining class of the form character
-DEF EXPANDS = 1024     # bit 10: the form is several characters (payload: expansion id)
-DEF CHECK = 2048       # bit 11: the text's NFKC check is left to the caller (see blocklist._form_entry)
-DEF CHANGED = 4096     # bit 12: NFKC changes the character
+DEF CCC_SHIFT = 1      # bits 1-8: canonical combining class of the form character
+DEF EXPANDS = 512      # bit 9: the form is several characters (payload: expansion id)
+DEF CHECK = 1024       # bit 10: the text's NFKC check is left to the caller (see blocklist._form_entry)
+DEF CHANGED = 2048     # bit 11: NFKC changes the character
+DEF WORD = 4096        # bit 12: the form character is a word character
 DEF PAYLOAD_SHIFT = 13 # bits 13-31: symbol of the form character, or expansion id
+DEF BUF_SHIFT = 12     # entry >> BUF_SHIFT: (symbol << 1) | word, the form character in Matcher.scan's buffer
+DEF SLOW = KNOWN | (0xFF << CCC_SHIFT) | EXPANDS | CHECK   # entry & SLOW == KNOWN: one plain character
+
+
+# Matcher.scan's match form under construction
+cdef struct Pass:
+    int32_t *buf       # (symbol << 1) | word, per form character
+    int32_t *src       # source index per form character (NULL until a character expands)
+    Py_ssize_t m       # form characters so far
+    Py_ssize_t cap     # room in buf (and src)
+    Py_ssize_t boundary  # start of the last character NFKC cannot reach across
+    Py_ssize_t seg_lo  # start of the open piece to check (-1: none)
+    int32_t prev       # combining class of the last character
+    int32_t seen       # entries or-ed
 
 
 @cython.final
@@ -291,6 +306,61 @@ cdef class Matcher:
                 t = A.dlink[t]
         return hits
 
+    cdef int add(self, Pass *p, uint32_t cp, Py_ssize_t i, Py_ssize_t n, list segments) except -1:
+        """Add text character ``cp`` at ``i`` (of ``n``) to the match form ``p``: 0, or 1 when the text needs
+        the general path."""
+        cdef Alphabet a = self.alphabet
+        cdef int32_t entry = a.table[cp], ccc, x, L
+        cdef Py_ssize_t j
+        cdef int32_t *grown
+        if entry == 0:
+            entry = a.learn(cp)
+        if entry < 0:
+            return 1
+        p.seen |= entry
+        ccc = (entry >> CCC_SHIFT) & 0xFF
+        if ccc != 0 and p.prev > ccc:
+            return 1
+        p.prev = ccc
+        if entry & CHECK:
+            if p.seg_lo < 0:
+                p.seg_lo = p.boundary
+        elif ccc == 0:  # normalisation does not reach across the start of this character
+            if p.seg_lo >= 0:
+                segments.append((p.seg_lo, i))
+                p.seg_lo = -1
+            p.boundary = i
+        if entry & EXPANDS:
+            x = entry >> PAYLOAD_SHIFT
+            L = a.exp_off[x + 1] - a.exp_off[x]
+            if p.m + L + (n - i) > p.cap:
+                p.cap = 2 * p.cap + L
+                grown = <int32_t *> realloc(p.buf, p.cap * sizeof(int32_t))
+                if grown == NULL:
+                    raise MemoryError()
+                p.buf = grown
+                if p.src != NULL:
+                    grown = <int32_t *> realloc(p.src, p.cap * sizeof(int32_t))
+                    if grown == NULL:
+                        raise MemoryError()
+                    p.src = grown
+            if p.src == NULL:
+                p.src = <int32_t *> malloc(p.cap * sizeof(int32_t))
+                if p.src == NULL:
+                    raise MemoryError()
+                for j in range(p.m):
+                    p.src[j] = <int32_t> j
+            for j in range(a.exp_off[x], a.exp_off[x + 1]):
+                p.buf[p.m] = a.exp[j]
+                p.src[p.m] = <int32_t> i
+                p.m += 1
+        else:
+            p.buf[p.m] = entry >> BUF_SHIFT
+            if p.src != NULL:
+                p.src[p.m] = <int32_t> i
+            p.m += 1
+        return 0
+
     def scan(self, str text):
         """``text``'s match form built character by character (as ``blocklist._match_form``) and scanned:
         ``(hits, index, check)`` with ``hits`` = ``[(pattern index, start, end)]`` in match-form offsets, those
@@ -302,13 +372,11 @@ cdef class Matcher:
         that flag (where NFKC can split a text: such a character never combines with what precedes it) to
         the next such start. None when ``text`` needs the general path (a character without a per-character
         form, or combining marks out of canonical order)."""
-        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, j, m = 0, cap = n + 1, e0, s0
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, j, m
         cdef int kind = PyUnicode_KIND(text)
         cdef void *data = PyUnicode_DATA(text)
-        cdef Alphabet a = self.alphabet
-        cdef int32_t *table = a.table
-        cdef int32_t entry, ccc, prev = 0, x, L, st = 0, t, k, seen = 0
-        cdef Py_ssize_t boundary = 0, seg_lo = -1
+        cdef int32_t *table = self.alphabet.table
+        cdef int32_t st, k
         cdef list segments = []
         cdef uint32_t cp
         cdef _Trie W, O
@@ -316,58 +384,76 @@ cdef class Matcher:
         cdef int32_t *w_root
         cdef int32_t *o_root
         cdef int32_t *edges = self.edges
-        cdef int32_t *buf = <int32_t *> malloc(cap * sizeof(int32_t))   # (symbol << 1) | word, per form character
-        cdef int32_t *src = NULL                                        # source index per form character
-        if buf == NULL:
+        cdef int32_t *buf
+        cdef int32_t *src
+        cdef int32_t entry, seen, prev = 0
+        cdef Py_ssize_t seg_lo, boundary
+        cdef Pass p
+        p.cap = n + 1
+        p.buf = <int32_t *> malloc(p.cap * sizeof(int32_t))
+        p.src = NULL
+        p.m = p.boundary = 0
+        p.seg_lo = -1
+        p.prev = p.seen = 0
+        if p.buf == NULL:
             raise MemoryError()
         try:
-            for i in range(n):
-                cp = PyUnicode_READ(kind, data, i)
-                entry = table[cp]
-                if entry == 0:
-                    entry = a.learn(cp)
-                if entry < 0:
-                    return None
-                seen |= entry
-                ccc = (entry >> CCC_SHIFT) & 0xFF
-                if ccc != 0 and prev > ccc:
-                    return None
-                prev = ccc
-                if entry & CHECK:
-                    if seg_lo < 0:
-                        seg_lo = boundary
-                elif ccc == 0:  # normalisation does not reach across the start of this character
-                    if seg_lo >= 0:
-                        segments.append((seg_lo, i))
-                        seg_lo = -1
-                    boundary = i
-                if entry & EXPANDS:
-                    x = entry >> PAYLOAD_SHIFT
-                    L = a.exp_off[x + 1] - a.exp_off[x]
-                    if m + L + (n - i) > cap:
-                        cap = 2 * cap + L
-                        buf = <int32_t *> realloc(buf, cap * sizeof(int32_t))
-                        if buf == NULL:
-                            raise MemoryError()
+            # the match form, one character at a time: plain characters here (the state in locals, a loop per
+            # string kind), the others through add()
+            buf, src, m, seg_lo, seen, boundary = p.buf, p.src, 0, -1, 0, 0
+            if kind == PyUnicode_1BYTE_KIND:
+                for i in range(n):
+                    cp = (<uint8_t *> data)[i]
+                    entry = table[cp]
+                    if (entry & SLOW) == KNOWN and seg_lo < 0:
+                        buf[m] = entry >> BUF_SHIFT
                         if src != NULL:
-                            src = <int32_t *> realloc(src, cap * sizeof(int32_t))
-                            if src == NULL:
-                                raise MemoryError()
-                    if src == NULL:
-                        src = <int32_t *> malloc(cap * sizeof(int32_t))
-                        if src == NULL:
-                            raise MemoryError()
-                        for j in range(m):
-                            src[j] = <int32_t> j
-                    for j in range(a.exp_off[x], a.exp_off[x + 1]):
-                        buf[m] = a.exp[j]
-                        src[m] = <int32_t> i
+                            src[m] = <int32_t> i
                         m += 1
-                else:
-                    buf[m] = ((entry >> PAYLOAD_SHIFT) << 1) | ((entry & WORD) >> 1)
-                    if src != NULL:
-                        src[m] = <int32_t> i
-                    m += 1
+                        seen |= entry
+                        boundary = i
+                        prev = 0
+                        continue
+                    p.buf, p.src, p.m, p.seg_lo, p.seen, p.boundary, p.prev = buf, src, m, seg_lo, seen, boundary, prev
+                    if self.add(&p, cp, i, n, segments):
+                        return None
+                    buf, src, m, seg_lo, seen, boundary, prev = p.buf, p.src, p.m, p.seg_lo, p.seen, p.boundary, p.prev
+            elif kind == PyUnicode_2BYTE_KIND:
+                for i in range(n):
+                    cp = (<uint16_t *> data)[i]
+                    entry = table[cp]
+                    if (entry & SLOW) == KNOWN and seg_lo < 0:
+                        buf[m] = entry >> BUF_SHIFT
+                        if src != NULL:
+                            src[m] = <int32_t> i
+                        m += 1
+                        seen |= entry
+                        boundary = i
+                        prev = 0
+                        continue
+                    p.buf, p.src, p.m, p.seg_lo, p.seen, p.boundary, p.prev = buf, src, m, seg_lo, seen, boundary, prev
+                    if self.add(&p, cp, i, n, segments):
+                        return None
+                    buf, src, m, seg_lo, seen, boundary, prev = p.buf, p.src, p.m, p.seg_lo, p.seen, p.boundary, p.prev
+            else:
+                for i in range(n):
+                    cp = (<uint32_t *> data)[i]
+                    entry = table[cp]
+                    if (entry & SLOW) == KNOWN and seg_lo < 0:
+                        buf[m] = entry >> BUF_SHIFT
+                        if src != NULL:
+                            src[m] = <int32_t> i
+                        m += 1
+                        seen |= entry
+                        boundary = i
+                        prev = 0
+                        continue
+                    p.buf, p.src, p.m, p.seg_lo, p.seen, p.boundary, p.prev = buf, src, m, seg_lo, seen, boundary, prev
+                    if self.add(&p, cp, i, n, segments):
+                        return None
+                    buf, src, m, seg_lo, seen, boundary, prev = p.buf, p.src, p.m, p.seg_lo, p.seen, p.boundary, p.prev
+            p.buf, p.src, p.m, p.seg_lo, p.seen = buf, src, m, seg_lo, seen
+            buf, m = p.buf, p.m
             hits = []
             W, O = self.words, self.others
             w_root, o_root = W.root_next, O.root_next
@@ -400,12 +486,12 @@ cdef class Matcher:
                         break
                     st = W.goto(st, buf[j] >> 1)
             index = None
-            if src != NULL and hits:
-                index = [src[j] for j in range(m)]
+            if p.src != NULL and hits:
+                index = [p.src[j] for j in range(m)]
                 index.append(n)
-            if seg_lo >= 0:
-                segments.append((seg_lo, n))
-            return hits, index, (0 if not (seen & CHECK) else 2 if seen & CHANGED else segments)
+            if p.seg_lo >= 0:
+                segments.append((p.seg_lo, n))
+            return hits, index, (0 if not (p.seen & CHECK) else 2 if p.seen & CHANGED else segments)
         finally:
-            free(buf)
-            free(src)
+            free(p.buf)
+            free(p.src)
