@@ -664,8 +664,18 @@ def _roots(terms) -> list[str]:
 def _units(text: str, lang: str | None) -> int:
     """Denominator of hit_ratio: non-space characters for CJK text, whitespace words otherwise."""
     if lang in SUBSTRING_MATCH_LANGS or (lang is None and _mostly_unspaced(text)):
-        return len("".join(text.split()))        # str.split() splits at exactly the str.isspace() characters
+        return _nonspace_count(text)
+    return _word_count(text)
+
+
+def _word_count(text: str) -> int:
+    """Number of whitespace-separated words."""
     return len(text.split())
+
+
+def _nonspace_count(text: str) -> int:
+    """Number of characters that are not whitespace."""
+    return len("".join(text.split()))        # str.split() splits at exactly the str.isspace() characters
 
 
 def _mostly_unspaced(text: str) -> bool:
@@ -676,8 +686,13 @@ def _mostly_unspaced(text: str) -> bool:
 
 
 # The compiled scan of filters/_native/blocklist.pyx (match form, Aho-Corasick and word boundaries in one
-# pass over the text) replaces these pure-Python references when it is built; a text it cannot take
-# (see _form_entry) goes through them with the compiled automaton's ``find``
+# pass over the text) replaces match_form and overlapping_matches when it is built; a text it cannot take
+# (see _form_entry) goes through them with the compiled automaton's ``find``. The word counts are replaced
+# by compiled functions
 # (tests/filters/test_native_blocklist.py checks both give the same results).
-PY_KERNELS = {"match_form": _match_form, "overlapping_matches": overlapping_matches}
+PY_KERNELS = {"match_form": _match_form, "overlapping_matches": overlapping_matches,
+              "word_count": _word_count, "nonspace_count": _nonspace_count}
 _NATIVE = native("blocklist")
+if _NATIVE is not None:
+    _word_count = _NATIVE.word_count
+    _nonspace_count = _NATIVE.nonspace_count

@@ -6,7 +6,7 @@ is an Aho-Corasick automaton over those numbers: ``find(norm)`` equals ``matchin
 a text already in match form, ``scan(text)`` builds the match form itself and checks the word boundaries.
 """
 from cpython.unicode cimport (PyUnicode_KIND, PyUnicode_DATA, PyUnicode_READ, PyUnicode_GET_LENGTH,
-                              PyUnicode_1BYTE_KIND, PyUnicode_2BYTE_KIND)
+                              PyUnicode_1BYTE_KIND, PyUnicode_2BYTE_KIND, Py_UNICODE_ISSPACE)
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport malloc, calloc, realloc, free
 
@@ -495,3 +495,28 @@ cdef class Matcher:
         finally:
             free(p.buf)
             free(p.src)
+
+
+def word_count(str text):
+    """``blocklist._word_count``: ``len(text.split())`` (runs of characters that are not str.isspace())."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, words = 0
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void *data = PyUnicode_DATA(text)
+    cdef bint inside = False, space
+    for i in range(n):
+        space = Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))
+        if not space and not inside:
+            words += 1
+        inside = not space
+    return words
+
+
+def nonspace_count(str text):
+    """``blocklist._nonspace_count``: the number of characters that are not str.isspace()."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, count = 0
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void *data = PyUnicode_DATA(text)
+    for i in range(n):
+        if not Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i)):
+            count += 1
+    return count

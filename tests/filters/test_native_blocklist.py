@@ -91,6 +91,7 @@ def _check(words, text, langs):
 
 def test_kernel_is_used():
     assert bl._NATIVE is K is not None
+    assert bl._word_count is K.word_count and bl._nonspace_count is K.nonspace_count
 
 
 def test_composing_list_is_the_quick_check_maybe_set():
@@ -156,6 +157,8 @@ def test_document_results_equal_the_pure_python_path(words, texts, monkeypatch, 
     langs_of = (["en"], ["zh"], ["de", "en"], ["ja"], ["und"], ["ru", "uk"])
     native_results = [words.scan(t, langs_of[i % len(langs_of)]).to_dict() for i, t in enumerate(texts)]
     monkeypatch.setattr(bl, "_NATIVE", None)
+    monkeypatch.setattr(bl, "_word_count", PY_KERNELS["word_count"])
+    monkeypatch.setattr(bl, "_nonspace_count", PY_KERNELS["nonspace_count"])
     safety = shared_data / "safety"
     pure = WordBlocklist.from_ldnoobw_dir(safety / "ldnoobw", **default_scoring()).merge(
         WordBlocklist.from_category_dir(safety / "zh_konsheng", weight=0.5))
@@ -191,3 +194,18 @@ def test_nfkc_check_pieces_decide_as_the_whole_text(words, text):
     pieces = found[2]
     assert all(unicodedata.is_normalized("NFKC", text[lo:hi]) for lo, hi in pieces) == \
         unicodedata.is_normalized("NFKC", text)
+
+
+def test_word_counts_equal_reference(texts):
+    extra = ["", " ", "a", " a ", "a  b\u00a0c\u2028d\x1ce\x85f\u3000g\u200bh", "\t\n", "你好 世界", "\ud800 x"]
+    for text in texts + extra + [t + " \u00a0" for t in texts[:50]]:
+        assert K.word_count(text) == PY_KERNELS["word_count"](text) == len(text.split())
+        assert K.nonspace_count(text) == PY_KERNELS["nonspace_count"](text)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(st.one_of(st.sampled_from(" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u00a0\u1680\u2000\u200a\u2028\u2029"
+                                         "\u202f\u205f\u3000\u180e\u200b\ufeffab"), st.characters()), max_size=30))
+def test_word_counts_equal_reference_on_random_text(text):
+    assert K.word_count(text) == PY_KERNELS["word_count"](text)
+    assert K.nonspace_count(text) == PY_KERNELS["nonspace_count"](text)
