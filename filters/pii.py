@@ -309,9 +309,14 @@ def _candidates(text: str) -> list[tuple[str, int, int]]:
 
 
 def _digit_candidates(text: str, lo: int, hi: int) -> list[tuple[str, int, int]]:
-    """Digit-based candidates whose match starts in [lo, hi) (patterns see text[:hi])."""
+    """Digit-based candidates whose match starts in [lo, hi) (patterns see text[:hi]). Each match lies in
+    text[lo:hi], so a form is only searched for when that holds as many decimal digits as the form needs
+    at least: cards 13, Chinese IDs 17, IPv4 4, phones 8 (international; the others 10 or 11)."""
     out: list[tuple[str, int, int]] = []
-    for rx in (_CARD, _CARD16, _CARD_GLUED):
+    digits = _digit_count(text, lo, hi)
+    if digits < 4:
+        return out
+    for rx in ((_CARD, _CARD16, _CARD_GLUED) if digits >= 13 else ()):
         pos = lo
         while True:  # overlapping search: "2010 4307 4188 7473 0951" holds a card after a year
             m = rx.search(text, pos, hi)
@@ -322,7 +327,7 @@ def _digit_candidates(text: str, lo: int, hi: int) -> list[tuple[str, int, int]]
                 pos = m.end()
             else:
                 pos = m.start() + 1
-    for m in _ID_RUN.finditer(text, lo, hi):  # every 18-character window of a digit run
+    for m in (_ID_RUN.finditer(text, lo, hi) if digits >= 17 else ()):  # every 18-character window of a digit run
         run = m.group(0)
         for k in range(len(run) - 17):
             if cn_id_valid(run[k:k + 18]):
@@ -337,6 +342,8 @@ def _digit_candidates(text: str, lo: int, hi: int) -> list[tuple[str, int, int]]
         span = _glued_ipv4(text, m)
         if span and not _VERSION_BEFORE.search(text[max(0, span[0] - 12):span[0]]):
             out.append(("ip", *span))
+    if digits < 8:
+        return out
     if "+" in text[lo:hi]:
         for m in _INTL.finditer(text, lo, hi):
             span = _intl_phone(text, m)
@@ -346,6 +353,14 @@ def _digit_candidates(text: str, lo: int, hi: int) -> list[tuple[str, int, int]]
         for m in rx.finditer(text, lo, hi):
             out.append(("phone", m.start(), m.end()))
     return out
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _digit_count(text: str, lo: int, hi: int) -> int:
+    """Number of decimal digits (re's \\d) in text[lo:hi]."""
+    return len(_DIGIT.findall(text, lo, hi))
 
 
 def _candidates_full_scan(text: str) -> list[tuple[str, int, int]]:
@@ -411,11 +426,12 @@ def find_pii(text: str, count: Count | None = None) -> list[dict]:
 
 # The compiled kernels of filters/_native/pii.pyx replace these pure-Python references when they are
 # built (tests/filters/test_native_pii.py checks each pair gives the same result).
-PY_KERNELS = {"numeric_windows": _numeric_windows, "prescan": _prescan}
+PY_KERNELS = {"numeric_windows": _numeric_windows, "prescan": _prescan, "digit_count": _digit_count}
 _KERNELS = native("pii")
 if _KERNELS is not None:
     _numeric_windows = _KERNELS.numeric_windows
     _prescan = _KERNELS.prescan
+    _digit_count = _KERNELS.digit_count
 
 
 def redact(text: str, spans: list[dict], placeholder_fmt: str = "<{TYPE}>",

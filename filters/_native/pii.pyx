@@ -93,3 +93,16 @@ def prescan(str text):
         else:
             prev = False
     return numeric_windows(text), may_ipv6
+
+
+def digit_count(str text, Py_ssize_t lo, Py_ssize_t hi):
+    """``pii._digit_count``: the number of decimal digits (re's \\d) in ``text[lo:hi]`` (0 <= lo <= hi)."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, count = 0
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void *data = PyUnicode_DATA(text)
+    if hi > n:
+        hi = n
+    for i in range(lo, hi):
+        if _digit(PyUnicode_READ(kind, data, i)):
+            count += 1
+    return count

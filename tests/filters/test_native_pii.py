@@ -34,6 +34,7 @@ def _pages(shared_data) -> list[str]:
 
 def test_kernel_is_used():
     assert K is not None and pii._numeric_windows is K.numeric_windows and pii._prescan is K.prescan
+    assert pii._digit_count is K.digit_count
 
 
 def test_numeric_windows_equal_reference_on_real_text(shared_data):
@@ -64,6 +65,7 @@ def test_find_pii_equals_the_pure_python_path(shared_data, monkeypatch):
     fast = [find_pii(t) for t in texts]
     monkeypatch.setattr(pii, "_numeric_windows", PY_KERNELS["numeric_windows"])
     monkeypatch.setattr(pii, "_prescan", PY_KERNELS["prescan"])
+    monkeypatch.setattr(pii, "_digit_count", PY_KERNELS["digit_count"])
     assert fast == [find_pii(t) for t in texts]
     assert sum(map(len, fast)) > 100
 
@@ -83,3 +85,30 @@ def test_prescan_equals_reference(shared_data):
 @given(st.lists(st.sampled_from(_ALPHABET + "::::a"), max_size=60).map("".join))
 def test_prescan_equals_reference_on_random_text(text):
     assert K.prescan(text) == PY_KERNELS["prescan"](text)
+
+
+def test_digit_count_equals_reference(shared_data):
+    texts = _pages(shared_data)[:800] + ["", "1", "１２", "\U0001d7ce9a", "\u00b2\u2460\u0660"]
+    for text in texts:
+        for lo, hi in [(0, len(text))] + K.numeric_windows(text):
+            assert K.digit_count(text, lo, hi) == PY_KERNELS["digit_count"](text, lo, hi)
+    assert K.digit_count("a12", 0, 10) == 2
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_ALPHABET), st.characters()), max_size=40).map("".join), st.data())
+def test_digit_count_and_candidates_equal_reference_on_random_text(text, data):
+    lo = data.draw(st.integers(0, len(text)))
+    hi = data.draw(st.integers(lo, len(text)))
+    assert K.digit_count(text, lo, hi) == PY_KERNELS["digit_count"](text, lo, hi)
+
+
+def test_digit_gates_keep_every_candidate(shared_data, monkeypatch):
+    """_digit_candidates with its digit-count gates opened (a count that passes every gate) finds the same."""
+    texts = _pages(shared_data)
+    texts += ["call +1 (555) 234-5678 or 4111 1111 1111 1111, id 11010519491231002X, ip 10.1.2.3 / 1.2.3.45",
+              "电话13812345678，座机010-62345678，身份证110105194912310021号", "x 4111111111111111 y 555-234-5678"]
+    gated = [sorted(set(pii._candidates(t))) for t in texts]
+    monkeypatch.setattr(pii, "_digit_count", lambda text, lo, hi: 99)
+    assert gated == [sorted(set(pii._candidates(t))) for t in texts]
+    assert sum(map(len, gated)) > 100
