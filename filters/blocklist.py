@@ -617,13 +617,13 @@ def _compiled_scan(auto, text: str) -> tuple[list, list[int] | None] | None:
     found = auto.scan(text)
     if found is None:
         return None
-    hits, index, check = found
-    if check == 2:
-        if not unicodedata.is_normalized("NFKC", _nfkc_replaced(text, set(_odd_char_re().findall(text)))):
+    hits, index, pieces, changed = found
+    # the near form (_nfkc_replaced) is NFKC when each piece's near form is
+    if changed:
+        if not all(unicodedata.is_normalized("NFKC", "".join(map(_nfkc, text[lo:hi]))) for lo, hi in pieces):
             return None
-    elif check:  # the pieces NFKC might change (the text is NFKC when each of them is)
-        if not all(unicodedata.is_normalized("NFKC", text[lo:hi]) for lo, hi in check):
-            return None
+    elif not all(unicodedata.is_normalized("NFKC", text[lo:hi]) for lo, hi in pieces):
+        return None
     return hits, index
 
 

@@ -363,13 +363,13 @@ cdef class Matcher:
 
     def scan(self, str text):
         """``text``'s match form built character by character (as ``blocklist._match_form``) and scanned:
-        ``(hits, index, check)`` with ``hits`` = ``[(pattern index, start, end)]`` in match-form offsets, those
-        whose word edges sit on word boundaries, ``index`` the map from match-form offsets to ``text``'s (None:
-        the same offsets) and ``check``: 0; 2 when the result holds only if ``text`` with each character NFKC
-        changes replaced by its NFKC form is NFKC; or, when NFKC changes no character alone, the ``(start,
-        end)`` pieces of ``text`` that must be NFKC for the result to hold: those around the characters that
-        may compose with the one before, each from the start of a character of combining class 0 without
-        that flag (where NFKC can split a text: such a character never combines with what precedes it) to
+        ``(hits, index, pieces, changed)`` with ``hits`` = ``[(pattern index, start, end)]`` in match-form
+        offsets, those whose word edges sit on word boundaries, ``index`` the map from match-form offsets to
+        ``text``'s (None: the same offsets), ``changed``: whether NFKC changes a character of ``text`` alone,
+        and ``pieces`` the ``(start, end)`` pieces of ``text`` whose near form (each character replaced by its
+        NFKC form) must be NFKC for the result to hold: those around the characters that may compose with
+        the one before (or expand to combining marks), each from the start of a character whose form starts
+        with a character of combining class 0 that never composes backwards (NFKC can split a text there) to
         the next such start. None when ``text`` needs the general path (a character without a per-character
         form, or combining marks out of canonical order)."""
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, j, m
@@ -491,7 +491,7 @@ cdef class Matcher:
                 index.append(n)
             if p.seg_lo >= 0:
                 segments.append((p.seg_lo, n))
-            return hits, index, (0 if not (p.seen & CHECK) else 2 if p.seen & CHANGED else segments)
+            return hits, index, segments, bool(p.seen & CHANGED)
         finally:
             free(p.buf)
             free(p.src)
