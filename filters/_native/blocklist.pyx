@@ -7,7 +7,7 @@ a text already in match form, ``scan(text)`` builds the match form itself and ch
 """
 from cpython.unicode cimport (PyUnicode_KIND, PyUnicode_DATA, PyUnicode_READ, PyUnicode_GET_LENGTH,
                               PyUnicode_1BYTE_KIND, PyUnicode_2BYTE_KIND, Py_UNICODE_ISSPACE)
-from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
+from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport malloc, calloc, realloc, free
 
 cimport cython
@@ -116,6 +116,14 @@ cdef class Alphabet:
         return self.symbols.get(cp, 0)
 
 
+DEF PAIR_BITS = 65536
+
+
+cdef inline uint32_t _pair(uint32_t a, uint32_t b) noexcept nogil:
+    """Bit of the symbol pair (a, b) in _Trie.pairs."""
+    return ((a * 2654435761u) ^ (b * 40503u)) & (PAIR_BITS - 1)
+
+
 @cython.final
 cdef class _Trie:
     """Aho-Corasick automaton of some patterns (symbol sequences; ``out`` holds the pattern's index)."""
@@ -127,9 +135,11 @@ cdef class _Trie:
     cdef int32_t *fail
     cdef int32_t *out          # pattern ending at the state, or -1
     cdef int32_t *dlink        # nearest state on the fail chain with a pattern (0: none)
+    cdef uint64_t *pairs       # bit _pair(a, b) set when a pattern starts with symbols a, b
 
     def __cinit__(self, int32_t n_symbols, list seqs, list ids):
         cdef int32_t total = 0, i, j, k, s, L, depth, st, child, q_head, q_tail, f, g, a
+        cdef uint32_t h
         for t in seqs:
             total += len(t)
         cdef int32_t S = total + 1
@@ -140,13 +150,14 @@ cdef class _Trie:
         self.fail = <int32_t *> calloc(S, sizeof(int32_t))
         self.out = <int32_t *> malloc(S * sizeof(int32_t))
         self.dlink = <int32_t *> calloc(S, sizeof(int32_t))
+        self.pairs = <uint64_t *> calloc(PAIR_BITS // 64, sizeof(uint64_t))
         cdef int32_t *sym_of = <int32_t *> malloc((S + 1) * sizeof(int32_t))   # symbol on the edge into a state
         cdef int32_t *parent = <int32_t *> malloc((S + 1) * sizeof(int32_t))
         cdef int32_t *path = <int32_t *> malloc((S + 1) * sizeof(int32_t))
         cdef int32_t *seq = <int32_t *> malloc((S + 1) * sizeof(int32_t))
         cdef int32_t *prev_seq = <int32_t *> malloc((S + 1) * sizeof(int32_t))
         if not (self.root_next and self.off and self.tsym and self.tnext and self.fail and self.out
-                and self.dlink and sym_of and parent and path and seq and prev_seq):
+                and self.dlink and self.pairs and sym_of and parent and path and seq and prev_seq):
             free(sym_of); free(parent); free(path); free(seq); free(prev_seq)
             raise MemoryError()
         try:
@@ -171,6 +182,9 @@ cdef class _Trie:
                     prev_seq[j] = t[j]
                 L = len(t)
                 self.out[path[L]] = ids[i]
+                if L >= 2:
+                    h = _pair(t[0], t[1])
+                    self.pairs[h >> 6] |= (<uint64_t> 1) << (h & 63)
             # CSR: children grouped by parent; states of one parent were created in increasing symbol order
             for st in range(1, self.n_states):
                 self.off[parent[st] + 1] += 1
@@ -209,7 +223,7 @@ cdef class _Trie:
             free(sym_of); free(parent); free(path); free(seq); free(prev_seq)
 
     def __dealloc__(self):
-        free(self.root_next); free(self.off); free(self.tsym)
+        free(self.root_next); free(self.off); free(self.tsym); free(self.pairs)
         free(self.tnext); free(self.fail); free(self.out); free(self.dlink)
 
     cdef inline int32_t goto(self, int32_t st, int32_t a) noexcept nogil:
@@ -381,6 +395,7 @@ cdef class Matcher:
         cdef uint32_t cp
         cdef _Trie W, O
         cdef int32_t a_sym
+        cdef uint32_t h
         cdef int32_t *w_root
         cdef int32_t *o_root
         cdef int32_t *edges = self.edges
@@ -464,6 +479,13 @@ cdef class Matcher:
                 # the unspaced-edge patterns starting here
                 st = o_root[a_sym]
                 j = i
+                if st > 0 and i + 1 < m:
+                    h = _pair(a_sym, buf[i + 1] >> 1)
+                    if not (O.pairs[h >> 6] >> (h & 63)) & 1:  # no pattern goes on: one of one character at most
+                        k = O.out[st]
+                        if k >= 0 and not ((edges[k] & 2) and (buf[i + 1] & 1)):
+                            hits.append((k, i, i + 1))
+                        st = 0
                 while st > 0:
                     j += 1
                     k = O.out[st]
@@ -477,6 +499,13 @@ cdef class Matcher:
                 # a word start: the word-edge patterns starting here
                 st = w_root[a_sym]
                 j = i
+                if st > 0 and i + 1 < m:
+                    h = _pair(a_sym, buf[i + 1] >> 1)
+                    if not (W.pairs[h >> 6] >> (h & 63)) & 1:
+                        k = W.out[st]
+                        if k >= 0 and not ((edges[k] & 2) and (buf[i + 1] & 1)):
+                            hits.append((k, i, i + 1))
+                        st = 0
                 while st > 0:
                     j += 1
                     k = W.out[st]
