@@ -214,3 +214,21 @@ def test_word_counts_equal_reference(texts):
 def test_word_counts_equal_reference_on_random_text(text):
     assert K.word_count(text) == PY_KERNELS["word_count"](text)
     assert K.nonspace_count(text) == PY_KERNELS["nonspace_count"](text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text(st.sampled_from("abcAB -你好他妈ㄱ\u0301é…"), min_size=1, max_size=4),
+                          st.sampled_from(["en", "zh", None])), min_size=1, max_size=30),
+       st.lists(st.text(st.sampled_from("abcAB -,你好他妈ㄱ\u0301é…ｂ\u00a0Σ"), max_size=30), min_size=1, max_size=5))
+def test_scan_equals_reference_on_random_lists(entries, texts):
+    """Small random lists over a few letters (shared prefixes, one-character entries, allow words): tries,
+    pair bitmaps and Aho-Corasick links against the reference automaton."""
+    wb = WordBlocklist([(t, lang, "x") for t, lang in entries], min_unspaced_len=1,
+                       allow_terms=[(None, t + "b") for t, _ in entries[:3]])
+    if not wb._entries:
+        return
+    for langs in (frozenset(["en"]), frozenset(["zh"]), None, frozenset(["en", "zh"])):
+        if wb._matcher(langs)[0] is None:
+            continue
+        for text in texts:
+            _check(wb, text, langs)
