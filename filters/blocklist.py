@@ -618,12 +618,12 @@ def _compiled_scan(auto, text: str) -> tuple[list, list[int] | None] | None:
     if found is None:
         return None
     hits, index, pieces, changed = found
-    # the near form (_nfkc_replaced) is NFKC when each piece's near form is
-    if changed:
-        if not all(unicodedata.is_normalized("NFKC", "".join(map(_nfkc, text[lo:hi]))) for lo, hi in pieces):
+    if pieces:  # the near form (_nfkc_replaced) is NFKC when each piece's near form is
+        if changed:
+            if not all(unicodedata.is_normalized("NFKC", "".join(map(_nfkc, text[lo:hi]))) for lo, hi in pieces):
+                return None
+        elif not all(unicodedata.is_normalized("NFKC", text[lo:hi]) for lo, hi in pieces):
             return None
-    elif not all(unicodedata.is_normalized("NFKC", text[lo:hi]) for lo, hi in pieces):
-        return None
     return hits, index
 
 
