@@ -52,6 +52,7 @@ from typing import Iterable
 import ahocorasick_rs
 import numpy as np
 
+from filters._native import native
 from filters.counting import Count
 from filters.matching import overlapping_matches
 from filters.scripts import SUBSTRING_MATCH_LANGS, UNSPACED_BLOCKS, char_class, in_blocks
@@ -174,6 +175,44 @@ def _nfkc(ch: str) -> str:
 def _nfkc_stable(ch: str) -> bool:
     """True when NFKC changes no character of ``ch``'s NFKC form."""
     return all(_nfkc(c) == c for c in _nfkc(ch))
+
+
+# characters NFKC's quick check answers "maybe" for (they may compose with the character before: the second
+# character of a primary composite's canonical decomposition, Hangul medial vowels and final consonants);
+# tests/filters/test_native_blocklist.py checks this list against unicodedata
+_COMPOSING = ((0x0300, 0x0304), (0x0306, 0x030C), (0x030F, 0x030F), (0x0311, 0x0311), (0x0313, 0x0314),
+              (0x031B, 0x031B), (0x0323, 0x0328), (0x032D, 0x032E), (0x0330, 0x0331), (0x0338, 0x0338),
+              (0x0342, 0x0342), (0x0345, 0x0345), (0x0653, 0x0655), (0x093C, 0x093C), (0x09BE, 0x09BE),
+              (0x09D7, 0x09D7), (0x0B3E, 0x0B3E), (0x0B56, 0x0B57), (0x0BBE, 0x0BBE), (0x0BD7, 0x0BD7),
+              (0x0C56, 0x0C56), (0x0CC2, 0x0CC2), (0x0CD5, 0x0CD6), (0x0D3E, 0x0D3E), (0x0D57, 0x0D57),
+              (0x0DCA, 0x0DCA), (0x0DCF, 0x0DCF), (0x0DDF, 0x0DDF), (0x102E, 0x102E), (0x1161, 0x1175),
+              (0x11A8, 0x11C2), (0x1B35, 0x1B35), (0x3099, 0x309A), (0x110BA, 0x110BA), (0x11127, 0x11127),
+              (0x1133E, 0x1133E), (0x11357, 0x11357), (0x114B0, 0x114B0), (0x114BA, 0x114BA),
+              (0x114BD, 0x114BD), (0x115AF, 0x115AF), (0x11930, 0x11930))
+
+
+def _form_entry(cp: int) -> tuple[list[tuple[int, bool, int]], bool, bool] | None:
+    """What the compiled scan (``filters/_native/blocklist.pyx``) needs of text character ``cp``: ``(items,
+    check, changed)`` with one item per character of its form (NFKC, then lower case): (its code point,
+    ``_is_word_char`` of it, canonical combining class of the NFKC character it comes from); ``check``: a
+    text holding it is in match form only if ``unicodedata.is_normalized`` says so (a character that may
+    compose with the one before it, see ``_COMPOSING``, or a form of several characters with a combining
+    mark); ``changed``: NFKC changes it. None when a text holding it must take ``_match_form``'s general path
+    (a lone surrogate; a capital sigma, whose lower case depends on its neighbours)."""
+    if 0xD800 <= cp < 0xE000:
+        return None
+    ch = chr(cp)
+    form = _nfkc(ch)
+    items = []
+    check = False
+    for c in form:
+        if c == "\u03a3":
+            return None
+        check = check or in_blocks(ord(c), _COMPOSING)
+        ccc = unicodedata.combining(c)
+        items.extend((ord(low), _is_word_char(low), ccc) for low in c.lower())
+    check = check or (len(items) > 1 and any(ccc for _, _, ccc in items))
+    return items, check, form != ch
 
 
 def _inert(ch: str) -> bool:
@@ -359,6 +398,7 @@ class WordBlocklist:
         self._matchers: dict[frozenset | None, tuple] = {}  # per-process caches, see _matcher
         self._automata: dict[tuple, object] = {}
         self._by_lang: dict | None = None
+        self._alphabet = None
         self.langs = sorted({lang for owners in self._entries.values() for lang, _ in owners if lang})
         self.categories = sorted({cat for owners in self._entries.values() for _, cat in owners})
 
@@ -458,22 +498,32 @@ class WordBlocklist:
         if lang is not None:
             langs = {lang} if isinstance(lang, str) else set(lang)
             lang = lang if isinstance(lang, str) else next(iter(sorted(langs)), None)
-        auto, values = self._matcher(None if langs is None else frozenset(langs))
+        auto, values, patterns = self._matcher(None if langs is None else frozenset(langs))
         if auto is None:
             return BlocklistResult(hit_ratio=0.0)
-        norm, longer = _match_form(text)
-        n = len(norm)
         raw = []
-        for k, start, end in overlapping_matches(auto, norm):
-            v = values[k]
-            if v is None:
-                continue
-            left, right, owners, weight = v
-            if left and start > 0 and _is_word_char(norm[start - 1]):
-                continue
-            if right and end < n and _is_word_char(norm[end]):
-                continue
-            raw.append((start, end, owners, weight))
+        found = _compiled_scan(auto, text) if _NATIVE is not None else None
+        if found is not None:  # the compiled scan: match form, matches and word boundaries in one pass
+            hits, index = found
+            longer = None
+            for k, start, end in hits:
+                v = values[k]
+                if v is not None:
+                    raw.append((start, end, v[2], v[3], patterns[k]))
+        else:
+            norm, longer = _match_form(text)
+            index = None
+            n = len(norm)
+            for k, start, end in (auto.find(norm) if _NATIVE is not None else overlapping_matches(auto, norm)):
+                v = values[k]
+                if v is None:
+                    continue
+                left, right, owners, weight = v
+                if left and start > 0 and _is_word_char(norm[start - 1]):
+                    continue
+                if right and end < n and _is_word_char(norm[end]):
+                    continue
+                raw.append((start, end, owners, weight, norm[start:end]))
         if not raw:
             return BlocklistResult(hit_ratio=0.0)
         # (allow-listed words take part in the leftmost-longest choice, then are not reported)
@@ -482,22 +532,20 @@ class WordBlocklist:
         last_end = -1
         cats = set()
         terms: dict[str, float] = {}
-        index = None
-        for s, e, owners, weight in raw:
+        for s, e, owners, weight, term in raw:
             if s < last_end:
                 continue
             last_end = e
             if owners[0][1] == ALLOW:
                 continue
-            s0, e0 = s, e
-            if longer is not None:
-                if index is None:
-                    index = _index_map(text, longer)
+            if longer is not None and index is None:
+                index = _index_map(text, longer)
+            if index is not None:
                 s, e = index[s], index[e]
             o_lang, o_cat = owners[0]
             cats.update(c for _, c in owners)
             spans.append({"start": s, "end": e, "category": o_cat, "lang": o_lang})
-            terms[norm[s0:e0]] = weight
+            terms[term] = weight
         hits = len(spans)
         roots = _roots(terms)
         result = BlocklistResult(hits=hits, hit_ratio=hits / max(1, _units(text, lang)),
@@ -510,13 +558,25 @@ class WordBlocklist:
             count("blocklist_docs_with_hits")
         return result
 
+    def _automaton(self, ks) -> object:
+        """The automaton of patterns ``ks`` (indices into ``_patterns``; match ``k`` = ``ks[k]``): the compiled
+        ``Matcher`` when built (over this blocklist's ``Alphabet``), else ``_automaton``'s."""
+        patterns = [self._patterns[k] for k in ks]
+        if _NATIVE is None:
+            return _automaton(patterns)
+        if self._alphabet is None:
+            self._alphabet = _NATIVE.Alphabet("".join(self._patterns), _form_entry)
+        return _NATIVE.Matcher(self._alphabet, patterns, [self._values[k][0] for k in ks],
+                               [self._values[k][1] for k in ks])
+
     def _matcher(self, langs: frozenset | None) -> tuple:
-        """(automaton or None, values) for documents of ``langs`` (None: every entry). ``values[k]`` of a
+        """(automaton or None, values, patterns) for documents of ``langs`` (None: every entry). ``values[k]`` of a
         pattern found is (left edge is a word character, right edge is one, the owners of those languages,
         their lowest weight), or None when no owner is of those languages (or of none). A document of one
         language gets an automaton of only the patterns with such an owner (same occurrences of those,
         none of the others); other sets share the full automaton and fill their values as patterns turn
-        up. Built on first use and kept per process (bounded)."""
+        up. Built on first use and kept per process (bounded: the language sets of several languages are
+        dropped when there are 1024)."""
         m = self._matchers.get(langs)
         if m is not None:
             return m
@@ -529,21 +589,42 @@ class WordBlocklist:
                 self._by_lang = by_lang
             (lang,) = langs
             ks = sorted(set(self._by_lang.get(None, ())) | set(self._by_lang.get(lang, ())))
+            patterns = [self._patterns[k] for k in ks]
             auto = self._automata.get(tuple(ks))
             if auto is None and ks:
-                auto = self._automata[tuple(ks)] = _automaton([self._patterns[k] for k in ks])
-            m = (auto, [_for_langs(self._values[k], langs) for k in ks])
+                auto = self._automata[tuple(ks)] = self._automaton(ks)
+            m = (auto, [_for_langs(self._values[k], langs) for k in ks], patterns)
         else:
             full = self._matchers.get(None)
             if full is None:
-                full = self._matchers[None] = (_automaton(self._patterns) if self._patterns else None,
-                                               [_for_langs(v, None) for v in self._values])
-            m = full if langs is None else (full[0], _LangValues(self._values, langs))
+                auto = self._automaton(range(len(self._patterns))) if self._patterns else None
+                full = self._matchers[None] = (auto, [_for_langs(v, None) for v in self._values], self._patterns)
+            m = full if langs is None else (full[0], _LangValues(self._values, langs), full[2])
         if len(self._matchers) >= 1024:  # bounded: documents' language sets repeat
-            self._matchers = {None: self._matchers[None]} if None in self._matchers else {}
-            self._automata.clear()
+            # (the matchers of one language and their automata, one per language, are kept)
+            kept = {k: v for k, v in self._matchers.items() if k is None or len(k) == 1}
+            if len(kept) >= 512 or len(self._automata) >= 512:
+                kept = {None: kept[None]} if None in kept else {}
+                self._automata.clear()
+            self._matchers = kept
         self._matchers[langs] = m
         return m
+
+
+def _compiled_scan(auto, text: str) -> tuple[list, list[int] | None] | None:
+    """``auto.scan(text)`` (a compiled ``Matcher``) as ``(hits, index)``, with the NFKC check it leaves to
+    the caller done as ``_match_form`` does it; None when ``text`` takes the general path."""
+    found = auto.scan(text)
+    if found is None:
+        return None
+    hits, index, pieces, changed = found
+    if pieces:  # the near form (_nfkc_replaced) is NFKC when each piece's near form is
+        if changed:
+            if not all(unicodedata.is_normalized("NFKC", "".join(map(_nfkc, text[lo:hi]))) for lo, hi in pieces):
+                return None
+        elif not all(unicodedata.is_normalized("NFKC", text[lo:hi]) for lo, hi in pieces):
+            return None
+    return hits, index
 
 
 class _LangValues(dict):
@@ -583,8 +664,18 @@ def _roots(terms) -> list[str]:
 def _units(text: str, lang: str | None) -> int:
     """Denominator of hit_ratio: non-space characters for CJK text, whitespace words otherwise."""
     if lang in SUBSTRING_MATCH_LANGS or (lang is None and _mostly_unspaced(text)):
-        return len("".join(text.split()))        # str.split() splits at exactly the str.isspace() characters
+        return _nonspace_count(text)
+    return _word_count(text)
+
+
+def _word_count(text: str) -> int:
+    """Number of whitespace-separated words."""
     return len(text.split())
+
+
+def _nonspace_count(text: str) -> int:
+    """Number of characters that are not whitespace."""
+    return len("".join(text.split()))        # str.split() splits at exactly the str.isspace() characters
 
 
 def _mostly_unspaced(text: str) -> bool:
@@ -592,3 +683,16 @@ def _mostly_unspaced(text: str) -> bool:
     unspaced = len(_UNSPACED_RE.findall(sample))
     letters = sum(1 for c in sample if c.isalpha())
     return unspaced * 2 > letters
+
+
+# The compiled scan of filters/_native/blocklist.pyx (match form, Aho-Corasick and word boundaries in one
+# pass over the text) replaces match_form and overlapping_matches when it is built; a text it cannot take
+# (see _form_entry) goes through them with the compiled automaton's ``find``. The word counts are replaced
+# by compiled functions
+# (tests/filters/test_native_blocklist.py checks both give the same results).
+PY_KERNELS = {"match_form": _match_form, "overlapping_matches": overlapping_matches,
+              "word_count": _word_count, "nonspace_count": _nonspace_count}
+_NATIVE = native("blocklist")
+if _NATIVE is not None:
+    _word_count = _NATIVE.word_count
+    _nonspace_count = _NATIVE.nonspace_count

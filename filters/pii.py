@@ -40,6 +40,7 @@ import ipaddress
 import re
 from pathlib import Path
 
+from filters._native import native
 from filters.counting import Count
 from filters.scripts import GLUED_NUMBER_BLOCKS, char_class
 
@@ -232,7 +233,6 @@ def _is_octet(part: str) -> bool:
 # that digit is taken back in (the same matches: the character before a run's first digit never
 # belongs to the run before it, which ends in a digit or x).
 _NUMERIC_RUN = re.compile(r"\d[\d\s().:/+-]{5,}[\dxX]")
-_ANY_DIGIT = re.compile(r"\d")
 
 
 def _numeric_windows(text: str) -> list[tuple[int, int]]:
@@ -272,8 +272,15 @@ def _email_end(text: str, m: re.Match) -> int | None:
     return m.end()  # an unknown alphabetic TLD, as written
 
 
-def _text_candidates(text: str) -> list[tuple[str, int, int]]:
-    """E-mail and IPv6 candidates (the forms not anchored on decimal digit runs)."""
+def _prescan(text: str) -> tuple[list[tuple[int, int]], bool]:
+    """``_numeric_windows(text)`` and whether ``text`` may hold an IPv6 address: what every address
+    ``_ipv6`` accepts needs, ``::`` or seven colons."""
+    return _numeric_windows(text), ("::" in text or text.count(":") >= 7)
+
+
+def _text_candidates(text: str, may_ipv6: bool | None = None) -> list[tuple[str, int, int]]:
+    """E-mail and IPv6 candidates (the forms not anchored on decimal digit runs); ``may_ipv6``: the second
+    item of ``_prescan(text)`` when known."""
     out: list[tuple[str, int, int]] = []
     pos = 0
     while (at := text.find("@", pos)) >= 0:
@@ -286,24 +293,30 @@ def _text_candidates(text: str) -> list[tuple[str, int, int]]:
         if end is not None:
             out.append(("email", m.start(), end))
         pos = m.end()
-    if "::" in text or text.count(":") >= 7:      # what every address _ipv6 accepts needs
+    if may_ipv6 is None:
+        may_ipv6 = "::" in text or text.count(":") >= 7
+    if may_ipv6:
         out.extend(_ipv6(text))
     return out
 
 
 def _candidates(text: str) -> list[tuple[str, int, int]]:
-    out = _text_candidates(text)
-    if not _ANY_DIGIT.search(text):
-        return out
-    for start, end in _numeric_windows(text):
+    windows, may_ipv6 = _prescan(text)
+    out = _text_candidates(text, may_ipv6)
+    for start, end in windows:
         out.extend(_digit_candidates(text, start, end))
     return out
 
 
 def _digit_candidates(text: str, lo: int, hi: int) -> list[tuple[str, int, int]]:
-    """Digit-based candidates whose match starts in [lo, hi) (patterns see text[:hi])."""
+    """Digit-based candidates whose match starts in [lo, hi) (patterns see text[:hi]). Each match lies in
+    text[lo:hi], so a form is only searched for when that holds as many decimal digits as the form needs
+    at least: cards 13, Chinese IDs 17, IPv4 4, phones 8 (international; the others 10 or 11)."""
     out: list[tuple[str, int, int]] = []
-    for rx in (_CARD, _CARD16, _CARD_GLUED):
+    digits = _digit_count(text, lo, hi)
+    if digits < 4:
+        return out
+    for rx in ((_CARD, _CARD16, _CARD_GLUED) if digits >= 13 else ()):
         pos = lo
         while True:  # overlapping search: "2010 4307 4188 7473 0951" holds a card after a year
             m = rx.search(text, pos, hi)
@@ -314,7 +327,7 @@ def _digit_candidates(text: str, lo: int, hi: int) -> list[tuple[str, int, int]]
                 pos = m.end()
             else:
                 pos = m.start() + 1
-    for m in _ID_RUN.finditer(text, lo, hi):  # every 18-character window of a digit run
+    for m in (_ID_RUN.finditer(text, lo, hi) if digits >= 17 else ()):  # every 18-character window of a digit run
         run = m.group(0)
         for k in range(len(run) - 17):
             if cn_id_valid(run[k:k + 18]):
@@ -329,6 +342,8 @@ def _digit_candidates(text: str, lo: int, hi: int) -> list[tuple[str, int, int]]
         span = _glued_ipv4(text, m)
         if span and not _VERSION_BEFORE.search(text[max(0, span[0] - 12):span[0]]):
             out.append(("ip", *span))
+    if digits < 8:
+        return out
     if "+" in text[lo:hi]:
         for m in _INTL.finditer(text, lo, hi):
             span = _intl_phone(text, m)
@@ -338,6 +353,14 @@ def _digit_candidates(text: str, lo: int, hi: int) -> list[tuple[str, int, int]]
         for m in rx.finditer(text, lo, hi):
             out.append(("phone", m.start(), m.end()))
     return out
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _digit_count(text: str, lo: int, hi: int) -> int:
+    """Number of decimal digits (re's \\d) in text[lo:hi]."""
+    return len(_DIGIT.findall(text, lo, hi))
 
 
 def _candidates_full_scan(text: str) -> list[tuple[str, int, int]]:
@@ -399,6 +422,16 @@ def find_pii(text: str, count: Count | None = None) -> list[dict]:
         for sp in spans:
             count(f"pii_{sp['type']}", 1)
     return spans
+
+
+# The compiled kernels of filters/_native/pii.pyx replace these pure-Python references when they are
+# built (tests/filters/test_native_pii.py checks each pair gives the same result).
+PY_KERNELS = {"numeric_windows": _numeric_windows, "prescan": _prescan, "digit_count": _digit_count}
+_KERNELS = native("pii")
+if _KERNELS is not None:
+    _numeric_windows = _KERNELS.numeric_windows
+    _prescan = _KERNELS.prescan
+    _digit_count = _KERNELS.digit_count
 
 
 def redact(text: str, spans: list[dict], placeholder_fmt: str = "<{TYPE}>",

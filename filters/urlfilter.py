@@ -32,6 +32,9 @@ _WWW = re.compile(r"^www\d{0,3}\.")
 _PLAIN_HOST = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*")   # a bare host name: what urlsplit would give as is
 # a host normalize_host leaves as it is (lower case, no trailing dot); www-prefixed ones are excluded apart
 _CANONICAL_HOST = re.compile(r"[a-z0-9](?:[a-z0-9.\-]*[a-z0-9\-])?")
+# most page URLs: http(s), a bare host name, then printable ASCII (no whitespace); for these urlsplit's
+# netloc is the host, its fragment starts at the first "#" and its query at the first "?" before that
+_HTTP_URL = re.compile(r"https?://([A-Za-z0-9.\-]+)([/?#][!-~]*)?")
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,13 @@ def split_url(url: str) -> tuple[str, str]:
     url = url.strip()
     if _PLAIN_HOST.fullmatch(url):      # most list entries: no scheme, port, user or path
         return normalize_host(url), "/"
+    m = _HTTP_URL.fullmatch(url)
+    if m is not None:                   # most page URLs: urlsplit's parts without urlsplit
+        path, _, query = (m.group(2) or "").split("#", 1)[0].partition("?")
+        rest = path or "/"
+        if query:
+            rest += "?" + query
+        return normalize_host(m.group(1)), rest.lower()
     if not _SCHEME.match(url):
         url = "http://" + url.lstrip("/")
     try:

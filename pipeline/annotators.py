@@ -115,25 +115,28 @@ class SafetyAnnotator:
 
     def annotate(self, rows, count):
         from filters.pii import find_pii
+        pii, words, urls = self.config.pii, self.words, self.urls
+        min_share = self.config.badword_min_lang_share
         for row in rows:
             text = row["text"]
-            row["pii"] = find_pii(text, count=count) if self.config.pii else []
-            if self.words is not None:
-                min_share = self.config.badword_min_lang_share
-                langs = sorted({row.get("lang") or "und"} | {lang for lang, share in row.get("lang_mix") or []
-                                                              if share >= min_share})
-                found = self.words.scan(text, langs, count=count)
+            row["pii"] = find_pii(text, count=count) if pii else []
+            if words is not None:
+                lang = row.get("lang") or "und"
+                mix = row.get("lang_mix")
+                langs = sorted({lang, *[m for m, share in mix if share >= min_share]}) if mix else [lang]
+                found = words.scan(text, langs, count=count)
                 row.update(badword_count=found.hits, badword_distinct=found.distinct,
                            badword_score=float(found.score), badword_max_weight=float(found.max_weight),
                            badword_ratio=float(found.hit_ratio), badword_categories=list(found.categories),
                            badword_spans=[{"start": s["start"], "end": s["end"], "category": s["category"]}
-                                          for s in found.spans])
+                                          for s in found.spans] if found.spans else [])
             else:
                 row.update(badword_count=0, badword_distinct=0, badword_score=0.0, badword_max_weight=0.0,
                            badword_ratio=0.0,
                            badword_categories=[],
                            badword_spans=[])
-            row["url_category"] = self.urls.category(row["url"], count=count) if self.urls is not None and row.get("url") else None
+            url = row.get("url")
+            row["url_category"] = urls.category(url, count=count) if urls is not None and url else None
         if self.toxicity is not None:
             langs = self.config.toxicity_langs
             scored = [r for r in rows if langs is None or r.get("lang") in langs]

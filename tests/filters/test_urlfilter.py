@@ -110,3 +110,48 @@ def test_canonical_host_fast_path_agrees_with_split_url(shared_data):
     assert [h for h in fast if split_url(h) != (h, "/")] == []
     for h in ("x.y.", "www.x.y", "Ab.com", "ab.com/path", "bücher.example", "a.b:80"):
         assert h not in fast
+
+
+def _split_url_by_urlsplit(url: str) -> tuple[str, str]:
+    """split_url without its fast paths: every URL through urlsplit (the reference of the http(s) one)."""
+    from urllib.parse import urlsplit
+
+    from filters.urlfilter import _SCHEME, normalize_host
+    url = url.strip()
+    if not _SCHEME.match(url):
+        url = "http://" + url.lstrip("/")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "", ""
+    rest = parts.path or "/"
+    if parts.query:
+        rest += "?" + parts.query
+    return normalize_host(parts.netloc), rest.lower()
+
+
+def test_http_url_fast_path_equals_urlsplit(shared_data):
+    import json
+    import lzma
+
+    from hypothesis import given, settings, strategies as st
+
+    from filters.urlfilter import _HTTP_URL, _PLAIN_HOST
+    with lzma.open(shared_data / "web_pages" / "pages_public.jsonl.xz", "rt", encoding="utf-8") as f:
+        urls = [json.loads(line).get("url") or "" for line in f]
+    urls += [u + tail for u in ("http://a.b", "https://WWW.Ex-ample.COM.", "http://x", "https://1.2.3.4")
+             for tail in ("", "/", "?", "#", "/?#", "/P?Q#F", "#f?q", "?q#f?g", "/a?b?c", "/%7E~!$&'()*+,;=:@",
+                          "/a b", "/a\tb", "/\u00e9", " ", "/a\r\n")]
+    urls += ["HTTP://a.b/", "http://user@a.b/", "http://a.b:80/", "http://[::1]/", "ftp://a.b/", "http:/a.b",
+             "http://a_b.c/", "http://-a.b/", "http://a..b/", "http://.a/"]
+    taken = [u for u in urls if _HTTP_URL.fullmatch(u.strip()) and not _PLAIN_HOST.fullmatch(u.strip())]
+    assert len(taken) > 500
+    assert [u for u in urls if split_url(u) != _split_url_by_urlsplit(u)] == []
+
+    @settings(max_examples=2000, deadline=None)
+    @given(st.sampled_from(["http://", "https://", "http://www.", "https://a"]),
+           st.text(st.sampled_from("aZ09.-_/?#:@[]% \t\u00e9~!&="), max_size=30))
+    def check(prefix, tail):
+        url = prefix + tail
+        assert split_url(url) == _split_url_by_urlsplit(url)
+    check()
