@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 from dataclasses import dataclass, field
 
 from filters._native import native
@@ -934,12 +933,7 @@ class LanguageIdentifier:
 
 # The compiled kernels of filters/_native/langid.pyx replace these pure-Python references when they
 # are built (tests/filters/test_native_langid.py checks each pair gives the same result).
-PY_KERNELS = {"_paragraph_samples": LanguageIdentifier._paragraph_samples,
-              "_assemble": LanguageIdentifier._assemble, "first_detected": _first_detected,
-              "_fasttext_cands": LanguageIdentifier._fasttext_cands,
-              "_fasttext_cands_memo": LanguageIdentifier._fasttext_cands_memo,
-              "_fasttext_pass": LanguageIdentifier._fasttext_pass, "chinese_script": chinese_script,
-              "_group_unsure": LanguageIdentifier._group_unsure, "_fallback_groups": LanguageIdentifier._fallback_groups}
+PY_KERNELS = {"_paragraph_samples": LanguageIdentifier._paragraph_samples, "chinese_script": chinese_script}
 
 
 def _class_ranges(body: str) -> list[tuple[int, int]]:
@@ -950,10 +944,8 @@ def _class_ranges(body: str) -> list[tuple[int, int]]:
 
 
 def _configure(kernels) -> None:
-    """Hand the kernels this module's special-script ranges, white-space rule, ``und`` answer,
-    ``DocLanguage``, ``chinese_script`` and the module itself (for the constants tests change)."""
-    kernels.configure(*map(_class_ranges, (_HAN, _KANA, _HANGUL, _THAI)), _WS.sub, _UND_T, DocLanguage,
-                      chinese_script, sys.modules[__name__])
+    """Hand the kernels this module's special-script ranges, white-space rule and ``und`` answer."""
+    kernels.configure(*map(_class_ranges, (_HAN, _KANA, _HANGUL, _THAI)), _WS.sub, _UND_T)
 
 
 def _paragraph_samples_native(self, texts, paragraph_spans, _para_spans) -> _Batch:
@@ -962,16 +954,6 @@ def _paragraph_samples_native(self, texts, paragraph_spans, _para_spans) -> _Bat
     return _Batch(*_KERNELS.paragraph_samples(texts, paragraph_spans, _para_spans, cfg.max_paragraph_chars,
                                               max(1, cfg.min_paragraph_letters), cfg.script_rules,
                                               cfg.script_dominance, cfg.kana_min_share))
-
-
-def _fasttext_cands_memo_native(self, samples: list[str], k: int, min_prob: float) -> tuple[list, list]:
-    """``LanguageIdentifier._fasttext_cands_memo`` by the compiled kernel."""
-    return _KERNELS.fasttext_cands_memo(self, samples, k, min_prob, _FT_MEMO_MAX)
-
-
-def _fasttext_pass_native(self, b: _Batch, k_c: int):
-    """``LanguageIdentifier._fasttext_pass`` by the compiled kernel."""
-    return _KERNELS.fasttext_pass(self, b, k_c, _FT_MEMO_MAX, _round4)
 
 
 def _chinese_script_native(text: str) -> str | None:
@@ -986,13 +968,6 @@ def _chinese_script_native(text: str) -> str | None:
 
 _KERNELS = native("langid")
 if _KERNELS is not None:
-    chinese_script = _chinese_script_native  # before _configure: _assemble's kernel calls it
     _configure(_KERNELS)
+    chinese_script = _chinese_script_native
     LanguageIdentifier._paragraph_samples = _paragraph_samples_native
-    LanguageIdentifier._assemble = _KERNELS.assemble
-    LanguageIdentifier._fasttext_cands = _KERNELS.fasttext_cands
-    LanguageIdentifier._fasttext_cands_memo = _fasttext_cands_memo_native
-    LanguageIdentifier._fasttext_pass = _fasttext_pass_native
-    LanguageIdentifier._group_unsure = _KERNELS.group_unsure
-    LanguageIdentifier._fallback_groups = _KERNELS.fallback_groups
-    _first_detected = _KERNELS.first_detected
