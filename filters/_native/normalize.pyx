@@ -2,18 +2,7 @@
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 
-cdef extern from "Python.h":
-    int PyUnicode_KIND(object o)
-    void *PyUnicode_DATA(object o)
-    Py_ssize_t PyUnicode_GET_LENGTH(object o)
-    Py_UCS4 PyUnicode_READ(int kind, void *data, Py_ssize_t index) nogil
-    int PyUnicode_READY(object o) except -1
-    object PyUnicode_FromKindAndData(int kind, const void *buffer, Py_ssize_t size)
-
-ctypedef fused char_t:
-    uint8_t
-    uint16_t
-    uint32_t
+from filters._native._unicode cimport PyUnicode_FromKindAndData, PyUnicode_READY, char_t, str_data
 
 
 # bits of the ``cls`` table
@@ -23,33 +12,7 @@ cdef enum:
     SPACE = 4        # str.isspace (str.strip drops it)
 
 
-cdef bint _composes(Py_ssize_t i, uint32_t c, const char_t *data, const uint8_t[::1] ccc, const uint8_t[::1] flags,
-                    const uint64_t[::1] pairs) noexcept nogil:
-    """Whether the "maybe" code point c at i may compose with what precedes it (see
-    ``minhash.composition_tables``): c or a code point back to the last starter L has a flag, or
-    (L, c) is a canonical pair."""
-    cdef Py_ssize_t j = i - 1, lo = 0, hi = pairs.shape[0], mid
-    cdef uint32_t p = 0
-    cdef uint64_t key
-    if flags[c]:
-        return True
-    while j >= 0:
-        p = data[j]
-        if flags[p]:
-            return True
-        if ccc[p] == 0:
-            break
-        j -= 1
-    if j < 0:
-        return False
-    key = (<uint64_t>p << 21) | c
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if pairs[mid] < key:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo < pairs.shape[0] and pairs[lo] == key
+include "_nfc.pxi"
 
 
 cdef Py_ssize_t _clean(const char_t *s, Py_ssize_t n, char_t *buf, Py_ssize_t *lo, const uint8_t[::1] qc,
@@ -140,9 +103,7 @@ def clean_text(text, const uint8_t[::1] qc, const uint8_t[::1] ccc, const uint8_
     if qc.shape[0] < 0x110000 or cls.shape[0] < 0x110000 or ccc.shape[0] < 0x110000 or flags.shape[0] < 0x110000:
         raise ValueError("tables too short")
     PyUnicode_READY(text)
-    kind = PyUnicode_KIND(text)
-    data = PyUnicode_DATA(text)
-    n = PyUnicode_GET_LENGTH(text)
+    data = str_data(text, &kind, &n)
     buf = malloc((n + 1) * kind)
     if buf == NULL:
         raise MemoryError()
