@@ -2,7 +2,18 @@
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 
-from filters._native._unicode cimport PyUnicode_FromKindAndData, PyUnicode_READY, char_t, str_data
+cdef extern from "Python.h":
+    int PyUnicode_KIND(object o)
+    void *PyUnicode_DATA(object o)
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+    Py_UCS4 PyUnicode_READ(int kind, void *data, Py_ssize_t index) nogil
+    int PyUnicode_READY(object o) except -1
+    object PyUnicode_FromKindAndData(int kind, const void *buffer, Py_ssize_t size)
+
+ctypedef fused char_t:
+    uint8_t
+    uint16_t
+    uint32_t
 
 
 # bits of the ``cls`` table
@@ -103,7 +114,9 @@ def clean_text(text, const uint8_t[::1] qc, const uint8_t[::1] ccc, const uint8_
     if qc.shape[0] < 0x110000 or cls.shape[0] < 0x110000 or ccc.shape[0] < 0x110000 or flags.shape[0] < 0x110000:
         raise ValueError("tables too short")
     PyUnicode_READY(text)
-    data = str_data(text, &kind, &n)
+    kind = PyUnicode_KIND(text)
+    data = PyUnicode_DATA(text)
+    n = PyUnicode_GET_LENGTH(text)
     buf = malloc((n + 1) * kind)
     if buf == NULL:
         raise MemoryError()
