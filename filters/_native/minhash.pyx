@@ -2,8 +2,9 @@
 from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 
-from filters._native._unicode cimport (PyUnicode_4BYTE_KIND, PyUnicode_FromKindAndData, PyUnicode_READ,
-                                      PyUnicode_READY, char_t, ready_texts, str_data)
+from filters._native._unicode cimport (PyUnicode_4BYTE_KIND, PyUnicode_DATA, PyUnicode_FromKindAndData,
+                                      PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ, PyUnicode_READY,
+                                      char_t, ready_texts, str_data)
 
 # The per-shingle permutation minimum is the hot loop (num_perm multiply-adds per shingle): in C,
 # cloned for AVX2 where GCC supports function multiversioning (chosen at load time by the CPU).
@@ -284,7 +285,9 @@ cdef class Normalizer:
         if not isinstance(text, str):
             raise TypeError("text must be str")
         PyUnicode_READY(text)
-        data = str_data(text, &kind, &n)
+        kind = PyUnicode_KIND(text)
+        data = PyUnicode_DATA(text)
+        n = PyUnicode_GET_LENGTH(text)
         src = <uint32_t *>malloc((n + 1) * sizeof(uint32_t))
         if src == NULL:
             raise MemoryError()
