@@ -944,8 +944,8 @@ def _class_ranges(body: str) -> list[tuple[int, int]]:
 
 
 def _configure(kernels) -> None:
-    """Hand the kernels this module's special-script ranges, white-space rule and ``und`` answer."""
-    kernels.configure(*map(_class_ranges, (_HAN, _KANA, _HANGUL, _THAI)), _WS.sub, _UND_T)
+    """Hand the kernels this module's special-script ranges, white-space rule, ``und`` answer and ``_sample``."""
+    kernels.configure(*map(_class_ranges, (_HAN, _KANA, _HANGUL, _THAI)), _WS.sub, _UND_T, _sample)
 
 
 def _paragraph_samples_native(self, texts, paragraph_spans, _para_spans) -> _Batch:

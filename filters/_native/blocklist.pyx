@@ -259,6 +259,31 @@ cdef class _Trie:
                 return g
             st = self.fail[st]
 
+    cdef inline int hits_at(self, int32_t st, Py_ssize_t i, const int32_t *buf, Py_ssize_t m, const int32_t *edges,
+                            list hits) except -1:
+        """Appends to ``hits`` the ``(pattern, i, end)`` of the patterns starting at ``buf[i]`` (of ``m``, as in
+        Matcher.scan; ``st`` > 0: the root's child on its symbol), those with a word character last only
+        where a word ends."""
+        cdef Py_ssize_t j = i
+        cdef int32_t k
+        cdef uint32_t h
+        if i + 1 < m:
+            h = _pair(buf[i] >> 1, buf[i + 1] >> 1)
+            if not (self.pairs[h >> 6] >> (h & 63)) & 1:  # no pattern goes on: one of one character at most
+                k = self.out[st]
+                if k >= 0 and not ((edges[k] & 2) and (buf[i + 1] & 1)):
+                    hits.append((k, i, i + 1))
+                return 0
+        while st > 0:
+            j += 1
+            k = self.out[st]
+            if k >= 0 and not ((edges[k] & 2) and j < m and (buf[j] & 1)):
+                hits.append((k, i, j))
+            if j == m:
+                break
+            st = self.goto(st, buf[j] >> 1)
+        return 0
+
 
 @cython.final
 cdef class Matcher:
@@ -389,20 +414,16 @@ cdef class Matcher:
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, j, m
         cdef int kind = PyUnicode_KIND(text)
         cdef void *data = PyUnicode_DATA(text)
-        cdef int32_t *table = self.alphabet.table
-        cdef int32_t st, k
+        cdef int32_t st
         cdef list segments = []
-        cdef uint32_t cp
         cdef _Trie W, O
         cdef int32_t a_sym
-        cdef uint32_t h
         cdef int32_t *w_root
         cdef int32_t *o_root
         cdef int32_t *edges = self.edges
         cdef int32_t *buf
-        cdef int32_t *src
-        cdef int32_t entry, seen, prev = 0
-        cdef Py_ssize_t seg_lo, boundary
+        cdef int r
+        cdef list hits
         cdef Pass p
         p.cap = n + 1
         p.buf = <int32_t *> malloc(p.cap * sizeof(int32_t))
@@ -413,61 +434,15 @@ cdef class Matcher:
         if p.buf == NULL:
             raise MemoryError()
         try:
-            # the match form, one character at a time: plain characters here (the state in locals, a loop per
-            # string kind), the others through add()
-            buf, src, m, seg_lo, seen, boundary = p.buf, p.src, 0, -1, 0, 0
+            # the match form, one character at a time (a loop compiled per string kind)
             if kind == PyUnicode_1BYTE_KIND:
-                for i in range(n):
-                    cp = (<uint8_t *> data)[i]
-                    entry = table[cp]
-                    if (entry & SLOW) == KNOWN and seg_lo < 0:
-                        buf[m] = entry >> BUF_SHIFT
-                        if src != NULL:
-                            src[m] = <int32_t> i
-                        m += 1
-                        seen |= entry
-                        boundary = i
-                        prev = 0
-                        continue
-                    p.buf, p.src, p.m, p.seg_lo, p.seen, p.boundary, p.prev = buf, src, m, seg_lo, seen, boundary, prev
-                    if self.add(&p, cp, i, n, segments):
-                        return None
-                    buf, src, m, seg_lo, seen, boundary, prev = p.buf, p.src, p.m, p.seg_lo, p.seen, p.boundary, p.prev
+                r = _form(self, <const uint8_t *> data, n, &p, segments)
             elif kind == PyUnicode_2BYTE_KIND:
-                for i in range(n):
-                    cp = (<uint16_t *> data)[i]
-                    entry = table[cp]
-                    if (entry & SLOW) == KNOWN and seg_lo < 0:
-                        buf[m] = entry >> BUF_SHIFT
-                        if src != NULL:
-                            src[m] = <int32_t> i
-                        m += 1
-                        seen |= entry
-                        boundary = i
-                        prev = 0
-                        continue
-                    p.buf, p.src, p.m, p.seg_lo, p.seen, p.boundary, p.prev = buf, src, m, seg_lo, seen, boundary, prev
-                    if self.add(&p, cp, i, n, segments):
-                        return None
-                    buf, src, m, seg_lo, seen, boundary, prev = p.buf, p.src, p.m, p.seg_lo, p.seen, p.boundary, p.prev
+                r = _form(self, <const uint16_t *> data, n, &p, segments)
             else:
-                for i in range(n):
-                    cp = (<uint32_t *> data)[i]
-                    entry = table[cp]
-                    if (entry & SLOW) == KNOWN and seg_lo < 0:
-                        buf[m] = entry >> BUF_SHIFT
-                        if src != NULL:
-                            src[m] = <int32_t> i
-                        m += 1
-                        seen |= entry
-                        boundary = i
-                        prev = 0
-                        continue
-                    p.buf, p.src, p.m, p.seg_lo, p.seen, p.boundary, p.prev = buf, src, m, seg_lo, seen, boundary, prev
-                    if self.add(&p, cp, i, n, segments):
-                        return None
-                    buf, src, m, seg_lo, seen, boundary, prev = p.buf, p.src, p.m, p.seg_lo, p.seen, p.boundary, p.prev
-            p.buf, p.src, p.m, p.seg_lo, p.seen = buf, src, m, seg_lo, seen
+                r = _form(self, <const uint32_t *> data, n, &p, segments)
+            if r:
+                return None
             buf, m = p.buf, p.m
             hits = []
             W, O = self.words, self.others
@@ -478,42 +453,14 @@ cdef class Matcher:
                     continue
                 # the unspaced-edge patterns starting here
                 st = o_root[a_sym]
-                j = i
-                if st > 0 and i + 1 < m:
-                    h = _pair(a_sym, buf[i + 1] >> 1)
-                    if not (O.pairs[h >> 6] >> (h & 63)) & 1:  # no pattern goes on: one of one character at most
-                        k = O.out[st]
-                        if k >= 0 and not ((edges[k] & 2) and (buf[i + 1] & 1)):
-                            hits.append((k, i, i + 1))
-                        st = 0
-                while st > 0:
-                    j += 1
-                    k = O.out[st]
-                    if k >= 0 and not ((edges[k] & 2) and j < m and (buf[j] & 1)):
-                        hits.append((k, i, j))
-                    if j == m:
-                        break
-                    st = O.goto(st, buf[j] >> 1)
+                if st > 0:
+                    O.hits_at(st, i, buf, m, edges, hits)
                 if i > 0 and (buf[i - 1] & 1):
                     continue
                 # a word start: the word-edge patterns starting here
                 st = w_root[a_sym]
-                j = i
-                if st > 0 and i + 1 < m:
-                    h = _pair(a_sym, buf[i + 1] >> 1)
-                    if not (W.pairs[h >> 6] >> (h & 63)) & 1:
-                        k = W.out[st]
-                        if k >= 0 and not ((edges[k] & 2) and (buf[i + 1] & 1)):
-                            hits.append((k, i, i + 1))
-                        st = 0
-                while st > 0:
-                    j += 1
-                    k = W.out[st]
-                    if k >= 0 and not ((edges[k] & 2) and j < m and (buf[j] & 1)):
-                        hits.append((k, i, j))
-                    if j == m:
-                        break
-                    st = W.goto(st, buf[j] >> 1)
+                if st > 0:
+                    W.hits_at(st, i, buf, m, edges, hits)
             index = None
             if p.src != NULL and hits:
                 index = [p.src[j] for j in range(m)]
@@ -524,6 +471,41 @@ cdef class Matcher:
         finally:
             free(p.buf)
             free(p.src)
+
+
+ctypedef fused unit_t:                 # the code unit of a str of each kind
+    uint8_t
+    uint16_t
+    uint32_t
+
+
+cdef int _form(Matcher self, const unit_t *data, Py_ssize_t n, Pass *p, list segments) except -1:
+    """``Matcher.scan``'s match form of the ``n`` characters ``data`` into ``p``: plain characters here (the
+    state in locals), the others through ``Matcher.add``; 1 when the text needs the general path."""
+    cdef int32_t *table = self.alphabet.table
+    cdef int32_t *buf = p.buf
+    cdef int32_t *src = p.src
+    cdef Py_ssize_t i, m = p.m, seg_lo = p.seg_lo, boundary = p.boundary
+    cdef int32_t entry, seen = p.seen, prev = p.prev
+    cdef uint32_t cp
+    for i in range(n):
+        cp = data[i]
+        entry = table[cp]
+        if (entry & SLOW) == KNOWN and seg_lo < 0:
+            buf[m] = entry >> BUF_SHIFT
+            if src != NULL:
+                src[m] = <int32_t> i
+            m += 1
+            seen |= entry
+            boundary = i
+            prev = 0
+            continue
+        p.buf, p.src, p.m, p.seg_lo, p.seen, p.boundary, p.prev = buf, src, m, seg_lo, seen, boundary, prev
+        if self.add(p, cp, i, n, segments):
+            return 1
+        buf, src, m, seg_lo, seen, boundary, prev = p.buf, p.src, p.m, p.seg_lo, p.seen, p.boundary, p.prev
+    p.buf, p.src, p.m, p.seg_lo, p.seen, p.boundary, p.prev = buf, src, m, seg_lo, seen, boundary, prev
+    return 0
 
 
 def word_count(str text):

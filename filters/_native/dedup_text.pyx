@@ -4,14 +4,9 @@ from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy
 
-import numpy as np
+from filters._native._unicode cimport char_t, ready_texts, str_data
 
-cdef extern from "Python.h":
-    int PyUnicode_KIND(object o)
-    void *PyUnicode_DATA(object o)
-    Py_ssize_t PyUnicode_GET_LENGTH(object o)
-    Py_UCS4 PyUnicode_READ(int kind, void *data, Py_ssize_t index) nogil
-    int PyUnicode_READY(object o) except -1
+import numpy as np
 
 cdef uint32_t MULTI = 0xFFFFFFFFU
 
@@ -35,12 +30,6 @@ cdef inline Py_ssize_t _utf8(uint32_t cp, char *out) noexcept nogil:
     out[2] = <char>(0x80 | ((cp >> 6) & 0x3F))
     out[3] = <char>(0x80 | (cp & 0x3F))
     return 4
-
-
-ctypedef fused char_t:
-    uint8_t
-    uint16_t
-    uint32_t
 
 
 cdef Py_ssize_t _doc_form(const char_t *s, Py_ssize_t n, const uint32_t[::1] single, char *out) noexcept nogil:
@@ -67,18 +56,13 @@ def doc_forms(list norms, const uint32_t[::1] single):
     (each code point of the already NFKC+casefolded text replaced by ``single[cp]``, ``MULTI``
     meaning deleted, runs of U+0020 collapsed to one, one U+0020 stripped at each end), all in
     one bytes object, and the int64 offsets (len(norms) + 1) of each text's bytes in it."""
-    cdef Py_ssize_t n_docs = len(norms), d, n, total = 0, w = 0
+    cdef Py_ssize_t n_docs = len(norms), d, n, total, longest, w = 0
     cdef int kind
     cdef void *data
     cdef char *buf
     if single.shape[0] < 0x110000:
         raise ValueError("table too short")
-    for d in range(n_docs):
-        s = norms[d]
-        if not isinstance(s, str):
-            raise TypeError("texts must be str")
-        PyUnicode_READY(s)
-        total += PyUnicode_GET_LENGTH(s)
+    total = ready_texts(norms, &longest)
     offsets = np.zeros(n_docs + 1, dtype=np.int64)
     cdef int64_t[::1] offs = offsets
     buf = <char *>malloc(4 * total + 1)
@@ -86,10 +70,7 @@ def doc_forms(list norms, const uint32_t[::1] single):
         raise MemoryError()
     try:
         for d in range(n_docs):
-            s = norms[d]
-            kind = PyUnicode_KIND(s)
-            data = PyUnicode_DATA(s)
-            n = PyUnicode_GET_LENGTH(s)
+            data = str_data(norms[d], &kind, &n)
             with nogil:
                 if kind == 1:
                     w += _doc_form(<const uint8_t *>data, n, single, buf + w)

@@ -6,16 +6,9 @@ white space is ``Py_UNICODE_ISSPACE`` (``str.strip``, regex ``\\s``).
 """
 from libc.string cimport memset
 
-cdef extern from "Python.h":
-    int PyUnicode_READY(object o) except -1
-    int PyUnicode_KIND(object o)
-    void* PyUnicode_DATA(object o)
-    bint PyUnicode_IS_ASCII(object o)
-    Py_UCS4 PyUnicode_READ(int kind, const void* data, Py_ssize_t index) nogil
-    object PyUnicode_Substring(object s, Py_ssize_t start, Py_ssize_t end)
-    bint Py_UNICODE_ISSPACE(Py_UCS4 ch) nogil
-    bint Py_UNICODE_ISALNUM(Py_UCS4 ch) nogil
-    bint Py_UNICODE_ISDECIMAL(Py_UCS4 ch) nogil
+from filters._native._unicode cimport (PyUnicode_DATA, PyUnicode_IS_ASCII, PyUnicode_KIND, PyUnicode_READ,
+                                       PyUnicode_READY, PyUnicode_Substring, Py_UNICODE_ISALNUM,
+                                       Py_UNICODE_ISDECIMAL, Py_UNICODE_ISSPACE)
 
 # per BMP code point: letter (regex [^\W\d_]), white space and the script of langid._SPECIAL_SCRIPT,
 # taken from CPython's predicates once by configure
@@ -34,13 +27,13 @@ cdef Py_UCS4 _ASTRAL_HI[8]
 cdef unsigned char _ASTRAL_BIT[8]
 cdef int _N_ASTRAL = 0
 cdef bint _CONFIGURED = False
-cdef object _WS_SUB = None, _UND_T = None
+cdef object _WS_SUB = None, _UND_T = None, _PY_SAMPLE = None
 
 
-def configure(han, kana, hangul, thai, ws_sub, und_t) -> None:
+def configure(han, kana, hangul, thai, ws_sub, und_t, sample) -> None:
     """Set the code point ranges ((first, last) pairs) of the Han, Kana, Hangul and Thai classes of
-    ``_SPECIAL_SCRIPT``, ``_WS.sub`` and ``_UND_T``."""
-    global _N_ASTRAL, _CONFIGURED, _WS_SUB, _UND_T
+    ``_SPECIAL_SCRIPT``, ``_WS.sub``, ``_UND_T`` and ``_sample``."""
+    global _N_ASTRAL, _CONFIGURED, _WS_SUB, _UND_T, _PY_SAMPLE
     cdef Py_ssize_t c
     cdef Py_UCS4 u
     for c in range(0x10000):
@@ -62,6 +55,7 @@ def configure(han, kana, hangul, thai, ws_sub, und_t) -> None:
                     _CLS[c] |= bit
     _WS_SUB = ws_sub
     _UND_T = und_t
+    _PY_SAMPLE = sample
     _CONFIGURED = True
 
 
@@ -191,19 +185,13 @@ cdef object _sample(str text, Py_ssize_t n_text, s_obj, e_obj, Py_ssize_t limit,
             while b > a and Py_UNICODE_ISSPACE(PyUnicode_READ(k, d, b - 1)):
                 b -= 1
             return PyUnicode_Substring(text, a, b)
-    # spans outside the text (or not ints): the reference's own steps
+    # spans outside the text (or not ints): the reference's own steps (the rest of them langid._sample's)
     if e_obj - s_obj > limit and 0 <= s_obj and e_obj <= n_text:
         sp = text.rfind(" ", s_obj + cut_from, s_obj + limit + 1)
         smp = text[s_obj:sp] if sp > s_obj else text[s_obj:s_obj + limit]
     else:
         smp = text[s_obj:e_obj]
-        if len(smp) > limit:
-            smp = smp[: limit + 1]
-            sp = smp.rfind(" ", cut_from)
-            smp = smp[:sp] if sp > 0 else smp[:limit]
-    if "\n" in smp or "\r" in smp:
-        smp = _WS_SUB(" ", smp)
-    return smp.strip()
+    return _PY_SAMPLE(smp, limit)
 
 
 def paragraph_samples(texts, paragraph_spans, para_spans, Py_ssize_t limit, Py_ssize_t min_letters,

@@ -2,12 +2,9 @@
 from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 
-cdef extern from "Python.h":
-    int PyUnicode_KIND(object o)
-    void *PyUnicode_DATA(object o)
-    Py_ssize_t PyUnicode_GET_LENGTH(object o)
-    Py_UCS4 PyUnicode_READ(int kind, void *data, Py_ssize_t index) nogil
-    int PyUnicode_READY(object o) except -1
+from filters._native._unicode cimport (PyUnicode_4BYTE_KIND, PyUnicode_DATA, PyUnicode_FromKindAndData,
+                                      PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ, PyUnicode_READY,
+                                      char_t, ready_texts, str_data)
 
 # The per-shingle permutation minimum is the hot loop (num_perm multiply-adds per shingle): in C,
 # cloned for AVX2 where GCC supports function multiversioning (chosen at load time by the CPU).
@@ -57,12 +54,6 @@ cdef inline uint32_t fmix32(uint32_t h) nogil:
     h ^= h >> 13
     h *= 0xC2B2AE35U
     return h ^ (h >> 16)
-
-
-ctypedef fused char_t:
-    uint8_t
-    uint16_t
-    uint32_t
 
 
 cdef inline Py_ssize_t _push(uint64_t *tok, Py_ssize_t n_tok, uint64_t h, Py_ssize_t tlen) noexcept nogil:
@@ -138,12 +129,7 @@ def signatures_into(list texts, const uint8_t[::1] table, const uint32_t[::1] a,
         raise ValueError("shape mismatch")
     if shingle_pow.shape[0] < max(ngram_word, ngram_char) or min(ngram_word, ngram_char) < 1:
         raise ValueError("n-gram sizes out of range")
-    for d in range(n_docs):
-        s = texts[d]
-        if not isinstance(s, str):
-            raise TypeError("texts must be str")
-        PyUnicode_READY(s)
-        max_len = max(max_len, PyUnicode_GET_LENGTH(s))
+    ready_texts(texts, &max_len)
     tok = <uint64_t *>malloc((max_len + 1) * sizeof(uint64_t))
     hv = <uint32_t *>malloc((max_len + 1) * sizeof(uint32_t))
     if tok == NULL or hv == NULL:
@@ -152,10 +138,7 @@ def signatures_into(list texts, const uint8_t[::1] table, const uint32_t[::1] a,
         raise MemoryError()
     try:
         for d in range(n_docs):
-            s = texts[d]
-            kind = PyUnicode_KIND(s)
-            data = PyUnicode_DATA(s)
-            n = PyUnicode_GET_LENGTH(s)
+            data = str_data(texts[d], &kind, &n)
             with nogil:
                 n_tok = _token_hashes(kind, data, n, &table[0], tok, &cm)
                 n_char += cm
@@ -181,12 +164,10 @@ def signatures_into(list texts, const uint8_t[::1] table, const uint32_t[::1] a,
 
 
 
-cdef extern from "Python.h":
-    object PyUnicode_FromKindAndData(int kind, const void *buffer, Py_ssize_t size)
-    int PyUnicode_4BYTE_KIND
-
 cdef uint32_t MULTI = 0xFFFFFFFFU
 cdef uint8_t SURE_NO = 254, NOT_QUICK = 255
+
+include "_nfc.pxi"
 
 
 cdef Py_ssize_t _map(const uint32_t *src, Py_ssize_t n, uint32_t *dst, const uint32_t[::1] single,
@@ -215,35 +196,6 @@ cdef Py_ssize_t _map(const uint32_t *src, Py_ssize_t n, uint32_t *dst, const uin
             dst[m] = flat[j]
             m += 1
     return m
-
-
-cdef bint _composes(Py_ssize_t i, uint32_t c, const uint32_t *src, const uint8_t[::1] ccc, const uint8_t[::1] flags,
-                    const uint64_t[::1] pairs) noexcept nogil:
-    """Whether the "maybe" code point c at i may compose with what precedes it (see
-    ``minhash.composition_tables``): c or a code point back to the last starter L has a flag, or
-    (L, c) is a canonical pair."""
-    cdef Py_ssize_t j = i - 1, lo = 0, hi = pairs.shape[0], mid
-    cdef uint32_t p = 0
-    cdef uint64_t key
-    if flags[c]:
-        return True
-    while j >= 0:
-        p = src[j]
-        if flags[p]:
-            return True
-        if ccc[p] == 0:
-            break
-        j -= 1
-    if j < 0:
-        return False
-    key = (<uint64_t>p << 21) | c
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if pairs[mid] < key:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo < pairs.shape[0] and pairs[lo] == key
 
 
 cdef bint _quick(const uint32_t *cps, Py_ssize_t n, const uint8_t[::1] qc, const uint8_t[::1] ccc,

@@ -10,19 +10,10 @@ CPython's own (``str.isspace`` is ``Py_UNICODE_ISSPACE``, regex ``\\s`` too, ``\
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.string cimport memset
 
-cdef extern from "Python.h":
-    int PyUnicode_READY(object o) except -1
-    int PyUnicode_KIND(object o)
-    void* PyUnicode_DATA(object o)
-    bint PyUnicode_IS_ASCII(object o)
-    Py_UCS4 PyUnicode_READ(int kind, const void* data, Py_ssize_t index) nogil
-    bint Py_UNICODE_ISSPACE(Py_UCS4 ch) nogil
-    bint Py_UNICODE_ISALNUM(Py_UCS4 ch) nogil
-    bint Py_UNICODE_ISALPHA(Py_UCS4 ch) nogil
-    bint Py_UNICODE_ISDIGIT(Py_UCS4 ch) nogil
-    bint Py_UNICODE_ISDECIMAL(Py_UCS4 ch) nogil
-    bint Py_UNICODE_ISLOWER(Py_UCS4 ch) nogil
-    bint Py_UNICODE_ISUPPER(Py_UCS4 ch) nogil
+from filters._native._unicode cimport (PyUnicode_DATA, PyUnicode_IS_ASCII, PyUnicode_KIND, PyUnicode_READ,
+                                       PyUnicode_READY, Py_UNICODE_ISALNUM, Py_UNICODE_ISALPHA,
+                                       Py_UNICODE_ISDECIMAL, Py_UNICODE_ISDIGIT, Py_UNICODE_ISLOWER,
+                                       Py_UNICODE_ISSPACE, Py_UNICODE_ISUPPER)
 
 # character classes (bits of _CLS for the BMP; astral code points are only ever CJK)
 cdef enum:

@@ -6,8 +6,6 @@ under THRESHER_PURE_PYTHON=1 (which only stops filters/dedup_text.py from using 
 from __future__ import annotations
 
 import importlib
-import json
-import lzma
 import random
 
 import numpy as np
@@ -27,16 +25,8 @@ EDGE = ["", " ", "  \n\t ", ".,;!?", "a", " a ", "a  b\n\nc ", "Hello, World! 20
 
 
 @pytest.fixture(scope="module")
-def page_texts(shared_data) -> list[str]:
-    with lzma.open(shared_data / "web_pages" / "pages_public.jsonl.xz", "rt", encoding="utf-8") as f:
-        return [json.loads(line)["text"] for line in f]
-
-
-@pytest.fixture(scope="module")
-def sentences(shared_data) -> list[str]:
-    with lzma.open(shared_data / "lid" / "lingua_sentences_public.tsv.xz", "rt", encoding="utf-8") as f:
-        rows = [line.rstrip("\n").split("\t", 1) for line in f]
-    return [r[1] for r in rows if len(r) == 2][::11]
+def sentences(lingua_sentences) -> list[str]:
+    return lingua_sentences[::11]
 
 
 def _random_texts(seed: int, n: int) -> list[str]:

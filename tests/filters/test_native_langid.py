@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import json
-import lzma
 import random
 
 import pytest
@@ -52,19 +50,11 @@ def lid() -> L.LanguageIdentifier:
 
 
 @pytest.fixture(scope="module")
-def pages(shared_data) -> list[str]:
-    with lzma.open(shared_data / "web_pages" / "pages_public.jsonl.xz", "rt", encoding="utf-8") as f:
-        return [json.loads(line)["text"] for line in f]
-
-
-@pytest.fixture(scope="module")
-def lid_docs(shared_data) -> list[str]:
+def lid_docs(lingua_rows) -> list[str]:
     """One document per language of the lingua sentence set: one sentence a line, some lines joined."""
     by_lang: dict[str, list[str]] = {}
-    with lzma.open(shared_data / "lid" / "lingua_sentences_public.tsv.xz", "rt", encoding="utf-8") as f:
-        for line in f:
-            lang, _, sentence = line.rstrip("\n").partition("\t")
-            by_lang.setdefault(lang, []).append(sentence)
+    for lang, sentence in lingua_rows:
+        by_lang.setdefault(lang, []).append(sentence)
     assert len(by_lang) == 75
     return ["\n".join(" ".join(s[i:i + 1 + i % 3]) for i in range(0, len(s), 2)) for s in by_lang.values()]
 
@@ -76,12 +66,12 @@ def test_kernel_replaces_the_reference_unless_switched_off():
     assert PY_SAMPLES is not L._paragraph_samples_native
 
 
-def test_real_pages_equal_reference(lid, pages):
-    b = _assert_same(lid, pages)
+def test_real_pages_equal_reference(lid, page_texts):
+    b = _assert_same(lid, page_texts)
     assert len(b.flat_s) > 3000 and b.n_script > 0 and len(b.uniq) < len(b.flat_s)
     assert any(x == L._UND_T for pp in b.pp_all for x in pp) and any(x is None for pp in b.pp_all for x in pp)
-    _assert_same(lid, pages, [SEGMENT_PY["paragraph_spans"](t) for t in pages])
-    _assert_same(lid, pages[:100] + [None, "", " \n "], None, SEGMENT_PY["paragraph_spans"])
+    _assert_same(lid, page_texts, [SEGMENT_PY["paragraph_spans"](t) for t in page_texts])
+    _assert_same(lid, page_texts[:100] + [None, "", " \n "], None, SEGMENT_PY["paragraph_spans"])
 
 
 @pytest.mark.parametrize("changes", [{}, {"max_paragraph_chars": 16}, {"max_paragraph_chars": 300},
@@ -89,18 +79,18 @@ def test_real_pages_equal_reference(lid, pages):
                                      {"min_paragraph_letters": 40}, {"script_rules": False},
                                      {"script_dominance": 0.9, "kana_min_share": 0.5},
                                      {"script_dominance": 1.0, "kana_min_share": 1.0}])
-def test_every_language_and_config_equal_reference(lid, lid_docs, pages, changes):
-    b = _assert_same(_with_config(lid, **changes), lid_docs + pages[::5])
+def test_every_language_and_config_equal_reference(lid, lid_docs, page_texts, changes):
+    b = _assert_same(_with_config(lid, **changes), lid_docs + page_texts[::5])
     assert len(b.flat_s) > 1000
 
 
-def test_script_rule_equals_reference(lid, pages, lid_docs):
+def test_script_rule_equals_reference(lid, page_texts, lid_docs):
     rng = random.Random(3)
     pieces = ["\u4e2d\u6587", "\u6f22\u5b57", "\u3072\u3089\u304c\u306a", "\u30ab\u30bf\u30ab\u30ca", "\uff76\uff80",
               "\ud55c\uad6d\uc5b4", "\u1100\u1161", "\u0e20\u0e32\u0e29\u0e32\u0e44\u0e17\u0e22", "\u0e33\u0e48",
               "\U00020000\U0002fa1d", "latin", "\u00e9\u00df", "123", " ", ".", "\u0661", "\U0001F600"]
     samples = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(3000)]
-    samples += [s for t in pages + lid_docs for s in t.split("\n") if L._SPECIAL_SCRIPT.search(s)][:5000]
+    samples += [s for t in page_texts + lid_docs for s in t.split("\n") if L._SPECIAL_SCRIPT.search(s)][:5000]
     n_rules = 0
     for dom, kana in ((0.5, 0.1), (0.3, 0.5), (0.9, 0.05), (1.0, 1.0), (0.1, 0.9)):
         ref = _with_config(lid, script_dominance=dom, kana_min_share=kana)
@@ -147,9 +137,9 @@ def _use(monkeypatch, native: bool) -> None:
 
 @pytest.mark.parametrize("changes", [{}, {"fallback": "none"}, {"lingua_candidates": 0, "group_fallback_chars": 0},
                                      {"lingua_restrict_first": False, "merge_unsure_below": 0.0}])
-def test_annotate_batch_unchanged(pages, lid_docs, monkeypatch, changes):
+def test_annotate_batch_unchanged(page_texts, lid_docs, monkeypatch, changes):
     """Every kernel against every reference, with counts, in several configurations."""
-    texts = pages[:400] + lid_docs + ["", "123", "\u4e2d\u6587\u7684\u53e5\u5b50", "short", None]
+    texts = page_texts[:400] + lid_docs + ["", "123", "\u4e2d\u6587\u7684\u53e5\u5b50", "short", None]
     results = []
     for native in (False, True):
         _use(monkeypatch, native)
@@ -173,7 +163,7 @@ def _chinese_script_kernel(text):
     return None if s == 0 and t == 0 else ("Hant" if t > s else "Hans")
 
 
-def test_chinese_script_equals_reference(shared_data, pages):
+def test_chinese_script_equals_reference(shared_data, page_texts):
     ref = L.PY_KERNELS["chinese_script"]
     s_re, t_re = L._hans_hant_patterns()
     assert _chinese_script_kernel("") is None and K.hans_hant_ready()
@@ -189,8 +179,8 @@ def test_chinese_script_equals_reference(shared_data, pages):
     only_s, only_t = L._hans_hant_chars()
     mixed = ["".join(rng.choice(rng.choice((only_s, only_t, "\u4e2d\u6587 abc\U00020000")))
                      for _ in range(rng.randint(0, 30))) for _ in range(3000)]
-    answers = [ref(t) for t in zh + pages + mixed]
-    assert [_chinese_script_kernel(t) for t in zh + pages + mixed] == answers
+    answers = [ref(t) for t in zh + page_texts + mixed]
+    assert [_chinese_script_kernel(t) for t in zh + page_texts + mixed] == answers
     assert {"Hans", "Hant", None} <= set(answers) and len(zh) > 100
     with pytest.raises(TypeError):
         K.hans_hant_counts(None)

@@ -6,8 +6,6 @@ under THRESHER_PURE_PYTHON=1 (which only stops filters/normalize.py from using t
 from __future__ import annotations
 
 import importlib
-import json
-import lzma
 import random
 
 import pytest
@@ -31,22 +29,9 @@ def _assert_equal(texts):
     return fast
 
 
-@pytest.fixture(scope="module")
-def page_texts(shared_data) -> list[str]:
-    with lzma.open(shared_data / "web_pages" / "pages_public.jsonl.xz", "rt", encoding="utf-8") as f:
-        return [json.loads(line)["text"] for line in f]
-
-
-@pytest.fixture(scope="module")
-def sentences(shared_data) -> list[str]:
-    with lzma.open(shared_data / "lid" / "lingua_sentences_public.tsv.xz", "rt", encoding="utf-8") as f:
-        rows = [line.rstrip("\n").split("\t", 1) for line in f]
-    return [r[1] for r in rows if len(r) == 2]
-
-
-def test_clean_text_equals_reference_on_real_text(page_texts, sentences):
+def test_clean_text_equals_reference_on_real_text(page_texts, lingua_sentences):
     assert _assert_equal(page_texts) > 0.9 * len(page_texts)
-    _assert_equal(sentences)
+    _assert_equal(lingua_sentences)
     # the same pages re-rendered the ways crawls break them
     _assert_equal([t.replace("\n", " \n\n\n\t\n") for t in page_texts[:100]])
     _assert_equal([t.replace("\n", "\r\n") for t in page_texts[:50]])
