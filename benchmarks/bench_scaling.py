@@ -133,13 +133,16 @@ def render(results: dict, docs: int, args) -> str:
                      f"(+{extra:.1f} s: {100 * extra / max(one['cpu'], 1e-9):.0f}% more work for the same "
                      f"documents), the driver {two['driver_cpu']:.1f} s of it; the job kept "
                      f"{two['cpu'] / two['wall']:.2f} cores busy; speed-up {one['wall'] / two['wall']:.2f}x.")
-    lines += ["", "Annotate is nearly all per-document work inside one fused stage, so the split pays (the extra CPU "
-              "is of the order of a second process's start-up and model loading, see startup.md). Ingest is a few seconds of work at this size: "
+    lines += ["", "Annotate is nearly all per-document work inside one fused stage, so the split pays, but only by "
+              "what is left after the second worker's own start-up and model loading (the extra CPU above, see "
+              "startup.md): with the compiled kernels the per-document work at this size is about 10 CPU s, so "
+              "those few seconds of set-up weigh more than they did (1.40x in session 8, before the kernels). "
+              "Ingest is a few seconds of work at this size: "
               "the second worker's start-up is as large as the half of the work it takes over. Dedup is a chain of "
               "many short fused stages (features, exact groups, LSH buckets, each connected-components round, "
               "representatives, repeats, writes): each runs on both workers behind a barrier, most move packed "
               "hashes through the driver, and the per-document compute that splits (shingling, MinHash, unit "
-              "hashes: about 0.3 ms a document) is the smaller part of the job, so two workers do more work in "
+              "hashes: about 0.2 ms a document) is the smaller part of the job, so two workers do more work in "
               "the same time. On Dataflow or Flink the workers start once per job and stay up, and shuffled data "
               "moves between workers or a shuffle service, not through one driver process."]
     return "\n".join(lines)
